@@ -1,0 +1,96 @@
+"""The Backend protocol: every operation the TUI and `--batch` perform, synchronous.
+
+The TUI calls these from thread workers; `--batch` calls them directly. Both faces use the same
+operations, so behaviour is written once, here and below.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+from spark_tui.spark.models import (
+    Download,
+    ExportJob,
+    ExportPreview,
+    ExportRequest,
+    FolderInfo,
+    IfPresent,
+    ImportResult,
+    Page,
+    ServiceInfo,
+    TenantExportStatus,
+    VersionBump,
+    VersionInfo,
+)
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes_done, bytes_total) as work advances."""
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """Who and where: shown in the TUI header and batch diagnostics (never holds secrets)."""
+
+    profile: str
+    kind: str  # "embedded" | "spark"
+    location: str  # workspace path or base URL
+    tenant: str
+    user: str
+    groups: tuple[str, ...] = ()
+
+
+class Backend(Protocol):
+    info: BackendInfo
+
+    def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
+        """Folders of the tenant (`Page.items`: FolderInfo), sorted by name."""
+        ...
+
+    def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:
+        """Services of a folder (`Page.items`: ServiceInfo), sorted by name."""
+        ...
+
+    def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
+        """Versions of a service, newest first (semver precedence)."""
+        ...
+
+    def preview(self, request: ExportRequest) -> ExportPreview:
+        """Resolve without exporting: the selection and projected size, or every error."""
+        ...
+
+    def submit(self, request: ExportRequest) -> ExportJob:
+        """Start an export job; raises ValidationFailed, JobSlotBusy, AuthError, BackendUnavailable."""
+        ...
+
+    def status(self, job_id: str) -> ExportJob:
+        ...
+
+    def cancel(self, job_id: str) -> ExportJob:
+        ...
+
+    def tenant_status(self) -> TenantExportStatus:
+        ...
+
+    def download(
+        self,
+        job: ExportJob,
+        dest_dir: Path,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Download]:
+        """Copy every output file of a closed job into dest_dir, verifying its SHA-256."""
+        ...
+
+    def import_package(
+        self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
+    ) -> ImportResult:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+__all__ = ["Backend", "BackendInfo", "ProgressCallback", "FolderInfo", "ServiceInfo"]

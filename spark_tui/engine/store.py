@@ -1,0 +1,387 @@
+"""The workspace: a SQLite catalog (WAL, shared by several processes) plus content-addressed blobs.
+
+Layout of a workspace directory:
+  workspace.db          tenants, folders, services, versions, version_files, jobs
+  blobs/ab/<sha256>     file contents, stored once by hash
+  packages/<job id>/    finished export packages (kept for the tenant's retention period)
+  tmp/                  partial writes (blobs, packages) before their atomic rename
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from spark_tui.spark.models import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
+from spark_tui.spark.semver import SemVer
+from spark_tui.spark.uri import validate_name
+
+CHUNK = 1024 * 1024
+DEFAULT_JOB_LIMIT = 1
+DEFAULT_SIZE_LIMIT = 209_715_200
+DEFAULT_TIMEOUT_S = 15 * 60
+DEFAULT_RETENTION_S = 24 * 3600
+ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tenants (
+    name TEXT PRIMARY KEY,
+    job_limit INTEGER NOT NULL,
+    size_limit INTEGER NOT NULL,
+    timeout_s INTEGER NOT NULL,
+    retention_s INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS folders (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL REFERENCES tenants(name),
+    name TEXT NOT NULL,
+    required_group TEXT,
+    created TEXT NOT NULL,
+    UNIQUE (tenant, name)
+);
+CREATE TABLE IF NOT EXISTS services (
+    id TEXT PRIMARY KEY,
+    folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (folder_id, name)
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+    version TEXT NOT NULL,
+    engine_type TEXT NOT NULL,
+    has_module INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    author TEXT,
+    release_note TEXT,
+    original_file_name TEXT,
+    size INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (service_id, version)
+);
+CREATE TABLE IF NOT EXISTS version_files (
+    version_id TEXT NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    onpremises INTEGER NOT NULL,
+    PRIMARY KEY (version_id, name)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    selection_json TEXT,
+    file_name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    started TEXT,
+    finished TEXT,
+    process_time_ms INTEGER NOT NULL DEFAULT 0,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    package_path TEXT,
+    package_bytes INTEGER,
+    file_hash TEXT,
+    outputs_json TEXT,
+    errors_json TEXT,
+    worker_pid INTEGER,
+    heartbeat REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    source_system TEXT,
+    correlation_id TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_tenant_status ON jobs (tenant, status);
+CREATE INDEX IF NOT EXISTS services_by_folder ON services (folder_id, name);
+CREATE INDEX IF NOT EXISTS versions_by_service ON versions (service_id);
+"""
+
+
+def is_onpremises_file(version_id: str, name: str) -> bool:
+    """Whether a stored file belongs to the Hybrid Runner set of an `onpremises` package."""
+    return name == f"{version_id}.zip" or name in ONPREM_METADATA
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    name: str
+    job_limit: int = DEFAULT_JOB_LIMIT
+    size_limit: int = DEFAULT_SIZE_LIMIT
+    timeout_s: int = DEFAULT_TIMEOUT_S
+    retention_s: int = DEFAULT_RETENTION_S
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    size: int
+    sha256: str
+    onpremises: bool
+
+
+class NotFound(LookupError):
+    """A catalog object that does not exist; the message names it."""
+
+
+class Workspace:
+    """A workspace directory. Connections are per thread; every process may open the same one."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.db_path = self.root / "workspace.db"
+        self.blobs = self.root / "blobs"
+        self.packages = self.root / "packages"
+        self.tmp = self.root / "tmp"
+        for d in (self.root, self.blobs, self.packages, self.tmp):
+            d.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self.connect().executescript(SCHEMA)
+
+    # --- connections ------------------------------------------------------------------------
+
+    def connect(self) -> sqlite3.Connection:
+        """This thread's connection (WAL, 30 s busy timeout, autocommit; use transaction())."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: one writer at a time across every process."""
+        db = self.connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # --- tenants ----------------------------------------------------------------------------
+
+    def ensure_tenant(self, name: str) -> TenantConfig:
+        validate_name("tenant", name)
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO tenants VALUES (?,?,?,?,?)",
+                (name, DEFAULT_JOB_LIMIT, DEFAULT_SIZE_LIMIT, DEFAULT_TIMEOUT_S, DEFAULT_RETENTION_S),
+            )
+        return self.tenant_config(name)
+
+    def has_tenant(self, name: str) -> bool:
+        return self.connect().execute("SELECT 1 FROM tenants WHERE name=?", (name,)).fetchone() is not None
+
+    def tenant_config(self, name: str) -> TenantConfig:
+        row = self.connect().execute("SELECT * FROM tenants WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise NotFound(f"tenant '{name}' does not exist in workspace {self.root}")
+        return TenantConfig(row["name"], row["job_limit"], row["size_limit"], row["timeout_s"], row["retention_s"])
+
+    def configure_tenant(self, name: str, **settings: int) -> TenantConfig:
+        """Change job_limit, size_limit, timeout_s or retention_s of a tenant."""
+        allowed = {"job_limit", "size_limit", "timeout_s", "retention_s"}
+        if unknown := set(settings) - allowed:
+            raise ValueError(f"unknown tenant setting(s) {sorted(unknown)}; use {sorted(allowed)}")
+        self.ensure_tenant(name)
+        with self.transaction() as db:
+            for key, value in settings.items():
+                db.execute(f"UPDATE tenants SET {key}=? WHERE name=?", (int(value), name))
+        return self.tenant_config(name)
+
+    # --- blobs ------------------------------------------------------------------------------
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs / sha256[:2] / sha256
+
+    def put_blob(self, source: BinaryIO | bytes) -> tuple[str, int]:
+        """Store content by its SHA-256 (streamed, one pass); returns (sha256, size)."""
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = _mkstemp(self.tmp, ".blob")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if isinstance(source, (bytes, bytearray, memoryview)):
+                    digest.update(source)
+                    out.write(source)
+                    size = len(source)
+                else:
+                    while chunk := source.read(CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+            sha = digest.hexdigest()
+            final = self.blob_path(sha)
+            final.parent.mkdir(exist_ok=True)
+            if final.exists():
+                os.unlink(tmp_name)
+            else:
+                os.replace(tmp_name, final)
+            return sha, size
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+
+    # --- catalog writes ---------------------------------------------------------------------
+
+    def add_folder(self, tenant: str, name: str, required_group: str | None = None, folder_id: str | None = None) -> str:
+        validate_name("folder", name)
+        fid = folder_id or str(uuid.uuid4())
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO folders VALUES (?,?,?,?,?)", (fid, tenant, name, required_group, iso(utc_now()))
+            )
+        return fid
+
+    def add_service(self, tenant: str, folder: str, name: str, service_id: str | None = None) -> str:
+        validate_name("service", name)
+        folder_row = self.folder(tenant, folder)
+        sid = service_id or str(uuid.uuid4())
+        with self.transaction() as db:
+            db.execute("INSERT INTO services VALUES (?,?,?,?)", (sid, folder_row["id"], name, iso(utc_now())))
+        return sid
+
+    def add_version(
+        self,
+        service_id: str,
+        version: str,
+        files: dict[str, tuple[str, int]],
+        *,
+        version_id: str | None = None,
+        engine_type: EngineType = EngineType.neuron,
+        has_module: bool = True,
+        created: str | None = None,
+        author: str | None = None,
+        release_note: str | None = None,
+        original_file_name: str | None = None,
+        db: sqlite3.Connection | None = None,
+    ) -> str:
+        """Record a version whose files (name -> (sha256, size)) are already stored as blobs.
+
+        Pass `db` to take part in an open transaction (the importer does, to import all or nothing).
+        """
+        SemVer.parse(version)
+        vid = version_id or str(uuid.uuid4())
+        row = (
+            vid, service_id, version, EngineType(engine_type).value, int(has_module), created or iso(utc_now()),
+            author, release_note, original_file_name, sum(size for _, size in files.values()),
+        )
+        file_rows = [(vid, name, size, sha, int(is_onpremises_file(vid, name))) for name, (sha, size) in files.items()]
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?)", row)
+            conn.executemany("INSERT INTO version_files VALUES (?,?,?,?,?)", file_rows)
+
+        if db is not None:
+            write(db)
+        else:
+            with self.transaction() as conn:
+                write(conn)
+        return vid
+
+    # --- catalog reads ----------------------------------------------------------------------
+
+    def folder(self, tenant: str, name: str) -> sqlite3.Row:
+        row = self.connect().execute("SELECT * FROM folders WHERE tenant=? AND name=?", (tenant, name)).fetchone()
+        if row is None:
+            raise NotFound(f"folder '{name}' not found in tenant '{tenant}'")
+        return row
+
+    def service(self, tenant: str, folder: str, name: str) -> sqlite3.Row:
+        row = self.connect().execute(
+            "SELECT s.*, f.name AS folder_name FROM services s JOIN folders f ON f.id=s.folder_id "
+            "WHERE f.tenant=? AND f.name=? AND s.name=?",
+            (tenant, folder, name),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"service '{folder}/{name}' not found in tenant '{tenant}'")
+        return row
+
+    def list_folders(self, tenant: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> tuple[list[FolderInfo], int]:
+        db = self.connect()
+        total = db.execute("SELECT COUNT(*) FROM folders WHERE tenant=?", (tenant,)).fetchone()[0]
+        rows = db.execute(
+            "SELECT f.id, f.name, f.required_group, (SELECT COUNT(*) FROM services s WHERE s.folder_id=f.id) AS n "
+            "FROM folders f WHERE f.tenant=? ORDER BY f.name LIMIT ? OFFSET ?",
+            (tenant, page_size, (page - 1) * page_size),
+        ).fetchall()
+        items = [
+            FolderInfo(
+                id=r["id"], name=r["name"], service_count=r["n"], required_group=r["required_group"],
+                accessible=r["required_group"] is None or r["required_group"] in groups,
+            )
+            for r in rows
+        ]
+        return items, total
+
+    def list_services(self, tenant: str, folder: str, page: int = 1, page_size: int = 100) -> tuple[list[ServiceInfo], int]:
+        frow = self.folder(tenant, folder)
+        db = self.connect()
+        total = db.execute("SELECT COUNT(*) FROM services WHERE folder_id=?", (frow["id"],)).fetchone()[0]
+        rows = db.execute(
+            "SELECT id, name FROM services WHERE folder_id=? ORDER BY name LIMIT ? OFFSET ?",
+            (frow["id"], page_size, (page - 1) * page_size),
+        ).fetchall()
+        items = []
+        for r in rows:
+            versions = db.execute(
+                "SELECT version, engine_type, has_module FROM versions WHERE service_id=?", (r["id"],)
+            ).fetchall()
+            latest = max(versions, key=lambda v: SemVer.parse(v["version"]), default=None)
+            items.append(
+                ServiceInfo(
+                    id=r["id"], folder=folder, name=r["name"], version_count=len(versions),
+                    latest_version=latest["version"] if latest else None,
+                    engine_type=EngineType(latest["engine_type"]) if latest else EngineType.neuron,
+                    exportable=bool(versions) and all(
+                        v["engine_type"] == EngineType.neuron.value and v["has_module"] for v in versions
+                    ),
+                )
+            )
+        return items, total
+
+    def list_versions(self, tenant: str, folder: str, service: str) -> list[VersionInfo]:
+        srow = self.service(tenant, folder, service)
+        rows = self.connect().execute("SELECT * FROM versions WHERE service_id=?", (srow["id"],)).fetchall()
+        infos = [self._version_info(r, folder, service) for r in rows]
+        return sorted(infos, key=lambda v: SemVer.parse(v.version), reverse=True)
+
+    def version_files(self, version_id: str) -> list[StoredFile]:
+        rows = self.connect().execute(
+            "SELECT name, size, sha256, onpremises FROM version_files WHERE version_id=? ORDER BY name", (version_id,)
+        ).fetchall()
+        return [StoredFile(r["name"], r["size"], r["sha256"], bool(r["onpremises"])) for r in rows]
+
+    @staticmethod
+    def _version_info(r: sqlite3.Row, folder: str, service: str) -> VersionInfo:
+        return VersionInfo(
+            id=r["id"], folder=folder, service=service, service_id=r["service_id"], version=r["version"],
+            engine_type=EngineType(r["engine_type"]), has_module=bool(r["has_module"]), created=r["created"],
+            size=r["size"], original_file_name=r["original_file_name"],
+        )
+
+
+def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:
+    return tempfile.mkstemp(dir=directory, suffix=suffix)

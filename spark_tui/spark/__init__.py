@@ -1,0 +1,1 @@
+"""The Spark vocabulary shared by every layer: wire models, identifiers, versions, errors."""

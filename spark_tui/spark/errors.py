@@ -1,0 +1,137 @@
+"""Error codes and the exception types every layer raises; each maps to an exit code and HTTP status."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from spark_tui.spark.models import ApiError
+
+
+class Code(str, Enum):
+    """Codes of `errors[].code` (resolver, job and request errors)."""
+
+    NO_INPUTS = "NO_INPUTS"
+    INVALID_REFERENCE = "INVALID_REFERENCE"
+    INVALID_VALUE = "INVALID_VALUE"
+    INVALID_FILE_NAME = "INVALID_FILE_NAME"
+    FOLDER_NOT_FOUND = "FOLDER_NOT_FOUND"
+    SERVICE_NOT_FOUND = "SERVICE_NOT_FOUND"
+    VERSION_NOT_FOUND = "VERSION_NOT_FOUND"
+    VERSION_SPEC_NO_MATCH = "VERSION_SPEC_NO_MATCH"
+    LATEST_WITH_SPECIFIC_VERSION = "LATEST_WITH_SPECIFIC_VERSION"
+    ACCESS_DENIED = "ACCESS_DENIED"
+    FOLDER_EMPTY = "FOLDER_EMPTY"
+    NO_COMPILED_MODULE = "NO_COMPILED_MODULE"
+    PACKAGE_TOO_LARGE = "PACKAGE_TOO_LARGE"
+    JOB_SLOT_BUSY = "JOB_SLOT_BUSY"
+    JOB_NOT_FOUND = "JOB_NOT_FOUND"
+    JOB_FINISHED = "JOB_FINISHED"
+    TIMEOUT = "TIMEOUT"
+    CANCELLED = "CANCELLED"
+    WRITE_FAILED = "WRITE_FAILED"
+    WORKER_DIED = "WORKER_DIED"
+    BAD_PACKAGE = "BAD_PACKAGE"
+    SERVICE_EXISTS = "SERVICE_EXISTS"
+
+
+class SparkTuiError(Exception):
+    """Base of every expected failure; `str()` is a one-line message fit for a user."""
+
+    exit_code = 3
+    http_status = 500
+
+    def __init__(self, message: str, errors: list[ApiError] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class ValidationFailed(SparkTuiError):
+    """The request (or its references) is invalid; `errors` holds every violation."""
+
+    exit_code = 2
+    http_status = 422
+
+    @classmethod
+    def of(cls, errors: list[ApiError]) -> ValidationFailed:
+        head = errors[0].message if errors else "invalid request"
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        return cls(head + more, errors)
+
+
+class JobSlotBusy(SparkTuiError):
+    """The tenant's export job limit is reached; the message names the running job(s)."""
+
+    exit_code = 6
+    http_status = 409
+
+    def __init__(self, tenant: str, running: list[str], limit: int) -> None:
+        jobs = ", ".join(running) or "unknown"
+        super().__init__(
+            f"tenant '{tenant}' already runs {len(running)} export job(s) (limit {limit}): {jobs}; "
+            "wait for it to finish or cancel it, then retry",
+            [ApiError(code=Code.JOB_SLOT_BUSY.value, message=f"job slot busy: {jobs}", ref=jobs)],
+        )
+        self.tenant = tenant
+        self.running = running
+        self.limit = limit
+
+
+class JobNotFound(SparkTuiError):
+    exit_code = 2
+    http_status = 404
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"export job '{job_id}' not found; list jobs with --jobs",
+            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"export job '{job_id}' not found", ref=job_id)],
+        )
+        self.job_id = job_id
+
+
+class JobFinished(SparkTuiError):
+    """Cancelling a job that already ended."""
+
+    exit_code = 2
+    http_status = 409
+
+    def __init__(self, job_id: str, status: str) -> None:
+        super().__init__(
+            f"export job '{job_id}' already ended with status '{status}'; only created or in_progress jobs can be cancelled",
+            [ApiError(code=Code.JOB_FINISHED.value, message=f"job already {status}", ref=job_id)],
+        )
+
+
+class BadPackage(SparkTuiError):
+    """An import package that is missing, corrupt, hostile or inconsistent."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class ServiceExists(SparkTuiError):
+    """Import with if_present=abort met an existing destination service."""
+
+    exit_code = 2
+    http_status = 409
+
+
+class AuthError(SparkTuiError):
+    """Missing, wrong or expired credentials, or no access."""
+
+    exit_code = 3
+    http_status = 401
+
+
+class BackendUnavailable(SparkTuiError):
+    """The backend cannot be reached or answered unexpectedly."""
+
+    exit_code = 3
+    http_status = 502
+
+
+class ConfigError(SparkTuiError):
+    """A bad config file, profile or setting; the message names the file, key and fix."""
+
+    exit_code = 2
+    http_status = 500
