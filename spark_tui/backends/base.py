@@ -74,6 +74,11 @@ class Backend(Protocol):
     def tenant_status(self) -> TenantExportStatus:
         ...
 
+    def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
+        """Full status of the jobs in `tenant_status()` (in progress + past hour), newest first;
+        only the caller's own unless `all_users` (which needs supervisor:pf to see others')."""
+        ...
+
     def download(
         self,
         job: ExportJob,

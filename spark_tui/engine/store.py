@@ -2,6 +2,8 @@
 
 Layout of a workspace directory:
   workspace.db          tenants, folders, services, versions, version_files, jobs
+                        (service and version ids are unique per tenant, so a package exported
+                        from one tenant imports into another of the same workspace with its ids)
   blobs/ab/<sha256>     file contents, stored once by hash
   packages/<job id>/    finished export packages (kept for the tenant's retention period)
   tmp/                  partial writes (blobs, packages) before their atomic rename
@@ -48,15 +50,18 @@ CREATE TABLE IF NOT EXISTS folders (
     UNIQUE (tenant, name)
 );
 CREATE TABLE IF NOT EXISTS services (
-    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
     folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     created TEXT NOT NULL,
+    PRIMARY KEY (tenant, id),
     UNIQUE (folder_id, name)
 );
 CREATE TABLE IF NOT EXISTS versions (
-    id TEXT PRIMARY KEY,
-    service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    service_id TEXT NOT NULL,
     version TEXT NOT NULL,
     engine_type TEXT NOT NULL,
     has_module INTEGER NOT NULL,
@@ -65,15 +70,19 @@ CREATE TABLE IF NOT EXISTS versions (
     release_note TEXT,
     original_file_name TEXT,
     size INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (service_id, version)
+    PRIMARY KEY (tenant, id),
+    FOREIGN KEY (tenant, service_id) REFERENCES services(tenant, id) ON DELETE CASCADE,
+    UNIQUE (tenant, service_id, version)
 );
 CREATE TABLE IF NOT EXISTS version_files (
-    version_id TEXT NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    tenant TEXT NOT NULL,
+    version_id TEXT NOT NULL,
     name TEXT NOT NULL,
     size INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
     onpremises INTEGER NOT NULL,
-    PRIMARY KEY (version_id, name)
+    PRIMARY KEY (tenant, version_id, name),
+    FOREIGN KEY (tenant, version_id) REFERENCES versions(tenant, id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
@@ -103,7 +112,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_tenant_status ON jobs (tenant, status);
 CREATE INDEX IF NOT EXISTS services_by_folder ON services (folder_id, name);
-CREATE INDEX IF NOT EXISTS versions_by_service ON versions (service_id);
+CREATE INDEX IF NOT EXISTS versions_by_service ON versions (tenant, service_id);
 """
 
 
@@ -260,11 +269,12 @@ class Workspace:
         folder_row = self.folder(tenant, folder)
         sid = service_id or str(uuid.uuid4())
         with self.transaction() as db:
-            db.execute("INSERT INTO services VALUES (?,?,?,?)", (sid, folder_row["id"], name, iso(utc_now())))
+            db.execute("INSERT INTO services VALUES (?,?,?,?,?)", (tenant, sid, folder_row["id"], name, iso(utc_now())))
         return sid
 
     def add_version(
         self,
+        tenant: str,
         service_id: str,
         version: str,
         files: dict[str, tuple[str, int]],
@@ -285,14 +295,14 @@ class Workspace:
         SemVer.parse(version)
         vid = version_id or str(uuid.uuid4())
         row = (
-            vid, service_id, version, EngineType(engine_type).value, int(has_module), created or iso(utc_now()),
+            tenant, vid, service_id, version, EngineType(engine_type).value, int(has_module), created or iso(utc_now()),
             author, release_note, original_file_name, sum(size for _, size in files.values()),
         )
-        file_rows = [(vid, name, size, sha, int(is_onpremises_file(vid, name))) for name, (sha, size) in files.items()]
+        file_rows = [(tenant, vid, name, size, sha, int(is_onpremises_file(vid, name))) for name, (sha, size) in files.items()]
 
         def write(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?)", row)
-            conn.executemany("INSERT INTO version_files VALUES (?,?,?,?,?)", file_rows)
+            conn.execute("INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
+            conn.executemany("INSERT INTO version_files VALUES (?,?,?,?,?,?)", file_rows)
 
         if db is not None:
             write(db)
@@ -347,7 +357,8 @@ class Workspace:
         items = []
         for r in rows:
             versions = db.execute(
-                "SELECT version, engine_type, has_module FROM versions WHERE service_id=?", (r["id"],)
+                "SELECT version, engine_type, has_module FROM versions WHERE tenant=? AND service_id=?",
+                (tenant, r["id"]),
             ).fetchall()
             latest = max(versions, key=lambda v: SemVer.parse(v["version"]), default=None)
             items.append(
@@ -364,13 +375,16 @@ class Workspace:
 
     def list_versions(self, tenant: str, folder: str, service: str) -> list[VersionInfo]:
         srow = self.service(tenant, folder, service)
-        rows = self.connect().execute("SELECT * FROM versions WHERE service_id=?", (srow["id"],)).fetchall()
+        rows = self.connect().execute(
+            "SELECT * FROM versions WHERE tenant=? AND service_id=?", (tenant, srow["id"])
+        ).fetchall()
         infos = [self._version_info(r, folder, service) for r in rows]
         return sorted(infos, key=lambda v: SemVer.parse(v.version), reverse=True)
 
-    def version_files(self, version_id: str) -> list[StoredFile]:
+    def version_files(self, tenant: str, version_id: str) -> list[StoredFile]:
         rows = self.connect().execute(
-            "SELECT name, size, sha256, onpremises FROM version_files WHERE version_id=? ORDER BY name", (version_id,)
+            "SELECT name, size, sha256, onpremises FROM version_files WHERE tenant=? AND version_id=? ORDER BY name",
+            (tenant, version_id),
         ).fetchall()
         return [StoredFile(r["name"], r["size"], r["sha256"], bool(r["onpremises"])) for r in rows]
 
