@@ -13,7 +13,8 @@ _SEMVER = re.compile(
 )
 # A version spec is a prefix of a version, cut at a component boundary: "1", "1.2", "1.2.3",
 # "1.2.3-rc", "1.2.3-rc.1".
-_SPEC = re.compile(r"^\d+(?:\.\d+(?:\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?)?$")
+_NUM = r"(?:0|[1-9]\d*)"  # no leading zeros: "1.02" could never match a valid version
+_SPEC = re.compile(rf"^{_NUM}(?:\.{_NUM}(?:\.{_NUM}(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?)?$")
 
 
 class InvalidVersion(ValueError):

@@ -1,0 +1,174 @@
+"""The embedded backend: every Backend operation served by the local engine and workspace."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from spark_tui.backends.base import BackendInfo, ProgressCallback
+from spark_tui.engine.importer import import_package
+from spark_tui.engine.jobs import JobManager
+from spark_tui.engine.resolver import resolve
+from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
+from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
+from spark_tui.spark.models import (
+    ApiError,
+    Download,
+    ExportJob,
+    ExportPreview,
+    ExportRequest,
+    IfPresent,
+    ImportResult,
+    JobStatus,
+    Page,
+    TenantExportStatus,
+    VersionBump,
+    VersionInfo,
+)
+
+
+class EmbeddedBackend:
+    """A tenant of a local workspace, seen as `user` in `groups`; jobs run in detached workers."""
+
+    def __init__(
+        self, workspace: Path, tenant: str, user: str, groups: tuple[str, ...],
+        profile: str = "demo", spawn: bool = True,
+    ) -> None:
+        self.ws = Workspace(workspace)
+        self.jobs = JobManager(self.ws, spawn=spawn)
+        self.tenant, self.user, self.groups = tenant, user, tuple(groups)
+        self.info = BackendInfo(
+            profile=profile, kind="embedded", location=str(self.ws.root), tenant=tenant, user=user, groups=self.groups,
+        )
+
+    # --- browsing ------------------------------------------------------------------------------
+
+    def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
+        items, total = self.ws.list_folders(self.tenant, self.groups, page, page_size)
+        return Page(items=items, page=page, page_size=page_size, total=total)
+
+    def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:
+        self._accessible_folder(folder)
+        items, total = self.ws.list_services(self.tenant, folder, page, page_size)
+        return Page(items=items, page=page, page_size=page_size, total=total)
+
+    def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
+        self._accessible_folder(folder)
+        try:
+            return self.ws.list_versions(self.tenant, folder, service)
+        except NotFound as exc:
+            raise _invalid(Code.SERVICE_NOT_FOUND, str(exc), f"{folder}/{service}") from None
+
+    def _accessible_folder(self, folder: str) -> None:
+        try:
+            row = self.ws.folder(self.tenant, folder)
+        except NotFound as exc:
+            raise _invalid(Code.FOLDER_NOT_FOUND, str(exc), folder) from None
+        if row["required_group"] and row["required_group"] not in self.groups:
+            raise _invalid(
+                Code.ACCESS_DENIED,
+                f"folder '{folder}' is restricted to group '{row['required_group']}', which user '{self.user}' "
+                "is not in",
+                folder,
+            )
+
+    # --- exports -------------------------------------------------------------------------------
+
+    def preview(self, request: ExportRequest) -> ExportPreview:
+        size_limit = self.ws.tenant_config(self.tenant).size_limit if self.ws.has_tenant(self.tenant) else DEFAULT_SIZE_LIMIT
+        try:
+            selection = resolve(self.ws, self.tenant, request, self.groups)
+        except ValidationFailed as exc:
+            return ExportPreview(size_limit=size_limit, errors=exc.errors)
+        return selection.preview(size_limit)
+
+    def submit(self, request: ExportRequest) -> ExportJob:
+        return self.jobs.submit(self.tenant, self.user, self.groups, request)
+
+    def status(self, job_id: str) -> ExportJob:
+        return self.jobs.status(self.tenant, job_id, self.user, self.groups)
+
+    def cancel(self, job_id: str) -> ExportJob:
+        return self.jobs.cancel(self.tenant, job_id, self.user, self.groups)
+
+    def tenant_status(self) -> TenantExportStatus:
+        return self.jobs.tenant_status(self.tenant, self.user, self.groups)
+
+    def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
+        return self.jobs.list_jobs(self.tenant, self.user, self.groups, all_users=all_users)
+
+    def download(
+        self,
+        job: ExportJob,
+        dest_dir: Path,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Download]:
+        """Copy the job's package into dest_dir (temp name, SHA-256 check, rename); nothing is left on failure.
+
+        Raises JobNotFound when the job has no kept package, BadPackage on a hash mismatch,
+        ValidationFailed for a missing or unwritable dest_dir and InterruptedError when cancelled.
+        """
+        job = self.status(job.id)
+        if job.status is not JobStatus.closed or not job.outputs.files:
+            raise JobNotFound(job.id)
+        source = self.jobs.package_path(self.tenant, job.id, self.user, self.groups)
+        dest_dir = Path(dest_dir).expanduser()
+        if not dest_dir.is_dir():
+            raise _invalid(Code.INVALID_VALUE, f"output directory '{dest_dir}' does not exist; create it first", str(dest_dir))
+        expected = job.outputs.files[0].file_hash
+        target = dest_dir / source.name
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{source.name}.", suffix=".part")
+        except OSError as exc:
+            raise _invalid(
+                Code.INVALID_VALUE, f"cannot write into output directory '{dest_dir}': {exc.strerror}", str(dest_dir)
+            ) from None
+        try:
+            digest, size = _copy(source, fd, progress, cancel)
+            if digest != expected:
+                raise BadPackage(
+                    f"package of job {job.id} has SHA-256 {digest} but the job reports {expected}; nothing was kept"
+                )
+            os.replace(tmp_name, target)
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+        return [Download(path=str(target), bytes=size, sha256=digest, verified=True)]
+
+    def import_package(
+        self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
+    ) -> ImportResult:
+        return import_package(self.ws, Path(path), self.tenant, if_present=if_present, bump=bump)
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def _copy(
+    source: Path, fd: int, progress: ProgressCallback | None, cancel: threading.Event | None
+) -> tuple[str, int]:
+    """Stream `source` into the open file `fd` (fsynced), hashing on the way; returns (sha256, size)."""
+    digest = hashlib.sha256()
+    total = source.stat().st_size
+    done = 0
+    with open(source, "rb") as src, open(fd, "wb") as out:
+        while chunk := src.read(CHUNK):
+            if cancel is not None and cancel.is_set():
+                raise InterruptedError(f"download of {source.name} cancelled; nothing was kept")
+            out.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest(), done
+
+
+def _invalid(code: Code, message: str, ref: str) -> ValidationFailed:
+    return ValidationFailed.of([ApiError(code=code.value, message=message, ref=ref)])

@@ -1,0 +1,50 @@
+"""Open the backend a profile describes: the embedded engine on a workspace, or a Spark tenant."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from spark_tui import paths
+from spark_tui.backends.base import Backend
+from spark_tui.config import Profile
+from spark_tui.spark.errors import ConfigError
+
+
+def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str | None = None) -> Backend:
+    """The backend of `profile`; `workspace`/`tenant` override the profile's (from --workspace/--tenant).
+
+    Embedded: opens (creating if needed) the workspace and, for the `demo` tenant, fills it with
+    the demo data on first use. Spark: an HTTPS client of the tenant.
+    """
+    if profile.backend == "spark":
+        if workspace is not None:
+            raise ConfigError(f"--workspace applies to embedded profiles only; profile '{profile.name}' is a Spark tenant")
+        from spark_tui.backends.remote import RemoteBackend
+
+        return RemoteBackend(dataclasses.replace(profile, tenant=tenant) if tenant else profile)
+
+    root = Path(workspace or profile.workspace or paths.default_workspace()).expanduser()
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"workspace {root} is not a directory; choose another --workspace")
+    tenant = tenant or profile.tenant
+    from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
+    from spark_tui.engine.store import Workspace
+    from spark_tui.spark.uri import InvalidReference, validate_name
+
+    try:
+        validate_name("tenant", tenant)
+    except InvalidReference as exc:
+        raise ConfigError(f"{exc}; choose another --tenant") from None
+    try:
+        ws = Workspace(root)
+    except OSError as exc:
+        raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
+    try:
+        if tenant == DEMO_TENANT:
+            ensure_demo(ws, tenant)
+    finally:
+        ws.close()
+    from spark_tui.backends.embedded import EmbeddedBackend
+
+    return EmbeddedBackend(root, tenant, profile.user, profile.groups, profile=profile.name)

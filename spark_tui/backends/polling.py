@@ -1,0 +1,86 @@
+"""Wait for an export job to end: bounded interval, wall-clock deadline, cancellable.
+
+Unlike the SDKs (which notice only `closed` and back off without bound), every terminal status
+ends the wait, the interval is capped and the deadline is a real clock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from spark_tui.backends.base import Backend
+from spark_tui.spark.errors import BackendUnavailable, JobFinished, SparkTuiError
+from spark_tui.spark.models import ExportJob
+
+DEFAULT_DEADLINE_S = 1200.0
+REMOTE_MAX_INTERVAL_S = 5.0
+TRANSIENT_RETRIES = 3
+CANCEL_GRACE_S = 30.0
+
+
+class JobDeadlineExceeded(SparkTuiError):
+    """The client stopped waiting: the job did not end within the deadline (exit 4)."""
+
+    exit_code = 4
+    http_status = 504
+
+    def __init__(self, job: ExportJob, deadline_s: float) -> None:
+        super().__init__(
+            f"export job '{job.id}' still '{job.status.value}' after {deadline_s:g} s; "
+            f"check it later (--status {job.id}) or allow a longer deadline"
+        )
+        self.job = job
+
+
+def wait_for_job(
+    backend: Backend,
+    job_id: str,
+    *,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    interval_s: float = 0.5,
+    on_update: Callable[[ExportJob], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportJob:
+    """Poll `backend.status` until the job is terminal and return it.
+
+    Remote backends back off (×1.5 per poll) up to 5 s. Up to 3 consecutive BackendUnavailable
+    errors are retried. When `cancel` is set the job is cancelled on the backend and the wait
+    returns its terminal state (normally `cancelled`).
+    """
+    remote = backend.info.kind != "embedded"
+    stop = cancel or threading.Event()
+    end = time.monotonic() + deadline_s
+    interval = interval_s
+    failures = 0
+    cancel_sent = False
+    while True:
+        if stop.is_set() and not cancel_sent:
+            cancel_sent = True
+            end = min(end, time.monotonic() + CANCEL_GRACE_S)
+            try:
+                backend.cancel(job_id)
+            except JobFinished:
+                pass
+        try:
+            job = backend.status(job_id)
+            failures = 0
+        except BackendUnavailable:
+            failures += 1
+            if failures > TRANSIENT_RETRIES:
+                raise
+        else:
+            if on_update is not None:
+                on_update(job)
+            if job.status.is_terminal:
+                return job
+            if time.monotonic() >= end:
+                raise JobDeadlineExceeded(job, deadline_s)
+        pause = max(0.0, min(interval, end - time.monotonic()))
+        if cancel_sent:
+            time.sleep(min(pause, 0.2))  # the event stays set: wait without it
+        else:
+            stop.wait(pause)
+        if remote:
+            interval = min(interval * 1.5, REMOTE_MAX_INTERVAL_S)

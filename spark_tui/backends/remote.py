@@ -1,0 +1,485 @@
+"""The Backend protocol over HTTP: a real Spark tenant, or `spark-tui serve`, on Spark's own paths.
+
+Base URL `https://excel.{env}.coherent.global/{tenant}` (or `http://127.0.0.1:8080/demo`): the
+v4 export routes live under it; the v1 browse routes live at the origin with `x-tenant-name`.
+Auth: bearer token, API key (`x-synthetic-key`) or OAuth2 client credentials. Transient
+failures are retried (capped exponential backoff with jitter, honouring Retry-After); downloads
+are streamed to a temporary file, SHA-256-checked against `file_hash`, then renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import time
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
+from urllib.parse import quote, unquote, urlsplit
+
+import httpx
+from pydantic import ValidationError
+
+from spark_tui.backends.base import BackendInfo, ProgressCallback
+from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.oauth import ClientCredentials, token_endpoint
+from spark_tui.config import Profile
+from spark_tui.spark.browse_wire import ErrorBody, V1Engine, V1Envelope, V1Folder, V1Version, V3Envelope, V3ServiceExists
+from spark_tui.spark.errors import (
+    AuthError,
+    BackendUnavailable,
+    BadPackage,
+    Code,
+    ConfigError,
+    JobFinished,
+    JobNotFound,
+    JobSlotBusy,
+    ServiceExists,
+    SparkTuiError,
+    ValidationFailed,
+)
+from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
+from spark_tui.spark.semver import SemVer
+from spark_tui.spark.filenames import DEFAULT_FILE_NAME, package_file_name
+from spark_tui.spark.models import (
+    ApiError,
+    Download,
+    ExportJob,
+    ExportPreview,
+    ExportRequest,
+    IfPresent,
+    ImportResult,
+    JobStatus,
+    PackageManifest,
+    Page,
+    TenantExportStatus,
+    VersionBump,
+    VersionInfo,
+)
+
+CHUNK = 256 * 1024
+DEFAULT_TIMEOUT_S = 60.0
+IMPORT_DEADLINE_S = 1200.0
+
+
+def redact(url: str) -> str:
+    """A URL fit for messages: without query (signed-link tokens) or user info."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def split_base_url(base_url: str, tenant: str | None) -> tuple[str, str]:
+    """(root, tenant): the URL the `/api/v1` routes hang off, and the tenant (last path segment)."""
+    parts = urlsplit(base_url.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"base_url {base_url!r} is not an http(s) URL; use e.g. https://excel.uat.us.coherent.global/acme")
+    prefix, _, last = parts.path.rpartition("/")
+    name = unquote(last) or (tenant or "")
+    if not name:
+        raise ConfigError(f"base_url {base_url} names no tenant; add it to the URL, e.g. {base_url.rstrip('/')}/acme")
+    root = f"{parts.scheme}://{parts.netloc}{prefix if last else parts.path.rstrip('/')}"
+    return root, name
+
+
+class RemoteBackend:
+    """A Spark tenant over HTTP (see the module docstring)."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        if not profile.base_url:
+            raise ConfigError(f"profile '{profile.name}' has no base_url; set base_url = \"https://excel.<env>.coherent.global/<tenant>\"")
+        self._profile = profile.name
+        self.root, self.tenant = split_base_url(profile.base_url, profile.tenant)
+        self.tenant_url = f"{self.root}/{quote(self.tenant)}"
+        self.info = BackendInfo(
+            profile=profile.name, kind="spark", location=redact(profile.base_url), tenant=self.tenant,
+            user=profile.user, groups=tuple(profile.groups),
+        )
+        self.retry = retry or RetryPolicy()
+        self._client = httpx.Client(transport=transport, timeout=timeout_s, follow_redirects=True)
+        self._token = profile.token
+        self._api_key = profile.api_key
+        self._oauth: ClientCredentials | None = None
+        if profile.client_id and profile.client_secret:
+            url = profile.token_url or token_endpoint(self.root, self.tenant)
+            self._oauth = ClientCredentials(profile.client_id, profile.client_secret, url, self._post_form)
+        if not (self._token or self._api_key or self._oauth):
+            raise ConfigError(
+                f"profile '{profile.name}' has no credentials; set token, api_key or client_id + client_secret"
+            )
+
+    def __repr__(self) -> str:
+        return f"RemoteBackend(profile={self._profile!r}, url={self.tenant_url!r})"
+
+    # --- HTTP plumbing --------------------------------------------------------------------------
+
+    def _auth_headers(self) -> dict[str, str]:
+        headers = {"x-tenant-name": self.tenant}
+        if self._oauth is not None:
+            headers["Authorization"] = f"Bearer {self._oauth.token()}"
+        elif self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        else:
+            headers["x-synthetic-key"] = str(self._api_key)
+        return headers
+
+    def _post_form(self, url: str, form: dict[str, str]) -> httpx.Response:
+        return self._send("POST", url, data=form, auth=False, raise_for_status=False)
+
+    def _unreachable(self, url: str, exc: Exception) -> BackendUnavailable:
+        reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+        return BackendUnavailable(
+            f"cannot reach Spark at {redact(url)} ({reason}); check base_url of profile '{self._profile}' and the network"
+        )
+
+    def _send(
+        self, method: str, url: str, *, auth: bool = True, raise_for_status: bool = True, stream: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """One request with retries, one OAuth refresh on 401, and errors mapped to spark errors."""
+        refreshed = False
+        retry = 0
+        while True:
+            headers = self._auth_headers() if auth else {}
+            request = self._client.build_request(method, url, headers=headers, **kwargs)
+            try:
+                response = self._client.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                if retry + 1 < self.retry.attempts and self.retry.should_retry(method, error=exc):
+                    self.retry.sleep(self.retry.wait_for(retry, None))
+                    retry += 1
+                    continue
+                raise self._unreachable(url, exc) from None
+            status = response.status_code
+            if status == 401 and auth and self._oauth is not None and not refreshed:
+                response.close()
+                self._oauth.invalidate()
+                refreshed = True
+                continue
+            if status >= 400 and retry + 1 < self.retry.attempts and self.retry.should_retry(method, status=status):
+                response.close()
+                self.retry.sleep(self.retry.wait_for(retry, response))
+                retry += 1
+                continue
+            if status >= 400 and raise_for_status:
+                if stream:
+                    response.read()
+                raise self._error(response, url)
+            return response
+
+    def _json(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = self._send(method, url, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise BackendUnavailable(f"Spark at {redact(url)} answered HTTP {response.status_code} without JSON") from None
+
+    def _error(self, response: httpx.Response, url: str) -> SparkTuiError:
+        status = response.status_code
+        try:
+            body: ErrorBody | None = ErrorBody.model_validate(response.json())
+        except (ValueError, ValidationError):
+            body = None
+        message = body.message if body else (response.text.strip()[:200] or response.reason_phrase)
+        errors = body.errors if body else []
+        where = redact(url)
+        codes = {e.code for e in errors}
+        if Code.BAD_PACKAGE.value in codes:
+            return BadPackage(message, errors)
+        if Code.SERVICE_EXISTS.value in codes:
+            return ServiceExists(message, errors)
+        if Code.ACCESS_DENIED.value in codes:
+            return ValidationFailed(message, errors)
+        if status in (401, 403):
+            return AuthError(
+                f"Spark at {where} refused the credentials of profile '{self._profile}' (HTTP {status}): {message}"
+            )
+        if status == 404 and (job_id := _job_id_of(url)):
+            return JobNotFound(job_id)
+        if status == 409:
+            if Code.JOB_FINISHED.value in codes or (_job_id_of(url) and Code.JOB_SLOT_BUSY.value not in codes):
+                found = re.search(r"status '(\w+)'", message)
+                return JobFinished(_job_id_of(url) or "?", found.group(1) if found else "finished")
+            running = [r for e in errors if e.code == Code.JOB_SLOT_BUSY.value and e.ref for r in e.ref.split(", ")]
+            limit = re.search(r"\(limit (\d+)\)", message)
+            return JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)))
+        if status in (400, 404, 422):
+            errors = errors or [ApiError(code=Code.INVALID_VALUE.value, message=message)]
+            error = ValidationFailed(message, errors)
+            error.http_status = status
+            return error
+        return BackendUnavailable(f"Spark at {where} answered HTTP {status}: {message}")
+
+    def _v4(self, path: str) -> str:
+        return f"{self.tenant_url}/api/v4/{path}"
+
+    # --- browsing ---------------------------------------------------------------------------------
+
+    def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
+        body = {"page": page, "pageSize": page_size, "search": [], "sort": "name"}
+        raw = self._json("POST", f"{self.root}/api/v1/product/list", json=body)
+        envelope = _parse(V1Envelope[list[V1Folder]], raw, "folder list")
+        items = sorted((f.info() for f in envelope.data), key=lambda f: f.name)
+        return Page(items=items, page=page, page_size=page_size, total=envelope.count or len(items))
+
+    def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:
+        body = {"page": page, "pageSize": page_size, "search": [], "sort": "name1"}
+        raw = self._json("POST", f"{self.root}/api/v1/product/{quote(folder, safe='')}/engines", json=body)
+        envelope = _parse(V1Envelope[list[V1Engine]], raw, "service list")
+        items = sorted((s.info(folder) for s in envelope.data), key=lambda s: s.name)
+        return Page(items=items, page=page, page_size=page_size, total=envelope.count or len(items))
+
+    def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
+        f, s = quote(folder, safe=""), quote(service, safe="")
+        raw = self._json("GET", f"{self.root}/api/v1/product/{f}/engines/getversions/{s}")
+        versions = _parse(V1Envelope[list[V1Version]], raw, "version list").data
+        service_id = ""
+        if any(v.serviceId is None for v in versions):
+            exists = self._json("GET", f"{self.tenant_url}/api/v3/folders/{f}/services/{s}/exists")
+            service_id = _parse(V3Envelope[V3ServiceExists], exists, "service exists").response_data.id or ""
+        return sorted((v.info(service_id) for v in versions), key=lambda v: SemVer.parse(v.version), reverse=True)
+
+    # --- export jobs ------------------------------------------------------------------------------
+
+    def preview(self, request: ExportRequest) -> ExportPreview:
+        url = self._v4("export/preview")
+        try:
+            raw = self._json("POST", url, json=request.model_dump(mode="json"))
+        except ValidationFailed as exc:
+            if exc.http_status == 404 and not exc.errors[0].code.startswith(("FOLDER", "SERVICE", "TENANT")):
+                raise BackendUnavailable(
+                    f"Spark at {redact(url)} offers no dry run (a spark-tui serve extension); run the export instead"
+                ) from None
+            raise
+        return _parse(ExportPreview, raw, "preview")
+
+    def submit(self, request: ExportRequest) -> ExportJob:
+        raw = self._json("POST", self._v4("export"), json=request.model_dump(mode="json"))
+        return _parse(ExportJob, raw, "export job")
+
+    def status(self, job_id: str) -> ExportJob:
+        return _parse(ExportJob, self._json("GET", self._v4(f"export/{quote(job_id, safe='')}/status")), "export job")
+
+    def cancel(self, job_id: str) -> ExportJob:
+        raw = self._json("PATCH", self._v4(f"export/{quote(job_id, safe='')}"), json={"export_status": "cancelled"})
+        return _parse(ExportJob, raw, "export job")
+
+    def tenant_status(self) -> TenantExportStatus:
+        return _parse(TenantExportStatus, self._json("GET", self._v4("export/status")), "tenant export status")
+
+    def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
+        """Jobs of `tenant_status()` (own ones unless `all_users`; identity = the profile's user)."""
+        summary = self.tenant_status()
+        entries = [*summary.in_progress_exports, *summary.recent_exports]
+        if not all_users:
+            entries = [e for e in entries if e.data.created_by == self.info.user]
+        entries.sort(key=lambda e: e.data.created_timestamp, reverse=True)
+        jobs = []
+        for entry in entries:
+            try:
+                jobs.append(self.status(entry.id))
+            except JobNotFound:
+                continue  # expired between the two calls
+        return jobs
+
+    # --- downloads --------------------------------------------------------------------------------
+
+    def download(
+        self,
+        job: ExportJob,
+        dest_dir: Path,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Download]:
+        """Every output file of a closed job, streamed, SHA-256-verified and renamed into dest_dir."""
+        if job.status is not JobStatus.closed or not job.outputs.files:
+            raise ValidationFailed.of([ApiError(
+                code=Code.INVALID_VALUE.value, ref=job.id,
+                message=f"export job '{job.id}' is '{job.status.value}' and has no package to download; wait until it is 'closed'",
+            )])
+        dest_dir = Path(dest_dir)
+        try:
+            dest_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create download directory {dest_dir}: {exc.strerror or exc}") from None
+        files = job.outputs.files
+        results = []
+        for index, output in enumerate(files):
+            name = self._file_name(job, output.file, index, len(files))
+            results.append(self._fetch_verified(job, index, dest_dir / name, progress, cancel))
+        return results
+
+    def _file_name(self, job: ExportJob, url: str, index: int, count: int) -> str:
+        candidate = (job.progress.file_name if job.progress and count == 1 else None) or PurePosixPath(unquote(urlsplit(url).path)).name
+        try:
+            name = package_file_name(candidate or DEFAULT_FILE_NAME)
+        except ValidationFailed:
+            name = DEFAULT_FILE_NAME
+        if count > 1:
+            stem, dot, ext = name.rpartition(".")
+            name = f"{stem}_{index + 1}{dot}{ext}"
+        return name
+
+    def _same_origin(self, url: str) -> bool:
+        a, b = urlsplit(url), urlsplit(self.root)
+        return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+    def _fetch_verified(
+        self, job: ExportJob, index: int, dest: Path, progress: ProgressCallback | None, cancel: threading.Event | None
+    ) -> Download:
+        expected = (job.outputs.files or [])[index].file_hash.lower()
+        problem = ""
+        refreshed = False
+        attempt = 0
+        while attempt < self.retry.attempts:
+            url = (job.outputs.files or [])[index].file
+            try:
+                size, digest = self._stream_to(url, dest, expected, progress, cancel)
+            except AuthError:
+                if refreshed or not self._same_origin(url):
+                    raise
+                job, refreshed = self.status(job.id), True  # the signed link expired: ask for a fresh one
+                continue
+            except _BadDownload as exc:
+                problem = str(exc)
+            else:
+                return Download(path=str(dest), bytes=size, sha256=digest, verified=True)
+            attempt += 1
+            if attempt < self.retry.attempts:
+                self.retry.sleep(self.retry.backoff(attempt - 1))
+        raise BackendUnavailable(
+            f"download of {dest.name} for job '{job.id}' failed {self.retry.attempts} time(s): {problem}; nothing was kept"
+        )
+
+    def _stream_to(
+        self, url: str, dest: Path, expected: str, progress: ProgressCallback | None, cancel: threading.Event | None
+    ) -> tuple[int, str]:
+        """Stream one file to a temp name beside `dest`, check it, rename. Raises _BadDownload."""
+        with _temp_beside(dest) as (out, tmp):
+            digest = hashlib.sha256()
+            done = 0
+            try:
+                with self._open_stream(url) as response:
+                    total = int(response.headers.get("content-length") or 0)
+                    for chunk in response.iter_bytes(CHUNK):
+                        if cancel is not None and cancel.is_set():
+                            raise InterruptedError(f"download of {dest.name} cancelled; nothing was kept")
+                        out.write(chunk)
+                        digest.update(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            progress(done, total or done)
+            except (httpx.TransportError, BackendUnavailable) as exc:
+                raise _BadDownload(f"transfer broke after {done} bytes ({type(exc).__name__})") from None
+            if total and done != total:
+                raise _BadDownload(f"truncated: got {done} of {total} bytes")
+            if digest.hexdigest() != expected:
+                raise _BadDownload(f"SHA-256 mismatch: got {digest.hexdigest()}, file_hash says {expected}")
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
+            os.replace(tmp, dest)
+            return done, digest.hexdigest()
+
+    @contextmanager
+    def _open_stream(self, url: str) -> Iterator[httpx.Response]:
+        response = self._send("GET", url, auth=self._same_origin(url), stream=True)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    # --- import -----------------------------------------------------------------------------------
+
+    def import_package(
+        self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
+    ) -> ImportResult:
+        """Spark's import: multipart upload, then wait for the import job to end."""
+        path = Path(path)
+        if not path.is_file():
+            raise BadPackage(f"package '{path}' does not exist or is not a file; give the path of an export ZIP")
+        entity = ImportRequestEntity(
+            inputs=ImportInputs(services_modify=[
+                ServiceMapping(service_uri_source=uri, service_uri_destination=uri, update_version_type=bump)
+                for uri in package_services(path)
+            ]),
+            services_existing=if_present, source_system="spark-tui",
+        )
+        with path.open("rb") as handle:
+            files = {"file": ("package.zip", handle, "application/zip")}
+            data = {"importRequestEntity": entity.model_dump_json()}
+            job = _parse(ImportJob, self._json("POST", self._v4("import"), data=data, files=files), "import job")
+        interval, deadline = 0.5, time.monotonic() + IMPORT_DEADLINE_S
+        while not job.status.is_terminal:
+            if time.monotonic() > deadline:
+                raise BackendUnavailable(f"import job '{job.id}' still '{job.status.value}' after {IMPORT_DEADLINE_S:g} s")
+            time.sleep(interval)
+            interval = min(interval * 1.5, 5.0)
+            raw = self._json("GET", self._v4(f"import/{quote(job.id, safe='')}/status"))
+            job = _parse(ImportJob, raw, "import job")
+        if job.status is not JobStatus.closed or job.errors:
+            errors = job.errors or []
+            head = errors[0].message if errors else f"import job '{job.id}' ended '{job.status.value}'"
+            raise BadPackage(head, errors)
+        return job.result(self.tenant)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _BadDownload(Exception):
+    """One download attempt produced a truncated or corrupt file (already removed)."""
+
+
+@contextmanager
+def _temp_beside(dest: Path) -> Iterator[tuple[Any, str]]:
+    """A temp file in dest's directory, removed on every exit unless renamed away."""
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    out = os.fdopen(fd, "wb")
+    try:
+        yield out, tmp
+    finally:
+        out.close()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def package_services(path: Path) -> list[str]:
+    """`{folder}/{service}` of every service in a package's `{tenant}/manifest.json`."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next((n for n in archive.namelist() if n.count("/") == 1 and n.endswith("/manifest.json")), None)
+            if name is None:
+                raise BadPackage(f"package '{path}' has no {{tenant}}/manifest.json; give a Spark export package")
+            manifest = PackageManifest.model_validate_json(archive.read(name))
+    except (zipfile.BadZipFile, OSError, ValidationError) as exc:
+        raise BadPackage(f"package '{path}' is not a readable export package ({type(exc).__name__}); give a Spark export ZIP") from None
+    return [s.service_uri_source for s in manifest.outputs.services]
+
+
+def _job_id_of(url: str) -> str | None:
+    """The job id of a `/api/v4/export/{id}…` URL."""
+    found = re.search(r"/api/v4/export/([^/?]+)(?:/status|/download/[^?]*)?(?:\?|$)", url)
+    if not found or found.group(1) in ("status", "preview"):
+        return None
+    return unquote(found.group(1))
+
+
+def _parse(model: Any, raw: Any, what: str) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise BackendUnavailable(f"unexpected {what} from Spark: {where}: {first.get('msg')}") from None

@@ -1,0 +1,273 @@
+"""The `--batch` operations: each calls the backend, prints its result and returns an exit code.
+
+Results go to stdout (text, or the API's JSON with `--json`); progress and diagnostics go to
+stderr. Expected failures are SparkTuiError subclasses; `report_error` prints them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+from spark_tui.backends.base import Backend
+from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
+from spark_tui.batch import exit_codes, output
+from spark_tui.batch.progress import Progress
+from spark_tui.spark.errors import BadPackage, SparkTuiError, ValidationFailed
+from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.models import Download, ExportJob, ExportRequest, IfPresent, JobStatus, Page
+from spark_tui.spark.uri import InvalidReference, validate_name
+
+EMBEDDED_INTERVAL_S = 0.1  # a status read is a local SQLite query
+REMOTE_INTERVAL_S = 0.5  # backs off to 5 s (see wait_for_job)
+
+
+class UsageError(SparkTuiError):
+    """A bad argument found before anything was sent (exit 2)."""
+
+    exit_code = 2
+
+
+class DownloadFailed(SparkTuiError):
+    """The package could not be copied or did not verify (exit 3); nothing was kept."""
+
+    exit_code = 3
+
+
+@dataclass
+class Console:
+    out: TextIO
+    err: TextIO
+    json: bool = False
+
+    def result(self, text: str, data: Any) -> None:
+        self.out.write((output.to_json(data) if self.json else text) + "\n")
+        self.out.flush()
+
+    def note(self, message: str) -> None:
+        self.err.write(message + "\n")
+        self.err.flush()
+
+
+def report_error(exc: SparkTuiError, console: Console) -> int:
+    """Print an expected failure (every error of a ValidationFailed on its own line); its exit code."""
+    if exc.errors and isinstance(exc, ValidationFailed):
+        for line in output.error_lines(exc.errors):
+            console.note(line)
+        if console.json:
+            console.result("", {"errors": [e.model_dump(mode="json") for e in exc.errors]})
+    else:
+        console.note(f"error: {exc.message}")
+    return exc.exit_code
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def check_output_dir(path: Path) -> Path:
+    if not path.exists():
+        raise UsageError(f"output directory {path} does not exist; create it or choose another -o")
+    if not path.is_dir():
+        raise UsageError(f"output path {path} is not a directory; choose a directory with -o")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"output directory {path} is not writable; fix its permissions or choose another -o")
+    return path
+
+
+def export(
+    backend: Backend,
+    request: ExportRequest,
+    console: Console,
+    progress: Progress,
+    *,
+    output_dir: Path,
+    dry_run: bool = False,
+    no_wait: bool = False,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+) -> int:
+    """Submit, wait, download and verify; or only resolve (`dry_run`) or only submit (`no_wait`)."""
+    package_file_name(request.file_name)  # ValidationFailed before anything is sent
+    if dry_run:
+        return _dry_run(backend, request, console)
+    if not no_wait:
+        check_output_dir(output_dir)
+    cancel = threading.Event()
+    with _sigint_sets(cancel, console):
+        job = backend.submit(request)
+        console.note(f"export job {job.id}: {job.status.value}")
+        if no_wait or job.status.is_terminal:
+            return _finished(job, console)
+        interval_s = EMBEDDED_INTERVAL_S if backend.info.kind == "embedded" else REMOTE_INTERVAL_S
+        job = wait_for_job(backend, job.id, deadline_s=deadline_s, interval_s=interval_s, on_update=progress.job, cancel=cancel)
+        progress.finish()
+        if cancel.is_set():
+            return _interrupted(job, console)
+        if job.status is not JobStatus.closed:
+            return _finished(job, console)
+        downloads = _download(backend, job, output_dir, progress, cancel)
+        if downloads is None:
+            return _interrupted(job, console)
+    console.result(output.job_text(job, downloads), output.job_json(job, downloads))
+    return exit_codes.OK
+
+
+def _dry_run(backend: Backend, request: ExportRequest, console: Console) -> int:
+    preview = backend.preview(request)
+    if preview.errors:
+        for line in output.error_lines(preview.errors):
+            console.note(line)
+        if console.json:
+            console.result("", preview.model_dump(mode="json"))
+        return exit_codes.USAGE
+    console.result(output.preview_text(preview), preview.model_dump(mode="json"))
+    return exit_codes.OK
+
+
+def _finished(job: ExportJob, console: Console) -> int:
+    """Print a job that will not be downloaded (not waited for, or ended without a package)."""
+    for line in output.error_lines(job.errors or []):
+        console.note(line)
+    code = exit_codes.for_job(job)
+    if exit_codes.rejected_request(job):
+        console.note(f"export job {job.id} was refused: the request cannot be exported as given")
+    elif job.status.is_terminal and code:
+        console.note(f"export job {job.id} ended '{job.status.value}'")
+    console.result(output.job_text(job), output.job_json(job))
+    return code
+
+
+def _interrupted(job: ExportJob, console: Console) -> int:
+    console.note(f"interrupted: export job {job.id} is '{job.status.value}'; nothing was downloaded")
+    console.result(output.job_text(job), output.job_json(job))
+    return exit_codes.INTERRUPTED
+
+
+def _download(
+    backend: Backend, job: ExportJob, output_dir: Path, progress: Progress, cancel: threading.Event
+) -> list[Download] | None:
+    """Verified copies of every output file; None (and nothing left behind) when interrupted."""
+    downloads: list[Download] = []
+    try:
+        downloads = backend.download(job, output_dir, progress=progress.download, cancel=cancel)
+    except Exception as exc:
+        if cancel.is_set():
+            pass
+        elif isinstance(exc, BadPackage):
+            raise DownloadFailed(exc.message) from None
+        elif isinstance(exc, OSError):
+            raise DownloadFailed(f"cannot save the package of job {job.id} into {output_dir}: {exc.strerror or exc}") from None
+        else:
+            raise
+    finally:
+        progress.finish()
+    unverified = [d.path for d in downloads if not d.verified]
+    if cancel.is_set() or unverified:
+        for d in downloads:
+            Path(d.path).unlink(missing_ok=True)
+    if cancel.is_set():
+        return None
+    if unverified:
+        raise DownloadFailed(f"downloaded file(s) failed SHA-256 verification and were removed: {', '.join(unverified)}")
+    if len(downloads) != len(job.outputs.files or []):
+        raise DownloadFailed(f"export job {job.id} lists {len(job.outputs.files or [])} file(s) but {len(downloads)} were downloaded")
+    return downloads
+
+
+@contextmanager
+def _sigint_sets(event: threading.Event, console: Console) -> Iterator[None]:
+    """While inside: the first Ctrl-C sets `event` (cancel the job), a second one aborts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if event.is_set():
+            raise KeyboardInterrupt
+        event.set()
+        console.note("interrupt: cancelling the export job (press Ctrl-C again to quit at once)")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+
+def status(backend: Backend, job_id: str, console: Console) -> int:
+    job = backend.status(job_id)
+    console.result(output.job_text(job), output.job_json(job))
+    return exit_codes.OK
+
+
+def cancel(backend: Backend, job_id: str, console: Console) -> int:
+    job = backend.cancel(job_id)
+    console.note(f"export job {job.id}: {job.status.value}")
+    console.result(output.job_text(job), output.job_json(job))
+    return exit_codes.OK
+
+
+def jobs(backend: Backend, console: Console) -> int:
+    tenant_status = backend.tenant_status()
+    console.result(output.tenant_status_text(tenant_status), tenant_status.model_dump(mode="json"))
+    return exit_codes.OK
+
+
+# --- browsing and import --------------------------------------------------------------------------
+
+
+def _all_items(fetch: Any) -> list:
+    items, page = [], 1
+    while True:
+        result: Page = fetch(page)
+        items += result.items
+        if not result.has_more or not result.items:
+            return items
+        page += 1
+
+
+def list_folders(backend: Backend, console: Console) -> int:
+    folders = _all_items(lambda page: backend.list_folders(page=page))
+    console.result(output.folders_text(folders), [f.model_dump(mode="json") for f in folders])
+    return exit_codes.OK
+
+
+def list_services(backend: Backend, folder: str, console: Console) -> int:
+    _name("folder", folder, "--list-services FOLDER")
+    services = _all_items(lambda page: backend.list_services(folder, page=page))
+    console.result(output.services_text(services), [s.model_dump(mode="json") for s in services])
+    return exit_codes.OK
+
+
+def list_versions(backend: Backend, folder_service: str, console: Console) -> int:
+    folder, sep, service = folder_service.partition("/")
+    if not sep:
+        raise UsageError(f"--list-versions '{folder_service}' is not FOLDER/SERVICE; e.g. --list-versions 'Demo Folder/Loan Calculator'")
+    _name("folder", folder, "--list-versions FOLDER/SERVICE")
+    _name("service", service, "--list-versions FOLDER/SERVICE")
+    versions = backend.list_versions(folder, service)
+    console.result(output.versions_text(versions), [v.model_dump(mode="json") for v in versions])
+    return exit_codes.OK
+
+
+def _name(kind: str, value: str, usage: str) -> None:
+    try:
+        validate_name(kind, value)
+    except InvalidReference as exc:
+        raise UsageError(f"{exc} (in {usage})") from None
+
+
+def import_package(backend: Backend, path: Path, if_present: IfPresent, console: Console) -> int:
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "does not exist"
+        raise UsageError(f"import package {path} {what}; give the path of an export ZIP")
+    result = backend.import_package(path, if_present=if_present)
+    console.result(output.import_text(result), result.model_dump(mode="json"))
+    return exit_codes.OK

@@ -1,0 +1,205 @@
+"""The `spark-tui` command line: the TUI by default, `--batch` for scripts and CI, `serve` for HTTP.
+
+Only argparse is imported at start-up: `--help` and `--version` load no Textual, pydantic or
+httpx; each branch imports what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from spark_tui import __version__
+
+EXIT_CODES = """\
+exit codes (--batch):
+  0 success (job closed)    1 job failed              2 usage or validation error
+  3 backend/connection/authorization error             4 closed_by_timeout or client deadline
+  5 cancelled               6 tenant job slot busy    130 interrupted (Ctrl-C)"""
+
+EXPORT_OPTIONS = (
+    "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
+    "correlation_id", "file_name", "output_dir", "dry_run", "no_wait", "deadline",
+)
+ACTIONS = ("status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package")
+BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + ("if_present", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line on stderr, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _flag(dest: str) -> str:
+    return {"output_dir": "-o/--output-dir"}.get(dest, "--" + dest.replace("_", "-"))
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a TCP port (1-65535)")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="spark-tui",
+        description="Export Coherent Spark services: an interactive TUI, a --batch mode for CI, "
+        "and a Spark-compatible HTTP API (serve).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"spark-tui {__version__}")
+    g = p.add_argument_group("profile and backend")
+    g.add_argument("--profile", metavar="NAME", help="profile of the config file (default: its default_profile, else demo)")
+    g.add_argument("--config", metavar="FILE", type=Path, help="config file (default: config.toml in the user config dir or $SPARK_TUI_HOME)")
+    g.add_argument("--workspace", metavar="DIR", type=Path, help="workspace of an embedded profile")
+    g.add_argument("--tenant", metavar="NAME", help="tenant (overrides the profile's)")
+
+    b = p.add_argument_group("batch mode")
+    b.add_argument("--batch", action="store_true", help="run one operation without the TUI and exit")
+    b.add_argument("--json", action="store_true", help="print the API's JSON shapes on stdout")
+
+    e = p.add_argument_group("export (--batch; the default operation)")
+    e.add_argument("--folder", metavar="F", action="append", default=[], help="export every service of folder F (repeatable)")
+    e.add_argument("--service", metavar="URI", action="append", default=[],
+                   help="folder/service, folder/service[1.2], a service UUID, service/UUID or version/UUID (repeatable)")
+    e.add_argument("--version-id", metavar="ID", action="append", default=[], help="a version UUID (repeatable)")
+    e.add_argument("--file-filter", choices=("migrate", "onpremises"), help="files per version (default migrate)")
+    e.add_argument("--version-filter", choices=("all", "latest"), help="versions per service (default all)")
+    e.add_argument("--source-system", metavar="S")
+    e.add_argument("--correlation-id", metavar="C")
+    e.add_argument("--file-name", metavar="NAME", help="name of the package (default package.zip)")
+    e.add_argument("-o", "--output-dir", metavar="DIR", type=Path, help="where the package is saved (default: current dir)")
+    e.add_argument("--deadline", metavar="SECONDS", type=_positive, help="stop waiting after this long (exit 4; default 1200)")
+    mode = e.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="resolve only: what would be exported, sizes, every error")
+    mode.add_argument("--no-wait", action="store_true", help="submit and print the created job")
+
+    a = p.add_argument_group("other operations (--batch; one at a time)")
+    one = a.add_mutually_exclusive_group()
+    one.add_argument("--status", metavar="JOB", help="show an export job")
+    one.add_argument("--cancel", metavar="JOB", help="cancel an export job")
+    one.add_argument("--jobs", action="store_true", help="export jobs of the tenant (in progress and past hour)")
+    one.add_argument("--list-folders", action="store_true")
+    one.add_argument("--list-services", metavar="FOLDER")
+    one.add_argument("--list-versions", metavar="FOLDER/SERVICE")
+    one.add_argument("--import-package", metavar="FILE", type=Path, help="import an export package into the tenant")
+    a.add_argument("--if-present", choices=("abort", "replace", "add_version"),
+                   help="with --import-package: what to do when a service exists (default abort)")
+
+    sub = p.add_subparsers(dest="command", metavar="{serve}")
+    s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
+                       description="Serve the Spark Export API (and browsing) over an embedded workspace.")
+    s.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
+    s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS)
+    s.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS)
+    return p
+
+
+def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Flags that parse but do not go together: a one-line usage error (exit 2)."""
+    defaults = parser.parse_args([])
+    given = [d for d in BATCH_ONLY if getattr(args, d) != getattr(defaults, d)]
+    if args.command == "serve" and (args.batch or given):
+        parser.error(f"serve does not take {'--batch' if args.batch else _flag(given[0])}")
+    if not args.batch:
+        if given:
+            parser.error(f"{_flag(given[0])} needs --batch")
+        return
+    action = next((d for d in ACTIONS if getattr(args, d) not in (None, False)), None)
+    if action is not None:
+        if extra := [d for d in EXPORT_OPTIONS if d in given]:
+            parser.error(f"{_flag(extra[0])} cannot be combined with {_flag(action)}")
+    if args.if_present and action != "import_package":
+        parser.error("--if-present goes with --import-package")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        _check_combinations(parser, args)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else 2
+    from spark_tui.spark.errors import SparkTuiError
+
+    try:
+        from spark_tui.config import load_config
+
+        config = load_config(args.config)
+        profile = config.profile(args.profile)
+        if args.command == "serve":
+            from spark_tui.server import serve
+
+            return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace)
+        if args.batch:
+            return _batch(args, profile)
+        from spark_tui.tui import run
+
+        return run(config, profile, workspace=args.workspace, tenant=args.tenant)
+    except SparkTuiError as exc:
+        from spark_tui.batch.runner import Console, report_error
+
+        return report_error(exc, Console(sys.stdout, sys.stderr, json=bool(getattr(args, "json", False))))
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+def _batch(args: argparse.Namespace, profile: object) -> int:
+    from spark_tui.backends.factory import open_backend
+    from spark_tui.batch import runner
+    from spark_tui.batch.progress import for_stream
+    from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, VersionFilter
+
+    console = runner.Console(sys.stdout, sys.stderr, json=args.json)
+    if not any(getattr(args, d) not in (None, False) for d in ACTIONS) and not (args.folder or args.service or args.version_id):
+        raise runner.UsageError(
+            "nothing to export; give --folder, --service or --version-id (each repeatable), "
+            "or an operation such as --jobs or --list-folders"
+        )
+    backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)  # type: ignore[arg-type]
+    try:
+        if args.status:
+            return runner.status(backend, args.status, console)
+        if args.cancel:
+            return runner.cancel(backend, args.cancel, console)
+        if args.jobs:
+            return runner.jobs(backend, console)
+        if args.list_folders:
+            return runner.list_folders(backend, console)
+        if args.list_services is not None:
+            return runner.list_services(backend, args.list_services, console)
+        if args.list_versions is not None:
+            return runner.list_versions(backend, args.list_versions, console)
+        if args.import_package is not None:
+            return runner.import_package(backend, args.import_package, IfPresent(args.if_present or "abort"), console)
+        request = ExportRequest(
+            inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
+            file_filter=FileFilter(args.file_filter or "migrate"),
+            version_filter=VersionFilter(args.version_filter or "all"),
+            source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
+        )
+        options: dict = {"deadline_s": args.deadline} if args.deadline else {}
+        return runner.export(
+            backend, request, console, for_stream(sys.stderr), output_dir=args.output_dir or Path.cwd(),
+            dry_run=args.dry_run, no_wait=args.no_wait, **options,
+        )
+    finally:
+        backend.close()

@@ -1,0 +1,362 @@
+"""Profiles and settings: `config.toml` (TOML), the built-in `demo` profile, `CSPARK_*` variables.
+
+Secrets come inline, from an environment variable (`*_env`) or from a 0600 file (`*_file`); they
+are resolved here, never printed (`mask`), and a config file holding one must itself be 0600.
+A bad file raises ConfigError naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from spark_tui import paths
+from spark_tui.spark.errors import ConfigError
+
+DEMO_PROFILE = "demo"
+ENV_PROFILE = "spark"
+SUPERVISOR_GROUP = "supervisor:pf"
+BACKENDS = ("embedded", "spark")
+SECRETS = ("token", "api_key", "client_secret")
+PROFILE_KEYS = {
+    "embedded": {"backend", "workspace", "tenant", "user", "groups"},
+    "spark": {"backend", "base_url", "tenant", "user", "groups", "client_id", "token_url"}
+    | {f"{s}{suffix}" for s in SECRETS for suffix in ("", "_env", "_file")},
+}
+SERVE_USER_KEYS = {"name", "groups"} | {f"{s}{suffix}" for s in ("token", "api_key") for suffix in ("", "_env", "_file")}
+TOP_KEYS = {"default_profile", "theme", "profiles", "serve"}
+
+
+def mask(secret: str | None) -> str | None:
+    """A secret shown safely: its first 4 characters then `…` (only `…` when it is short)."""
+    if secret is None:
+        return None
+    return f"{secret[:4]}…" if len(secret) > 8 else "…"
+
+
+def default_user() -> str:
+    return f"{os.environ.get('USER') or os.environ.get('USERNAME') or 'user'}@localhost"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One backend to talk to, with identity and (already resolved) secrets."""
+
+    name: str
+    backend: str = "embedded"
+    workspace: Path | None = None
+    tenant: str = "demo"
+    user: str = field(default_factory=default_user)
+    groups: tuple[str, ...] = (SUPERVISOR_GROUP,)
+    base_url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    token_url: str | None = None
+    problem: str | None = None  # why the profile cannot be used yet (e.g. an unset *_env variable)
+
+    def masked(self) -> dict[str, Any]:
+        """Every field for display, secrets masked."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "problem"}
+        for key in SECRETS:
+            shown[key] = mask(shown[key])
+        shown["workspace"] = str(self.workspace) if self.workspace else None
+        shown["groups"] = list(self.groups)
+        return shown
+
+
+@dataclass(frozen=True)
+class ServeUser:
+    """A user `spark-tui serve` accepts: by bearer token or API key."""
+
+    name: str
+    groups: tuple[str, ...] = ()
+    token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class AppConfig:
+    path: Path
+    default_profile: str
+    profiles: dict[str, Profile]
+    serve_users: list[ServeUser] = field(default_factory=list)
+    theme: str | None = None
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named (or default) profile; ConfigError naming it and the available ones."""
+        key = name or self.default_profile
+        found = self.profiles.get(key)
+        if found is None:
+            raise ConfigError(
+                f"unknown profile '{key}'; available profiles: {', '.join(sorted(self.profiles))} "
+                f"(define more in {self.path})"
+            )
+        if found.problem:
+            raise ConfigError(f"profile '{key}' cannot be used: {found.problem}")
+        return found
+
+    def save_theme(self, name: str) -> None:
+        """Write the top-level `theme` key into the config file, keeping everything else (0600)."""
+        text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        lines = text.splitlines()
+        assignment = f"theme = {json.dumps(name)}"
+        end = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+        index = next((i for i in range(end) if re.match(r"\s*theme\s*=", lines[i])), None)
+        if index is None:
+            lines.insert(0, assignment)
+        else:
+            lines[index] = assignment
+        new_text = "\n".join(lines) + "\n"
+        try:
+            if tomllib.loads(new_text).get("theme") != name:
+                raise ValueError
+        except (tomllib.TOMLDecodeError, ValueError):
+            raise ConfigError(f"{self.path}: could not set 'theme'; edit the file and set theme = {json.dumps(name)}") from None
+        _write_private(self.path, new_text)
+        self.theme = name
+
+
+def load_config(path: Path | None = None) -> AppConfig:
+    """Read the config file (default `paths.config_file()`); no file means the built-in profiles."""
+    explicit = path is not None
+    file = Path(path).expanduser() if explicit else paths.config_file()
+    data: dict[str, Any] = {}
+    if file.exists():
+        data = _read_toml(file)
+    elif explicit:
+        raise ConfigError(f"config file {file} not found; check the --config path")
+    return _parse(file, data)
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {file}: {exc}; check that it is a readable UTF-8 file") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: invalid TOML: {exc}; fix the syntax there") from None
+
+
+class _Reader:
+    """Typed access to one TOML table with errors naming the file and the dotted key."""
+
+    def __init__(self, file: Path, prefix: str, table: Any, allowed: set[str]) -> None:
+        self.file, self.prefix = file, prefix
+        if not isinstance(table, dict):
+            raise self.error("", f"must be a table, e.g. [{prefix}]")
+        self.table = table
+        for key in table:
+            if key not in allowed:
+                raise self.error(key, f"unknown key; use one of: {', '.join(sorted(allowed))}")
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        dotted = f"{self.prefix}.{key}" if key and self.prefix else key or self.prefix
+        return ConfigError(f"{self.file}: '{dotted}' {problem}")
+
+    def str(self, key: str, default: str | None = None) -> str | None:
+        value = self.table.get(key, default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            shown = "a secret" if any(key.startswith(s) for s in SECRETS) else repr(value)
+            raise self.error(key, f"must be a non-empty string (got {shown}); write {key} = \"...\"")
+        return value
+
+    def groups(self, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.table.get("groups")
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(isinstance(g, str) and g for g in value):
+            raise self.error("groups", f"must be a list of strings (got {value!r}); write groups = [\"supervisor:pf\"]")
+        return tuple(value)
+
+    def secret(self, name: str, base_dir: Path) -> tuple[str | None, str | None]:
+        """(value, problem) from `name`, `name_env` or `name_file` (at most one of them)."""
+        given = [k for k in (name, f"{name}_env", f"{name}_file") if k in self.table]
+        if len(given) > 1:
+            raise self.error(given[1], f"conflicts with '{given[0]}'; set only one of {', '.join(given)}")
+        if not given:
+            return None, None
+        key = given[0]
+        value = self.str(key)
+        assert value is not None
+        if key == name:
+            return value, None
+        if key.endswith("_env"):
+            env_value = os.environ.get(value, "").strip()
+            if not env_value:
+                return None, f"environment variable {value} ({self.prefix}.{key}) is not set; export it"
+            return env_value, None
+        secret_file = _resolve_path(value, base_dir)
+        try:
+            mode = secret_file.stat().st_mode
+            if os.name != "nt" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise ConfigError(
+                    f"{self.file}: '{self.prefix}.{key}': secret file {secret_file} is readable by others; "
+                    f"run chmod 600 {secret_file}"
+                )
+            content = secret_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, f"cannot read secret file {secret_file} ({self.prefix}.{key}): {exc.__class__.__name__}"
+        if not content:
+            return None, f"secret file {secret_file} ({self.prefix}.{key}) is empty"
+        return content, None
+
+
+def _resolve_path(value: str, base_dir: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base_dir / p
+
+
+def _parse(file: Path, data: dict[str, Any]) -> AppConfig:
+    top = _Reader(file, "", data, TOP_KEYS)
+    if _holds_inline_secret(data):
+        _require_private(file)
+    profiles: dict[str, Profile] = {DEMO_PROFILE: Profile(name=DEMO_PROFILE)}
+    table = data.get("profiles", {})
+    if not isinstance(table, dict):
+        raise top.error("profiles", "must be a table of profiles, e.g. [profiles.demo]")
+    for name, spec in table.items():
+        profiles[name] = _profile(file, name, spec)
+    if (env := _env_profile()) is not None:
+        profiles[env.name] = env
+    default = top.str("default_profile", DEMO_PROFILE)
+    assert default is not None
+    if default not in profiles:
+        raise top.error(
+            "default_profile", f"names profile '{default}' which is not defined; use one of: {', '.join(sorted(profiles))}"
+        )
+    return AppConfig(
+        path=file, default_profile=default, profiles=profiles,
+        serve_users=_serve_users(file, data.get("serve", {})), theme=top.str("theme"),
+    )
+
+
+def _holds_inline_secret(data: dict[str, Any]) -> bool:
+    tables = list((data.get("profiles") or {}).values()) if isinstance(data.get("profiles"), dict) else []
+    serve = data.get("serve")
+    if isinstance(serve, dict) and isinstance(serve.get("users"), list):
+        tables += serve["users"]
+    return any(isinstance(t, dict) and any(k in t for k in SECRETS) for t in tables)
+
+
+def _require_private(file: Path) -> None:
+    if os.name != "nt" and file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"{file} holds secrets but is readable by others; run chmod 600 {file}")
+
+
+def _profile(file: Path, name: str, spec: Any) -> Profile:
+    prefix = f"profiles.{name}"
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{file}: '{prefix}' must be a table; write [{prefix}] followed by its keys")
+    backend = spec.get("backend", "embedded")
+    if backend not in BACKENDS:
+        raise ConfigError(f"{file}: '{prefix}.backend' is {backend!r}; use \"embedded\" or \"spark\"")
+    r = _Reader(file, prefix, spec, PROFILE_KEYS[backend])
+    common = dict(user=r.str("user", default_user()), groups=r.groups((SUPERVISOR_GROUP,)))
+    if backend == "embedded":
+        ws = r.str("workspace")
+        return Profile(
+            name=name, backend=backend, workspace=_resolve_path(ws, file.parent) if ws else None,
+            tenant=r.str("tenant", "demo"), **common,
+        )
+    base_url = r.str("base_url")
+    if base_url is None or urlparse(base_url).scheme not in ("http", "https"):
+        raise r.error("base_url", "must be an http(s) URL of the tenant, e.g. \"https://excel.uat.us.coherent.global/acme\"")
+    secrets: dict[str, str | None] = {}
+    problems = []
+    for key in SECRETS:
+        secrets[key], problem = r.secret(key, file.parent)
+        problems += [problem] if problem else []
+    client_id = r.str("client_id")
+    if bool(client_id) != any(k.startswith("client_secret") for k in r.table):
+        raise r.error("client_id", "and client_secret (or client_secret_env / client_secret_file) go together; set both")
+    if not problems and not (secrets["token"] or secrets["api_key"] or client_id):
+        problems.append(f"{prefix} has no credentials; set token_env, token, api_key_env or client_id + client_secret_env")
+    return _spark_profile(
+        name, base_url, tenant=r.str("tenant"), client_id=client_id, token_url=r.str("token_url"),
+        problem="; ".join(problems) or None, **secrets, **common,
+    )
+
+
+def _spark_profile(name: str, base_url: str, *, tenant: str | None, problem: str | None = None, **values: Any) -> Profile:
+    """A `spark` profile; the tenant defaults to the last path segment of the base URL."""
+    base_url = base_url.rstrip("/")
+    tenant = tenant or urlparse(base_url).path.rstrip("/").rpartition("/")[2]
+    if not tenant:
+        problem = problem or f"base_url {base_url} names no tenant; add the tenant to the URL or set tenant = \"...\""
+    return Profile(name=name, backend="spark", base_url=base_url, tenant=tenant or "", problem=problem, **values)
+
+
+def _env_profile() -> Profile | None:
+    """The `spark` profile from the official SDK's `CSPARK_*` variables, when CSPARK_BASE_URL is set."""
+    base_url = os.environ.get("CSPARK_BASE_URL", "").strip()
+    if not base_url:
+        return None
+    token = os.environ.get("CSPARK_BEARER_TOKEN", "").strip()
+    token = re.sub(r"^bearer\s+", "", token, flags=re.IGNORECASE) or None
+    api_key = os.environ.get("CSPARK_API_KEY", "").strip() or None
+    client_id = os.environ.get("CSPARK_CLIENT_ID", "").strip() or None
+    client_secret = os.environ.get("CSPARK_CLIENT_SECRET", "").strip() or None
+    problem = None
+    if urlparse(base_url).scheme not in ("http", "https"):
+        problem = f"CSPARK_BASE_URL {base_url!r} is not an http(s) URL; set it to e.g. https://excel.uat.us.coherent.global/acme"
+    elif bool(client_id) != bool(client_secret):
+        problem = "CSPARK_CLIENT_ID and CSPARK_CLIENT_SECRET go together; set both"
+    elif not (token or api_key or client_id):
+        problem = "CSPARK_BASE_URL is set but no credentials; set CSPARK_BEARER_TOKEN, CSPARK_API_KEY or CSPARK_CLIENT_ID + CSPARK_CLIENT_SECRET"
+    return _spark_profile(
+        ENV_PROFILE, base_url, tenant=None, problem=problem, token=token, api_key=api_key,
+        client_id=client_id, client_secret=client_secret, user=default_user(), groups=(),
+    )
+
+
+def _serve_users(file: Path, serve: Any) -> list[ServeUser]:
+    r = _Reader(file, "serve", serve, {"users"})
+    users = r.table.get("users", [])
+    if not isinstance(users, list):
+        raise r.error("users", "must be an array of tables: [[serve.users]]")
+    result = []
+    for i, spec in enumerate(users):
+        u = _Reader(file, f"serve.users[{i}]", spec, SERVE_USER_KEYS)
+        name = u.str("name")
+        if name is None:
+            raise u.error("name", "is missing; every [[serve.users]] needs name = \"user@example.com\"")
+        resolved = {}
+        for key in ("token", "api_key"):
+            resolved[key], problem = u.secret(key, file.parent)
+            if problem:
+                raise ConfigError(f"{file}: serve user '{name}': {problem}")
+        if not (resolved["token"] or resolved["api_key"]):
+            raise u.error("token", f"is missing for serve user '{name}'; set token, token_env, api_key or api_key_env")
+        result.append(ServeUser(name=name, groups=u.groups(()), **resolved))
+    return result
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write atomically (temp file in the same dir, rename) with mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
+    try:  # mkstemp creates the file 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

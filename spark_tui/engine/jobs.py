@@ -1,0 +1,397 @@
+"""Export jobs: submit, watch, cancel; one detached worker process per job.
+
+Every state change goes through the workspace database, so any process sharing the workspace
+sees and cancels any job. The per-tenant job limit is enforced inside one `BEGIN IMMEDIATE`
+transaction (atomic across processes). A job whose worker died is marked `failed` when next
+seen; finished packages are removed after the tenant's retention period.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import spark_tui
+from spark_tui.engine.resolver import check_request, resolve
+from spark_tui.engine.selection import SelectedVersion, Selection
+from spark_tui.engine.store import DEFAULT_JOB_LIMIT, NotFound, StoredFile, TenantConfig, Workspace
+from spark_tui.spark.errors import Code, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
+from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.models import (
+    ApiError,
+    ExportJob,
+    ExportOutputs,
+    ExportRequest,
+    FileFilter,
+    JobProgress,
+    JobStatus,
+    OutputFile,
+    TenantConfiguration,
+    TenantExportStatus,
+    TenantInfo,
+    TenantJob,
+    TenantJobCounts,
+    TenantJobData,
+    iso,
+    utc_now,
+)
+
+SUPERVISOR_GROUP = "supervisor:pf"
+HEARTBEAT_S = 1.0
+HEARTBEAT_STALE_S = 15.0
+CLAIM_TIMEOUT_S = 30.0
+TIMEOUT_GRACE_S = 10.0
+RECENT = timedelta(hours=1)
+ACTIVE = (JobStatus.created.value, JobStatus.in_progress.value)
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+# --- helpers shared with the worker ----------------------------------------------------------
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, _ISO_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def selection_to_json(selection: Selection) -> str:
+    return json.dumps(
+        {
+            "tenant": selection.tenant,
+            "file_filter": selection.file_filter.value,
+            "versions": [
+                {
+                    "folder": v.folder, "service": v.service, "service_id": v.service_id,
+                    "version": v.version, "version_id": v.version_id,
+                    "files": [[f.name, f.size, f.sha256, f.onpremises] for f in v.files],
+                }
+                for v in selection.versions
+            ],
+        }
+    )
+
+
+def selection_from_json(text: str) -> Selection:
+    data = json.loads(text)
+    versions = [
+        SelectedVersion(
+            folder=v["folder"], service=v["service"], service_id=v["service_id"], version=v["version"],
+            version_id=v["version_id"], files=tuple(StoredFile(*f) for f in v["files"]),
+        )
+        for v in data["versions"]
+    ]
+    return Selection(tenant=data["tenant"], file_filter=FileFilter(data["file_filter"]), versions=versions)
+
+
+def errors_json(errors: list[ApiError]) -> str:
+    return json.dumps([e.model_dump(mode="json") for e in errors])
+
+
+def remove_package_dir(ws: Workspace, job_id: str) -> None:
+    """Remove everything a job wrote under `packages/<job id>/` (the package and any temp file)."""
+    shutil.rmtree(ws.packages / job_id, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (a zombie counts as dead)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _elapsed_ms(start: str | None, end: str | None = None) -> int:
+    if start is None:
+        return 0
+    stop = parse_iso(end) if end else utc_now()
+    return max(0, int((stop - parse_iso(start)).total_seconds() * 1000))
+
+
+class JobManager:
+    """Export jobs of every tenant of one workspace (see the module docstring)."""
+
+    def __init__(self, ws: Workspace, *, spawn: bool = True) -> None:
+        self.ws = ws
+        self.spawn = spawn
+        self._children: dict[str, subprocess.Popen] = {}
+
+    # --- public operations --------------------------------------------------------------------
+
+    def submit(self, tenant: str, user: str, groups: tuple[str, ...], request: ExportRequest) -> ExportJob:
+        if errors := check_request(request):
+            raise ValidationFailed.of(errors)
+        config = self._existing_config(tenant)
+        file_name = package_file_name(request.file_name)
+        now = iso(utc_now())
+        job_id = str(uuid.uuid4())
+        with self.ws.transaction() as db:
+            dead = self._reap(db, tenant)
+            running = [r["id"] for r in db.execute(
+                "SELECT id FROM jobs WHERE tenant=? AND status IN (?,?) ORDER BY created", (tenant, *ACTIVE)
+            )]
+            if len(running) >= config.job_limit:
+                raise JobSlotBusy(tenant, running, config.job_limit)
+            try:
+                selection = resolve(self.ws, tenant, request, tuple(groups))
+            except ValidationFailed as exc:
+                status, selection, errors = JobStatus.failed, None, exc.errors
+            else:
+                status, errors = JobStatus.created, []
+            db.execute(
+                "INSERT INTO jobs (id, tenant, created_by, status, request_json, selection_json, file_name, created,"
+                " updated, finished, bytes_total, outputs_json, errors_json, source_system, correlation_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    job_id, tenant, user, status.value, request.model_dump_json(),
+                    selection_to_json(selection) if selection else None, file_name, now, now,
+                    now if status.is_terminal else None, selection.projected_bytes if selection else 0,
+                    selection.outputs().model_dump_json() if selection else None,
+                    errors_json(errors) if errors else None, request.source_system, request.correlation_id,
+                ),
+            )
+        self._remove_dirs(dead)
+        if status is JobStatus.created and self.spawn:
+            self._start_worker(job_id)
+        return self._job(self._row(tenant, job_id))
+
+    def status(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ExportJob:
+        self._maintain(tenant)
+        return self._job(self._visible_row(tenant, job_id, user, groups))
+
+    def cancel(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ExportJob:
+        self._visible_row(tenant, job_id, user, groups)
+        now = iso(utc_now())
+        with self.ws.transaction() as db:
+            row = db.execute("SELECT * FROM jobs WHERE tenant=? AND id=?", (tenant, job_id)).fetchone()
+            if row["status"] not in ACTIVE:
+                raise JobFinished(job_id, row["status"])
+            db.execute(
+                "UPDATE jobs SET status=?, cancel_requested=1, finished=?, updated=?, process_time_ms=?, errors_json=?"
+                " WHERE id=?",
+                (
+                    JobStatus.cancelled.value, now, now, _elapsed_ms(row["started"], now),
+                    errors_json([ApiError(code=Code.CANCELLED.value, message=f"export job cancelled by {user}", ref=job_id)]),
+                    job_id,
+                ),
+            )
+        if row["worker_pid"] is None or not pid_alive(row["worker_pid"]):
+            remove_package_dir(self.ws, job_id)
+        return self._job(self._row(tenant, job_id))
+
+    def list_jobs(self, tenant: str, user: str, groups: tuple[str, ...], *, all_users: bool = False) -> list[ExportJob]:
+        """In-progress jobs and jobs finished within the past hour, newest first."""
+        self._maintain(tenant)
+        everyone = all_users and SUPERVISOR_GROUP in groups
+        return [self._job(r) for r in self._current_rows(tenant, None if everyone else user)]
+
+    def tenant_status(self, tenant: str, user: str, groups: tuple[str, ...]) -> TenantExportStatus:
+        self._maintain(tenant)
+        rows = self._current_rows(tenant, None if SUPERVISOR_GROUP in groups else user)
+        running = self.ws.connect().execute(
+            "SELECT COUNT(*) FROM jobs WHERE tenant=? AND status IN (?,?)", (tenant, *ACTIVE)
+        ).fetchone()[0]
+        return TenantExportStatus(
+            in_progress_exports=[self._tenant_job(r) for r in rows if r["status"] in ACTIVE],
+            recent_exports=[self._tenant_job(r) for r in rows if r["status"] not in ACTIVE],
+            tenant=TenantInfo(
+                configuration=TenantConfiguration(export_api_job_limit=self._config(tenant).job_limit),
+                status=TenantJobCounts(export_api_jobs_in_progress=running),
+            ),
+        )
+
+    def package_path(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> Path:
+        """The kept package of a closed job; JobNotFound when the job has none (anymore)."""
+        self._maintain(tenant)
+        row = self._visible_row(tenant, job_id, user, groups)
+        if row["status"] != JobStatus.closed.value or not row["package_path"] or not Path(row["package_path"]).exists():
+            raise JobNotFound(job_id)
+        return Path(row["package_path"])
+
+    # --- worker processes ------------------------------------------------------------------------
+
+    def _start_worker(self, job_id: str) -> None:
+        root = str(Path(spark_tui.__file__).resolve().parents[1])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "spark_tui.engine.worker", "--workspace", str(self.ws.root), "--job", job_id],
+                start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, close_fds=True, env=env,
+            )
+        except OSError as exc:
+            self._fail_active(job_id, f"could not start a worker process: {exc}")
+            return
+        self._children[job_id] = proc
+        with self.ws.transaction() as db:
+            db.execute("UPDATE jobs SET worker_pid=? WHERE id=? AND worker_pid IS NULL", (proc.pid, job_id))
+
+    def _collect_children(self) -> None:
+        """Wait for our own finished workers so that they do not linger as zombies."""
+        for job_id, proc in list(self._children.items()):
+            if proc.poll() is not None:
+                del self._children[job_id]
+
+    def _fail_active(self, job_id: str, message: str) -> None:
+        now = iso(utc_now())
+        with self.ws.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET status=?, finished=?, updated=?, errors_json=? WHERE id=? AND status IN (?,?)",
+                (
+                    JobStatus.failed.value, now, now,
+                    errors_json([ApiError(code=Code.WORKER_DIED.value, message=message, ref=job_id)]), job_id, *ACTIVE,
+                ),
+            )
+        remove_package_dir(self.ws, job_id)
+
+    # --- maintenance: dead workers, stuck jobs, retention ---------------------------------------
+
+    def _maintain(self, tenant: str) -> None:
+        self._collect_children()
+        db = self.ws.connect()
+        active = db.execute("SELECT * FROM jobs WHERE tenant=? AND status IN (?,?)", (tenant, *ACTIVE)).fetchall()
+        if any(self._verdict(r, time.time()) for r in active):
+            with self.ws.transaction() as tx:
+                dead = self._reap(tx, tenant)
+            self._remove_dirs(dead)
+        self._expire_packages(tenant)
+
+    def _reap(self, db: sqlite3.Connection, tenant: str) -> list[str]:
+        """Inside a transaction: end every active job of the tenant whose worker is gone or stuck.
+
+        Returns the ids whose package directories the caller removes after commit."""
+        self._collect_children()
+        now = time.time()
+        stamp = iso(utc_now())
+        dead = []
+        for row in db.execute("SELECT * FROM jobs WHERE tenant=? AND status IN (?,?)", (tenant, *ACTIVE)).fetchall():
+            verdict = self._verdict(row, now)
+            if verdict is None:
+                continue
+            status, error = verdict
+            db.execute(
+                "UPDATE jobs SET status=?, cancel_requested=1, finished=?, updated=?, process_time_ms=?, errors_json=?"
+                " WHERE id=?",
+                (status.value, stamp, stamp, _elapsed_ms(row["started"], stamp), errors_json([error]), row["id"]),
+            )
+            if status is JobStatus.failed:
+                dead.append(row["id"])
+        return dead
+
+    def _verdict(self, row: sqlite3.Row, now: float) -> tuple[JobStatus, ApiError] | None:
+        """How an active job must end because its worker is dead or it overran; None if it is fine."""
+        pid, job_id = row["worker_pid"], row["id"]
+        died = ApiError(code=Code.WORKER_DIED.value, message=f"worker process {pid} died; no package was kept", ref=job_id)
+        if pid is not None and not pid_alive(pid):
+            return JobStatus.failed, died
+        if row["heartbeat"] is not None and now - row["heartbeat"] > HEARTBEAT_STALE_S:
+            return JobStatus.failed, died
+        if row["status"] == JobStatus.created.value and now - parse_iso(row["created"]).timestamp() > CLAIM_TIMEOUT_S:
+            return JobStatus.failed, ApiError(
+                code=Code.WORKER_DIED.value,
+                message=f"no worker started export job {job_id} within {CLAIM_TIMEOUT_S:.0f} s; no package was kept",
+                ref=job_id,
+            )
+        if row["started"] is not None:
+            timeout_s = self._config(row["tenant"]).timeout_s
+            if now - parse_iso(row["started"]).timestamp() > timeout_s + TIMEOUT_GRACE_S:
+                return JobStatus.closed_by_timeout, ApiError(
+                    code=Code.TIMEOUT.value, message=f"export job exceeded the tenant timeout of {timeout_s} s",
+                    ref=job_id,
+                )
+        return None
+
+    def _expire_packages(self, tenant: str) -> None:
+        cutoff = iso(utc_now() - timedelta(seconds=self._config(tenant).retention_s))
+        db = self.ws.connect()
+        expired = [r["id"] for r in db.execute(
+            "SELECT id FROM jobs WHERE tenant=? AND status=? AND package_path IS NOT NULL AND finished < ?",
+            (tenant, JobStatus.closed.value, cutoff),
+        )]
+        if not expired:
+            return
+        self._remove_dirs(expired)
+        with self.ws.transaction() as tx:
+            tx.executemany("UPDATE jobs SET package_path=NULL WHERE id=?", [(job_id,) for job_id in expired])
+
+    def _remove_dirs(self, job_ids: list[str]) -> None:
+        for job_id in job_ids:
+            remove_package_dir(self.ws, job_id)
+
+    # --- rows and their wire shapes ------------------------------------------------------------
+
+    def _existing_config(self, tenant: str) -> TenantConfig:
+        try:
+            return self.ws.tenant_config(tenant)
+        except NotFound as exc:
+            raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=str(exc), ref=tenant)]) from None
+
+    def _config(self, tenant: str) -> TenantConfig:
+        try:
+            return self.ws.tenant_config(tenant)
+        except NotFound:
+            return TenantConfig(tenant, job_limit=DEFAULT_JOB_LIMIT)
+
+    def _row(self, tenant: str, job_id: str) -> sqlite3.Row:
+        row = self.ws.connect().execute("SELECT * FROM jobs WHERE tenant=? AND id=?", (tenant, job_id)).fetchone()
+        if row is None:
+            raise JobNotFound(job_id)
+        return row
+
+    def _visible_row(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> sqlite3.Row:
+        row = self._row(tenant, job_id)
+        if row["created_by"] != user and SUPERVISOR_GROUP not in groups:
+            raise JobNotFound(job_id)
+        return row
+
+    def _current_rows(self, tenant: str, user: str | None) -> list[sqlite3.Row]:
+        cutoff = iso(utc_now() - RECENT)
+        sql = "SELECT * FROM jobs WHERE tenant=? AND (status IN (?,?) OR finished >= ?)"
+        args: tuple = (tenant, *ACTIVE, cutoff)
+        if user is not None:
+            sql += " AND created_by=?"
+            args += (user,)
+        return self.ws.connect().execute(sql + " ORDER BY created DESC, rowid DESC", args).fetchall()
+
+    @staticmethod
+    def _process_time(row: sqlite3.Row) -> int:
+        return row["process_time_ms"] if row["status"] not in ACTIVE else _elapsed_ms(row["started"])
+
+    def _job(self, row: sqlite3.Row) -> ExportJob:
+        outputs = ExportOutputs.model_validate_json(row["outputs_json"]) if row["outputs_json"] else ExportOutputs()
+        outputs.files = []
+        if row["status"] == JobStatus.closed.value and row["package_path"]:
+            outputs.files = [OutputFile(file=Path(row["package_path"]).as_uri(), file_hash=row["file_hash"])]
+        errors = [ApiError.model_validate(e) for e in json.loads(row["errors_json"])] if row["errors_json"] else None
+        return ExportJob(
+            id=row["id"], response_timestamp=iso(utc_now()), status=JobStatus(row["status"]),
+            process_time=self._process_time(row), outputs=outputs, errors=errors,
+            source_system=row["source_system"], correlation_id=row["correlation_id"],
+            progress=JobProgress(
+                bytes_done=row["bytes_done"], bytes_total=row["bytes_total"], created_by=row["created_by"],
+                created_timestamp=row["created"], file_name=row["file_name"], package_bytes=row["package_bytes"],
+            ),
+        )
+
+    def _tenant_job(self, row: sqlite3.Row) -> TenantJob:
+        return TenantJob(
+            id=row["id"],
+            data=TenantJobData(
+                export_status=JobStatus(row["status"]), response_timestamp=iso(utc_now()),
+                created_by=row["created_by"], created_timestamp=row["created"], updated_timestamp=row["updated"],
+                process_time=self._process_time(row),
+            ),
+        )

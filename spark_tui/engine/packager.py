@@ -1,0 +1,230 @@
+"""Write an export package: a streamed ZIP in Spark's layout, hashed (SHA-256) as it is written.
+
+Layout (as in a real Spark package): `{tenant}/`, then per service `{tenant}/{folder}/{service}/`,
+per version its directory entry and files, and last `{tenant}/manifest.json`. (A real package
+repeats the version directory entry before some files; each entry is written once here.)
+The ZIP goes out through a non-seekable writer, so zipfile streams every entry with a data
+descriptor; the writer hashes and counts each byte on its way to disk. Blobs are copied in 1 MiB
+chunks. The file appears under `dest` only complete: temp name in the same directory, fsync, rename.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from spark_tui.engine.selection import SelectedVersion, Selection
+from spark_tui.engine.store import CHUNK, StoredFile, Workspace
+from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.models import ApiError, PackageManifest
+
+DIR_MODE = 0o40755
+FILE_MODE = 0o100644
+UNIX = 3
+# Extensions whose content is already compressed: stored as is. Text-like ones are deflated;
+# anything else is deflated only when a sample of it compresses.
+STORED_EXTENSIONS = frozenset(
+    ".zip .wasm .data .xlsx .xlsm .xlsb .docx .pptx .gz .tgz .bz2 .xz .zst .7z .png .jpg .jpeg .gif .webp .pdf".split()
+)
+DEFLATED_EXTENSIONS = frozenset(".json .js .md5 .txt .csv .xml .html .htm .css .md .yaml .yml .svg .xls".split())
+SAMPLE_BYTES = 64 * 1024
+SAMPLE_GAIN = 0.9
+# The order of the Hybrid Runner files inside a version directory of a real package.
+ONPREM_ORDER = ("DefaultValidations.json", "ModelMetaData.json", "{version_id}.zip", "WASMMetaData.json")
+
+
+class PackagingCancelled(Exception):
+    """should_cancel() returned True; no package was left behind."""
+
+
+class PackageTooLarge(ValidationFailed):
+    """The ZIP being written grew past the tenant's size limit."""
+
+    @classmethod
+    def over(cls, written: int, size_limit: int) -> PackageTooLarge:
+        message = (
+            f"the package reached {written} bytes while writing, over the tenant's size limit of "
+            f"{size_limit} bytes; export fewer versions or use file_filter 'onpremises'"
+        )
+        return cls(message, [ApiError(code=Code.PACKAGE_TOO_LARGE.value, message=message, ref=None)])
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    path: Path
+    sha256: str
+    size: int
+
+
+class _HashingWriter:
+    """A write-only, non-seekable stream: hashes and counts every byte, enforces the size limit.
+
+    After a failed write it discards everything, so zipfile's clean-up on the way out of the
+    `with` blocks cannot raise a second error over the first one.
+    """
+
+    def __init__(self, out: BinaryIO, size_limit: int) -> None:
+        self._out = out
+        self._size_limit = size_limit
+        self.digest = hashlib.sha256()
+        self.written = 0
+        self.failed = False
+
+    def write(self, data: bytes | memoryview) -> int:
+        n = len(data)
+        if self.failed:
+            return n
+        try:
+            if self.written + n > self._size_limit:
+                raise PackageTooLarge.over(self.written + n, self._size_limit)
+            self._emit(data)
+        except BaseException:
+            self.failed = True
+            raise
+        self.digest.update(data)
+        self.written += n
+        return n
+
+    def _emit(self, data: bytes | memoryview) -> None:
+        self._out.write(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def _compress_type(ws: Workspace, f: StoredFile) -> int:
+    ext = os.path.splitext(f.name)[1].lower()
+    if ext in STORED_EXTENSIONS:
+        return zipfile.ZIP_STORED
+    if ext in DEFLATED_EXTENSIONS or f.size == 0:
+        return zipfile.ZIP_DEFLATED
+    with open(ws.blob_path(f.sha256), "rb") as blob:
+        sample = blob.read(SAMPLE_BYTES)
+    gains = len(zlib.compress(sample, 1)) < SAMPLE_GAIN * len(sample)
+    return zipfile.ZIP_DEFLATED if gains else zipfile.ZIP_STORED
+
+
+def _file_order(v: SelectedVersion, f: StoredFile) -> tuple[int, str]:
+    names = [n.format(version_id=v.version_id) for n in ONPREM_ORDER]
+    return (names.index(f.name), "") if f.name in names else (len(names), f.name)
+
+
+def _info(name: str, date_time: tuple[int, ...], *, directory: bool = False, size: int = 0, compress_type: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=date_time[:6])
+    info.create_system = UNIX
+    info.external_attr = (DIR_MODE << 16) | 0x10 if directory else FILE_MODE << 16
+    info.file_size = size
+    info.compress_type = compress_type
+    if directory:
+        info.CRC = info.compress_size = 0
+    return info
+
+
+class _Packer:
+    """Writes the entries of one package into an open ZipFile, reporting progress per chunk."""
+
+    def __init__(self, ws: Workspace, zf: zipfile.ZipFile, total: int, progress: Callable[[int, int], None] | None,
+                 should_cancel: Callable[[], bool] | None) -> None:
+        self.ws = ws
+        self.zf = zf
+        self.total = total
+        self.done = 0
+        self.progress = progress
+        self.should_cancel = should_cancel
+        self.date_time = time.localtime()[:6]
+        self.buffer = bytearray(CHUNK)
+
+    def check_cancel(self) -> None:
+        if self.should_cancel is not None and self.should_cancel():
+            raise PackagingCancelled("packaging cancelled; no package was written")
+
+    def directory(self, name: str) -> None:
+        self.zf.mkdir(_info(name, self.date_time, directory=True))
+
+    def blob(self, name: str, f: StoredFile) -> None:
+        info = _info(name, self.date_time, size=f.size, compress_type=_compress_type(self.ws, f))
+        view = memoryview(self.buffer)
+        copied = 0
+        with open(self.ws.blob_path(f.sha256), "rb", buffering=0) as src, self.zf.open(info, "w") as dst:
+            while n := src.readinto(self.buffer):
+                self.check_cancel()
+                dst.write(view[:n])
+                copied += n
+                self.done += n
+                if self.progress is not None:
+                    self.progress(self.done, self.total)
+        if copied != f.size:
+            raise OSError(errno.EIO, f"blob {f.sha256} of '{name}' holds {copied} bytes but the catalog says {f.size}")
+
+    def text(self, name: str, content: str) -> None:
+        data = content.encode("utf-8")
+        with self.zf.open(_info(name, self.date_time, size=len(data), compress_type=zipfile.ZIP_DEFLATED), "w") as dst:
+            dst.write(data)
+
+    def selection(self, selection: Selection, manifest: str) -> None:
+        tenant = selection.tenant
+        if self.progress is not None:
+            self.progress(0, self.total)
+        self.directory(f"{tenant}/")
+        service_dir = None
+        for v in selection.versions:
+            if (d := f"{tenant}/{v.folder}/{v.service}/") != service_dir:
+                service_dir = d
+                self.directory(d)
+            self.directory(v.entry_dir(tenant))
+            for f in sorted(v.files_for(selection.file_filter), key=lambda f: _file_order(v, f)):
+                self.check_cancel()
+                self.blob(v.entry_dir(tenant) + f.name, f)
+        self.text(f"{tenant}/manifest.json", manifest)
+
+
+def write_package(
+    ws: Workspace,
+    selection: Selection,
+    job_id: str,
+    dest: Path,
+    *,
+    size_limit: int,
+    progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> PackageResult:
+    """Write the package of `selection` to `dest` atomically and return its path, SHA-256 and size.
+
+    Raises PackageTooLarge, PackagingCancelled or OSError; in every failure no file is left behind.
+    """
+    dest = Path(dest)
+    manifest = PackageManifest(id=job_id, outputs=selection.outputs()).compact_json()
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        with open(fd, "wb") as out:
+            writer = _HashingWriter(out, size_limit)
+            with zipfile.ZipFile(writer, "w") as zf:  # type: ignore[arg-type]
+                _Packer(ws, zf, selection.projected_bytes, progress, should_cancel).selection(selection, manifest)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, dest)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(dest.parent)
+    return PackageResult(path=dest, sha256=writer.digest.hexdigest(), size=writer.written)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,369 @@
+"""Resolve an export request into the versions to package (DESIGN §2), reporting every error at once.
+
+`check_request` finds what is wrong with the request itself (no database); `resolve` adds what
+is wrong against the workspace: unknown objects, access, empty folders, versions without a
+compiled module and the size limit. The catalog is read with a few set-based queries (folders,
+services, versions, files of the chosen versions), whatever the number of references.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from spark_tui.engine.selection import SelectedVersion, Selection
+from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, StoredFile, Workspace
+from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.models import ApiError, EngineType, ExportRequest, VersionFilter
+from spark_tui.spark.semver import SemVer, matches_spec
+from spark_tui.spark.uri import InvalidReference, ServiceRef, parse_service_ref, parse_version_id, validate_name
+
+MAX_LISTED_VERSIONS = 20
+
+
+@lru_cache(maxsize=100_000)
+def precedence(version: str) -> tuple:
+    """Sort key of a version string by semver precedence (cached: version strings repeat a lot)."""
+    return SemVer.parse(version)._key()
+
+
+@dataclass(frozen=True)
+class ParsedInputs:
+    """The well-formed references of a request, as (text the user typed, parsed value)."""
+
+    folders: list[str] = field(default_factory=list)
+    services: list[ServiceRef] = field(default_factory=list)
+    version_ids: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _error(code: Code, message: str, ref: str | None) -> ApiError:
+    return ApiError(code=code.value, message=message, ref=ref)
+
+
+def _parse(request: ExportRequest) -> tuple[ParsedInputs, list[ApiError]]:
+    parsed = ParsedInputs()
+    errors: list[ApiError] = []
+    inputs = request.inputs
+    if inputs.is_empty:
+        errors.append(_error(Code.NO_INPUTS, "the request has no inputs; give at least one folder, service or version id", None))
+    for name in inputs.folders:
+        try:
+            parsed.folders.append(validate_name("folder", name))
+        except InvalidReference as exc:
+            errors.append(_error(Code.INVALID_REFERENCE, f"inputs.folders: {exc}", name))
+    for text in inputs.services:
+        try:
+            parsed.services.append(parse_service_ref(text))
+        except InvalidReference as exc:
+            errors.append(_error(Code.INVALID_REFERENCE, str(exc), text))
+    for text in inputs.version_ids:
+        try:
+            parsed.version_ids.append((text, parse_version_id(text)))
+        except InvalidReference as exc:
+            errors.append(_error(Code.INVALID_REFERENCE, str(exc), text))
+    try:
+        package_file_name(request.file_name)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    if request.version_filter is VersionFilter.latest:
+        specific = [r.text for r in parsed.services if r.names_specific_version] + [t for t, _ in parsed.version_ids]
+        errors.extend(
+            _error(
+                Code.LATEST_WITH_SPECIFIC_VERSION,
+                f"'{text}' names a specific version but version_filter is 'latest'; "
+                "remove the version or use version_filter 'all'",
+                text,
+            )
+            for text in specific
+        )
+    return parsed, errors
+
+
+def check_request(request: ExportRequest) -> list[ApiError]:
+    """Syntax-level problems of a request: no inputs, malformed references or ids, bad file name,
+    `latest` combined with a specific version. Reads no database."""
+    return _parse(request)[1]
+
+
+# --- catalog ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Folder:
+    id: str
+    name: str
+    required_group: str | None
+    has_services: bool
+
+
+@dataclass(slots=True)
+class _Service:
+    id: str
+    name: str
+    folder: _Folder
+    versions: list[_Version] = field(default_factory=list)  # ascending precedence once loaded
+
+
+@dataclass(frozen=True, slots=True)
+class _Version:
+    id: str
+    version: str
+    engine_type: str
+    has_module: bool
+    service: _Service
+
+    @property
+    def uri(self) -> str:
+        return f"{self.service.folder.name}/{self.service.name}[{self.version}]"
+
+
+def _json(values: Iterable[str]) -> str:
+    return json.dumps(list(values))
+
+
+@dataclass
+class _Catalog:
+    folders: dict[str, _Folder]  # by name
+    services: dict[str, _Service]  # by id
+    by_name: dict[tuple[str, str], _Service]
+    by_folder: dict[str, list[_Service]]  # by folder id
+    versions: dict[str, _Version]  # by id
+
+    @classmethod
+    def load(cls, db: sqlite3.Cursor, tenant: str, parsed: ParsedInputs) -> _Catalog:
+        named = [r for r in parsed.services if r.folder is not None]
+        folder_names = set(parsed.folders) | {r.folder for r in named}
+        rows = db.execute(
+            "SELECT f.id, f.name, f.required_group, EXISTS (SELECT 1 FROM services s WHERE s.folder_id = f.id) "
+            "FROM folders f WHERE f.tenant = ? AND f.name IN (SELECT value FROM json_each(?))",
+            (tenant, _json(folder_names)),
+        )
+        folders = {name: _Folder(fid, name, group, bool(has)) for fid, name, group, has in rows}
+        service_ids = [r.service_id for r in parsed.services if r.service_id]
+        version_ids = [r.version_id for r in parsed.services if r.version_id] + [v for _, v in parsed.version_ids]
+        rows = db.execute(
+            "SELECT s.id, s.name, f.id, f.name, f.required_group FROM services s JOIN folders f ON f.id = s.folder_id "
+            "WHERE s.tenant = :tenant AND ("
+            " f.name IN (SELECT value FROM json_each(:folders))"
+            " OR f.name || '/' || s.name IN (SELECT value FROM json_each(:pairs))"
+            " OR s.id IN (SELECT value FROM json_each(:service_ids))"
+            " OR s.id IN (SELECT service_id FROM versions WHERE tenant = :tenant"
+            "             AND id IN (SELECT value FROM json_each(:version_ids))))",
+            {
+                "tenant": tenant,
+                "folders": _json(set(parsed.folders)),
+                "pairs": _json({f"{r.folder}/{r.service}" for r in named}),
+                "service_ids": _json(service_ids),
+                "version_ids": _json(version_ids),
+            },
+        )
+        services: dict[str, _Service] = {}
+        for sid, name, fid, fname, group in rows:
+            folder = folders.get(fname) or _Folder(fid, fname, group, True)
+            services[sid] = _Service(sid, name, folder)
+        versions: dict[str, _Version] = {}
+        rows = db.execute(
+            "SELECT id, service_id, version, engine_type, has_module FROM versions "
+            "WHERE tenant = ? AND service_id IN (SELECT value FROM json_each(?))",
+            (tenant, _json(services)),
+        )
+        for vid, sid, version, engine_type, has_module in rows:
+            service = services[sid]
+            v = _Version(vid, version, engine_type, bool(has_module), service)
+            service.versions.append(v)
+            versions[vid] = v
+        for service in services.values():
+            service.versions.sort(key=lambda v: precedence(v.version))
+        by_name: dict[tuple[str, str], _Service] = {}
+        by_folder: dict[str, list[_Service]] = {}
+        for s in services.values():
+            by_name[(s.folder.name, s.name)] = s
+            by_folder.setdefault(s.folder.id, []).append(s)
+        return cls(folders, services, by_name, by_folder, versions)
+
+
+def _load_files(db: sqlite3.Cursor, tenant: str, version_ids: list[str]) -> dict[str, tuple[StoredFile, ...]]:
+    """The files of the given versions, by version id, each sorted by name.
+
+    When the versions are a good part of the workspace, one scan of the table beats an index
+    lookup (and a random row read) per version.
+    """
+    total = db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+    hint = " NOT INDEXED" if 4 * len(version_ids) > total else ""
+    rows: dict[str, list[tuple]] = {vid: [] for vid in version_ids}
+    for row in db.execute(
+        f"SELECT version_id, name, size, sha256, onpremises FROM version_files{hint} "
+        "WHERE tenant = ? AND version_id IN (SELECT value FROM json_each(?))",
+        (tenant, _json(version_ids)),
+    ):
+        rows[row[0]].append(row)
+    files: dict[str, tuple[StoredFile, ...]] = {}
+    for vid, found in rows.items():
+        found.sort()
+        files[vid] = tuple(StoredFile(name, size, sha, onprem == 1) for _, name, size, sha, onprem in found)
+    return files
+
+
+# --- resolution -------------------------------------------------------------------------------
+
+
+class _Resolution:
+    """Walks the references in request order, collecting chosen versions and errors."""
+
+    def __init__(self, tenant: str, catalog: _Catalog, groups: tuple[str, ...], version_filter: VersionFilter) -> None:
+        self.tenant = tenant
+        self.catalog = catalog
+        self.groups = set(groups)
+        self.latest_only = version_filter is VersionFilter.latest
+        self.chosen: dict[str, tuple[_Version, str]] = {}  # version id -> (version, ref that chose it)
+        self.errors: list[ApiError] = []
+        self._seen: set[tuple[str, str, str | None]] = set()
+
+    def fail(self, code: Code, message: str, ref: str | None) -> None:
+        if (code.value, message, ref) not in self._seen:
+            self._seen.add((code.value, message, ref))
+            self.errors.append(_error(code, message, ref))
+
+    def choose(self, version: _Version, ref: str) -> None:
+        self.chosen.setdefault(version.id, (version, ref))
+
+    def accessible(self, folder: _Folder, ref: str) -> bool:
+        if folder.required_group is None or folder.required_group in self.groups:
+            return True
+        self.fail(
+            Code.ACCESS_DENIED,
+            f"access to folder '{folder.name}' requires group '{folder.required_group}', which the caller lacks; "
+            "ask for that group or remove the reference",
+            ref,
+        )
+        return False
+
+    def whole_service(self, service: _Service, ref: str) -> None:
+        for v in service.versions[-1:] if self.latest_only else service.versions:
+            self.choose(v, ref)
+
+    def folder(self, name: str) -> None:
+        folder = self.catalog.folders.get(name)
+        if folder is None:
+            self.fail(Code.FOLDER_NOT_FOUND, f"folder '{name}' not found in tenant '{self.tenant}'", name)
+        elif not folder.has_services:
+            if self.accessible(folder, name):
+                self.fail(Code.FOLDER_EMPTY, f"folder '{name}' contains no service; remove it from inputs.folders", name)
+        elif self.accessible(folder, name):
+            for service in self.catalog.by_folder.get(folder.id, []):
+                self.whole_service(service, name)
+
+    def service(self, ref: ServiceRef) -> None:
+        if ref.version_id is not None:
+            self.version_id(ref.text, ref.version_id)
+            return
+        if ref.service_id is not None:
+            service = self.catalog.services.get(ref.service_id)
+            if service is None:
+                self.fail(Code.SERVICE_NOT_FOUND, f"service id '{ref.service_id}' not found in tenant '{self.tenant}'", ref.text)
+                return
+        else:
+            folder = self.catalog.folders.get(ref.folder)
+            if folder is None:
+                self.fail(Code.FOLDER_NOT_FOUND, f"folder '{ref.folder}' of '{ref.text}' not found in tenant '{self.tenant}'", ref.text)
+                return
+            if not self.accessible(folder, ref.text):
+                return
+            service = self.catalog.by_name.get((ref.folder, ref.service))
+            if service is None:
+                self.fail(
+                    Code.SERVICE_NOT_FOUND,
+                    f"service '{ref.folder}/{ref.service}' not found in tenant '{self.tenant}'",
+                    ref.text,
+                )
+                return
+        if not self.accessible(service.folder, ref.text):
+            return
+        if ref.version_spec is None:
+            self.whole_service(service, ref.text)
+            return
+        matching = [v for v in service.versions if matches_spec(ref.version_spec, v.version)]
+        if matching:
+            self.choose(matching[-1], ref.text)
+            return
+        available = [v.version for v in reversed(service.versions)]
+        listed = ", ".join(available[:MAX_LISTED_VERSIONS]) or "none"
+        if len(available) > MAX_LISTED_VERSIONS:
+            listed += f", … ({len(available)} in all)"
+        self.fail(
+            Code.VERSION_SPEC_NO_MATCH,
+            f"no version of '{service.folder.name}/{service.name}' starts with '{ref.version_spec}' "
+            f"(available: {listed})",
+            ref.text,
+        )
+
+    def version_id(self, text: str, version_id: str) -> None:
+        version = self.catalog.versions.get(version_id)
+        if version is None:
+            self.fail(Code.VERSION_NOT_FOUND, f"version id '{version_id}' not found in tenant '{self.tenant}'", text)
+        elif self.accessible(version.service.folder, text):
+            self.choose(version, text)
+
+    def check_modules(self) -> None:
+        for version, ref in self.chosen.values():
+            if version.engine_type != EngineType.neuron.value or not version.has_module:
+                why = "is not compiled" if version.engine_type == EngineType.neuron.value else "cannot be compiled"
+                self.fail(
+                    Code.NO_COMPILED_MODULE,
+                    f"'{version.uri}' (engine {version.engine_type}) has no compiled Neuron WebAssembly module and "
+                    f"{why}; only compiled Neuron versions can be exported",
+                    ref,
+                )
+
+
+def resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[str, ...]) -> Selection:
+    """The versions `request` exports from `tenant` for a caller in `groups`.
+
+    Raises ValidationFailed carrying every error: syntax, resolution, access, modules, size limit.
+    """
+    parsed, errors = _parse(request)
+    db = ws.connect().cursor()
+    db.row_factory = None  # plain tuples: fast, and sortable
+    catalog = _Catalog.load(db, tenant, parsed)
+    work = _Resolution(tenant, catalog, groups, request.version_filter)
+    for name in parsed.folders:
+        work.folder(name)
+    for ref in parsed.services:
+        work.service(ref)
+    for text, version_id in parsed.version_ids:
+        work.version_id(text, version_id)
+    work.check_modules()
+
+    ordered = sorted(
+        (v for v, _ in work.chosen.values()),
+        key=lambda v: (v.service.folder.name, v.service.name, precedence(v.version)),
+    )
+    files = _load_files(db, tenant, [v.id for v in ordered])
+    selection = Selection(
+        tenant=tenant,
+        file_filter=request.file_filter,
+        versions=[
+            SelectedVersion(
+                folder=v.service.folder.name, service=v.service.name, service_id=v.service.id,
+                version=v.version, version_id=v.id, files=files[v.id],
+            )
+            for v in ordered
+        ],
+    )
+    size_limit = ws.tenant_config(tenant).size_limit if ws.has_tenant(tenant) else DEFAULT_SIZE_LIMIT
+    projected = selection.projected_bytes
+    if projected > size_limit:
+        work.fail(
+            Code.PACKAGE_TOO_LARGE,
+            f"the package would hold {projected} bytes, over the tenant's size limit of {size_limit} bytes; "
+            "export fewer versions or use file_filter 'onpremises'",
+            None,
+        )
+    errors += work.errors
+    if errors:
+        raise ValidationFailed.of(errors)
+    return selection

@@ -1,0 +1,64 @@
+"""The FastAPI application: the embedded engine on Spark's own paths.
+
+Every error answers `{"message": "<one line>", "errors": [{"code", "message", "ref"}]}` with
+401 (no or unknown credentials), 403 (refused, e.g. an expired download link), 404 (unknown
+tenant, job, folder or service), 409 (job slot busy, naming the running job; cancelling a
+finished job) or 422 (malformed request: the engine's error list, or the invalid field).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from fastapi import FastAPI
+
+from spark_tui import __version__
+from spark_tui.engine.jobs import JobManager
+from spark_tui.engine.store import Workspace
+from spark_tui.server import routes_browse, routes_export, routes_import
+from spark_tui.server.auth import Authenticator, UserEntry
+from spark_tui.server.context import ServerContext
+from spark_tui.server.errors import install_error_handlers
+from spark_tui.server.signing import LinkSigner
+
+
+def create_app(
+    ws: Workspace,
+    users: Sequence[UserEntry],
+    *,
+    base_url: str = "",
+    default_user: UserEntry | None = None,
+    link_key: bytes | None = None,
+    link_ttl_s: int = 3600,
+    jobs: JobManager | None = None,
+) -> FastAPI:
+    """The app over workspace `ws`.
+
+    `users` are the `[[serve.users]]`; `default_user` is added to them (the generated user when
+    none are configured). `base_url` is the server's external URL for links ("" = the URL each
+    request came in on). `link_key` signs download links (random when None).
+    """
+    app = FastAPI(
+        title="spark-tui serve",
+        version=__version__,
+        description="The Coherent Spark Export API over a local spark-tui workspace. "
+        "Routes marked 'spark-tui extension' do not exist on real Spark.",
+    )
+    all_users = [*users, *([default_user] if default_user else [])]
+    app.state.ctx = ServerContext(
+        ws=ws,
+        jobs=jobs or JobManager(ws),
+        auth=Authenticator(all_users),
+        signer=LinkSigner(link_key, ttl_s=link_ttl_s),
+        base_url=base_url.rstrip("/"),
+    )
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["health"], summary="Liveness")
+    def health() -> dict:
+        return {"status": "UP"}
+
+    app.include_router(routes_export.router)
+    app.include_router(routes_import.router)
+    app.include_router(routes_browse.router)
+    return app

@@ -1,0 +1,79 @@
+"""Who is calling: `Authorization: Bearer <token>` or `x-synthetic-key` + `x-tenant-name`.
+
+Credentials come from `[[serve.users]]`; each maps to a user name and groups. Comparisons are
+constant-time; secrets never appear in messages.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from spark_tui.spark.errors import AuthError
+from spark_tui.spark.models import ApiError
+
+
+class UserEntry(Protocol):
+    """What the server needs of a `config.ServeUser`."""
+
+    name: str
+    groups: Sequence[str]
+    token: str | None
+    api_key: str | None
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: str
+    groups: tuple[str, ...]
+
+
+def auth_failure(message: str, status: int = 401) -> AuthError:
+    """An AuthError answered with `status` (401 unauthenticated, 403 authenticated but refused)."""
+    error = AuthError(message, [ApiError(code="UNAUTHORIZED" if status == 401 else "FORBIDDEN", message=message)])
+    error.http_status = status
+    return error
+
+
+class Authenticator:
+    def __init__(self, users: Sequence[UserEntry]) -> None:
+        self._users = list(users)
+
+    def __repr__(self) -> str:
+        return f"Authenticator({len(self._users)} user(s))"
+
+    def _match(self, attr: str, secret: str) -> UserEntry | None:
+        found = None
+        for user in self._users:
+            value = getattr(user, attr)
+            if value and hmac.compare_digest(value.encode(), secret.encode()):
+                found = user
+        return found
+
+    def identify(self, headers: dict[str, str] | object, tenant: str | None) -> Identity:
+        """The caller named by the request headers; `tenant` is the tenant the request addresses."""
+        get = headers.get  # type: ignore[attr-defined]
+        authorization = (get("authorization") or "").strip()
+        api_key = (get("x-synthetic-key") or "").strip()
+        tenant_header = (get("x-tenant-name") or "").strip()
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise auth_failure("the Authorization header must be 'Bearer <token>'")
+            user = self._match("token", token.strip())
+            if user is None:
+                raise auth_failure("unknown bearer token; use a token of [[serve.users]] in the server's config")
+        elif api_key:
+            if not tenant_header:
+                raise auth_failure("an API key (x-synthetic-key) needs the x-tenant-name header naming the tenant")
+            user = self._match("api_key", api_key)
+            if user is None:
+                raise auth_failure("unknown API key; use an api_key of [[serve.users]] in the server's config")
+            if tenant and tenant_header != tenant:
+                raise auth_failure(
+                    f"x-tenant-name '{tenant_header}' does not match the tenant '{tenant}' of the URL", status=403
+                )
+        else:
+            raise auth_failure("authentication required: send 'Authorization: Bearer <token>' or x-synthetic-key + x-tenant-name")
+        return Identity(user.name, tuple(user.groups))

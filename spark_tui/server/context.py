@@ -1,0 +1,84 @@
+"""What every route needs: the workspace, the job manager, auth, link signing, public URLs."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import quote, unquote, urlencode, urlparse
+
+from fastapi import Request
+
+from spark_tui.engine.jobs import SUPERVISOR_GROUP, JobManager
+from spark_tui.engine.store import Workspace
+from spark_tui.server.auth import Authenticator, Identity
+from spark_tui.server.signing import LinkSigner
+from spark_tui.spark.errors import JobNotFound, SparkTuiError
+from spark_tui.spark.import_wire import ImportJob
+from spark_tui.spark.models import ApiError, ExportJob, OutputFile
+
+
+class TenantNotFound(SparkTuiError):
+    exit_code = 2
+    http_status = 404
+
+    def __init__(self, tenant: str) -> None:
+        message = f"tenant '{tenant}' not found in this server's workspace; check the tenant in the base URL"
+        super().__init__(message, [ApiError(code="TENANT_NOT_FOUND", message=message, ref=tenant)])
+
+
+@dataclass
+class ServerContext:
+    ws: Workspace
+    jobs: JobManager
+    auth: Authenticator
+    signer: LinkSigner
+    base_url: str  # external URL of the server; "" = each request's own base URL
+    imports: dict[tuple[str, str], tuple[str, ImportJob]] = field(default_factory=dict)  # (tenant, id) -> (user, job)
+    _imports_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember_import(self, tenant: str, user: str, job: ImportJob) -> None:
+        with self._imports_lock:
+            self.imports[(tenant, job.id)] = (user, job)
+
+    def import_job(self, tenant: str, job_id: str, who: Identity) -> ImportJob:
+        """An import job of this server run; JobNotFound when unknown or another user's (unless supervisor)."""
+        with self._imports_lock:
+            owner, job = self.imports.get((tenant, job_id), ("", None))
+        if job is None or (owner != who.user and SUPERVISOR_GROUP not in who.groups):
+            raise JobNotFound(job_id)
+        return job
+
+    def public_base(self, request: Request) -> str:
+        return (self.base_url or str(request.base_url)).rstrip("/")
+
+    def caller(self, request: Request, tenant: str | None) -> Identity:
+        return self.auth.identify(request.headers, tenant)
+
+    def require_tenant(self, tenant: str) -> None:
+        if not self.ws.has_tenant(tenant):
+            raise TenantNotFound(tenant)
+
+    def publish(self, job: ExportJob, request: Request, tenant: str) -> dict:
+        """The job as this server shows it: its own status URL and signed download links."""
+        base = f"{self.public_base(request)}/{quote(tenant)}/api/v4/export/{job.id}"
+        files = None
+        if job.outputs.files is not None:
+            files = [
+                OutputFile(
+                    file=f"{base}/download/{quote(file_name_of(f.file))}?{urlencode(self.signer.sign(tenant, job.id))}",
+                    file_hash=f.file_hash,
+                )
+                for f in job.outputs.files
+            ]
+        outputs = job.outputs.model_copy(update={"files": files})
+        return job.model_copy(update={"status_url": f"{base}/status", "outputs": outputs}).wire()
+
+
+def ctx_of(request: Request) -> ServerContext:
+    return request.app.state.ctx
+
+
+def file_name_of(url: str) -> str:
+    """The file name at the end of a `file://` (or http) URL."""
+    return PurePosixPath(unquote(urlparse(url).path)).name

@@ -1,0 +1,56 @@
+"""One error body for every failure: `{"message": "...", "errors": [{code, message, ref}]}`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from spark_tui.engine.store import NotFound
+from spark_tui.spark.browse_wire import ErrorBody
+from spark_tui.spark.errors import Code, SparkTuiError
+from spark_tui.spark.models import ApiError
+from spark_tui.spark.uri import InvalidReference
+
+
+def error_response(status: int, message: str, errors: list[ApiError] | None = None) -> JSONResponse:
+    body = ErrorBody(message=message, errors=errors or [ApiError(code=f"HTTP_{status}", message=message)])
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def _field(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SparkTuiError)
+    async def spark_error(_: Request, exc: SparkTuiError) -> JSONResponse:
+        return error_response(exc.http_status, exc.message, exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            ApiError(
+                code=Code.INVALID_VALUE.value,
+                message=f"{_field(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid value')}"
+                + (f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], (dict, list)) else ""),
+                ref=_field(tuple(e.get("loc", ()))),
+            )
+            for e in exc.errors()
+        ]
+        head = errors[0].message if errors else "malformed request"
+        return error_response(422, f"malformed request: {head}", errors)
+
+    @app.exception_handler(InvalidReference)
+    async def invalid_reference(_: Request, exc: InvalidReference) -> JSONResponse:
+        return error_response(422, str(exc), [ApiError(code=Code.INVALID_REFERENCE.value, message=str(exc))])
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return error_response(404, str(exc), [ApiError(code="NOT_FOUND", message=str(exc))])
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        message = str(exc.detail) if exc.status_code != 404 else f"no route {request.method} {request.url.path}"
+        return error_response(exc.status_code, message)

@@ -1,0 +1,113 @@
+"""Spark's browse routes: v1 folder/service/version listings (tenant in `x-tenant-name`) and v3 exists."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Request
+
+from spark_tui.engine.store import NotFound
+from spark_tui.server.context import ServerContext, ctx_of
+from spark_tui.server.auth import Identity
+from spark_tui.spark.browse_wire import (
+    V1Engine,
+    V1Envelope,
+    V1Folder,
+    V1ListRequest,
+    V1Version,
+    V3Envelope,
+    V3Meta,
+    V3ServiceExists,
+)
+from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.models import ApiError, iso, utc_now
+
+router = APIRouter(tags=["browse"])
+
+
+def _tenant_caller(request: Request) -> tuple[ServerContext, str, Identity]:
+    """The v1 APIs carry no tenant in the path: it comes from `x-tenant-name`."""
+    ctx = ctx_of(request)
+    tenant = (request.headers.get("x-tenant-name") or "").strip()
+    who = ctx.caller(request, tenant or None)
+    if not tenant:
+        message = "the x-tenant-name header is required on /api/v1 routes; set it to the tenant name"
+        raise ValidationFailed(message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref="x-tenant-name")])
+    ctx.require_tenant(tenant)
+    return ctx, tenant, who
+
+
+def _not_found(code: Code, exc: NotFound, ref: str) -> ValidationFailed:
+    error = ValidationFailed(str(exc), [ApiError(code=code.value, message=str(exc), ref=ref)])
+    error.http_status = 404
+    return error
+
+
+def _accessible(ctx: ServerContext, tenant: str, folder: str, who: Identity) -> None:
+    """Like the embedded backend: a folder restricted to a group the caller lacks is refused (403)."""
+    try:
+        row = ctx.ws.folder(tenant, folder)
+    except NotFound as exc:
+        raise _not_found(Code.FOLDER_NOT_FOUND, exc, folder) from None
+    if row["required_group"] and row["required_group"] not in who.groups:
+        message = f"folder '{folder}' is restricted to group '{row['required_group']}', which user '{who.user}' is not in"
+        error = ValidationFailed(message, [ApiError(code=Code.ACCESS_DENIED.value, message=message, ref=folder)])
+        error.http_status = 403
+        raise error
+
+
+def _paged(data: list, page: int, page_size: int, total: int) -> dict:
+    return V1Envelope[list](
+        data=data, count=total, previous=page - 1 if page > 1 else None,
+        next=page + 1 if page * page_size < total else None,
+    ).model_dump(mode="json")
+
+
+@router.post("/api/v1/product/list", summary="List folders")
+def list_folders(request: Request, body: V1ListRequest | None = Body(default=None)) -> dict:
+    ctx, tenant, who = _tenant_caller(request)
+    body = body or V1ListRequest()
+    items, total = ctx.ws.list_folders(tenant, who.groups, body.page, body.pageSize)
+    return _paged([V1Folder.of(f).model_dump(mode="json") for f in items], body.page, body.pageSize, total)
+
+
+@router.post("/api/v1/product/{folder}/engines", summary="List the services of a folder")
+def list_services(folder: str, request: Request, body: V1ListRequest | None = Body(default=None)) -> dict:
+    ctx, tenant, who = _tenant_caller(request)
+    body = body or V1ListRequest()
+    _accessible(ctx, tenant, folder, who)
+    try:
+        items, total = ctx.ws.list_services(tenant, folder, body.page, body.pageSize)
+    except NotFound as exc:
+        raise _not_found(Code.FOLDER_NOT_FOUND, exc, folder) from None
+    return _paged([V1Engine.of(s).model_dump(mode="json") for s in items], body.page, body.pageSize, total)
+
+
+@router.get("/api/v1/product/{folder}/engines/getversions/{service}", summary="List the versions of a service")
+def list_versions(folder: str, service: str, request: Request) -> dict:
+    ctx, tenant, who = _tenant_caller(request)
+    _accessible(ctx, tenant, folder, who)
+    try:
+        versions = ctx.ws.list_versions(tenant, folder, service)
+    except NotFound as exc:
+        raise _not_found(Code.SERVICE_NOT_FOUND, exc, f"{folder}/{service}") from None
+    data = [V1Version.of(v).model_dump(mode="json") for v in versions]
+    return V1Envelope[list](data=data, count=len(data)).model_dump(mode="json")
+
+
+@router.get("/{tenant}/api/v3/folders/{folder}/services/{service}/exists", summary="Whether a service exists")
+def service_exists(tenant: str, folder: str, service: str, request: Request) -> dict:
+    ctx = ctx_of(request)
+    ctx.caller(request, tenant)
+    ctx.require_tenant(tenant)
+    try:
+        versions = ctx.ws.list_versions(tenant, folder, service)
+    except NotFound:
+        data = V3ServiceExists()
+    else:
+        latest = versions[0] if versions else None
+        data = V3ServiceExists(
+            id=ctx.ws.service(tenant, folder, service)["id"], name=service, is_exists=True,
+            version=latest.version if latest else None, latest_version_id=latest.id if latest else None,
+            last_modified_date=latest.created if latest else None, service_status="active",
+        )
+    meta = V3Meta(request_timestamp=iso(utc_now()))
+    return V3Envelope[V3ServiceExists](response_data=data, response_meta=meta).model_dump(mode="json")

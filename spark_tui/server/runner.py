@@ -1,0 +1,68 @@
+"""`spark-tui serve`: run the app with uvicorn on a socket bound here (so a busy port is a clear error)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spark_tui.config import AppConfig, Profile
+
+LINK_KEY_ENV = "SPARK_TUI_SERVE_LINK_KEY"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port; OSError names the address and the fix."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port or --host") from None
+    return sock
+
+
+def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None) -> int:
+    """Serve the profile's workspace until interrupted; returns the exit code."""
+    import uvicorn
+
+    from spark_tui import paths
+    from spark_tui.config import ServeUser
+    from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
+    from spark_tui.engine.store import Workspace
+    from spark_tui.server.app import create_app
+
+    ws = Workspace(workspace or profile.workspace or paths.default_workspace())
+    if profile.tenant == DEMO_TENANT:
+        ensure_demo(ws, profile.tenant)
+    default_user = None
+    if not config.serve_users:
+        default_user = ServeUser(name=profile.user, groups=tuple(profile.groups), token=secrets.token_urlsafe(24), api_key=None)
+    key = os.environ.get(LINK_KEY_ENV, "").encode() or None
+    app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key)
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        print(f"spark-tui serve: {exc}", file=sys.stderr)
+        return 3
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"spark-tui serve: http://{shown_host}:{port}/{profile.tenant} (workspace {ws.root}); OpenAPI at /docs", flush=True)
+    if default_user is not None:
+        print(
+            f"no [[serve.users]] configured; for this run, user '{default_user.name}' has the bearer token: {default_user.token}",
+            flush=True,
+        )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        ws.close()
+    return 0

@@ -1,0 +1,176 @@
+"""Wire shapes of Spark's browse APIs (v1 folder/engine listings, v3 service exists).
+
+Field names are exactly Spark's (reference/spark-api.md §3). Fields marked "spark-tui extension"
+are absent from real Spark responses; they default so that real responses still parse, and
+let a client of `spark-tui serve` show exactly what the embedded backend shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from spark_tui.spark.models import ApiError, EngineType, FolderInfo, ServiceInfo, VersionInfo
+
+T = TypeVar("T")
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+# --- envelopes --------------------------------------------------------------------------------
+
+
+class V1Envelope(_Wire, Generic[T]):
+    """`{status, message, errorCode, data, count, next, previous}` of the v1 APIs."""
+
+    status: str = "Success"
+    message: str | None = None
+    errorCode: str | None = None
+    data: T
+    count: int | None = None
+    next: int | str | None = None
+    previous: int | str | None = None
+
+
+class V3Meta(_Wire):
+    system: str = "SPARK"
+    request_timestamp: str | None = None
+
+
+class V3Envelope(_Wire, Generic[T]):
+    """`{status, response_data, response_meta, error}` of the v3 APIs."""
+
+    status: str = "Success"
+    response_data: T
+    response_meta: V3Meta = Field(default_factory=V3Meta)
+    error: Any = None
+
+
+class ErrorBody(_Wire):
+    """Every error response of `spark-tui serve`: a one-line message and every error in detail."""
+
+    message: str
+    errors: list[ApiError] = Field(default_factory=list)
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+class V1ListRequest(_Wire):
+    """Body of `POST /api/v1/product/list` and `POST /api/v1/product/{folder}/engines`."""
+
+    page: int = Field(default=1, ge=1)
+    pageSize: int = Field(default=100, ge=1, le=1000)
+    search: list[dict[str, Any]] | None = None
+    sort: str | None = None
+
+
+# --- items ------------------------------------------------------------------------------------
+
+
+class V1Folder(_Wire):
+    """An item of `POST /api/v1/product/list`."""
+
+    id: str
+    name: str
+    status: str | None = None
+    category: str | None = None
+    description: str | None = None
+    createdAt: str | None = None
+    createdBy: str | None = None
+    isStarred: bool = False
+    activeServiceCount: int = 0
+    totalServiceCount: int = 0
+    requiredGroup: str | None = None  # spark-tui extension
+    isAccessible: bool = True  # spark-tui extension
+
+    @classmethod
+    def of(cls, f: FolderInfo) -> V1Folder:
+        return cls(
+            id=f.id, name=f.name, totalServiceCount=f.service_count, activeServiceCount=f.service_count,
+            requiredGroup=f.required_group, isAccessible=f.accessible,
+        )
+
+    def info(self) -> FolderInfo:
+        return FolderInfo(
+            id=self.id, name=self.name, service_count=self.totalServiceCount,
+            required_group=self.requiredGroup, accessible=self.isAccessible,
+        )
+
+
+class V1Engine(_Wire):
+    """An item of `POST /api/v1/product/{folder}/engines` (one service, its latest version)."""
+
+    serviceName: str
+    revision: str | None = None
+    versionId: str | None = None
+    originalFileName: str | None = None
+    serviceStatus: str | None = "active"
+    isStarred: bool = False
+    lastModifiedDate: str | None = None
+    defaultEngineType: EngineType = EngineType.neuron
+    serviceId: str | None = None  # spark-tui extension
+    versionCount: int | None = None  # spark-tui extension
+    exportable: bool = True  # spark-tui extension
+
+    @classmethod
+    def of(cls, s: ServiceInfo) -> V1Engine:
+        return cls(
+            serviceName=s.name, revision=s.latest_version, defaultEngineType=s.engine_type, serviceId=s.id,
+            versionCount=s.version_count, exportable=s.exportable,
+        )
+
+    def info(self, folder: str) -> ServiceInfo:
+        return ServiceInfo(
+            id=self.serviceId or "", folder=folder, name=self.serviceName, version_count=self.versionCount or 0,
+            latest_version=self.revision, engine_type=self.defaultEngineType, exportable=self.exportable,
+        )
+
+
+class V1Version(_Wire):
+    """An item of `GET /api/v1/product/{folder}/engines/getversions/{service}`."""
+
+    id: str
+    createdAt: str | None = None
+    engine: str
+    revision: str
+    product: str
+    isActive: bool = True
+    releaseNote: str | None = None
+    author: str | None = None
+    originalFileName: str | None = None
+    defaultEngineType: EngineType = EngineType.neuron
+    serviceId: str | None = None  # spark-tui extension
+    hasModule: bool | None = None  # spark-tui extension
+    size: int = 0  # spark-tui extension
+
+    @classmethod
+    def of(cls, v: VersionInfo) -> V1Version:
+        return cls(
+            id=v.id, createdAt=v.created, engine=v.service, revision=v.version, product=v.folder,
+            originalFileName=v.original_file_name, defaultEngineType=v.engine_type, serviceId=v.service_id,
+            hasModule=v.has_module, size=v.size,
+        )
+
+    def info(self, service_id: str) -> VersionInfo:
+        has_module = self.hasModule if self.hasModule is not None else self.defaultEngineType is EngineType.neuron
+        return VersionInfo(
+            id=self.id, folder=self.product, service=self.engine, service_id=self.serviceId or service_id,
+            version=self.revision, engine_type=self.defaultEngineType, has_module=has_module,
+            created=self.createdAt, size=self.size, original_file_name=self.originalFileName,
+        )
+
+
+class V3ServiceExists(_Wire):
+    """`response_data` of `GET /{tenant}/api/v3/folders/{folder}/services/{service}/exists`."""
+
+    id: str | None = None
+    name: str | None = None
+    is_exists: bool = False
+    version: str | None = None
+    last_modified_date: str | None = None
+    latest_version_id: str | None = None
+    service_status: str | None = None

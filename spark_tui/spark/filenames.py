@@ -1,0 +1,46 @@
+"""The download file name of an export (`file_name` of the request): a plain `.zip` file name."""
+
+from __future__ import annotations
+
+import re
+
+from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.models import ApiError
+
+DEFAULT_FILE_NAME = "package.zip"
+MAX_NAME_BYTES = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _refuse(name: str, why: str) -> ValidationFailed:
+    message = f"invalid file name {name!r}: {why}; use a plain name such as 'my-export.zip'"
+    return ValidationFailed.of([ApiError(code=Code.INVALID_FILE_NAME.value, message=message, ref=name)])
+
+
+def package_file_name(name: str | None) -> str:
+    """The file name a package is saved under: `package.zip` by default, `.zip` appended when missing.
+
+    Raises ValidationFailed (INVALID_FILE_NAME) for anything that is not a plain file name.
+    """
+    if name is None:
+        return DEFAULT_FILE_NAME
+    if not name.strip():
+        raise _refuse(name, "it is empty")
+    if name != name.strip():
+        raise _refuse(name, "it starts or ends with spaces")
+    if "/" in name or "\\" in name:
+        raise _refuse(name, "it contains a path separator ('/' or '\\')")
+    if ".." in name:
+        raise _refuse(name, "it contains '..'")
+    if name.startswith("."):
+        raise _refuse(name, "it starts with '.' (a hidden or dot-only name)")
+    if _CONTROL.search(name):
+        raise _refuse(name, "it contains control characters")
+    full = name if name.lower().endswith(".zip") else name + ".zip"
+    try:
+        encoded = full.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _refuse(name, "it is not valid Unicode text") from None
+    if len(encoded) > MAX_NAME_BYTES:
+        raise _refuse(name, f"it is longer than {MAX_NAME_BYTES} bytes")
+    return full

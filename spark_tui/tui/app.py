@@ -1,0 +1,141 @@
+"""SparkApp: the Textual application over one Backend (called only from thread workers)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from spark_tui.backends.base import Backend
+from spark_tui.spark.errors import SparkTuiError
+from spark_tui.tui.commands import SparkCommands
+from spark_tui.tui.screens.help import HelpScreen
+from spark_tui.tui.screens.main import MainScreen
+from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal
+
+if TYPE_CHECKING:
+    from spark_tui.config import AppConfig, Profile
+
+
+class SparkApp(App[int]):
+    """Browse a tenant, export services, follow jobs. `config`/`profile` enable theme memory and switching."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "spark-tui"
+    COMMANDS = App.COMMANDS | {SparkCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit (asks when jobs run)"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit_q"),
+        Binding("f1", "help", "Help", id="app.help", tooltip="Keys and how-to"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help_q"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.palette",
+                tooltip="Open the command palette"),
+        Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl_c"),
+    ]
+
+    def __init__(self, backend: Backend, config: AppConfig | None = None, profile: Profile | None = None,
+                 *, dest_dir: Path | None = None) -> None:
+        super().__init__()
+        self.backend = backend
+        self.config = config
+        self.profile = profile
+        self.dest_dir = dest_dir or Path.cwd()
+        self.main = MainScreen(self.dest_dir)
+        self._theme_ready = False
+
+    def clock(self) -> datetime:
+        """Now, in UTC (tests replace it to freeze elapsed times)."""
+        return datetime.now(timezone.utc)
+
+    def get_default_screen(self) -> MainScreen:
+        return self.main
+
+    def on_mount(self) -> None:
+        wanted = self.config.theme if self.config else None
+        if wanted:
+            if wanted in self.available_themes:
+                self.theme = wanted
+            else:
+                self.notify(f"Unknown theme '{wanted}' in the config; using '{self.theme}'", severity="warning")
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._theme_ready = True
+
+    def _theme_changed(self, theme) -> None:
+        if not self._theme_ready or self.config is None or theme.name == self.config.theme:
+            return
+        try:
+            self.config.save_theme(theme.name)
+        except (SparkTuiError, OSError) as exc:
+            self.notify(f"Theme not remembered: {exc}", severity="warning")
+
+    # --- help, quit, errors --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        keys = []
+        seen = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.system or not binding.description or (binding.action, binding.description) in seen:
+                continue
+            seen.add((binding.action, binding.description))
+            keys.append((self.get_key_display(binding), binding.description, binding.tooltip or active.tooltip or ""))
+        self.push_screen(HelpScreen(keys))
+
+    async def action_quit(self) -> None:
+        running = self.main.running_jobs()
+        if not running:
+            self.exit(0)
+            return
+        detached = "They keep running in the background (embedded jobs are detached)." \
+            if self.backend.info.kind == "embedded" else "They keep running on the Spark tenant."
+        queued = " Queued exports are dropped." if self.main.queue else ""
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(ConfirmModal("Quit spark-tui?", f"{running} export job(s) are running or queued. "
+                                      f"{detached}{queued}\nQuit anyway?", yes="Quit", no="Stay"), answer)
+
+    def show_error(self, title: str, error: BaseException) -> None:
+        self.push_screen(ErrorModal(title, error))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.show_error(f"Unexpected error in '{event.worker.description or event.worker.name}'",
+                            event.worker.error)
+
+    # --- profiles ------------------------------------------------------------------------------
+
+    def switch_profile(self, name: str) -> None:
+        self.notify(f"Connecting with profile '{name}'…", timeout=3)
+        self._open_profile(name)
+
+    @work(thread=True, exclusive=True, group="profile", exit_on_error=False, description="switch profile")
+    def _open_profile(self, name: str) -> None:
+        from spark_tui.backends.factory import open_backend
+
+        try:
+            profile = self.config.profile(name)
+            backend = open_backend(profile)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self.show_error, f"Cannot switch to profile '{name}'", exc)
+            return
+        self.call_from_thread(self._use_backend, backend, profile)
+
+    def _use_backend(self, backend: Backend, profile: Profile) -> None:
+        old, self.backend, self.profile = self.backend, backend, profile
+        self.main.reset()
+        self.notify(f"Now on profile '{profile.name}' ({backend.info.kind} {backend.info.location})", markup=False)
+        self._close_backend(old)
+
+    @work(thread=True, group="profile", exit_on_error=False, description="close backend")
+    def _close_backend(self, backend: Backend) -> None:
+        backend.close()

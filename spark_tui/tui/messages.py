@@ -1,0 +1,79 @@
+"""Typed messages that thread workers post back to the UI (post_message is thread-safe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from spark_tui.spark.models import ExportJob, ExportPreview, ExportRequest, Page, VersionInfo
+
+
+@dataclass
+class FoldersLoaded(Message):
+    page: Page
+
+
+@dataclass
+class ServicesLoaded(Message):
+    folder: str
+    page: Page
+
+
+@dataclass
+class VersionsLoaded(Message):
+    folder: str
+    service: str
+    versions: list[VersionInfo]
+
+
+@dataclass
+class ListingFailed(Message):
+    """Loading one level of the tree failed; `key` names the node whose placeholder to clear."""
+
+    key: str
+    error: Exception
+
+
+@dataclass
+class MarksChanged(Message):
+    folders: list[str]
+    services: list[str]
+    version_ids: list[str]
+    labels: dict[str, str]
+
+
+@dataclass
+class JobsRefreshed(Message):
+    jobs: list[ExportJob]
+    all_users: bool
+
+
+@dataclass
+class JobSubmitted(Message):
+    job: ExportJob
+    dest_dir: str | None
+    queued_key: str | None = None
+
+
+@dataclass
+class SlotBusy(Message):
+    """The tenant's job slot is taken: `holders` describes who holds it."""
+
+    request: ExportRequest
+    dest_dir: str | None
+    holders: str
+
+
+@dataclass
+class PreviewReady(Message):
+    request: ExportRequest
+    preview: ExportPreview
+
+
+@dataclass
+class BackendFailed(Message):
+    """An operation failed; the app shows `title` and the error in the error modal."""
+
+    title: str
+    error: Exception

@@ -1,0 +1,143 @@
+"""Job details: progress while running, outputs, errors, file, hash, URL and timings; copy helpers."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+
+from spark_tui.spark.models import ExportJob
+from spark_tui.tui.formatting import (
+    STATUS_STYLES,
+    duration,
+    elapsed_ms,
+    human_bytes,
+    package_hash,
+    package_path,
+    parse_ts,
+)
+from spark_tui.tui.widgets.header import InfoHeader
+
+
+class JobUpdated(Message):
+    def __init__(self, job: ExportJob) -> None:
+        super().__init__()
+        self.job = job
+
+
+class JobDetailsScreen(Screen[None]):
+    """Everything about one export job; refreshes every second until the job ends."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="details.back"),
+        Binding("i", "copy('id')", "Copy id", id="details.copy_id"),
+        Binding("p", "copy('path')", "Copy path", id="details.copy_path"),
+        Binding("h", "copy('hash')", "Copy hash", id="details.copy_hash"),
+        Binding("c", "cancel_job", "Cancel job", id="details.cancel"),
+        Binding("s", "save_package", "Save", id="details.save"),
+    ]
+
+    def __init__(self, job: ExportJob) -> None:
+        super().__init__()
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        yield InfoHeader()
+        with VerticalScroll(id="details-body"):
+            yield Label("", id="details-title")
+            yield ProgressBar(total=100, show_eta=False, id="details-progress")
+            yield Static("", id="details-info")
+            yield Label("Errors", classes="section", id="errors-label")
+            yield DataTable(id="details-errors", cursor_type="row", zebra_stripes=True)
+            yield Label("outputs.services", classes="section")
+            yield DataTable(id="details-services", cursor_type="row", zebra_stripes=True)
+            yield Label("outputs.service_versions", classes="section")
+            yield DataTable(id="details-versions", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#details-errors", DataTable).add_columns("Code", "Reference", "Message")
+        self.query_one("#details-services", DataTable).add_columns("service_uri_source", "service_id_source")
+        self.query_one("#details-versions", DataTable).add_columns("service_uri_source", "version_id_source")
+        self.show(self.job)
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if not self.job.status.is_terminal:
+            self._poll()
+
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False, description="job status")
+    def _poll(self) -> None:
+        try:
+            self.post_message(JobUpdated(self.app.backend.status(self.job.id)))
+        except Exception as exc:  # noqa: BLE001 - shown as a toast; the next tick retries
+            self.app.notify(f"status of {self.job.id[:8]} failed: {exc}", severity="warning")
+
+    @on(JobUpdated)
+    def _updated(self, message: JobUpdated) -> None:
+        self.show(message.job)
+
+    def show(self, job: ExportJob) -> None:
+        self.job = job
+        status = job.status.value
+        self.query_one("#details-title", Label).update(
+            Text.assemble(("Export job ", "bold"), (job.id, "bold"), "  ", (status, STATUS_STYLES.get(status, ""))))
+        bar = self.query_one("#details-progress", ProgressBar)
+        bar.display = not job.status.is_terminal
+        if job.progress and job.progress.bytes_total:
+            bar.update(total=job.progress.bytes_total, progress=job.progress.bytes_done)
+        self.query_one("#details-info", Static).update(self._info(job))
+        self._fill("#details-errors", [(Text(e.code, style="red"), e.ref or "—", e.message) for e in job.errors or []])
+        self.query_one("#details-errors").display = bool(job.errors)
+        self.query_one("#errors-label").display = bool(job.errors)
+        self._fill("#details-services", [(s.service_uri_source, s.service_id_source) for s in job.outputs.services])
+        self._fill("#details-versions",
+                   [(v.service_uri_source, v.version_id_source) for v in job.outputs.service_versions])
+
+    def _fill(self, selector: str, rows: list[tuple]) -> None:
+        table = self.query_one(selector, DataTable)
+        if table.row_count != len(rows):
+            table.clear()
+            table.add_rows(rows)
+
+    def _info(self, job: ExportJob) -> Table:
+        p = job.progress
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        created = parse_ts(p.created_timestamp) if p else None
+        rows = [
+            ("Created by", (p.created_by if p else None) or "—"),
+            ("Created", created.astimezone().strftime("%Y-%m-%d %H:%M:%S") if created else "—"),
+            ("Process time", duration(elapsed_ms(job, self.app.clock()))),
+            ("Progress", f"{human_bytes(p.bytes_done)} of {human_bytes(p.bytes_total)}" if p and p.bytes_total else "—"),
+            ("File", package_path(job) or "—"),
+            ("Size", human_bytes(p.package_bytes) if p and p.package_bytes is not None else "—"),
+            ("SHA-256", package_hash(job) or "—"),
+            ("Status URL", job.status_url or "—"),
+            ("Source system", job.source_system or "—"),
+            ("Correlation id", job.correlation_id or "—"),
+        ]
+        for key, value in rows:
+            grid.add_row(key, value)
+        return grid
+
+    def action_copy(self, what: str) -> None:
+        value = {"id": self.job.id, "path": package_path(self.job), "hash": package_hash(self.job)}[what]
+        if not value:
+            self.notify(f"This job has no {what} yet", severity="warning")
+            return
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied {what}: {value}")
+
+    def action_cancel_job(self) -> None:
+        self.app.confirm_cancel(self.job)
+
+    def action_save_package(self) -> None:
+        self.app.ask_save(self.job)

@@ -1,0 +1,42 @@
+"""F1 / ? help: how the app works and every key active on the screen it was opened from."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+GUIDE = """\
+Browse the tenant on the left: → / enter expand, ← collapse, / filters names, space marks a folder,
+a service or a version (marks become inputs.folders, inputs.services and inputs.version_ids).
+Type more identifiers in the form (f/s, f/s[1.2], service UUIDs, version/<uuid>), set the options,
+then p previews (dry run: what would be exported, or every error) and e exports.
+Jobs refresh every second: enter opens details, c cancels, s saves the package (hash verified),
+t switches between your jobs and the whole tenant. ctrl+p opens the command palette.
+At narrow sizes F2 / F3 / F4 (or 1 / 2 / 3) show the browser, the form or the jobs."""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", "Close help", id="help.close")]
+
+    def __init__(self, keys: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(style="dim")
+        for key, description, tooltip in self.keys:
+            table.add_row(key, description, tooltip)
+        with Vertical(id="help-dialog"):
+            yield Label(Text("spark-tui help  (esc to close)", style="bold"), id="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(Text(GUIDE), id="help-guide")
+                yield Label(Text("Keys on this screen", style="bold"), classes="section")
+                yield Static(table, id="help-keys")

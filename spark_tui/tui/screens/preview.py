@@ -1,0 +1,70 @@
+"""The dry-run result: what an export would contain, or every error with its reference."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, Static
+
+from spark_tui.spark.models import ExportPreview, ExportRequest
+from spark_tui.tui.formatting import human_bytes
+
+
+class PreviewScreen(ModalScreen[bool]):
+    """Dismisses with True when the user chooses to export right away."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="preview.close"),
+        Binding("e", "export", "Export", id="preview.export"),
+    ]
+
+    def __init__(self, request: ExportRequest, preview: ExportPreview) -> None:
+        super().__init__()
+        self.request = request
+        self.preview = preview
+
+    def compose(self) -> ComposeResult:
+        p = self.preview
+        with Vertical(id="preview-dialog"):
+            if p.errors:
+                yield Label(Text(f"Preview: {len(p.errors)} error(s) — this export would fail", style="bold red"),
+                            id="dialog-title")
+                table = DataTable(id="preview-errors", cursor_type="row", zebra_stripes=True)
+                table.add_columns("Code", "Reference", "Message")
+                for e in p.errors:
+                    table.add_row(Text(e.code, style="red"), e.ref or "—", e.message)
+                yield table
+            else:
+                limit = f" of {human_bytes(p.size_limit)} allowed" if p.size_limit else ""
+                yield Label(Text(f"Preview: {len(p.services)} service(s), {len(p.service_versions)} version(s), "
+                                 f"{human_bytes(p.projected_bytes)}{limit}", style="bold green"), id="dialog-title")
+                table = DataTable(id="preview-versions", cursor_type="row", zebra_stripes=True)
+                table.add_columns("Service", "Version", "Version id")
+                for v in p.service_versions:
+                    table.add_row(f"{v.folder_source}/{v.service_source}", v.version_source, v.version_id_source)
+                yield table
+                yield Static(f"file filter {self.request.file_filter.value} · version filter "
+                             f"{self.request.version_filter.value} · {len(p.files)} file(s)", id="preview-note")
+            with Horizontal(classes="dialog-buttons"):
+                if not p.errors:
+                    yield Button("Export (e)", id="export", variant="primary", compact=True)
+                yield Button("Close (esc)", id="close", compact=True)
+
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+    def action_export(self) -> None:
+        if not self.preview.errors:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#export")
+    def _export(self) -> None:
+        self.action_export()
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.action_close()

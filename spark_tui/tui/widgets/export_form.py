@@ -1,0 +1,182 @@
+"""The export form: selection summary, typed identifiers and the request options, validated inline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select, Static
+
+from spark_tui.spark.errors import ValidationFailed
+from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, VersionFilter
+from spark_tui.spark.uri import InvalidReference, parse_service_ref
+from spark_tui.tui.messages import MarksChanged
+
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+def split_identifiers(text: str) -> list[str]:
+    """Identifiers typed in one field, separated by spaces, commas or semicolons."""
+    return [part for part in _SPLIT.split(text.strip()) if part]
+
+
+class ExportForm(VerticalScroll):
+    """Collects an ExportRequest; `request()` returns it, or None after showing every field error."""
+
+    class Action(Message):
+        """Preview or Export was pressed."""
+
+        def __init__(self, action: str) -> None:
+            super().__init__()
+            self.action = action
+
+    def __init__(self, dest_dir: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.dest_dir = dest_dir
+        self.marks = MarksChanged([], [], [], {})
+
+    def compose(self) -> ComposeResult:
+        yield Static("Nothing selected: mark folders, services or versions with space, or type identifiers.",
+                     id="summary")
+        yield from self._row("Identifiers", Input(placeholder="f/s[1.2]  service-uuid  version/uuid",
+                                                  id="identifiers", compact=True))
+        yield from self._row("File filter", Select([(f.value, f) for f in FileFilter], value=FileFilter.migrate,
+                                                   allow_blank=False, id="file_filter", compact=True))
+        yield from self._row("Versions", Select([(f.value, f) for f in VersionFilter], value=VersionFilter.all,
+                                                allow_blank=False, id="version_filter", compact=True))
+        yield from self._row("Source system", Input(placeholder="optional", id="source_system", compact=True))
+        yield from self._row("Correlation id", Input(placeholder="optional", id="correlation_id", compact=True))
+        yield from self._row("File name", Input(placeholder="package.zip", id="file_name", compact=True))
+        yield from self._row("Save to", Input(str(self.dest_dir), id="dest_dir", compact=True))
+        with Horizontal(id="form-buttons"):
+            yield Button("Preview", id="preview", compact=True, tooltip="Dry run: what would be exported (p)")
+            yield Button("Export", id="export", variant="primary", compact=True, tooltip="Start the export (e)")
+
+    @staticmethod
+    def _row(label: str, field) -> ComposeResult:
+        with Horizontal(classes="form-row"):
+            yield Label(label, classes="form-label")
+            yield field
+        yield Static("", id=f"{field.id}-error", classes="form-error")
+
+    # --- validation --------------------------------------------------------------------------
+
+    def _set_error(self, field_id: str, message: str | None) -> bool:
+        error = self.query_one(f"#{field_id}-error", Static)
+        error.update(f"↳ {message}" if message else "")
+        error.set_class(bool(message), "-shown")
+        self.query_one(f"#{field_id}").set_class(bool(message), "-invalid")
+        return message is None
+
+    def _check_identifiers(self) -> bool:
+        for text in split_identifiers(self.query_one("#identifiers", Input).value):
+            try:
+                parse_service_ref(text)
+            except InvalidReference as exc:
+                return self._set_error("identifiers", str(exc))
+        return self._set_error("identifiers", None)
+
+    def _check_file_name(self) -> bool:
+        value = self.query_one("#file_name", Input).value
+        try:
+            package_file_name(value or None)
+        except ValidationFailed as exc:
+            return self._set_error("file_name", exc.message)
+        return self._set_error("file_name", None)
+
+    def _check_dest_dir(self) -> bool:
+        value = self.query_one("#dest_dir", Input).value.strip()
+        path = Path(value).expanduser() if value else None
+        if path is None:
+            return self._set_error("dest_dir", "empty: give the directory the package is saved to")
+        if not path.is_dir():
+            return self._set_error("dest_dir", f"'{value}' is not an existing directory; create it or pick another")
+        return self._set_error("dest_dir", None)
+
+    def _check_version_filter(self) -> bool:
+        if self.query_one("#version_filter", Select).value is not VersionFilter.latest:
+            return self._set_error("version_filter", None)
+        specific = list(self.marks.version_ids)
+        for text in split_identifiers(self.query_one("#identifiers", Input).value):
+            try:
+                if parse_service_ref(text).names_specific_version:
+                    specific.append(text)
+            except InvalidReference:
+                continue
+        if specific:
+            return self._set_error("version_filter", f"'latest' cannot be combined with a specific version "
+                                                     f"({len(specific)} selected); use 'all' or unmark them")
+        return self._set_error("version_filter", None)
+
+    def validate_all(self) -> bool:
+        checks = [self._check_identifiers(), self._check_file_name(), self._check_dest_dir(),
+                  self._check_version_filter()]
+        return all(checks)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        checks = {"identifiers": self._check_identifiers, "file_name": self._check_file_name,
+                  "dest_dir": self._check_dest_dir}
+        if (check := checks.get(event.input.id or "")) is not None:
+            check()
+        if event.input.id == "identifiers":
+            self._check_version_filter()
+            self._update_summary()
+
+    @on(Select.Changed, "#version_filter")
+    def _version_filter_changed(self) -> None:
+        self._check_version_filter()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Action(event.button.id or ""))
+
+    # --- selection -----------------------------------------------------------------------------
+
+    def set_marks(self, marks: MarksChanged) -> None:
+        self.marks = marks
+        self._update_summary()
+        self._check_version_filter()
+
+    def _update_summary(self) -> None:
+        m = self.marks
+        typed = split_identifiers(self.query_one("#identifiers", Input).value)
+        parts = [f"{len(values)} {name}{'s' * (len(values) != 1)}"
+                 for name, values in (("folder", m.folders), ("service", m.services), ("version", m.version_ids),
+                                      ("typed identifier", typed)) if values]
+        if not parts:
+            text = "Nothing selected: mark folders, services or versions with space, or type identifiers."
+        else:
+            names = escape(", ".join(list(m.labels.values())[:4] + typed[:2]))
+            more = len(m.labels) + len(typed) - min(len(m.labels), 4) - min(len(typed), 2)
+            text = f"[b]Selected:[/b] {', '.join(parts)}\n[dim]{names}{f' +{more} more' if more > 0 else ''}[/dim]"
+        self.query_one("#summary", Static).update(text)
+
+    # --- result --------------------------------------------------------------------------------
+
+    def request(self) -> ExportRequest | None:
+        if not self.validate_all():
+            return None
+
+        def text(field_id: str) -> str | None:
+            return self.query_one(f"#{field_id}", Input).value.strip() or None
+
+        services = list(self.marks.services) + split_identifiers(self.query_one("#identifiers", Input).value)
+        return ExportRequest(
+            inputs=ExportInputs(folders=list(self.marks.folders), services=services,
+                                version_ids=list(self.marks.version_ids)),
+            file_filter=self.query_one("#file_filter", Select).value,
+            version_filter=self.query_one("#version_filter", Select).value,
+            source_system=text("source_system"), correlation_id=text("correlation_id"),
+            file_name=text("file_name"),
+        )
+
+    def destination(self) -> Path:
+        return Path(self.query_one("#dest_dir", Input).value.strip()).expanduser()

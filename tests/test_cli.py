@@ -1,0 +1,111 @@
+"""The command line: parsing, one-line usage errors (exit 2), dispatch to the TUI, serve and --batch."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from spark_tui import __version__
+from spark_tui.cli import main
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"spark-tui {__version__}"
+
+
+def test_help_lists_every_flag_and_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for flag in (
+        "--profile", "--config", "--workspace", "--tenant", "--batch", "--json", "--folder", "--service",
+        "--version-id", "--file-filter", "--version-filter", "--source-system", "--correlation-id",
+        "--file-name", "--output-dir", "--dry-run", "--no-wait", "--status", "--cancel", "--jobs",
+        "--list-folders", "--list-services", "--list-versions", "--import-package", "--if-present", "serve",
+    ):
+        assert flag in out, flag
+    assert "130 interrupted" in out and "6 tenant job slot busy" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch", "--file-filter", "zip"], "argument --file-filter: invalid choice: 'zip'"),
+        (["--batch", "--version-filter", "newest", "--folder", "a"], "invalid choice: 'newest'"),
+        (["--batch", "--if-present", "skip"], "invalid choice: 'skip'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--folder", "x"], "--folder needs --batch"),
+        (["--json"], "--json needs --batch"),
+        (["--jobs"], "--jobs needs --batch"),
+        (["--batch", "--jobs", "--folder", "x"], "--folder cannot be combined with --jobs"),
+        (["--batch", "--status", "j", "-o", "d"], "-o/--output-dir cannot be combined with --status"),
+        (["--batch", "--jobs", "--list-folders"], "argument --list-folders: not allowed with argument --jobs"),
+        (["--batch", "--folder", "a", "--dry-run", "--no-wait"], "argument --no-wait: not allowed with argument --dry-run"),
+        (["--batch", "--folder", "a", "--if-present", "replace"], "--if-present goes with --import-package"),
+        (["--batch", "--folder", "a", "--deadline", "-3"], "'-3' is not a positive number of seconds"),
+        (["serve", "--port", "99999"], "'99999' is not a TCP port"),
+        (["--batch", "serve"], "serve does not take --batch"),
+        (["nonsense"], "invalid choice: 'nonsense'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = one_line_error(capsys)
+    assert err.startswith("spark-tui") and ": error: " in err and message in err
+
+
+def test_batch_without_anything_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--batch"]) == 2
+    assert "nothing to export; give --folder, --service or --version-id" in one_line_error(capsys)
+
+
+def test_unknown_profile_lists_the_available_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--batch", "--profile", "prod", "--jobs"]) == 2
+    assert "unknown profile 'prod'; available profiles: demo" in one_line_error(capsys)
+
+
+def test_bad_config_file_is_exit_2_without_traceback(spark_tui_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (spark_tui_home / "config.toml").write_text("[profiles.a]\nbackend = 'ftp'\n")
+    assert main(["--batch", "--jobs"]) == 2
+    err = one_line_error(capsys)
+    assert str(spark_tui_home / "config.toml") in err and "profiles.a.backend" in err
+
+
+def test_missing_config_flag_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(tmp_path / "x.toml"), "--batch", "--jobs"]) == 2
+    assert f"config file {tmp_path / 'x.toml'} not found" in one_line_error(capsys)
+
+
+def test_workspace_flag_with_a_spark_profile(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CSPARK_BASE_URL", "https://excel.test.coherent.global/acme")
+    monkeypatch.setenv("CSPARK_API_KEY", "some-api-key-value")
+    assert main(["--batch", "--profile", "spark", "--workspace", "/tmp/x", "--jobs"]) == 2
+    assert "--workspace applies to embedded profiles only" in one_line_error(capsys)
+
+
+def test_default_runs_the_tui_with_profile_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls = []
+    fake = types.ModuleType("spark_tui.tui")
+    fake.run = lambda config, profile, *, workspace=None, tenant=None: calls.append((profile.name, workspace, tenant)) or 7  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "spark_tui.tui", fake)
+    assert main(["--workspace", str(tmp_path), "--tenant", "acme"]) == 7
+    assert calls == [("demo", tmp_path, "acme")]
+
+
+def test_serve_dispatches_with_host_port_and_global_flags(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls = []
+    fake = types.ModuleType("spark_tui.server")
+    fake.serve = lambda config, profile, *, host, port, workspace=None: calls.append((profile.name, host, port, workspace)) or 0  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "spark_tui.server", fake)
+    assert main(["serve", "--port", "9000", "--workspace", str(tmp_path), "--profile", "demo"]) == 0
+    assert main(["--workspace", str(tmp_path), "serve", "--host", "0.0.0.0"]) == 0
+    assert calls == [("demo", "127.0.0.1", 9000, tmp_path), ("demo", "0.0.0.0", 8080, tmp_path)]

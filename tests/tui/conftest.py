@@ -1,0 +1,47 @@
+"""TUI test fixtures: frozen cursor blink, a demo workspace, the real embedded backend, wait helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from spark_tui.backends.embedded import EmbeddedBackend
+from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
+from spark_tui.engine.store import Workspace
+
+USER = "me@example.com"
+GROUPS = ("supervisor:pf",)
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo workspace built once; each test copies it (building it is the slow part)."""
+    root = tmp_path_factory.mktemp("demo-template")
+    ws = Workspace(root)
+    ensure_demo(ws, DEMO_TENANT)
+    ws.close()
+    return root
+
+
+@pytest.fixture
+def workspace(demo_template: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(demo_template, root)
+    return root
+
+
+@pytest.fixture
+def embedded(workspace: Path):
+    """The real embedded backend; spawn=False so tests run jobs themselves (deterministic)."""
+    backend = EmbeddedBackend(workspace, DEMO_TENANT, USER, GROUPS, profile="test", spawn=False)
+    yield backend
+    backend.close()

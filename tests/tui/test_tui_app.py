@@ -1,0 +1,126 @@
+"""App-level behaviour on the fake backend: errors never crash, help, details, clipboard, theme, palette."""
+
+from __future__ import annotations
+
+from fake_backend import FakeBackend, fixed_job
+from tui_helpers import wait_for
+
+from spark_tui.config import load_config
+from spark_tui.spark.errors import BackendUnavailable
+from spark_tui.spark.models import JobStatus
+from spark_tui.tui.app import SparkApp
+from spark_tui.tui.screens.details import JobDetailsScreen
+from spark_tui.tui.screens.help import HelpScreen
+from spark_tui.tui.screens.modals import ErrorModal
+from spark_tui.tui.screens.preview import PreviewScreen
+from spark_tui.tui.widgets.catalog import CatalogTree
+from spark_tui.tui.widgets.jobs_table import JobsTable
+
+
+class BrokenBackend(FakeBackend):
+    def list_services(self, folder, page=1, page_size=100):
+        raise BackendUnavailable(f"cannot reach Spark while listing '{folder}'; check the network and retry")
+
+    def preview(self, request):
+        raise RuntimeError("boom: an unexpected bug in a backend")
+
+
+async def test_backend_errors_open_the_error_modal_and_never_crash():
+    app = SparkApp(BrokenBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        tree._find("folder:Pricing").expand()
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), "the listing error")
+        assert "cannot reach Spark" in app.screen.details
+        await pilot.press("escape")
+        assert not tree._find("folder:Pricing").is_expanded
+        tree.move_cursor(tree._find("folder:Pricing"))
+        await pilot.press("space", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), "the preview error")
+        assert "boom" in app.screen.details
+        await pilot.press("c")
+        assert "boom" in app.clipboard
+        await pilot.press("escape")
+        assert app.is_running and app.screen is app.main
+
+
+async def test_every_binding_has_an_id():
+    app = SparkApp(FakeBackend([fixed_job(1, JobStatus.closed)]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screens = [app.main, JobDetailsScreen(fixed_job(1, JobStatus.closed)), HelpScreen([]), ErrorModal("x", ValueError())]
+        from spark_tui.tui.screens.modals import ConfirmModal, PromptModal
+        from spark_tui.tui.widgets.catalog import CatalogPane
+
+        classes = [SparkApp, CatalogTree, CatalogPane, JobsTable, ConfirmModal, PromptModal, PreviewScreen,
+                   *[type(s) for s in screens]]
+        missing = [(cls.__name__, b.key) for cls in classes for b in cls.BINDINGS if not getattr(b, "id", None)]
+        assert missing == []
+
+
+async def test_help_lists_the_active_keys():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        descriptions = {d for _, d, _ in app.screen.keys}
+        assert {"Mark", "Preview", "Export", "Quit", "Help"} <= descriptions
+        await pilot.press("escape", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help via ?")
+
+
+async def test_details_show_outputs_and_copy_id_path_hash():
+    job = fixed_job(2, JobStatus.closed, total=4096, correlation="ci-42")
+    app = SparkApp(FakeBackend([job]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: job.id in table._cells, "the job row")
+        await pilot.press("f4", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailsScreen), "details")
+        screen = app.screen
+        assert screen.query_one("#details-versions").row_count == 1
+        assert not screen.query_one("#details-progress").display
+        await pilot.press("i")
+        assert app.clipboard == job.id
+        await pilot.press("p")
+        assert app.clipboard == "/ws/packages/2/package.zip"
+        await pilot.press("h")
+        assert app.clipboard == job.outputs.files[0].file_hash
+
+
+async def test_running_job_details_show_progress():
+    job = fixed_job(3, JobStatus.in_progress, done=25, total=100)
+    app = SparkApp(FakeBackend([job]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(JobDetailsScreen(job))
+        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailsScreen), "details")
+        bar = app.screen.query_one("#details-progress")
+        assert bar.display and bar.percentage == 0.25
+
+
+async def test_theme_is_remembered_in_the_config():
+    config = load_config()
+    path = config.path
+    app = SparkApp(FakeBackend(), config)
+    async with app.run_test() as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    assert 'theme = "nord"' in path.read_text()
+    again = SparkApp(FakeBackend(), load_config())
+    async with again.run_test() as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+
+
+async def test_command_palette_offers_our_commands():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        tree.move_cursor(tree._find("folder:Pricing"))
+        await pilot.press("space", "ctrl+p")
+        await pilot.press(*"preview")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "preview from the palette")

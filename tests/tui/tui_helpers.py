@@ -1,0 +1,22 @@
+"""Helpers of the TUI tests: wait on a condition (never a fixed sleep), run blocking calls off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Callable
+
+from textual.pilot import Pilot
+
+
+async def wait_for(pilot: Pilot, predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Pump the app until `predicate()` is truthy; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def run_in_thread(func, *args):
+    return await asyncio.to_thread(func, *args)
