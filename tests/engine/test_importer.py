@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import struct
 import zipfile
@@ -334,4 +333,3 @@ def test_blobs_are_streamed(ws: Workspace, make_zip, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(Workspace, "put_blob", spy)
     import_package(ws, path, "acme")
     assert sources and not any(isinstance(s, (bytes, bytearray)) for s in sources)
-    assert os.path.exists(path)
