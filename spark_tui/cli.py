@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from spark_tui import __version__
+
+if TYPE_CHECKING:
+    from spark_tui.config import Profile
 
 EXIT_CODES = """\
 exit codes (--batch):
@@ -162,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _batch(args: argparse.Namespace, profile: object) -> int:
+def _batch(args: argparse.Namespace, profile: Profile) -> int:
     from spark_tui.backends.factory import open_backend
     from spark_tui.batch import runner
     from spark_tui.batch.progress import for_stream
@@ -174,7 +177,7 @@ def _batch(args: argparse.Namespace, profile: object) -> int:
             "nothing to export; give --folder, --service or --version-id (each repeatable), "
             "or an operation such as --jobs or --list-folders"
         )
-    backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)  # type: ignore[arg-type]
+    backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
     try:
         if args.status:
             return runner.status(backend, args.status, console)

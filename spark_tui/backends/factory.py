@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 from spark_tui import paths
@@ -38,13 +39,15 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
         raise ConfigError(f"{exc}; choose another --tenant") from None
     try:
         ws = Workspace(root)
+        try:
+            if tenant == DEMO_TENANT:
+                ensure_demo(ws, tenant)
+        finally:
+            ws.close()
+        from spark_tui.backends.embedded import EmbeddedBackend
+
+        return EmbeddedBackend(root, tenant, profile.user, profile.groups, profile=profile.name)
     except OSError as exc:
         raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
-    try:
-        if tenant == DEMO_TENANT:
-            ensure_demo(ws, tenant)
-    finally:
-        ws.close()
-    from spark_tui.backends.embedded import EmbeddedBackend
-
-    return EmbeddedBackend(root, tenant, profile.user, profile.groups, profile=profile.name)
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"workspace {root} is not a usable spark-tui workspace ({exc}); choose another --workspace") from None

@@ -126,9 +126,10 @@ def test_malformed_requests_are_refused_before_any_job(cli, tmp_path: Path, args
 
 
 def test_every_malformed_identifier_is_reported(cli) -> None:
-    r = cli("--service", "a/b[", "--service", "/x", "--version-id", "123")
+    r = cli("--service", "a/b[", "--service", "/x", "--version-id", "123", "--json")
     assert r.code == 2 and len(r.error_lines) == 3
     assert "'a/b['" in r.error_lines[0] and "'/x'" in r.error_lines[1] and "'123'" in r.error_lines[2]
+    assert [e["ref"] for e in r.json["errors"]] == ["a/b[", "/x", "123"]
 
 
 def test_output_dir_must_exist_and_be_a_directory(cli, tmp_path: Path) -> None:

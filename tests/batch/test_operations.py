@@ -150,6 +150,19 @@ def test_rejected_credentials_are_exit_3(cli, monkeypatch: pytest.MonkeyPatch, r
     assert list(tmp_path.iterdir()) == []
 
 
+def test_workspace_that_is_not_one(cli, tmp_path: Path) -> None:
+    (tmp_path / "workspace.db").write_bytes(b"garbage" * 200)
+    r = cli("--workspace", str(tmp_path), "--list-folders")
+    assert r.code == 2 and f"workspace {tmp_path} is not a usable spark-tui workspace" in r.err
+
+
+def test_unknown_tenant_of_a_workspace(cli) -> None:
+    r = cli("--tenant", "nope", "--folder", "x")
+    assert r.code == 2 and "tenant 'nope' does not exist" in r.err
+    r = cli("--tenant", "a/b", "--list-folders")
+    assert r.code == 2 and "invalid tenant name 'a/b'" in r.err
+
+
 class DownloadingBackend:
     """A backend whose download finishes but the user pressed Ctrl-C meanwhile."""
 

@@ -28,14 +28,16 @@ TENANT = "bench"
 TARGET_S = 2.0
 
 
-def timed(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
+def timed(fn, runs: int) -> tuple[float, float, object]:
+    """Median wall-clock and CPU seconds of `runs` calls, and the last result."""
+    wall, cpu, result = [], [], None
     for _ in range(runs):
         resolver.precedence.cache_clear()  # every run pays for parsing the versions
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(wall), statistics.median(cpu), result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,18 +69,18 @@ def main(argv: list[str] | None = None) -> int:
             ).fetchall()
             return len(rows)
 
-        baseline, file_rows = timed(read_rows, args.runs)
+        baseline, baseline_cpu, file_rows = timed(read_rows, args.runs)
         print(f"workspace: {len(folders)} folders, {count:,} versions, {file_rows:,} version files")
-        print(f"reference: one query reading every version file row: {baseline:.3f} s")
+        print(f"reference: one query reading every version file row: {baseline:.3f} s (cpu {baseline_cpu:.3f} s)")
         ok = True
         for vf in (VersionFilter.all, VersionFilter.latest):
             request = ExportRequest(inputs=ExportInputs(folders=folders), version_filter=vf)
-            seconds, selection = timed(lambda: resolver.resolve(ws, TENANT, request, ()), args.runs)
-            ok &= vf is VersionFilter.latest or seconds <= TARGET_S
+            seconds, cpu, selection = timed(lambda: resolver.resolve(ws, TENANT, request, ()), args.runs)
+            ok &= seconds <= TARGET_S
             print(
                 f"resolve every folder, version_filter={vf.value}: {len(selection.versions):,} versions, "
-                f"{selection.projected_bytes:,} bytes projected in {seconds:.3f} s "
-                f"(target ≤ {TARGET_S} s; {seconds / baseline:.2f}× the reference query)"
+                f"{selection.projected_bytes:,} bytes projected in {seconds:.3f} s (cpu {cpu:.3f} s; "
+                f"target ≤ {TARGET_S} s; {seconds / baseline:.2f}× the reference query)"
             )
         ws.close()
     print("PASS" if ok else "FAIL")
