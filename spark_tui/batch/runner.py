@@ -97,14 +97,16 @@ def export(
     if not no_wait:
         check_output_dir(output_dir)
     cancel = threading.Event()
-    with _sigint_sets(cancel, console):
+    with _sigint_sets(cancel, console, progress):
         job = backend.submit(request)
         console.note(f"export job {job.id}: {job.status.value}")
         if no_wait or job.status.is_terminal:
             return _finished(job, console)
         interval_s = EMBEDDED_INTERVAL_S if backend.info.kind == "embedded" else REMOTE_INTERVAL_S
-        job = wait_for_job(backend, job.id, deadline_s=deadline_s, interval_s=interval_s, on_update=progress.job, cancel=cancel)
-        progress.finish()
+        try:
+            job = wait_for_job(backend, job.id, deadline_s=deadline_s, interval_s=interval_s, on_update=progress.job, cancel=cancel)
+        finally:
+            progress.finish()
         if cancel.is_set():
             return _interrupted(job, console)
         if job.status is not JobStatus.closed:
@@ -179,7 +181,7 @@ def _download(
 
 
 @contextmanager
-def _sigint_sets(event: threading.Event, console: Console) -> Iterator[None]:
+def _sigint_sets(event: threading.Event, console: Console, progress: Progress) -> Iterator[None]:
     """While inside: the first Ctrl-C sets `event` (cancel the job), a second one aborts at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -189,6 +191,7 @@ def _sigint_sets(event: threading.Event, console: Console) -> Iterator[None]:
         if event.is_set():
             raise KeyboardInterrupt
         event.set()
+        progress.finish()
         console.note("interrupt: cancelling the export job (press Ctrl-C again to quit at once)")
 
     previous = signal.signal(signal.SIGINT, handler)

@@ -85,8 +85,10 @@ class SparkApp(App[int]):
             if binding.system or not binding.description or (binding.action, binding.description) in seen:
                 continue
             seen.add((binding.action, binding.description))
-            keys.append((self.get_key_display(binding), binding.description, binding.tooltip or active.tooltip or ""))
-        self.push_screen(HelpScreen(keys))
+            keys.append((binding.id is None, self.get_key_display(binding), binding.description,
+                         binding.tooltip or active.tooltip or ""))
+        keys.sort(key=lambda k: k[0])  # our own keys (they all have ids) first
+        self.push_screen(HelpScreen([k[1:] for k in keys]))
 
     async def action_quit(self) -> None:
         running = self.main.running_jobs()

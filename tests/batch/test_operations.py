@@ -96,6 +96,8 @@ def test_import_package_round_trip(cli, tmp_path: Path) -> None:
     assert again.code == 2 and again.err.startswith("error: ")
     added = cli("--tenant", "target", "--import-package", str(package), "--if-present", "add_version")
     assert added.code == 0 and "imported into tenant target" in added.out
+    replaced = cli("--tenant", "target", "--import-package", str(package), "--if-present", "replace", "--json")
+    assert replaced.code == 0 and {v["status"] for v in replaced.json["service_versions"]} == {"replaced"}
 
 
 def test_import_the_real_spark_fixture(cli, fixture_zip: Path) -> None:

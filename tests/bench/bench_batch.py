@@ -1,7 +1,7 @@
 """Wall time of `spark-tui --help` and of a demo-folder `--batch` export (process start to verified file).
 
-Run: `python tests/bench/bench_batch.py`. References measured in the same run: a bare interpreter
-(`python -c pass`) and importing the official SDK (`python -c "import cspark"`).
+Run: `python tests/bench/bench_batch.py`. Reference measured in the same run: a bare interpreter
+(`python -c pass`).
 """
 
 from __future__ import annotations
@@ -35,14 +35,12 @@ def main() -> None:
         env = {**os.environ, "SPARK_TUI_HOME": str(home), "PYTHONPATH": str(ROOT)}
         py = sys.executable
         bare = wall([py, "-c", "pass"], env, ROOT)
-        sdk = wall([py, "-c", "import cspark"], env, ROOT)
         help_s = wall([py, "-m", "spark_tui", "--help"], env, ROOT)
         subprocess.run([py, "-m", "spark_tui", "--batch", "--list-folders"], env=env, check=True, capture_output=True)  # demo data
         export_s = wall([py, "-m", "spark_tui", "--batch", "--folder", "insurance-pricing", "-o", str(out)], env, ROOT)
         size = (out / "package.zip").stat().st_size
     print(f"reference  python -c pass          {bare * 1000:7.1f} ms")
-    print(f"reference  python -c 'import cspark' {sdk * 1000:7.1f} ms")
-    print(f"spark-tui --help                    {help_s * 1000:7.1f} ms  = {help_s / bare:.2f}x bare interpreter, {help_s / sdk:.2f}x cspark import")
+    print(f"spark-tui --help                    {help_s * 1000:7.1f} ms  = {help_s / bare:.2f}x bare interpreter")
     print(f"demo-folder export ({size / 2**20:.1f} MiB, 11 versions), start to verified file: "
           f"{export_s * 1000:7.1f} ms  = {export_s / bare:.1f}x bare interpreter")
 

@@ -49,6 +49,7 @@ def make_app() -> SparkApp:
 async def settle(pilot) -> None:
     """Folders and jobs loaded, Pricing expanded with one service marked."""
     app = pilot.app
+    await wait_for(pilot, lambda: app.main.query(JobsTable), "the main screen")
     tree = app.main.query_one(CatalogTree)
     table = app.main.query_one(JobsTable)
     await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None and table.row_count == 3, "data")

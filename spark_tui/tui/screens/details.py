@@ -22,6 +22,7 @@ from spark_tui.tui.formatting import (
     package_path,
     parse_ts,
 )
+from spark_tui.tui.screens.preview import errors_table
 from spark_tui.tui.widgets.header import InfoHeader
 
 
@@ -54,7 +55,7 @@ class JobDetailsScreen(Screen[None]):
             yield ProgressBar(total=100, show_eta=False, id="details-progress")
             yield Static("", id="details-info")
             yield Label("Errors", classes="section", id="errors-label")
-            yield DataTable(id="details-errors", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="details-errors")
             yield Label("outputs.services", classes="section")
             yield DataTable(id="details-services", cursor_type="row", zebra_stripes=True)
             yield Label("outputs.service_versions", classes="section")
@@ -62,7 +63,6 @@ class JobDetailsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#details-errors", DataTable).add_columns("Code", "Reference", "Message")
         self.query_one("#details-services", DataTable).add_columns("service_uri_source", "service_id_source")
         self.query_one("#details-versions", DataTable).add_columns("service_uri_source", "version_id_source")
         self.show(self.job)
@@ -93,7 +93,7 @@ class JobDetailsScreen(Screen[None]):
         if job.progress and job.progress.bytes_total:
             bar.update(total=job.progress.bytes_total, progress=job.progress.bytes_done)
         self.query_one("#details-info", Static).update(self._info(job))
-        self._fill("#details-errors", [(Text(e.code, style="red"), e.ref or "—", e.message) for e in job.errors or []])
+        self.query_one("#details-errors", Static).update(errors_table(job.errors or []))
         self.query_one("#details-errors").display = bool(job.errors)
         self.query_one("#errors-label").display = bool(job.errors)
         self._fill("#details-services", [(s.service_uri_source, s.service_id_source) for s in job.outputs.services])

@@ -10,14 +10,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-GUIDE = """\
-Browse the tenant on the left: → / enter expand, ← collapse, / filters names, space marks a folder,
-a service or a version (marks become inputs.folders, inputs.services and inputs.version_ids).
-Type more identifiers in the form (f/s, f/s[1.2], service UUIDs, version/<uuid>), set the options,
-then p previews (dry run: what would be exported, or every error) and e exports.
-Jobs refresh every second: enter opens details, c cancels, s saves the package (hash verified),
-t switches between your jobs and the whole tenant. ctrl+p opens the command palette.
-At narrow sizes F2 / F3 / F4 (or 1 / 2 / 3) show the browser, the form or the jobs."""
+GUIDE = (
+    "Browse the tenant on the left: → or enter expands, ← collapses, / filters names. space marks a folder, "
+    "a service or a version; marks become inputs.folders, inputs.services and inputs.version_ids.\n\n"
+    "Type more identifiers in the form (f/s, f/s[1.2], service UUIDs, version/<uuid>) and set the options; "
+    "p previews (a dry run: what would be exported, or every error) and e exports. When the tenant's job slot "
+    "is busy you may queue the export: it starts by itself when the slot frees.\n\n"
+    "Jobs refresh every second: enter opens details, c cancels, s saves the package (hash verified), t switches "
+    "between your jobs and the whole tenant. ctrl+p opens the command palette (theme, profiles, refresh).\n\n"
+    "At narrow sizes F2 / F3 / F4 (or 1 / 2 / 3 outside text fields) show the browser, the form or the jobs."
+)
 
 
 class HelpScreen(ModalScreen[None]):

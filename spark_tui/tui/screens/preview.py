@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from spark_tui.spark.models import ExportPreview, ExportRequest
+from spark_tui.spark.models import ApiError, ExportPreview, ExportRequest
 from spark_tui.tui.formatting import human_bytes
+
+
+def errors_table(errors: list[ApiError]) -> Table:
+    """Every error with its code and reference; messages wrap so nothing is cut off."""
+    table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
+    table.add_column("Code", style="red", no_wrap=True)
+    table.add_column("Reference", overflow="fold", ratio=1)
+    table.add_column("Message", ratio=2)
+    for e in errors:
+        table.add_row(e.code, e.ref or "—", e.message)
+    return table
 
 
 class PreviewScreen(ModalScreen[bool]):
@@ -33,11 +45,8 @@ class PreviewScreen(ModalScreen[bool]):
             if p.errors:
                 yield Label(Text(f"Preview: {len(p.errors)} error(s) — this export would fail", style="bold red"),
                             id="dialog-title")
-                table = DataTable(id="preview-errors", cursor_type="row", zebra_stripes=True)
-                table.add_columns("Code", "Reference", "Message")
-                for e in p.errors:
-                    table.add_row(Text(e.code, style="red"), e.ref or "—", e.message)
-                yield table
+                with VerticalScroll(id="preview-errors"):
+                    yield Static(errors_table(p.errors))
             else:
                 limit = f" of {human_bytes(p.size_limit)} allowed" if p.size_limit else ""
                 yield Label(Text(f"Preview: {len(p.services)} service(s), {len(p.service_versions)} version(s), "

@@ -9,6 +9,8 @@ from textual.widgets import Static
 class InfoHeader(Static):
     """Reads `app.backend.info`; call `refresh_info()` after switching profile."""
 
+    DEFAULT_CSS = "InfoHeader { height: 1; background: $panel; }"
+
     def on_mount(self) -> None:
         self.refresh_info()
 
