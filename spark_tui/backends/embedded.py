@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 from spark_tui.backends.base import BackendInfo, ProgressCallback
+from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.importer import import_package
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.resolver import resolve
@@ -122,22 +120,21 @@ class EmbeddedBackend:
         expected = job.outputs.files[0].file_hash
         target = dest_dir / source.name
         try:
-            fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{source.name}.", suffix=".part")
+            sink = VerifiedFile(target, source.stat().st_size, progress, cancel)
         except OSError as exc:
             raise _invalid(
                 Code.INVALID_VALUE, f"cannot write into output directory '{dest_dir}': {exc.strerror}", str(dest_dir)
             ) from None
-        try:
-            digest, size = _copy(source, fd, progress, cancel)
-            if digest != expected:
+        with sink, open(source, "rb") as src:
+            while chunk := src.read(CHUNK):
+                sink.write(chunk)
+            try:
+                digest = sink.commit(expected)
+            except HashMismatch:
                 raise BadPackage(
-                    f"package of job {job.id} has SHA-256 {digest} but the job reports {expected}; nothing was kept"
-                )
-            os.replace(tmp_name, target)
-        except BaseException:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-            raise
+                    f"package of job {job.id} has SHA-256 {sink.sha256} but the job reports {expected}; nothing was kept"
+                ) from None
+        size = sink.size
         return [Download(path=str(target), bytes=size, sha256=digest, verified=True)]
 
     def import_package(
@@ -147,27 +144,6 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         self.ws.close()
-
-
-def _copy(
-    source: Path, fd: int, progress: ProgressCallback | None, cancel: threading.Event | None
-) -> tuple[str, int]:
-    """Stream `source` into the open file `fd` (fsynced), hashing on the way; returns (sha256, size)."""
-    digest = hashlib.sha256()
-    total = source.stat().st_size
-    done = 0
-    with open(source, "rb") as src, open(fd, "wb") as out:
-        while chunk := src.read(CHUNK):
-            if cancel is not None and cancel.is_set():
-                raise InterruptedError(f"download of {source.name} cancelled; nothing was kept")
-            out.write(chunk)
-            digest.update(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total)
-        out.flush()
-        os.fsync(out.fileno())
-    return digest.hexdigest(), done
 
 
 def _invalid(code: Code, message: str, ref: str) -> ValidationFailed:

@@ -9,10 +9,7 @@ are streamed to a temporary file, SHA-256-checked against `file_hash`, then rena
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 import threading
 import time
 import zipfile
@@ -26,6 +23,7 @@ from pydantic import ValidationError
 
 from spark_tui.backends.base import BackendInfo, ProgressCallback
 from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.backends.oauth import ClientCredentials, token_endpoint
 from spark_tui.config import Profile
 from spark_tui.spark.browse_wire import ErrorBody, V1Engine, V1Envelope, V1Folder, V1Version, V3Envelope, V3ServiceExists
@@ -366,31 +364,20 @@ class RemoteBackend:
         self, url: str, dest: Path, expected: str, progress: ProgressCallback | None, cancel: threading.Event | None
     ) -> tuple[int, str]:
         """Stream one file to a temp name beside `dest`, check it, rename. Raises _BadDownload."""
-        with _temp_beside(dest) as (out, tmp):
-            digest = hashlib.sha256()
-            done = 0
+        with VerifiedFile(dest, progress=progress, cancel=cancel) as sink:
             try:
                 with self._open_stream(url) as response:
-                    total = int(response.headers.get("content-length") or 0)
+                    sink.total = int(response.headers.get("content-length") or 0)
                     for chunk in response.iter_bytes(CHUNK):
-                        if cancel is not None and cancel.is_set():
-                            raise InterruptedError(f"download of {dest.name} cancelled; nothing was kept")
-                        out.write(chunk)
-                        digest.update(chunk)
-                        done += len(chunk)
-                        if progress is not None:
-                            progress(done, total or done)
+                        sink.write(chunk)
             except (httpx.TransportError, BackendUnavailable) as exc:
-                raise _BadDownload(f"transfer broke after {done} bytes ({type(exc).__name__})") from None
-            if total and done != total:
-                raise _BadDownload(f"truncated: got {done} of {total} bytes")
-            if digest.hexdigest() != expected:
-                raise _BadDownload(f"SHA-256 mismatch: got {digest.hexdigest()}, file_hash says {expected}")
-            out.flush()
-            os.fsync(out.fileno())
-            out.close()
-            os.replace(tmp, dest)
-            return done, digest.hexdigest()
+                raise _BadDownload(f"transfer broke after {sink.size} bytes ({type(exc).__name__})") from None
+            if sink.total and sink.size != sink.total:
+                raise _BadDownload(f"truncated: got {sink.size} of {sink.total} bytes")
+            try:
+                return sink.size, sink.commit(expected)
+            except HashMismatch as exc:
+                raise _BadDownload(f"{exc} (file_hash)") from None
 
     @contextmanager
     def _open_stream(self, url: str) -> Iterator[httpx.Response]:
@@ -440,19 +427,6 @@ class RemoteBackend:
 
 class _BadDownload(Exception):
     """One download attempt produced a truncated or corrupt file (already removed)."""
-
-
-@contextmanager
-def _temp_beside(dest: Path) -> Iterator[tuple[Any, str]]:
-    """A temp file in dest's directory, removed on every exit unless renamed away."""
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    out = os.fdopen(fd, "wb")
-    try:
-        yield out, tmp
-    finally:
-        out.close()
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def package_services(path: Path) -> list[str]:

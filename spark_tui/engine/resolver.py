@@ -8,13 +8,15 @@ services, versions, files of the chosen versions), whatever the number of refere
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, StoredFile, Workspace
@@ -317,6 +319,25 @@ def resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[st
 
     Raises ValidationFailed carrying every error: syntax, resolution, access, modules, size limit.
     """
+    with _gc_paused():
+        return _resolve(ws, tenant, request, groups)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause cyclic garbage collection while building a large selection (about ten objects per
+    file): its passes over the growing heap would cost a third of the time. Reference counting
+    still frees everything; the objects built here hold no cycles that matter."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[str, ...]) -> Selection:
     parsed, errors = _parse(request)
     db = ws.connect().cursor()
     db.row_factory = None  # plain tuples: fast, and sortable

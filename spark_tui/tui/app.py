@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class SparkApp(App[int]):
     """Browse a tenant, export services, follow jobs. `config`/`profile` enable theme memory and switching."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "spark-tui"
     COMMANDS = App.COMMANDS | {SparkCommands}
     BINDINGS = [

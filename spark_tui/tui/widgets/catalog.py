@@ -270,20 +270,18 @@ class CatalogTree(Tree):
     def _service_label(self, service: ServiceInfo) -> Text:
         uri = service_uri(service.folder, service.name)
         text = _box(f"service:{uri}" in self.marks) + Text(service.name)
-        text.append(f"  {service.version_count} v", style="dim")
-        if service.latest_version:
-            text.append(f" · latest {service.latest_version}", style="dim")
-        text.append(f" · {service.engine_type.value}", style="dim")
         if not service.exportable:
             text.append("  ✗ not exportable", style="red")
+        latest = f" · latest {service.latest_version}" if service.latest_version else ""
+        text.append(f"  {service.version_count} v{latest} · {service.engine_type.value}", style="dim")
         return text
 
     def _version_label(self, version: VersionInfo) -> Text:
         text = _box(f"version:{version.id}" in self.marks) + Text(version.version)
-        text.append(f"  {version.engine_type.value} · {human_bytes(version.size)}", style="dim")
         if not version.exportable:
             reason = "XConnector" if version.engine_type.value == "XConnector" else "no compiled module"
             text.append(f"  ✗ {reason}", style="red")
+        text.append(f"  {version.engine_type.value} · {human_bytes(version.size)}", style="dim")
         return text
 
     @staticmethod

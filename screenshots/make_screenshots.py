@@ -1,0 +1,104 @@
+"""Regenerate the README screenshots (SVG) of the TUI's main states on a fresh demo workspace.
+
+Run from the project root: `python screenshots/make_screenshots.py` (writes screenshots/*.svg).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from spark_tui.backends.embedded import EmbeddedBackend  # noqa: E402
+from spark_tui.engine.demo import DEMO_TENANT, ensure_demo  # noqa: E402
+from spark_tui.engine.store import Workspace  # noqa: E402
+from spark_tui.engine.worker import run_job  # noqa: E402
+from spark_tui.tui.app import SparkApp  # noqa: E402
+from spark_tui.tui.screens.details import JobDetailsScreen  # noqa: E402
+from spark_tui.tui.widgets.catalog import CatalogTree  # noqa: E402
+
+OUT = Path(__file__).resolve().parent
+
+
+async def until(pilot, predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not reach the expected state")
+        await pilot.pause(0.05)
+
+
+async def shoot(workspace: Path, size: tuple[int, int], name: str, steps) -> None:
+    backend = EmbeddedBackend(workspace, DEMO_TENANT, "me@example.com", ("supervisor:pf",), spawn=False)
+    app = SparkApp(backend, dest_dir=workspace)
+    async with app.run_test(size=size) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await until(pilot, lambda: tree._find("folder:insurance-pricing") is not None)
+        await steps(app, pilot, tree)
+        await app.workers.wait_for_complete()
+        app.clear_notifications()
+        await pilot.pause(0.2)
+        app.save_screenshot(f"{name}.svg", path=str(OUT))
+    backend.close()
+    print(f"wrote {OUT / (name + '.svg')}")
+
+
+async def browse(app, pilot, tree) -> None:
+    tree._find("folder:insurance-pricing").expand()
+    await until(pilot, lambda: tree._find("service:insurance-pricing/motor-premium") is not None)
+    tree._find("service:insurance-pricing/motor-premium").expand()
+    await until(pilot, lambda: any(getattr(n.data, "version", None) for n in tree._walk(tree.root)))
+    tree._find("folder:claims").expand()
+    await until(pilot, lambda: tree._find("service:claims/claims-xconnector") is not None)
+    tree.move_cursor(tree._find("service:insurance-pricing/travel-quote"))
+    await pilot.press("space")
+    await until(pilot, lambda: app.main.jobs)
+
+
+async def preview_errors(app, pilot, tree) -> None:
+    await browse(app, pilot, tree)
+    tree.move_cursor(tree._find("service:claims/claims-xconnector"))
+    await pilot.press("space")
+    tree.move_cursor(tree._find("folder:underwriting-restricted"))
+    await pilot.press("space", "p")
+    await until(pilot, lambda: app.screen is not app.main)
+
+
+async def details(app, pilot, tree) -> None:
+    await until(pilot, lambda: app.main.jobs)
+    await app.push_screen(JobDetailsScreen(app.main.jobs[0]))
+    await pilot.pause(0.3)
+
+
+async def help_screen(app, pilot, tree) -> None:
+    await pilot.press("f1")
+    await until(pilot, lambda: app.screen is not app.main)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = Path(tmp)
+        ws = Workspace(workspace)
+        ensure_demo(ws, DEMO_TENANT)
+        backend = EmbeddedBackend(workspace, DEMO_TENANT, "me@example.com", ("supervisor:pf",), spawn=False)
+        from spark_tui.spark.models import ExportInputs, ExportRequest
+
+        job = backend.submit(ExportRequest(inputs=ExportInputs(services=["insurance-pricing/motor-premium[1.2]"]),
+                                           correlation_id="release-42"))
+        run_job(ws, job.id)
+        backend.close()
+        ws.close()
+        await shoot(workspace, (120, 40), "main-120x40", browse)
+        await shoot(workspace, (80, 24), "main-80x24", browse)
+        await shoot(workspace, (120, 40), "preview-errors", preview_errors)
+        await shoot(workspace, (120, 40), "job-details", details)
+        await shoot(workspace, (100, 30), "help", help_screen)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

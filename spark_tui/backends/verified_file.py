@@ -1,0 +1,80 @@
+"""A download target that is hashed while written and appears only complete and verified."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from spark_tui.backends.base import ProgressCallback
+
+
+class HashMismatch(Exception):
+    """The bytes written do not hash to the expected SHA-256 (the temp file is already removed)."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class VerifiedFile:
+    """Write chunks to a temp name beside `dest`; `commit(sha256)` checks, fsyncs and renames.
+
+    Leaving the `with` block without a successful commit removes the temp file, so a failed,
+    cancelled or corrupt transfer leaves nothing behind. Raises InterruptedError when `cancel` is set.
+    """
+
+    def __init__(
+        self,
+        dest: Path,
+        total: int = 0,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.dest = Path(dest)
+        self.total = total
+        self.progress = progress
+        self.cancel = cancel
+        self.size = 0
+        self._digest = hashlib.sha256()
+        fd, self._tmp = tempfile.mkstemp(dir=self.dest.parent, prefix=f".{self.dest.name}.", suffix=".part")
+        self._out = os.fdopen(fd, "wb")
+
+    def __enter__(self) -> VerifiedFile:
+        return self
+
+    def write(self, chunk: bytes) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise InterruptedError(f"download of {self.dest.name} cancelled; nothing was kept")
+        self._out.write(chunk)
+        self._digest.update(chunk)
+        self.size += len(chunk)
+        if self.progress is not None:
+            self.progress(self.size, self.total or self.size)
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def commit(self, expected_sha256: str) -> str:
+        """Verify against `expected_sha256`, make durable and rename into place; returns the digest."""
+        digest = self.sha256
+        if digest != expected_sha256.lower():
+            raise HashMismatch(f"SHA-256 mismatch: got {digest}, expected {expected_sha256}")
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        os.fchmod(self._out.fileno(), 0o666 & ~_umask())
+        self._out.close()
+        os.replace(self._tmp, self.dest)
+        return digest
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if not self._out.closed:
+            self._out.close()
+        if os.path.exists(self._tmp):
+            os.unlink(self._tmp)
