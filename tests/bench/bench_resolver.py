@@ -10,6 +10,7 @@ version_filter all and latest, against reading the same catalog rows with one pl
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import tempfile
@@ -26,6 +27,11 @@ from spark_tui.spark.models import ExportInputs, ExportRequest, VersionFilter  #
 
 TENANT = "bench"
 TARGET_S = 2.0
+QUERY = (
+    "SELECT v.id, v.version, f.name, vf.name, vf.size, vf.sha256 FROM versions v "
+    "JOIN services s ON s.tenant = v.tenant AND s.id = v.service_id JOIN folders f ON f.id = s.folder_id "
+    "JOIN version_files vf ON vf.tenant = v.tenant AND vf.version_id = v.id WHERE v.tenant = ?"
+)
 
 
 def timed(fn, runs: int) -> tuple[float, float, object]:
@@ -61,13 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         count = ws.connect().execute("SELECT COUNT(*) FROM versions WHERE tenant=?", (TENANT,)).fetchone()[0]
 
         def read_rows() -> int:
-            rows = ws.connect().execute(
-                "SELECT v.id, v.version, f.name, vf.name, vf.size, vf.sha256 FROM versions v "
-                "JOIN services s ON s.tenant = v.tenant AND s.id = v.service_id JOIN folders f ON f.id = s.folder_id "
-                "JOIN version_files vf ON vf.tenant = v.tenant AND vf.version_id = v.id WHERE v.tenant = ?",
-                (TENANT,),
-            ).fetchall()
-            return len(rows)
+            """The reference: the same version file rows read by one join, as plain tuples, GC paused."""
+            db = ws.connect().cursor()
+            db.row_factory = None
+            gc.disable()
+            try:
+                return len(db.execute(QUERY, (TENANT,)).fetchall())
+            finally:
+                gc.enable()
 
         baseline, baseline_cpu, file_rows = timed(read_rows, args.runs)
         print(f"workspace: {len(folders)} folders, {count:,} versions, {file_rows:,} version files")

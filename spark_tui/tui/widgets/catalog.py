@@ -132,7 +132,11 @@ class CatalogTree(Tree):
         services.extend(message.page.items)
         self.catalog.services_total[message.folder] = message.page.total
         node = self._find(f"folder:{message.folder}")
-        if node is not None:
+        if node is None:
+            return
+        if message.page.page > 1 and not self.filter_text:
+            self._append_services(node, message.folder, message.page.items)
+        else:
             self._draw_services(node, message.folder)
 
     @on(VersionsLoaded)
@@ -246,6 +250,17 @@ class CatalogTree(Tree):
         loaded = len(self.catalog.services.get(folder, []))
         total = self.catalog.services_total.get(folder, 0)
         if loaded < total and not self.filter_text:
+            self._add_more(node, folder, loaded, total)
+
+    def _append_services(self, node: TreeNode, folder: str, services: list[ServiceInfo]) -> None:
+        """Add one more page under the folder without redrawing the pages already shown."""
+        for child in list(node.children):
+            if isinstance(child.data, Placeholder):
+                child.remove()
+        for service in services:
+            node.add(self._service_label(service), service, allow_expand=service.version_count > 0)
+        loaded, total = len(self.catalog.services[folder]), self.catalog.services_total.get(folder, 0)
+        if loaded < total:
             self._add_more(node, folder, loaded, total)
 
     def _draw_versions(self, node: TreeNode, folder: str, service: str) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -69,7 +69,7 @@ class ExportForm(VerticalScroll):
 
     def _set_error(self, field_id: str, message: str | None) -> bool:
         error = self.query_one(f"#{field_id}-error", Static)
-        error.update(f"↳ {message}" if message else "")
+        error.update(Text(f"↳ {message}") if message else "")
         error.set_class(bool(message), "-shown")
         self.query_one(f"#{field_id}").set_class(bool(message), "-invalid")
         return message is None
@@ -152,11 +152,12 @@ class ExportForm(VerticalScroll):
                  for name, values in (("folder", m.folders), ("service", m.services), ("version", m.version_ids),
                                       ("typed identifier", typed)) if values]
         if not parts:
-            text = "Nothing selected: mark folders, services or versions with space, or type identifiers."
+            text = Text("Nothing selected: mark folders, services or versions with space, or type identifiers.")
         else:
-            names = escape(", ".join(list(m.labels.values())[:4] + typed[:2]))
+            names = ", ".join(list(m.labels.values())[:4] + typed[:2])
             more = len(m.labels) + len(typed) - min(len(m.labels), 4) - min(len(typed), 2)
-            text = f"[b]Selected:[/b] {', '.join(parts)}\n[dim]{names}{f' +{more} more' if more > 0 else ''}[/dim]"
+            text = Text.assemble(("Selected: ", "bold"), ", ".join(parts), "\n",
+                                 (names + (f" +{more} more" if more > 0 else ""), "dim"))
         self.query_one("#summary", Static).update(text)
 
     # --- result --------------------------------------------------------------------------------
