@@ -81,7 +81,7 @@ class EmbeddedBackend:
             selection = resolve(self.ws, self.tenant, request, self.groups)
         except ValidationFailed as exc:
             return ExportPreview(size_limit=size_limit, errors=exc.errors)
-        return selection.preview(size_limit)
+        return selection.preview(self.ws, size_limit)
 
     def submit(self, request: ExportRequest) -> ExportJob:
         return self.jobs.submit(self.tenant, self.user, self.groups, request)

@@ -22,7 +22,7 @@ from pathlib import Path
 import spark_tui
 from spark_tui.engine.resolver import check_request, resolve
 from spark_tui.engine.selection import SelectedVersion, Selection
-from spark_tui.engine.store import DEFAULT_JOB_LIMIT, NotFound, StoredFile, TenantConfig, Workspace
+from spark_tui.engine.store import DEFAULT_JOB_LIMIT, NotFound, TenantConfig, Workspace
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.models import (
@@ -62,16 +62,14 @@ def parse_iso(text: str) -> datetime:
 
 
 def selection_to_json(selection: Selection) -> str:
+    """The selection as stored with its job: each version as [folder, service, service id, version,
+    version id, bytes of all files, bytes of the on-premises files]."""
     return json.dumps(
         {
             "tenant": selection.tenant,
             "file_filter": selection.file_filter.value,
             "versions": [
-                {
-                    "folder": v.folder, "service": v.service, "service_id": v.service_id,
-                    "version": v.version, "version_id": v.version_id,
-                    "files": [[f.name, f.size, f.sha256, f.onpremises] for f in v.files],
-                }
+                [v.folder, v.service, v.service_id, v.version, v.version_id, v.bytes_migrate, v.bytes_onpremises]
                 for v in selection.versions
             ],
         }
@@ -80,13 +78,7 @@ def selection_to_json(selection: Selection) -> str:
 
 def selection_from_json(text: str) -> Selection:
     data = json.loads(text)
-    versions = [
-        SelectedVersion(
-            folder=v["folder"], service=v["service"], service_id=v["service_id"], version=v["version"],
-            version_id=v["version_id"], files=tuple(StoredFile(*f) for f in v["files"]),
-        )
-        for v in data["versions"]
-    ]
+    versions = [SelectedVersion(*v) for v in data["versions"]]
     return Selection(tenant=data["tenant"], file_filter=FileFilter(data["file_filter"]), versions=versions)
 
 

@@ -5,7 +5,9 @@ per version its directory entry and files, and last `{tenant}/manifest.json`. (A
 repeats the version directory entry before some files; each entry is written once here.)
 The ZIP goes out through a non-seekable writer, so zipfile streams every entry with a data
 descriptor; the writer hashes and counts each byte on its way to disk. Blobs are copied in 1 MiB
-chunks. The file appears under `dest` only complete: temp name in the same directory, fsync, rename.
+chunks; each version's file list is read from the workspace as its turn comes and checked
+against the sizes the selection recorded. The file appears under `dest` only complete: temp
+name in the same directory, fsync, rename.
 """
 
 from __future__ import annotations
@@ -120,6 +122,19 @@ def _file_order(v: SelectedVersion, f: StoredFile) -> tuple[int, str]:
     return (names.index(f.name), "") if f.name in names else (len(names), f.name)
 
 
+def _files(ws: Workspace, selection: Selection, v: SelectedVersion) -> list[StoredFile]:
+    """The files of `v` to package, read now; refused when the version changed since it was resolved."""
+    files = selection.files_of(ws, v)
+    expected = v.bytes_for(selection.file_filter)
+    if sum(f.size for f in files) != expected:
+        message = (
+            f"version '{v.folder}/{v.service}[{v.version}]' ({v.version_id}) was removed or replaced in the "
+            "workspace after the export was resolved; submit the export again"
+        )
+        raise ValidationFailed(message, [ApiError(code=Code.VERSION_NOT_FOUND.value, message=message, ref=v.version_id)])
+    return files
+
+
 def _info(name: str, date_time: tuple[int, ...], *, directory: bool = False, size: int = 0, compress_type: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=date_time[:6])
     info.create_system = UNIX
@@ -183,7 +198,7 @@ class _Packer:
                 service_dir = d
                 self.directory(d)
             self.directory(v.entry_dir(tenant))
-            for f in sorted(v.files_for(selection.file_filter), key=lambda f: _file_order(v, f)):
+            for f in sorted(_files(self.ws, selection, v), key=lambda f: _file_order(v, f)):
                 self.check_cancel()
                 self.blob(v.entry_dir(tenant) + f.name, f)
         self.text(f"{tenant}/manifest.json", manifest)

@@ -3,7 +3,7 @@
 `check_request` finds what is wrong with the request itself (no database); `resolve` adds what
 is wrong against the workspace: unknown objects, access, empty folders, versions without a
 compiled module and the size limit. The catalog is read with a few set-based queries (folders,
-services, versions, files of the chosen versions), whatever the number of references.
+services, versions, file sizes of the chosen versions), whatever the number of references.
 """
 
 from __future__ import annotations
@@ -13,26 +13,17 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 from typing import Iterable, Iterator, NamedTuple
 
 from spark_tui.engine.selection import SelectedVersion, Selection
-from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, StoredFile, Workspace
+from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.models import ApiError, EngineType, ExportRequest, VersionFilter
-from spark_tui.spark.semver import SemVer, matches_spec
+from spark_tui.spark.semver import matches_spec, precedence_key
 from spark_tui.spark.uri import InvalidReference, ServiceRef, parse_service_ref, parse_version_id, validate_name
 
 MAX_LISTED_VERSIONS = 20
-
-
-@lru_cache(maxsize=100_000)
-def precedence(version: str) -> tuple:
-    """Sort key of a version string by semver precedence (cached: version strings repeat a lot)."""
-    return SemVer.parse(version)._key()
 
 
 @dataclass(frozen=True)
@@ -180,7 +171,7 @@ class _Catalog:
             service.versions.append(v)
             versions[vid] = v
         for service in services.values():
-            service.versions.sort(key=lambda v: precedence(v.version))
+            service.versions.sort(key=lambda v: precedence_key(v.version))
         by_name: dict[tuple[str, str], _Service] = {}
         by_folder: dict[str, list[_Service]] = {}
         for s in services.values():
@@ -189,17 +180,16 @@ class _Catalog:
         return cls(folders, services, by_name, by_folder, versions)
 
 
-def _load_files(db: sqlite3.Cursor, tenant: str, version_ids: list[str]) -> dict[str, tuple[StoredFile, ...]]:
-    """The files of the given versions, by version id, each sorted by name (one index-ordered query)."""
-    files: dict[str, tuple[StoredFile, ...]] = dict.fromkeys(version_ids, ())
+def _sizes(db: sqlite3.Cursor, tenant: str, version_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """(all files, on-premises files) byte counts of the given versions, by version id (one aggregate query)."""
+    sizes = dict.fromkeys(version_ids, (0, 0))
     rows = db.execute(
-        "SELECT version_id, name, size, sha256, onpremises FROM version_files "
-        "WHERE tenant = ? AND version_id IN (SELECT value FROM json_each(?)) ORDER BY version_id, name",
+        "SELECT version_id, SUM(size), SUM(size * onpremises) FROM version_files "
+        "WHERE tenant = ? AND version_id IN (SELECT value FROM json_each(?)) GROUP BY version_id",
         (tenant, _json(version_ids)),
     )
-    for vid, group in groupby(rows, itemgetter(0)):
-        files[vid] = tuple([StoredFile(name, size, sha, onprem == 1) for _, name, size, sha, onprem in group])
-    return files
+    sizes.update((vid, (total, onprem)) for vid, total, onprem in rows)
+    return sizes
 
 
 # --- resolution -------------------------------------------------------------------------------
@@ -303,9 +293,10 @@ class _Resolution:
             self.choose(version, text)
 
     def check_modules(self) -> None:
+        neuron = EngineType.neuron.value
         for version, ref in self.chosen.values():
-            if version.engine_type != EngineType.neuron.value or not version.has_module:
-                why = "is not compiled" if version.engine_type == EngineType.neuron.value else "cannot be compiled"
+            if version.engine_type != neuron or not version.has_module:
+                why = "is not compiled" if version.engine_type == neuron else "cannot be compiled"
                 self.fail(
                     Code.NO_COMPILED_MODULE,
                     f"'{version.uri}' (engine {version.engine_type}) has no compiled Neuron WebAssembly module and "
@@ -325,9 +316,9 @@ def resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[st
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause cyclic garbage collection while building a large selection (about ten objects per
-    file): its passes over the growing heap would cost a third of the time. Reference counting
-    still frees everything; the objects built here hold no cycles that matter."""
+    """Pause cyclic garbage collection while building a large selection (several objects per
+    version): its passes over the growing heap would cost a good part of the time. Reference
+    counting still frees everything; the objects built here hold no cycles that matter."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -353,17 +344,14 @@ def _resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[s
 
     ordered = sorted(
         (v for v, _ in work.chosen.values()),
-        key=lambda v: (v.service.folder.name, v.service.name, precedence(v.version)),
+        key=lambda v: (v.service.folder.name, v.service.name, precedence_key(v.version)),
     )
-    files = _load_files(db, tenant, [v.id for v in ordered])
+    sizes = _sizes(db, tenant, [v.id for v in ordered])
     selection = Selection(
         tenant=tenant,
         file_filter=request.file_filter,
         versions=[
-            SelectedVersion(
-                folder=v.service.folder.name, service=v.service.name, service_id=v.service.id,
-                version=v.version, version_id=v.id, files=files[v.id],
-            )
+            SelectedVersion(v.service.folder.name, v.service.name, v.service.id, v.version, v.id, *sizes[v.id])
             for v in ordered
         ],
     )

@@ -1,10 +1,16 @@
-"""What a resolved export contains: the versions to package, each once, with their stored files."""
+"""What a resolved export contains: the versions to package, each once, with their sizes.
+
+A selection holds no file lists (a large export names hundreds of thousands of files): each
+version carries its byte counts per file filter, and its files are read from the workspace
+where they are needed (`files_of`, `preview`, the packager).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from spark_tui.engine.store import StoredFile
+from spark_tui.engine.store import StoredFile, Workspace
 from spark_tui.spark.models import (
     ExportOutputs,
     ExportPreview,
@@ -16,19 +22,19 @@ from spark_tui.spark.models import (
 from spark_tui.spark.uri import service_uri
 
 
-@dataclass(frozen=True)
-class SelectedVersion:
+class SelectedVersion(NamedTuple):
+    """One version to package (a tuple: a selection may hold a hundred thousand of them)."""
+
     folder: str
     service: str
     service_id: str
     version: str
     version_id: str
-    files: tuple[StoredFile, ...]  # every stored file; `files_for` applies the file filter
+    bytes_migrate: int  # total size of every stored file
+    bytes_onpremises: int  # total size of the Hybrid Runner files
 
-    def files_for(self, file_filter: FileFilter) -> tuple[StoredFile, ...]:
-        if file_filter is FileFilter.onpremises:
-            return tuple(f for f in self.files if f.onpremises)
-        return self.files
+    def bytes_for(self, file_filter: FileFilter) -> int:
+        return self.bytes_onpremises if file_filter is FileFilter.onpremises else self.bytes_migrate
 
     def entry_dir(self, tenant: str) -> str:
         """The folder of this version inside the package: `{tenant}/{folder}/{service}/{version}/`."""
@@ -46,7 +52,16 @@ class Selection:
     @property
     def projected_bytes(self) -> int:
         """Sum of the uncompressed sizes of every file that goes into the package."""
-        return sum(f.size for v in self.versions for f in v.files_for(self.file_filter))
+        if self.file_filter is FileFilter.onpremises:
+            return sum(v.bytes_onpremises for v in self.versions)
+        return sum(v.bytes_migrate for v in self.versions)
+
+    def files_of(self, ws: Workspace, version: SelectedVersion) -> list[StoredFile]:
+        """The stored files of `version` that go into the package (by name), read from `ws`."""
+        files = ws.version_files(self.tenant, version.version_id)
+        if self.file_filter is FileFilter.onpremises:
+            return [f for f in files if f.onpremises]
+        return files
 
     def outputs(self) -> ExportOutputs:
         """`outputs.services` and `outputs.service_versions` as the status and manifest show them."""
@@ -69,12 +84,13 @@ class Selection:
             )
         return ExportOutputs(files=None, services=[services[k] for k in sorted(services)], service_versions=versions)
 
-    def preview(self, size_limit: int) -> ExportPreview:
+    def preview(self, ws: Workspace, size_limit: int) -> ExportPreview:
+        """The dry-run answer: services, versions and every file the package would hold (files read from `ws`)."""
         outputs = self.outputs()
         files = [
             PreviewFile(path=v.entry_dir(self.tenant) + f.name, size=f.size)
             for v in self.versions
-            for f in v.files_for(self.file_filter)
+            for f in self.files_of(ws, v)
         ]
         return ExportPreview(
             services=outputs.services, service_versions=outputs.service_versions, files=files,

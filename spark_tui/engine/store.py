@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS version_files (
     onpremises INTEGER NOT NULL,
     PRIMARY KEY (tenant, version_id, name),
     FOREIGN KEY (tenant, version_id) REFERENCES versions(tenant, id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,

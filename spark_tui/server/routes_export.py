@@ -47,7 +47,7 @@ def preview(tenant: str, body: ExportRequest, request: Request) -> ExportPreview
         selection = resolve(ctx.ws, tenant, body, who.groups)
     except ValidationFailed as exc:
         return ExportPreview(size_limit=size_limit, errors=exc.errors)
-    return selection.preview(size_limit)
+    return selection.preview(ctx.ws, size_limit)
 
 
 @router.get("/{tenant}/api/v4/export/{job_id}/status", summary="Status of one export job")

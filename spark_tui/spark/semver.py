@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -50,23 +50,24 @@ class SemVer:
             text += "+" + self.build
         return text
 
-    def _key(self) -> tuple:
-        # A release ranks above any of its pre-releases; numeric identifiers rank below alphanumeric.
+    def sort_key(self) -> tuple:
+        """A tuple ordered by SemVer 2.0 precedence: a release ranks above its pre-releases,
+        numeric pre-release identifiers below alphanumeric ones; build metadata is ignored."""
         pre = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.prerelease)
         return (self.major, self.minor, self.patch, 1 if not self.prerelease else 0, pre)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, SemVer):
             return NotImplemented
-        return self._key() < other._key()
+        return self.sort_key() < other.sort_key()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SemVer):
             return NotImplemented
-        return self._key() == other._key()
+        return self.sort_key() == other.sort_key()
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return hash(self.sort_key())
 
     def bump(self, part: str) -> SemVer:
         """The next release after this one by `part` (major, minor or patch)."""
@@ -77,6 +78,12 @@ class SemVer:
         if part == "patch":
             return SemVer(self.major, self.minor, self.patch + 1)
         raise ValueError(f"unknown version part '{part}'; use major, minor or patch")
+
+
+@lru_cache(maxsize=100_000)
+def precedence_key(text: str) -> tuple:
+    """`SemVer.parse(text).sort_key()`, cached: catalogs repeat the same version strings a lot."""
+    return SemVer.parse(text).sort_key()
 
 
 def is_valid_spec(spec: str) -> bool:

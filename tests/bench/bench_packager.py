@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             generate(ws, TENANT, folders=1, services=args.versions, versions=1, payload_bytes=int(args.payload_mb * MB))
             print(f"generated {args.versions} versions of {args.payload_mb} MB payload in {time.perf_counter() - started:.1f} s")
         selection = select(ws, file_filter)
-        blobs = [str(ws.blob_path(f.sha256)) for v in selection.versions for f in v.files_for(file_filter)]
+        blobs = [str(ws.blob_path(f.sha256)) for v in selection.versions for f in selection.files_of(ws, v)]
         source = sum(os.path.getsize(p) for p in blobs)
         dest = ws.packages / "bench.zip"
 

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from spark_tui.engine import resolver  # noqa: E402
 from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
+from spark_tui.spark.semver import precedence_key  # noqa: E402
 from spark_tui.spark.models import ExportInputs, ExportRequest, VersionFilter  # noqa: E402
 
 TENANT = "bench"
@@ -38,7 +39,7 @@ def timed(fn, runs: int) -> tuple[float, float, object]:
     """Median wall-clock and CPU seconds of `runs` calls, and the last result."""
     wall, cpu, result = [], [], None
     for _ in range(runs):
-        resolver.precedence.cache_clear()  # every run pays for parsing the versions
+        precedence_key.cache_clear()  # every run pays for parsing the versions
         started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
         wall.append(time.perf_counter() - started)

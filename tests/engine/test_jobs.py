@@ -17,7 +17,7 @@ import pytest
 from jobspace import FOLDER, GROUPS, OTHER, SUPERVISOR, TENANT, USER, build, export_folder, job_row, leftovers, wait_for
 
 from spark_tui.engine import packager, worker
-from spark_tui.engine.jobs import CLAIM_TIMEOUT_S, HEARTBEAT_STALE_S, JobManager, parse_iso
+from spark_tui.engine.jobs import CLAIM_TIMEOUT_S, HEARTBEAT_STALE_S, JobManager, parse_iso, selection_from_json
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import CHUNK_DELAY_ENV, run_job
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
@@ -73,6 +73,16 @@ def test_lifecycle_created_then_closed_with_verified_package(ws: Workspace, jobs
     assert done.progress.package_bytes == path.stat().st_size
     assert done.process_time >= 0 and job_row(ws, job.id)["finished"] is not None
     assert [p.name for p in (ws.packages / job.id).iterdir()] == ["prices.zip"]
+
+
+def test_the_stored_selection_holds_versions_and_sizes_not_files(ws: Workspace, jobs: JobManager) -> None:
+    job = submit(jobs)
+    row = job_row(ws, job.id)
+    stored = selection_from_json(row["selection_json"])
+    assert [v.version_id for v in stored.versions] == [v.version_id_source for v in job.outputs.service_versions]
+    assert stored.projected_bytes == row["bytes_total"] > 0
+    assert all(0 < v.bytes_onpremises <= v.bytes_migrate for v in stored.versions)
+    assert "ModelMetaData.json" not in row["selection_json"]  # no file lists: a large export stays small to store
 
 
 def test_syntax_errors_raise_and_record_no_job(ws: Workspace, jobs: JobManager) -> None:

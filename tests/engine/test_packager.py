@@ -105,7 +105,7 @@ def test_file_contents_round_trip(built: Built, out: Path) -> None:
     result = write_package(built.ws, selection, JOB, out / "p.zip", size_limit=LIMIT)
     with zipfile.ZipFile(result.path) as zf:
         for v in selection.versions:
-            files = v.files_for(FileFilter.onpremises)
+            files = selection.files_of(built.ws, v)
             assert len(files) == 4
             for f in files:
                 assert zf.read(v.entry_dir(TENANT) + f.name) == built.ws.blob_path(f.sha256).read_bytes()
@@ -195,9 +195,22 @@ def test_full_disk_leaves_nothing_and_raises_the_os_error(built: Built, out: Pat
 
 def test_missing_blob_fails_cleanly(built: Built, out: Path) -> None:
     selection = select(built.ws, services=["beta/rates"])
-    os.unlink(built.ws.blob_path(selection.versions[0].files[0].sha256))
+    os.unlink(built.ws.blob_path(selection.files_of(built.ws, selection.versions[0])[0].sha256))
     with pytest.raises(FileNotFoundError):
         write_package(built.ws, selection, JOB, out / "p.zip", size_limit=LIMIT)
+    assert os.listdir(out) == []
+
+
+def test_a_version_removed_after_resolution_fails_cleanly(built: Built, out: Path) -> None:
+    selection = select(built.ws, folders=["alpha"])
+    gone = selection.versions[-1]
+    with built.ws.transaction() as db:
+        db.execute("DELETE FROM versions WHERE tenant=? AND id=?", (TENANT, gone.version_id))
+    with pytest.raises(ValidationFailed) as info:
+        write_package(built.ws, selection, JOB, out / "p.zip", size_limit=LIMIT)
+    (error,) = info.value.errors
+    assert error.code == Code.VERSION_NOT_FOUND.value and error.ref == gone.version_id
+    assert f"{gone.folder}/{gone.service}[{gone.version}]" in error.message
     assert os.listdir(out) == []
 
 

@@ -59,12 +59,16 @@ def test_selection_carries_ids_files_and_projected_size(built: Built) -> None:
     (v,) = selection.versions
     assert v.version_id == built.versions[("alpha", "calc", "3.2.7")]
     assert v.service_id == built.services[("alpha", "calc")]
-    assert sorted(f.name for f in v.files) == sorted(
+    files = selection.files_of(built.ws, v)
+    assert sorted(f.name for f in files) == sorted(
         [f"{v.version_id}.zip", "ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json", "calc.xlsx"]
     )
-    assert selection.projected_bytes == sum(f.size for f in v.files)
+    assert selection.projected_bytes == v.bytes_migrate == sum(f.size for f in files)
     onprem = resolve(built.ws, TENANT, request(services=["alpha/calc[3.2.7]"], file_filter=FileFilter.onpremises), ())
-    assert onprem.projected_bytes == selection.projected_bytes - 200  # the workbook stays out
+    assert onprem.projected_bytes == onprem.versions[0].bytes_onpremises == selection.projected_bytes - 200  # the workbook stays out
+    assert sorted(f.name for f in onprem.files_of(built.ws, onprem.versions[0])) == sorted(
+        [f"{v.version_id}.zip", "ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json"]
+    )
 
 
 def test_union_of_every_reference_form_holds_each_version_once(built: Built) -> None:

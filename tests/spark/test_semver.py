@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spark_tui.spark.semver import InvalidVersion, SemVer, is_valid_spec, latest_matching, matches_spec
+from spark_tui.spark.semver import InvalidVersion, SemVer, is_valid_spec, latest_matching, matches_spec, precedence_key
 
 numbers = st.integers(min_value=0, max_value=30)
 alnum_ids = st.from_regex(r"[a-z][a-z0-9-]{0,5}", fullmatch=True)
@@ -68,6 +68,13 @@ def test_sorting_matches_the_reference(texts: list[str]) -> None:
     ours = [str(v).split("+")[0] for v in sorted(map(SemVer.parse, texts))]
     reference = [t.split("+")[0] for t in sorted(texts, key=cmp_to_key(reference_compare))]
     assert [SemVer.parse(t) for t in ours] == [SemVer.parse(t) for t in reference]
+
+
+@given(st.lists(versions(), min_size=1, max_size=8))
+def test_precedence_key_sorts_like_the_reference(texts: list[str]) -> None:
+    ours = sorted(texts, key=precedence_key)
+    reference = sorted(texts, key=cmp_to_key(reference_compare))
+    assert [reference_compare(a, b) for a, b in zip(ours, reference)] == [0] * len(ours)
 
 
 @given(versions())

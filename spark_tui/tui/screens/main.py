@@ -114,6 +114,7 @@ class MainScreen(Screen[None]):
 
     def _form_request(self) -> ExportRequest | None:
         form = self.query_one(ExportForm)
+        form.set_marks(self.query_one(CatalogTree).current_marks())  # keys may outrun MarksChanged
         request = form.request()
         if request is None:
             self.notify("Fix the fields marked in the export form first", severity="error")

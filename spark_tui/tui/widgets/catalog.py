@@ -346,12 +346,16 @@ class CatalogTree(Tree):
             return self._service_label(data)
         return self._version_label(data)
 
-    def _announce_marks(self) -> None:
+    def current_marks(self) -> MarksChanged:
+        """The marks as they are now, grouped into folders, services and version ids."""
         kinds: dict[str, list[str]] = {"folder": [], "service": [], "version": []}
         for key in self.marks:
             kind, value = key.split(":", 1)
             kinds[kind].append(value)
-        self.post_message(MarksChanged(kinds["folder"], kinds["service"], kinds["version"], dict(self.marks)))
+        return MarksChanged(kinds["folder"], kinds["service"], kinds["version"], dict(self.marks))
+
+    def _announce_marks(self) -> None:
+        self.post_message(self.current_marks())
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()
