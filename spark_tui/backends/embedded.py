@@ -7,7 +7,6 @@ from pathlib import Path
 
 from spark_tui.backends.base import BackendInfo, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
-from spark_tui.engine.importer import import_package
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
@@ -140,6 +139,8 @@ class EmbeddedBackend:
     def import_package(
         self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
     ) -> ImportResult:
+        from spark_tui.engine.importer import import_package  # only this operation needs it
+
         return import_package(self.ws, Path(path), self.tenant, if_present=if_present, bump=bump)
 
     def close(self) -> None:

@@ -29,7 +29,6 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
     if root.exists() and not root.is_dir():
         raise ConfigError(f"workspace {root} is not a directory; choose another --workspace")
     tenant = tenant or profile.tenant
-    from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
     from spark_tui.engine.store import Workspace
     from spark_tui.spark.uri import InvalidReference, validate_name
 
@@ -40,8 +39,11 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
     try:
         ws = Workspace(root)
         try:
-            if tenant == DEMO_TENANT:
-                ensure_demo(ws, tenant)
+            if not ws.has_tenant(tenant):  # first use: the demo tenant gets its demo data
+                from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
+
+                if tenant == DEMO_TENANT:
+                    ensure_demo(ws, tenant)
         finally:
             ws.close()
         from spark_tui.backends.embedded import EmbeddedBackend

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -164,7 +165,7 @@ class Workspace:
         if db is None:
             db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(db)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             self._local.db = db
@@ -399,3 +400,18 @@ class Workspace:
 
 def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:
     return tempfile.mkstemp(dir=directory, suffix=suffix)
+
+
+def _enable_wal(db: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Switch to WAL (persistent in the file). SQLite answers "locked" at once, without its busy
+    handler, while another process creates the same workspace, so retry until it is done."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
