@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 # --- envelopes --------------------------------------------------------------------------------

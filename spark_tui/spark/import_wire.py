@@ -10,7 +10,7 @@ from spark_tui.spark.models import ApiError, IfPresent, ImportedVersion, ImportR
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class ServiceMapping(_Wire):

@@ -65,7 +65,8 @@ class EngineType(str, Enum):
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=False)
+    # defer_build: schemas are built on first use, not at import (the TUI starts ~100 ms sooner)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=False, defer_build=True)
 
 
 # --- export request -------------------------------------------------------------------------

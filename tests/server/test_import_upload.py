@@ -1,0 +1,158 @@
+"""`POST /{tenant}/api/v4/import`: the streamed multipart upload (size limit while reading, temp file cleanup)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
+from serve_live import ALICE, TENANT, small_workspace  # noqa: E402
+
+from spark_tui.engine.jobs import JobManager
+from spark_tui.engine.packager import write_package
+from spark_tui.engine.resolver import resolve
+from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
+from spark_tui.server import create_app
+from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter
+
+BETA = "beta"
+URL = f"/{BETA}/api/v4/import"
+AUTH = {"Authorization": f"Bearer {ALICE.token}"}
+BOUNDARY = "h8-test-boundary"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    ws = small_workspace(tmp_path / "ws")
+    ws.ensure_tenant(BETA)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def client(ws: Workspace) -> Iterator[TestClient]:
+    app = create_app(ws, [ALICE], jobs=JobManager(ws, spawn=False))
+    with TestClient(app, base_url="http://spark.test") as c:
+        yield c
+
+
+@pytest.fixture
+def package(ws: Workspace, tmp_path: Path) -> bytes:
+    request = ExportRequest(inputs=ExportInputs(folders=["synth-0000"]), file_filter=FileFilter.migrate)
+    selection = resolve(ws, TENANT, request, ("supervisor:pf",))
+    path = write_package(ws, selection, "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", tmp_path / "p.zip", size_limit=DEFAULT_SIZE_LIMIT).path
+    return path.read_bytes()
+
+
+def form(*parts: tuple[str, bytes, str | None], close: bool = True) -> bytes:
+    """A multipart/form-data body of (name, value, filename) parts."""
+    body = b""
+    for name, value, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + value + b"\r\n"
+    return body + (f"--{BOUNDARY}--\r\n".encode() if close else b"")
+
+
+def post_form(client: TestClient, body: bytes, *, chunked: bool = False):
+    headers = {**AUTH, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    if chunked:  # no Content-Length: the limit can only be enforced while reading
+        def chunks() -> Iterator[bytes]:
+            for at in range(0, len(body), 4096):
+                yield body[at:at + 4096]
+        return client.post(URL, content=chunks(), headers=headers)
+    return client.post(URL, content=body, headers=headers)
+
+
+def beta_services(ws: Workspace) -> int:
+    return ws.connect().execute("SELECT COUNT(*) FROM services WHERE tenant=?", (BETA,)).fetchone()[0]
+
+
+def tmp_files(ws: Workspace) -> list[str]:
+    return sorted(p.name for p in ws.tmp.iterdir())
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_package_imports_and_leaves_no_temp_file(client: TestClient, ws: Workspace, package: bytes, chunked: bool) -> None:
+    response = post_form(client, form(("importRequestEntity", b"{}", None), ("file", package, "p.zip")), chunked=chunked)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "closed" and len(response.json()["outputs"]["service_versions"]) == 4
+    assert beta_services(ws) == 2
+    assert tmp_files(ws) == []
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_an_oversized_upload_is_refused_while_reading(client: TestClient, ws: Workspace, package: bytes, chunked: bool) -> None:
+    limit = len(package) // 2
+    ws.configure_tenant(BETA, size_limit=limit)
+    response = post_form(client, form(("importRequestEntity", b"{}", None), ("file", package, "p.zip")), chunked=chunked)
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert error["code"] == "PACKAGE_TOO_LARGE" and error["ref"] == "file"
+    assert f"limit of {limit} bytes" in response.json()["message"]
+    assert beta_services(ws) == 0 and tmp_files(ws) == []
+
+
+def test_a_package_at_the_limit_is_accepted(client: TestClient, ws: Workspace, package: bytes) -> None:
+    ws.configure_tenant(BETA, size_limit=len(package))
+    response = post_form(client, form(("importRequestEntity", b"{}", None), ("file", package, "p.zip")))
+    assert response.status_code == 200, response.text
+
+
+def test_a_declared_length_far_over_the_limit_is_refused_before_reading(client: TestClient, ws: Workspace) -> None:
+    ws.configure_tenant(BETA, size_limit=1000)
+    declared = 50 * 1024 * 1024
+    headers = {**AUTH, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "Content-Length": str(declared)}
+    response = client.post(URL, content=b"x" * 10, headers=headers)
+    assert response.status_code == 413 and f"declares {declared} bytes" in response.json()["message"]
+    assert "limit of 1000 bytes" in response.json()["message"] and tmp_files(ws) == []
+
+
+@pytest.mark.parametrize(
+    "parts, ref",
+    [
+        ((("file", b"PK", "p.zip"),), "importRequestEntity"),
+        ((("importRequestEntity", b"{}", None),), "file"),
+        ((("importRequestEntity", b"{}", None), ("file", b"PK", "a.zip"), ("file", b"PK", "b.zip")), "file"),
+        ((("importRequestEntity", b"{}", None), ("importRequestEntity", b"{}", None), ("file", b"PK", "a.zip")), "importRequestEntity"),
+        ((("importRequestEntity", b'{"services_existing": "merge"}', None), ("file", b"PK", "a.zip")), "importRequestEntity.services_existing"),
+    ],
+    ids=["no-entity", "no-file", "two-files", "two-entities", "bad-entity"],
+)
+def test_a_missing_or_repeated_part_is_named(client: TestClient, ws: Workspace, parts, ref: str) -> None:
+    response = post_form(client, form(*parts))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["ref"] == ref and ref.split(".")[0] in response.json()["message"]
+    assert beta_services(ws) == 0 and tmp_files(ws) == []
+
+
+def test_an_oversized_entity_field_is_refused(client: TestClient, ws: Workspace) -> None:
+    big = b'{"source_system": "' + b"x" * (1024 * 1024) + b'"}'
+    response = post_form(client, form(("importRequestEntity", big, None), ("file", b"PK", "a.zip")))
+    assert response.status_code == 422 and "over 1048576 bytes" in response.json()["message"]
+    assert tmp_files(ws) == []
+
+
+@pytest.mark.parametrize(
+    "content_type, body, phrase",
+    [
+        ("application/json", b"{}", "multipart/form-data"),
+        ("multipart/form-data", b"", "no boundary"),
+        (f"multipart/form-data; boundary={BOUNDARY}", form(("importRequestEntity", b"{}", None), close=False), "closing boundary"),
+        (f"multipart/form-data; boundary={BOUNDARY}", b"garbage without any boundary", "not valid multipart"),
+    ],
+    ids=["json", "no-boundary", "truncated", "garbage"],
+)
+def test_a_malformed_upload_is_refused(client: TestClient, ws: Workspace, content_type: str, body: bytes, phrase: str) -> None:
+    response = client.post(URL, content=body, headers={**AUTH, "Content-Type": content_type})
+    assert response.status_code == 422 and phrase in response.json()["message"], response.text
+    assert tmp_files(ws) == []
+
+
+def test_a_bad_package_leaves_nothing_behind(client: TestClient, ws: Workspace) -> None:
+    response = post_form(client, form(("importRequestEntity", b"{}", None), ("file", b"not a zip", "p.zip")))
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "BAD_PACKAGE"
+    assert beta_services(ws) == 0 and tmp_files(ws) == []
