@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spark_tui.backends.base import BackendInfo, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
-from spark_tui.engine.jobs import JobManager
-from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
 from spark_tui.spark.models import (
@@ -26,6 +25,9 @@ from spark_tui.spark.models import (
     VersionInfo,
 )
 
+if TYPE_CHECKING:
+    from spark_tui.engine.jobs import JobManager
+
 
 class EmbeddedBackend:
     """A tenant of a local workspace, seen as `user` in `groups`; jobs run in detached workers."""
@@ -35,11 +37,23 @@ class EmbeddedBackend:
         profile: str = "demo", spawn: bool = True,
     ) -> None:
         self.ws = Workspace(workspace)
-        self.jobs = JobManager(self.ws, spawn=spawn)
+        self._spawn = spawn
+        self._jobs: JobManager | None = None
+        self._jobs_lock = threading.Lock()
         self.tenant, self.user, self.groups = tenant, user, tuple(groups)
         self.info = BackendInfo(
             profile=profile, kind="embedded", location=str(self.ws.root), tenant=tenant, user=user, groups=self.groups,
         )
+
+    @property
+    def jobs(self) -> JobManager:
+        """The job manager, imported on the first job operation (browsing needs only the store)."""
+        with self._jobs_lock:
+            if self._jobs is None:
+                from spark_tui.engine.jobs import JobManager
+
+                self._jobs = JobManager(self.ws, spawn=self._spawn)
+            return self._jobs
 
     # --- browsing ------------------------------------------------------------------------------
 
@@ -76,6 +90,8 @@ class EmbeddedBackend:
 
     def preview(self, request: ExportRequest) -> ExportPreview:
         size_limit = self.ws.tenant_config(self.tenant).size_limit if self.ws.has_tenant(self.tenant) else DEFAULT_SIZE_LIMIT
+        from spark_tui.engine.resolver import resolve
+
         try:
             selection = resolve(self.ws, self.tenant, request, self.groups)
         except ValidationFailed as exc:

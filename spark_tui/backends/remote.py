@@ -212,7 +212,7 @@ class RemoteBackend:
             running = [r for e in errors if e.code == Code.JOB_SLOT_BUSY.value and e.ref for r in e.ref.split(", ")]
             limit = re.search(r"\(limit (\d+)\)", message)
             return JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)))
-        if status in (400, 404, 422):
+        if status in (400, 404, 413, 422):
             errors = errors or [ApiError(code=Code.INVALID_VALUE.value, message=message)]
             error = ValidationFailed(message, errors)
             error.http_status = status

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from spark_tui.engine.artifacts import DEFAULT_CREATED, version_files
 from spark_tui.engine.store import Workspace
-from spark_tui.engine.synth import insert_folder, insert_service, insert_tenant, seeded_uuid
+from spark_tui.engine.synth import seeded_uuid
 from spark_tui.spark.models import EngineType, iso
 
 DEMO_TENANT = "demo"
@@ -102,12 +102,12 @@ def ensure_demo(ws: Workspace, tenant: str = DEMO_TENANT) -> bool:
     with ws.transaction() as conn:
         if conn.execute("SELECT 1 FROM tenants WHERE name=?", (tenant,)).fetchone():
             return False
-        insert_tenant(conn, tenant)
+        ws.ensure_tenant(tenant, db=conn)
         stamp = iso(DEFAULT_CREATED - timedelta(days=220))
         for folder, group, folder_id, planned in folders:
-            insert_folder(conn, tenant, folder, folder_id, stamp, group)
+            ws.add_folder(tenant, folder, group, folder_id, created=stamp, db=conn)
             for svc, service_id, versions in planned:
-                insert_service(conn, tenant, folder_id, svc.name, service_id, stamp)
+                ws.add_service(tenant, folder, svc.name, service_id, created=stamp, db=conn)
                 for version, vid, files, created, author, note in versions:
                     ws.add_version(
                         tenant, service_id, version, files, version_id=vid, engine_type=svc.engine_type,

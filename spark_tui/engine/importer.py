@@ -4,7 +4,9 @@ Layout: `{tenant}/manifest.json` and `{tenant}/{folder}/{service}/{version}/{fil
 tenant folder is read from the ZIP; the destination tenant is the caller's. Every entry is checked
 before anything is written (hostile names, symlinks, sizes, ratios, entries outside the manifest);
 file contents are then streamed into blobs (CRC-checked) and the catalog is written in ONE
-transaction, so a failed import leaves the catalog untouched.
+transaction, so a failed import leaves the catalog untouched. A version stored under another id
+(its id was taken) or version (`add_version`) gets its module renamed and the id and revision in
+its `ModelMetaData.json`/`WASMMetaData.json` rewritten, so exporting it again gives a consistent package.
 """
 
 from __future__ import annotations
@@ -18,12 +20,11 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 from pydantic import ValidationError
 
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
-from spark_tui.engine.synth import insert_folder, insert_service, insert_tenant
 from spark_tui.spark.errors import BadPackage, Code, ServiceExists, ValidationFailed
 from spark_tui.spark.models import (
     ApiError,
@@ -292,7 +293,7 @@ def _write_catalog(
 ) -> ImportResult:
     if if_present is IfPresent.abort:
         _refuse_existing(conn, tenant, versions)
-    insert_tenant(conn, tenant)
+    ws.ensure_tenant(tenant, db=conn)
     now = iso(utc_now())
     result = ImportResult(tenant=tenant)
     services: dict[tuple[str, str], tuple[str, SemVer | None]] = {}
@@ -300,7 +301,7 @@ def _write_catalog(
         key = (v.folder, v.service)
         status = "added"
         if key not in services:
-            services[key] = _prepare_service(conn, tenant, v, if_present, now)
+            services[key] = _prepare_service(ws, conn, tenant, v, if_present, now)
             result.services.append(service_uri(*key))
         service_id, latest = services[key]
         if if_present is IfPresent.replace and latest is not None:
@@ -310,10 +311,7 @@ def _write_catalog(
             version = str(latest.bump(bump.value))
             services[key] = (service_id, SemVer.parse(version))
         version_id = _free_id(conn, "versions", tenant, v.version_id)
-        files = {
-            (f"{version_id}.zip" if name == f"{v.version_id}.zip" else name): blob
-            for name, blob in blobs[v.version_id].items()
-        }
+        files = _restamped(ws, v, blobs[v.version_id], version, version_id)
         ws.add_version(
             tenant, service_id, version, files, version_id=version_id, engine_type=v.engine_type,
             has_module=v.has_module, created=v.created, author=v.author, release_note=v.release_note,
@@ -329,19 +327,59 @@ def _write_catalog(
     return result
 
 
+def _restamped(
+    ws: Workspace, v: SourceVersion, files: dict[str, tuple[str, int]], version: str, version_id: str
+) -> dict[str, tuple[str, int]]:
+    """The files of `v` as stored under a destination `version`/`version_id` that may differ from the source's.
+
+    The module `{id}.zip` is renamed, and the ids and revision inside `ModelMetaData.json` and
+    `WASMMetaData.json` are rewritten (as new blobs), so a later export of the version agrees with itself.
+    """
+    if (version, version_id) == (v.version, v.version_id):
+        return files
+    files = {(f"{version_id}.zip" if name == f"{v.version_id}.zip" else name): blob for name, blob in files.items()}
+
+    def model(meta: dict) -> None:
+        meta["VersionId"] = version_id
+        meta["EngineInformation"].update(ServiceVersionGuid=version_id, Revision=version)
+
+    def wasm(meta: dict) -> None:
+        meta["Revision"] = version
+
+    for name, update in (("ModelMetaData.json", model), ("WASMMetaData.json", wasm)):
+        if name in files:
+            files[name] = _rewrite_json(ws, files[name], f"{v.uri} {name}", update)
+    return files
+
+
+def _rewrite_json(ws: Workspace, blob: tuple[str, int], ref: str, update: Callable[[dict], None]) -> tuple[str, int]:
+    """A new blob of the JSON object in `blob` changed by `update` (compact, key order kept)."""
+    sha, size = blob
+    if size > MAX_JSON_BYTES:
+        _bad(f"{ref} is {size} bytes, too large for a metadata file", ref)
+    try:
+        data = json.loads(ws.blob_path(sha).read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        _bad(f"{ref} is not valid JSON ({exc}); it cannot take the imported version's id", ref)
+    if not isinstance(data, dict):
+        _bad(f"{ref} is not a JSON object; it cannot take the imported version's id", ref)
+    update(data)
+    return ws.put_blob(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 def _prepare_service(
-    conn: sqlite3.Connection, tenant: str, v: SourceVersion, if_present: IfPresent, now: str
+    ws: Workspace, conn: sqlite3.Connection, tenant: str, v: SourceVersion, if_present: IfPresent, now: str
 ) -> tuple[str, SemVer | None]:
     """The destination service id, and (for an existing service) its latest version before the import.
 
     `replace` drops the existing versions here; `abort` was refused before.
     """
-    folder = conn.execute("SELECT id FROM folders WHERE tenant=? AND name=?", (tenant, v.folder)).fetchone()
-    folder_id = folder["id"] if folder else insert_folder(conn, tenant, v.folder, str(uuid.uuid4()), now)
+    if not conn.execute("SELECT 1 FROM folders WHERE tenant=? AND name=?", (tenant, v.folder)).fetchone():
+        ws.add_folder(tenant, v.folder, created=now, db=conn)
     existing = _service_row(conn, tenant, v.folder, v.service)
     if existing is None:
         service_id = _free_id(conn, "services", tenant, v.service_id)
-        return insert_service(conn, tenant, folder_id, v.service, service_id, now), None
+        return ws.add_service(tenant, v.folder, v.service, service_id, created=now, db=conn), None
     rows = conn.execute("SELECT version FROM versions WHERE tenant=? AND service_id=?", (tenant, existing["id"])).fetchall()
     latest = max((SemVer.parse(r["version"]) for r in rows), default=SemVer(0, 0, 0))
     if if_present is IfPresent.replace:

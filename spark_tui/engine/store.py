@@ -21,7 +21,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from spark_tui.spark.models import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.semver import SemVer
@@ -33,6 +33,7 @@ DEFAULT_SIZE_LIMIT = 209_715_200
 DEFAULT_TIMEOUT_S = 15 * 60
 DEFAULT_RETENTION_S = 24 * 3600
 ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
@@ -191,20 +192,27 @@ class Workspace:
 
     # --- tenants ----------------------------------------------------------------------------
 
-    def ensure_tenant(self, name: str) -> TenantConfig:
+    def ensure_tenant(self, name: str, *, db: sqlite3.Connection | None = None) -> TenantConfig:
+        """Create the tenant with the default configuration unless it exists; its configuration.
+
+        Pass `db` to take part in an open transaction (demo, synth and importer do).
+        """
         validate_name("tenant", name)
-        with self.transaction() as db:
-            db.execute(
+
+        def write(conn: sqlite3.Connection) -> TenantConfig:
+            conn.execute(
                 "INSERT OR IGNORE INTO tenants VALUES (?,?,?,?,?)",
                 (name, DEFAULT_JOB_LIMIT, DEFAULT_SIZE_LIMIT, DEFAULT_TIMEOUT_S, DEFAULT_RETENTION_S),
             )
-        return self.tenant_config(name)
+            return self.tenant_config(name, db=conn)
+
+        return self._write(write, db)
 
     def has_tenant(self, name: str) -> bool:
         return self.connect().execute("SELECT 1 FROM tenants WHERE name=?", (name,)).fetchone() is not None
 
-    def tenant_config(self, name: str) -> TenantConfig:
-        row = self.connect().execute("SELECT * FROM tenants WHERE name=?", (name,)).fetchone()
+    def tenant_config(self, name: str, *, db: sqlite3.Connection | None = None) -> TenantConfig:
+        row = (db or self.connect()).execute("SELECT * FROM tenants WHERE name=?", (name,)).fetchone()
         if row is None:
             raise NotFound(f"tenant '{name}' does not exist in workspace {self.root}")
         return TenantConfig(row["name"], row["job_limit"], row["size_limit"], row["timeout_s"], row["retention_s"])
@@ -256,21 +264,49 @@ class Workspace:
 
     # --- catalog writes ---------------------------------------------------------------------
 
-    def add_folder(self, tenant: str, name: str, required_group: str | None = None, folder_id: str | None = None) -> str:
+    def _write(self, write: Callable[[sqlite3.Connection], T], db: sqlite3.Connection | None) -> T:
+        """`write` on the open transaction `db`, or in a transaction of its own."""
+        if db is not None:
+            return write(db)
+        with self.transaction() as conn:
+            return write(conn)
+
+    def add_folder(
+        self,
+        tenant: str,
+        name: str,
+        required_group: str | None = None,
+        folder_id: str | None = None,
+        *,
+        created: str | None = None,
+        db: sqlite3.Connection | None = None,
+    ) -> str:
+        """Record a folder of an existing tenant; its id. Pass `db` to take part in an open transaction."""
         validate_name("folder", name)
         fid = folder_id or str(uuid.uuid4())
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO folders VALUES (?,?,?,?,?)", (fid, tenant, name, required_group, iso(utc_now()))
-            )
+        row = (fid, tenant, name, required_group, created or iso(utc_now()))
+        self._write(lambda conn: conn.execute("INSERT INTO folders VALUES (?,?,?,?,?)", row), db)
         return fid
 
-    def add_service(self, tenant: str, folder: str, name: str, service_id: str | None = None) -> str:
+    def add_service(
+        self,
+        tenant: str,
+        folder: str,
+        name: str,
+        service_id: str | None = None,
+        *,
+        created: str | None = None,
+        db: sqlite3.Connection | None = None,
+    ) -> str:
+        """Record a service in an existing folder; its id. Pass `db` to take part in an open transaction."""
         validate_name("service", name)
-        folder_row = self.folder(tenant, folder)
         sid = service_id or str(uuid.uuid4())
-        with self.transaction() as db:
-            db.execute("INSERT INTO services VALUES (?,?,?,?,?)", (tenant, sid, folder_row["id"], name, iso(utc_now())))
+
+        def write(conn: sqlite3.Connection) -> None:
+            folder_id = self.folder(tenant, folder, db=conn)["id"]
+            conn.execute("INSERT INTO services VALUES (?,?,?,?,?)", (tenant, sid, folder_id, name, created or iso(utc_now())))
+
+        self._write(write, db)
         return sid
 
     def add_version(
@@ -305,17 +341,13 @@ class Workspace:
             conn.execute("INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
             conn.executemany("INSERT INTO version_files VALUES (?,?,?,?,?,?)", file_rows)
 
-        if db is not None:
-            write(db)
-        else:
-            with self.transaction() as conn:
-                write(conn)
+        self._write(write, db)
         return vid
 
     # --- catalog reads ----------------------------------------------------------------------
 
-    def folder(self, tenant: str, name: str) -> sqlite3.Row:
-        row = self.connect().execute("SELECT * FROM folders WHERE tenant=? AND name=?", (tenant, name)).fetchone()
+    def folder(self, tenant: str, name: str, *, db: sqlite3.Connection | None = None) -> sqlite3.Row:
+        row = (db or self.connect()).execute("SELECT * FROM folders WHERE tenant=? AND name=?", (tenant, name)).fetchone()
         if row is None:
             raise NotFound(f"folder '{name}' not found in tenant '{tenant}'")
         return row

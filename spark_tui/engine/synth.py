@@ -1,4 +1,4 @@
-"""Synthetic workspaces for benchmarks, and catalog rows written inside an open transaction.
+"""Synthetic workspaces for benchmarks.
 
 `generate` adds N folders × M services × K versions to a tenant with bulk `executemany` in one
 transaction. Small payloads share one set of blobs; with `incompressible=True` and a payload of
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import sys
 import time
 import uuid
@@ -21,14 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from spark_tui.engine.artifacts import DEFAULT_CREATED, version_files
-from spark_tui.engine.store import (
-    DEFAULT_JOB_LIMIT,
-    DEFAULT_RETENTION_S,
-    DEFAULT_SIZE_LIMIT,
-    DEFAULT_TIMEOUT_S,
-    Workspace,
-    is_onpremises_file,
-)
+from spark_tui.engine.store import Workspace, is_onpremises_file
 from spark_tui.spark.models import EngineType, iso
 from spark_tui.spark.uri import validate_name
 
@@ -38,38 +30,9 @@ TEMPLATE_SERVICE = "synthetic-template"
 AUTHOR = "synth@example.com"
 
 
-# --- catalog rows inside a transaction (shared by demo and importer) -------------------------
-
-
 def seeded_uuid(rng: random.Random) -> str:
     """A version-4 UUID drawn from `rng` (deterministic for a seed)."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def insert_tenant(conn: sqlite3.Connection, name: str) -> None:
-    """Create the tenant with the default configuration unless it exists."""
-    validate_name("tenant", name)
-    conn.execute(
-        "INSERT OR IGNORE INTO tenants VALUES (?,?,?,?,?)",
-        (name, DEFAULT_JOB_LIMIT, DEFAULT_SIZE_LIMIT, DEFAULT_TIMEOUT_S, DEFAULT_RETENTION_S),
-    )
-
-
-def insert_folder(
-    conn: sqlite3.Connection, tenant: str, name: str, folder_id: str, created: str, required_group: str | None = None
-) -> str:
-    validate_name("folder", name)
-    conn.execute("INSERT INTO folders VALUES (?,?,?,?,?)", (folder_id, tenant, name, required_group, created))
-    return folder_id
-
-
-def insert_service(conn: sqlite3.Connection, tenant: str, folder_id: str, name: str, service_id: str, created: str) -> str:
-    validate_name("service", name)
-    conn.execute("INSERT INTO services VALUES (?,?,?,?,?)", (tenant, service_id, folder_id, name, created))
-    return service_id
-
-
-# --- the generator -----------------------------------------------------------------------------
 
 
 def synthetic_version(k: int) -> str:
@@ -142,7 +105,7 @@ def generate(
                     yield (tenant, vid, name, size, sha, int(is_onpremises_file(vid, name)))
 
     with ws.transaction() as conn:
-        insert_tenant(conn, tenant)
+        ws.ensure_tenant(tenant, db=conn)
         conn.executemany("INSERT INTO folders VALUES (?,?,?,?,?)", folder_rows)
         conn.executemany("INSERT INTO services VALUES (?,?,?,?,?)", service_rows)
         conn.executemany("INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?)", version_rows())

@@ -1,9 +1,11 @@
 """The FastAPI application: the embedded engine on Spark's own paths.
 
 Every error answers `{"message": "<one line>", "errors": [{"code", "message", "ref"}]}` with
-401 (no or unknown credentials), 403 (refused, e.g. an expired download link), 404 (unknown
-tenant, job, folder or service), 409 (job slot busy, naming the running job; cancelling a
-finished job) or 422 (malformed request: the engine's error list, or the invalid field).
+400 (a bad import package), 401 (no or unknown credentials), 403 (refused, e.g. an expired
+download link), 404 (unknown tenant, job, folder or service), 409 (job slot busy, naming the
+running job; cancelling a finished job; an existing service on import), 413 (an import upload
+over the tenant's size limit) or 422 (malformed request: the engine's error list, or the invalid
+field).
 """
 
 from __future__ import annotations

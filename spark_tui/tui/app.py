@@ -13,13 +13,19 @@ from textual.worker import Worker, WorkerState
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import SparkTuiError
-from spark_tui.tui.commands import SparkCommands
-from spark_tui.tui.screens.help import HelpScreen
 from spark_tui.tui.screens.main import MainScreen
-from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from spark_tui.config import AppConfig, Profile
+
+
+def _spark_commands() -> type[Provider]:
+    """The command provider, imported when the palette first opens."""
+    from spark_tui.tui.commands import SparkCommands
+
+    return SparkCommands
 
 
 class SparkApp(App[int]):
@@ -27,7 +33,7 @@ class SparkApp(App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "spark-tui"
-    COMMANDS = App.COMMANDS | {SparkCommands}
+    COMMANDS = App.COMMANDS | {_spark_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit (asks when jobs run)"),
         Binding("q", "quit", "Quit", show=False, id="app.quit_q"),
@@ -76,6 +82,8 @@ class SparkApp(App[int]):
     # --- help, quit, errors --------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from spark_tui.tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         keys = []
@@ -103,10 +111,14 @@ class SparkApp(App[int]):
             if yes:
                 self.exit(0)
 
+        from spark_tui.tui.screens.modals import ConfirmModal
+
         self.push_screen(ConfirmModal("Quit spark-tui?", f"{running} export job(s) are running or queued. "
                                       f"{detached}{queued}\nQuit anyway?", yes="Quit", no="Stay"), answer)
 
     def show_error(self, title: str, error: BaseException) -> None:
+        from spark_tui.tui.screens.modals import ErrorModal
+
         self.push_screen(ErrorModal(title, error))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

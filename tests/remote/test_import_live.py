@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -59,19 +60,19 @@ def test_remote_import_over_the_limit_is_refused_naming_it(served: Served, packa
 def test_a_chunked_upload_over_the_limit_is_cut_off_while_reading(served: Served) -> None:
     served.ws.ensure_tenant(BETA)
     served.ws.configure_tenant(BETA, size_limit=100_000)
-    sent = []
-
     def body() -> Iterator[bytes]:  # 2 MB of file data, no Content-Length
         yield b'--b\r\nContent-Disposition: form-data; name="importRequestEntity"\r\n\r\n{}\r\n'
         yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="p.zip"\r\n\r\n'
         for _ in range(32):
-            sent.append(64 * 1024)
             yield os.urandom(64 * 1024)
         yield b"\r\n--b--\r\n"
 
     headers = {**AUTH, "Content-Type": "multipart/form-data; boundary=b"}
     response = httpx.post(f"{served.url}/{BETA}/api/v4/import", content=body(), headers=headers, timeout=30)
-    assert response.status_code == 413 and "limit of 100000 bytes" in response.json()["message"]
+    message = response.json()["message"]
+    assert response.status_code == 413 and "limit of 100000 bytes" in message
+    reached = int(re.search(r"reached (\d+) bytes", message).group(1))
+    assert 100_000 < reached < 32 * 64 * 1024  # refused mid-stream, not after the whole body
     assert beta_services(served) == 0 and list(served.ws.tmp.iterdir()) == []
 
 

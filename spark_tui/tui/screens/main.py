@@ -17,10 +17,16 @@ from textual.worker import get_current_worker
 
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.models import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
-from spark_tui.tui.messages import BackendFailed, JobSubmitted, JobsRefreshed, MarksChanged, PreviewReady, SlotBusy
-from spark_tui.tui.screens.details import JobDetailsScreen
-from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal, PromptModal
-from spark_tui.tui.screens.preview import PreviewScreen
+from spark_tui.tui.messages import (
+    BackendFailed,
+    FoldersLoaded,
+    JobSubmitted,
+    JobsRefreshed,
+    ListingFailed,
+    MarksChanged,
+    PreviewReady,
+    SlotBusy,
+)
 from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
 from spark_tui.tui.widgets.header import InfoHeader
@@ -51,27 +57,42 @@ class MainScreen(Screen[None]):
         self.last_status: dict[str, JobStatus] = {}
         self.jobs: list[ExportJob] = []
         self._refreshing = False
+        self._jobs_started = False
         self._queue_keys = itertools.count(1)
 
     def compose(self) -> ComposeResult:
+        # Classes are set before the first styling pass: changing them after mount restyles whole subtrees.
+        self.add_class(self._breakpoint_class(self.app.size.width))
         yield InfoHeader(id="header")
         yield Static("", id="pane-tabs")
         with Horizontal(id="main-body"):
-            yield CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane")
+            browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active")
+            browser.border_title = "Catalog"
+            yield browser
             with Vertical(id="right"):
-                yield ExportForm(self.dest_dir, id="form", classes="pane")
+                form = ExportForm(self.dest_dir, id="form", classes="pane")
+                form.border_title = "Export"
+                yield form
                 with Vertical(id="jobs-pane", classes="pane"):
                     yield JobsTable(id="jobs")
         yield Footer()
 
+    def _breakpoint_class(self, width: int) -> str:
+        return max((b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0]), default=self.HORIZONTAL_BREAKPOINTS[0])[1]
+
     def on_mount(self) -> None:
-        self.query_one("#browser").border_title = "Catalog"
-        self.query_one("#form").border_title = "Export"
         self.query_one(CatalogTree).focus()
         self._show_active("browser")
         self._update_jobs_title()
-        self.refresh_jobs()
-        self.set_interval(REFRESH_S, self.refresh_jobs)
+
+    @on(FoldersLoaded)
+    @on(ListingFailed)
+    def _catalog_listed(self) -> None:
+        """The first folder listing is done: start refreshing jobs (earlier it would slow the first frame)."""
+        if not self._jobs_started:
+            self._jobs_started = True
+            self.refresh_jobs()
+            self.set_interval(REFRESH_S, self.refresh_jobs)
 
     # --- panes (narrow layout shows one at a time) ------------------------------------------------
 
@@ -147,6 +168,8 @@ class MainScreen(Screen[None]):
             if export:
                 self.submit(message.request, str(self.query_one(ExportForm).destination()))
 
+        from spark_tui.tui.screens.preview import PreviewScreen
+
         self.app.push_screen(PreviewScreen(message.request, message.preview), chosen)
 
     def action_export(self) -> None:
@@ -189,6 +212,8 @@ class MainScreen(Screen[None]):
                 self.queue.append(QueuedExport(key, message.request, message.dest_dir, iso_now()))
                 self.notify("Export queued: it starts by itself when the job slot frees")
                 self._show_jobs()
+
+        from spark_tui.tui.screens.modals import ConfirmModal
 
         self.app.push_screen(ConfirmModal(
             "Job slot busy",
@@ -325,6 +350,8 @@ class MainScreen(Screen[None]):
 
     def action_open_details(self) -> None:
         if (job := self._selected()) is not None:
+            from spark_tui.tui.screens.details import JobDetailsScreen
+
             self.app.push_screen(JobDetailsScreen(job))
 
     def action_cancel_job(self) -> None:
@@ -345,6 +372,8 @@ class MainScreen(Screen[None]):
         def answer(yes: bool | None) -> None:
             if yes:
                 self._run_cancel(job.id)
+
+        from spark_tui.tui.screens.modals import ConfirmModal
 
         self.app.push_screen(ConfirmModal("Cancel export", f"Cancel export job {job.id}?\nNo package is kept.",
                                           yes="Cancel job", no="Keep running"), answer)
@@ -372,6 +401,8 @@ class MainScreen(Screen[None]):
             if directory:
                 self.download(job, directory)
 
+        from spark_tui.tui.screens.modals import PromptModal
+
         self.app.push_screen(PromptModal("Save package", "Directory to save the package to:",
                                          str(self.query_one(ExportForm).destination())), chosen)
 
@@ -394,7 +425,7 @@ class MainScreen(Screen[None]):
 
     @on(BackendFailed)
     def _failed(self, message: BackendFailed) -> None:
-        self.app.push_screen(ErrorModal(message.title, message.error))
+        self.app.show_error(message.title, message.error)
 
 
 

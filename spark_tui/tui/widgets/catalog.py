@@ -115,7 +115,6 @@ class CatalogTree(Tree):
 
     @on(FoldersLoaded)
     def _folders_loaded(self, message: FoldersLoaded) -> None:
-        message.stop()
         page = message.page
         if page.page == 1:
             self.catalog.folders = []
