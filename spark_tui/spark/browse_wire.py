@@ -9,21 +9,17 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from spark_tui.spark.models import ApiError, EngineType, FolderInfo, ServiceInfo, VersionInfo
+from spark_tui.spark.models import WireModel, ApiError, EngineType, FolderInfo, ServiceInfo, VersionInfo
 
 T = TypeVar("T")
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 # --- envelopes --------------------------------------------------------------------------------
 
 
-class V1Envelope(_Wire, Generic[T]):
+class V1Envelope(WireModel, Generic[T]):
     """`{status, message, errorCode, data, count, next, previous}` of the v1 APIs."""
 
     status: str = "Success"
@@ -35,12 +31,12 @@ class V1Envelope(_Wire, Generic[T]):
     previous: int | str | None = None
 
 
-class V3Meta(_Wire):
+class V3Meta(WireModel):
     system: str = "SPARK"
     request_timestamp: str | None = None
 
 
-class V3Envelope(_Wire, Generic[T]):
+class V3Envelope(WireModel, Generic[T]):
     """`{status, response_data, response_meta, error}` of the v3 APIs."""
 
     status: str = "Success"
@@ -49,7 +45,7 @@ class V3Envelope(_Wire, Generic[T]):
     error: Any = None
 
 
-class ErrorBody(_Wire):
+class ErrorBody(WireModel):
     """Every error response of `spark-tui serve`: a one-line message and every error in detail."""
 
     message: str
@@ -59,7 +55,7 @@ class ErrorBody(_Wire):
 # --- request bodies ---------------------------------------------------------------------------
 
 
-class V1ListRequest(_Wire):
+class V1ListRequest(WireModel):
     """Body of `POST /api/v1/product/list` and `POST /api/v1/product/{folder}/engines`."""
 
     page: int = Field(default=1, ge=1)
@@ -71,7 +67,7 @@ class V1ListRequest(_Wire):
 # --- items ------------------------------------------------------------------------------------
 
 
-class V1Folder(_Wire):
+class V1Folder(WireModel):
     """An item of `POST /api/v1/product/list`."""
 
     id: str
@@ -101,7 +97,7 @@ class V1Folder(_Wire):
         )
 
 
-class V1Engine(_Wire):
+class V1Engine(WireModel):
     """An item of `POST /api/v1/product/{folder}/engines` (one service, its latest version)."""
 
     serviceName: str
@@ -130,7 +126,7 @@ class V1Engine(_Wire):
         )
 
 
-class V1Version(_Wire):
+class V1Version(WireModel):
     """An item of `GET /api/v1/product/{folder}/engines/getversions/{service}`."""
 
     id: str
@@ -164,7 +160,7 @@ class V1Version(_Wire):
         )
 
 
-class V3ServiceExists(_Wire):
+class V3ServiceExists(WireModel):
     """`response_data` of `GET /{tenant}/api/v3/folders/{folder}/services/{service}/exists`."""
 
     id: str | None = None

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from spark_tui.spark.models import ApiError, IfPresent, ImportedVersion, ImportResult, JobStatus, VersionBump
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
+from spark_tui.spark.models import WireModel, ApiError, IfPresent, ImportedVersion, ImportResult, JobStatus, VersionBump
 
 
-class ServiceMapping(_Wire):
+class ServiceMapping(WireModel):
     service_uri_source: str
     service_uri_destination: str | None = None
     update_version_type: VersionBump = VersionBump.minor
 
 
-class ImportInputs(_Wire):
+class ImportInputs(WireModel):
     services_modify: list[ServiceMapping] = Field(default_factory=list)
 
 
-class ImportRequestEntity(_Wire):
+class ImportRequestEntity(WireModel):
     """The `importRequestEntity` multipart field (a JSON string)."""
 
     inputs: ImportInputs = Field(default_factory=ImportInputs)
@@ -37,18 +33,18 @@ class ImportRequestEntity(_Wire):
         return mappings[0].update_version_type if mappings else VersionBump.minor
 
 
-class ImportedService(_Wire):
+class ImportedService(WireModel):
     service_uri_source: str
     service_uri_destination: str
     status: str = "added"
 
 
-class ImportOutputs(_Wire):
+class ImportOutputs(WireModel):
     services: list[ImportedService] = Field(default_factory=list)
     service_versions: list[ImportedVersion] = Field(default_factory=list)
 
 
-class ImportJob(_Wire):
+class ImportJob(WireModel):
     """Response of `POST /{tenant}/api/v4/import` and `GET …/import/{id}/status`."""
 
     object: Literal["import"] = "import"

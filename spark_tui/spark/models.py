@@ -64,7 +64,9 @@ class EngineType(str, Enum):
     xconnector = "XConnector"
 
 
-class _Wire(BaseModel):
+class WireModel(BaseModel):
+    """Base of every wire model: unknown fields ignored, schemas built on first use."""
+
     # defer_build: schemas are built on first use, not at import (the TUI starts ~100 ms sooner)
     model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=False, defer_build=True)
 
@@ -72,7 +74,7 @@ class _Wire(BaseModel):
 # --- export request -------------------------------------------------------------------------
 
 
-class ExportInputs(_Wire):
+class ExportInputs(WireModel):
     folders: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
     version_ids: list[str] = Field(default_factory=list)
@@ -82,7 +84,7 @@ class ExportInputs(_Wire):
         return not (self.folders or self.services or self.version_ids)
 
 
-class ExportRequest(_Wire):
+class ExportRequest(WireModel):
     """Body of `POST /{tenant}/api/v4/export` (and the TUI form / batch flags)."""
 
     inputs: ExportInputs = Field(default_factory=ExportInputs)
@@ -93,7 +95,7 @@ class ExportRequest(_Wire):
     file_name: str | None = None
 
 
-class CancelRequest(_Wire):
+class CancelRequest(WireModel):
     """Body of `PATCH /{tenant}/api/v4/export/{id}`."""
 
     export_status: Literal["cancelled"]
@@ -102,7 +104,7 @@ class CancelRequest(_Wire):
 # --- errors ---------------------------------------------------------------------------------
 
 
-class ApiError(_Wire):
+class ApiError(WireModel):
     """One entry of a job's `errors`: a code, a message naming the bad value, and the reference."""
 
     code: str
@@ -113,19 +115,19 @@ class ApiError(_Wire):
 # --- job status -----------------------------------------------------------------------------
 
 
-class OutputFile(_Wire):
+class OutputFile(WireModel):
     file: str
     file_hash: str
 
 
-class ServiceOutput(_Wire):
+class ServiceOutput(WireModel):
     service_uri_source: str
     folder_source: str
     service_source: str
     service_id_source: str
 
 
-class ServiceVersionOutput(_Wire):
+class ServiceVersionOutput(WireModel):
     service_uri_source: str
     folder_source: str
     service_source: str
@@ -134,13 +136,13 @@ class ServiceVersionOutput(_Wire):
     version_id_source: str
 
 
-class ExportOutputs(_Wire):
+class ExportOutputs(WireModel):
     files: list[OutputFile] | None = Field(default_factory=list)
     services: list[ServiceOutput] = Field(default_factory=list)
     service_versions: list[ServiceVersionOutput] = Field(default_factory=list)
 
 
-class JobProgress(_Wire):
+class JobProgress(WireModel):
     """spark-tui extension (absent from real Spark responses): packaging progress in bytes."""
 
     bytes_done: int = 0
@@ -151,7 +153,7 @@ class JobProgress(_Wire):
     package_bytes: int | None = None
 
 
-class ExportJob(_Wire):
+class ExportJob(WireModel):
     """Response of POST / GET status / PATCH: the export job object."""
 
     object: Literal["export"] = "export"
@@ -171,7 +173,7 @@ class ExportJob(_Wire):
         return self.model_dump(mode="json", exclude_none=False, exclude={"progress"} if self.progress is None else set())
 
 
-class PackageManifest(_Wire):
+class PackageManifest(WireModel):
     """`{tenant}/manifest.json` inside a package: the job reduced to object, id and outputs."""
 
     object: Literal["export"] = "export"
@@ -185,7 +187,7 @@ class PackageManifest(_Wire):
 # --- tenant-wide status ---------------------------------------------------------------------
 
 
-class TenantJobData(_Wire):
+class TenantJobData(WireModel):
     export_status: JobStatus
     response_timestamp: str
     created_by: str
@@ -194,26 +196,26 @@ class TenantJobData(_Wire):
     process_time: int = 0
 
 
-class TenantJob(_Wire):
+class TenantJob(WireModel):
     object: Literal["export"] = "export"
     id: str
     data: TenantJobData
 
 
-class TenantConfiguration(_Wire):
+class TenantConfiguration(WireModel):
     export_api_job_limit: int
 
 
-class TenantJobCounts(_Wire):
+class TenantJobCounts(WireModel):
     export_api_jobs_in_progress: int
 
 
-class TenantInfo(_Wire):
+class TenantInfo(WireModel):
     configuration: TenantConfiguration
     status: TenantJobCounts
 
 
-class TenantExportStatus(_Wire):
+class TenantExportStatus(WireModel):
     """Response of `GET /{tenant}/api/v4/export/status`."""
 
     in_progress_exports: list[TenantJob] = Field(default_factory=list)
@@ -224,7 +226,7 @@ class TenantExportStatus(_Wire):
 # --- browsing (backend-neutral) ---------------------------------------------------------------
 
 
-class FolderInfo(_Wire):
+class FolderInfo(WireModel):
     id: str
     name: str
     service_count: int = 0
@@ -232,7 +234,7 @@ class FolderInfo(_Wire):
     accessible: bool = True
 
 
-class ServiceInfo(_Wire):
+class ServiceInfo(WireModel):
     id: str
     folder: str
     name: str
@@ -242,7 +244,7 @@ class ServiceInfo(_Wire):
     exportable: bool = True
 
 
-class VersionInfo(_Wire):
+class VersionInfo(WireModel):
     id: str
     folder: str
     service: str
@@ -259,7 +261,7 @@ class VersionInfo(_Wire):
         return self.engine_type is EngineType.neuron and self.has_module
 
 
-class Page(_Wire):
+class Page(WireModel):
     """One page of a listing; `total` counts every item across pages."""
 
     items: list = Field(default_factory=list)
@@ -275,12 +277,12 @@ class Page(_Wire):
 # --- preview (dry run) ------------------------------------------------------------------------
 
 
-class PreviewFile(_Wire):
+class PreviewFile(WireModel):
     path: str
     size: int
 
 
-class ExportPreview(_Wire):
+class ExportPreview(WireModel):
     """What an export would contain: the resolution, projected size and (empty) error list."""
 
     services: list[ServiceOutput] = Field(default_factory=list)
@@ -294,7 +296,7 @@ class ExportPreview(_Wire):
 # --- package import ----------------------------------------------------------------------------
 
 
-class ImportedVersion(_Wire):
+class ImportedVersion(WireModel):
     service_uri_source: str
     service_uri_destination: str
     version_source: str
@@ -304,7 +306,7 @@ class ImportedVersion(_Wire):
     status: Literal["added", "replaced", "skipped"]
 
 
-class ImportResult(_Wire):
+class ImportResult(WireModel):
     tenant: str
     services: list[str] = Field(default_factory=list)
     service_versions: list[ImportedVersion] = Field(default_factory=list)
@@ -313,7 +315,7 @@ class ImportResult(_Wire):
 # --- downloads (batch output) -----------------------------------------------------------------
 
 
-class Download(_Wire):
+class Download(WireModel):
     path: str
     bytes: int
     sha256: str
