@@ -82,6 +82,7 @@ class ServeUser:
     groups: tuple[str, ...] = ()
     token: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
+    problem: str | None = None  # why this user cannot be served (e.g. an unset *_env); only `serve` cares
 
 
 @dataclass
@@ -336,10 +337,14 @@ def _serve_users(file: Path, serve: Any) -> list[ServeUser]:
         if name is None:
             raise u.error("name", "is missing; every [[serve.users]] needs name = \"user@example.com\"")
         resolved = {}
+        problems = []
         for key in ("token", "api_key"):
             resolved[key], problem = u.secret(key, file.parent)
             if problem:
-                raise ConfigError(f"{file}: serve user '{name}': {problem}")
+                problems.append(f"{file}: serve user '{name}': {problem}")
+        if problems:  # an unset variable matters to `serve` only, not to the TUI or --batch
+            result.append(ServeUser(name=name, groups=u.groups(()), problem="; ".join(problems)))
+            continue
         if not (resolved["token"] or resolved["api_key"]):
             raise u.error("token", f"is missing for serve user '{name}'; set token, token_env, api_key or api_key_env")
         result.append(ServeUser(name=name, groups=u.groups(()), **resolved))

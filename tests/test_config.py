@@ -217,3 +217,16 @@ def test_appconfig_profile_uses_the_default() -> None:
     config = AppConfig(path=Path("x.toml"), default_profile="b", profiles={"b": Profile(name="b")})
     assert config.profile().name == "b"
     assert os.fspath(config.path) == "x.toml"
+
+
+def test_serve_user_with_unset_secret_fails_only_serve(spark_tui_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unset *_env of a serve user must not break the TUI or --batch, only `serve`."""
+    from spark_tui.cli import main
+
+    monkeypatch.delenv("BOB_TOKEN", raising=False)
+    write(spark_tui_home / "config.toml", "[[serve.users]]\nname = 'bob'\ntoken_env = 'BOB_TOKEN'\n")
+    config = load_config()
+    assert config.profile("demo").name == "demo"
+    assert config.serve_users[0].problem and "BOB_TOKEN" in config.serve_users[0].problem
+    assert main(["--batch", "--list-folders"]) == 0
+    assert main(["serve", "--port", "1"]) == 2

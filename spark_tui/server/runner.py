@@ -38,7 +38,10 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
     from spark_tui.engine.store import Workspace
     from spark_tui.server.app import create_app
+    from spark_tui.spark.errors import ConfigError
 
+    if problems := [u.problem for u in config.serve_users if u.problem]:
+        raise ConfigError(problems[0])
     ws = Workspace(workspace or profile.workspace or paths.default_workspace())
     if profile.tenant == DEMO_TENANT:
         ensure_demo(ws, profile.tenant)
