@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,15 +11,23 @@ if TYPE_CHECKING:
 
 
 def run(config: AppConfig, profile: Profile, *, workspace: Path | None = None, tenant: str | None = None) -> int:
-    """Run the TUI on `profile` (overridden by --workspace/--tenant); returns the exit code."""
-    from spark_tui.backends.factory import open_backend
-    from spark_tui.tui.app import SparkApp
+    """Run the TUI on `profile` (overridden by --workspace/--tenant); returns the exit code.
 
-    backend = open_backend(profile, workspace=workspace, tenant=tenant)
+    The garbage collector is off while starting (imports and the first frame allocate much and free
+    little, so collecting then is wasted time); SparkApp turns it back on once its first frame is drawn.
+    """
+    gc.disable()
     try:
-        result = SparkApp(backend, config, profile).run()
+        from spark_tui.backends.factory import open_backend
+        from spark_tui.tui.app import SparkApp
+
+        backend = open_backend(profile, workspace=workspace, tenant=tenant)
+        try:
+            result = SparkApp(backend, config, profile).run()
+        finally:
+            backend.close()
     finally:
-        backend.close()
+        gc.enable()
     return result or 0
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from textual import work
 from textual.app import App
@@ -14,11 +17,29 @@ from textual.worker import Worker, WorkerState
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.tui.screens.main import MainScreen
+from spark_tui.tui.widgets.catalog import PAGE_SIZE
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
     from spark_tui.config import AppConfig, Profile
+    from spark_tui.spark.models import Page
+
+T = TypeVar("T")
+
+
+def prefetch(call: Callable[[], T]) -> Future[T]:
+    """Start `call` in a daemon thread now; the future holds its result or its exception."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(call())
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever takes the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="spark-tui-prefetch", daemon=True).start()
+    return future
 
 
 def _spark_commands() -> type[Provider]:
@@ -46,6 +67,8 @@ class SparkApp(App[int]):
 
     def __init__(self, backend: Backend, config: AppConfig | None = None, profile: Profile | None = None,
                  *, dest_dir: Path | None = None) -> None:
+        # The first folder page is fetched while Textual starts, so that the first frame shows it.
+        first_folders = prefetch(lambda: backend.list_folders(page=1, page_size=PAGE_SIZE))
         super().__init__()
         self.backend = backend
         self.config = config
@@ -53,6 +76,12 @@ class SparkApp(App[int]):
         self.dest_dir = dest_dir or Path.cwd()
         self.main = MainScreen(self.dest_dir)
         self._theme_ready = False
+        self._first_folders: Future[Page] | None = first_folders
+
+    def take_first_folders(self) -> Future[Page] | None:
+        """The prefetched first page of folders, once (None afterwards)."""
+        first, self._first_folders = self._first_folders, None
+        return first
 
     def clock(self) -> datetime:
         """Now, in UTC (tests replace it to freeze elapsed times)."""
@@ -62,6 +91,7 @@ class SparkApp(App[int]):
         return self.main
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._collect_from_now_on)
         wanted = self.config.theme if self.config else None
         if wanted:
             if wanted in self.available_themes:
@@ -70,6 +100,17 @@ class SparkApp(App[int]):
                 self.notify(f"Unknown theme '{wanted}' in the config; using '{self.theme}'", severity="warning")
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._theme_ready = True
+
+    @staticmethod
+    def _collect_from_now_on() -> None:
+        """tui.run() starts with the garbage collector off; from the first frame on, collect what is new.
+
+        Freezing keeps the start-up objects (modules, classes, the first widgets) out of every later
+        collection: a full collection right after the first frame would otherwise scan them all.
+        """
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def _theme_changed(self, theme) -> None:
         if not self._theme_ready or self.config is None or theme.name == self.config.theme:

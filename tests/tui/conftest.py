@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input
+from tui_helpers import wait_for
 
 from spark_tui.backends.embedded import EmbeddedBackend
 from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
 from spark_tui.engine.store import Workspace
+from spark_tui.tui.app import SparkApp
+from spark_tui.tui.widgets.export_form import ExportForm
 
 USER = "me@example.com"
 GROUPS = ("supervisor:pf",)
@@ -18,6 +22,22 @@ GROUPS = ("supervisor:pf",)
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+@pytest.fixture(autouse=True)
+def fields_mounted_before_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test may end right after the first frame, while the export form's fields are being mounted; the app
+    then waits for them before it exits (Textual's Select fails when its app closes while it mounts)."""
+    run_test = SparkApp.run_test
+
+    @asynccontextmanager
+    async def run_test_then_settle(app: SparkApp, *args, **kwargs):
+        async with run_test(app, *args, **kwargs) as pilot:
+            yield pilot
+            form = app.main.query_one(ExportForm)
+            await wait_for(pilot, lambda: form.ready or not form.is_attached, "the export form's fields")
+
+    monkeypatch.setattr(SparkApp, "run_test", run_test_then_settle)
 
 
 @pytest.fixture(scope="session")

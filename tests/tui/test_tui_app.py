@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fake_backend import FakeBackend, fixed_job
-from tui_helpers import wait_for
+from tui_helpers import form_ready, wait_for
 
 from spark_tui.config import load_config
 from spark_tui.spark.errors import BackendUnavailable
@@ -30,6 +30,7 @@ async def test_backend_errors_open_the_error_modal_and_never_crash():
     async with app.run_test(size=(120, 40)) as pilot:
         tree = app.main.query_one(CatalogTree)
         await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        await form_ready(pilot)
         tree._find("folder:Pricing").expand()
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), "the listing error")
         assert "cannot reach Spark" in app.screen.details
@@ -118,6 +119,7 @@ async def test_command_palette_offers_our_commands():
     async with app.run_test(size=(120, 40)) as pilot:
         tree = app.main.query_one(CatalogTree)
         await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        await form_ready(pilot)
         tree.move_cursor(tree._find("folder:Pricing"))
         await pilot.press("space", "ctrl+p")
         await pilot.press(*"preview")

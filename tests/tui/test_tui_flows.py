@@ -23,7 +23,7 @@ from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal
 from spark_tui.tui.screens.preview import PreviewScreen
 from spark_tui.tui.widgets.catalog import CatalogTree
 from spark_tui.tui.widgets.jobs_table import JobsTable
-from tui_helpers import run_in_thread, wait_for
+from tui_helpers import form_ready, run_in_thread, wait_for
 
 FOLDER = "insurance-pricing"
 
@@ -48,6 +48,7 @@ async def mark(pilot, app: SparkApp, key: str) -> None:
     tree.move_cursor(tree._find(key))
     await pilot.press("space")
     assert key in tree.marks
+    await form_ready(pilot)  # marking is followed by preview or export, which need the form
 
 
 def version_key(app: SparkApp, service: str, version: str) -> str:
@@ -58,6 +59,7 @@ def version_key(app: SparkApp, service: str, version: str) -> str:
 
 
 async def open_preview(pilot, app: SparkApp) -> PreviewScreen:
+    await form_ready(pilot)
     tree_of(app).focus()
     await pilot.press("p")
     await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview screen")
@@ -116,6 +118,7 @@ async def test_version_and_service_marks_are_exported_as_a_union(embedded):
 async def test_typed_identifiers_are_validated_inline_and_used(embedded):
     app = SparkApp(embedded)
     async with app.run_test(size=(120, 40)) as pilot:
+        await form_ready(pilot)
         field = app.main.query_one("#identifiers", Input)
         field.focus()
         await pilot.press(*"a/b[x")
@@ -133,6 +136,7 @@ async def test_bad_file_name_is_refused_next_to_the_field(embedded):
     app = SparkApp(embedded)
     async with app.run_test(size=(120, 40)) as pilot:
         await mark(pilot, app, f"folder:{FOLDER}")
+        await form_ready(pilot)
         app.main.query_one("#file_name", Input).value = "../evil"
         await pilot.pause()
         assert "-shown" in app.main.query_one("#file_name-error").classes

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fake_backend import FakeBackend, fixed_job
-from tui_helpers import wait_for
+from tui_helpers import form_ready, wait_for
 
 from spark_tui.spark.errors import BackendUnavailable
 from spark_tui.spark.models import JobStatus
@@ -53,6 +53,7 @@ async def settle(pilot) -> None:
     tree = app.main.query_one(CatalogTree)
     table = app.main.query_one(JobsTable)
     await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None and table.row_count == 3, "data")
+    await form_ready(pilot)
     tree._find("folder:Pricing").expand()
     await wait_for(pilot, lambda: tree._find("service:Pricing/volume-cylinder") is not None, "services")
     tree.move_cursor(tree._find("service:Pricing/volume-cylinder"))

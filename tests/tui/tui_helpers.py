@@ -18,5 +18,12 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], object], what: str, tim
         await pilot.pause(0.05)
 
 
+async def form_ready(pilot: Pilot) -> None:
+    """The export form's fields are mounted just after the first frame: wait for them."""
+    from spark_tui.tui.widgets.export_form import ExportForm
+
+    await wait_for(pilot, lambda: pilot.app.main.query_one(ExportForm).ready, "the export form's fields")
+
+
 async def run_in_thread(func, *args):
     return await asyncio.to_thread(func, *args)

@@ -17,16 +17,7 @@ from textual.worker import get_current_worker
 
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.models import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
-from spark_tui.tui.messages import (
-    BackendFailed,
-    FoldersLoaded,
-    JobSubmitted,
-    JobsRefreshed,
-    ListingFailed,
-    MarksChanged,
-    PreviewReady,
-    SlotBusy,
-)
+from spark_tui.tui.messages import BackendFailed, JobSubmitted, JobsRefreshed, MarksChanged, PreviewReady, SlotBusy
 from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
 from spark_tui.tui.widgets.header import InfoHeader
@@ -37,6 +28,7 @@ REFRESH_S = 1.0
 
 
 class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#catalog-tree"  # focused while composing: no focus change (and Footer rebuild) after mount
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     BINDINGS = [
@@ -57,7 +49,6 @@ class MainScreen(Screen[None]):
         self.last_status: dict[str, JobStatus] = {}
         self.jobs: list[ExportJob] = []
         self._refreshing = False
-        self._jobs_started = False
         self._queue_keys = itertools.count(1)
 
     def compose(self) -> ComposeResult:
@@ -78,21 +69,23 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def _breakpoint_class(self, width: int) -> str:
-        return max((b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0]), default=self.HORIZONTAL_BREAKPOINTS[0])[1]
+        """The class HORIZONTAL_BREAKPOINTS give this width (Textual sets it again on resize: no change then)."""
+        return [name for minimum, name in sorted(self.HORIZONTAL_BREAKPOINTS) if width >= minimum][-1]
 
     def on_mount(self) -> None:
-        self.query_one(CatalogTree).focus()
         self._show_active("browser")
         self._update_jobs_title()
+        self.call_after_refresh(self._after_first_frame)
 
-    @on(FoldersLoaded)
-    @on(ListingFailed)
-    def _catalog_listed(self) -> None:
-        """The first folder listing is done: start refreshing jobs (earlier it would slow the first frame)."""
-        if not self._jobs_started:
-            self._jobs_started = True
-            self.refresh_jobs()
-            self.set_interval(REFRESH_S, self.refresh_jobs)
+    async def _after_first_frame(self) -> None:
+        """The rest of the start-up, which would delay the first frame (catalog and layout) if done before it:
+        the export form's fields, then, once they are drawn, the jobs."""
+        await self.query_one(ExportForm).mount_fields()
+        self.call_after_refresh(self._start_jobs)
+
+    def _start_jobs(self) -> None:
+        self.refresh_jobs()
+        self.set_interval(REFRESH_S, self.refresh_jobs)
 
     # --- panes (narrow layout shows one at a time) ------------------------------------------------
 
@@ -118,7 +111,7 @@ class MainScreen(Screen[None]):
         target: Widget = {"browser": CatalogTree, "form": ExportForm, "jobs-pane": JobsTable}[pane]
         widget = self.query_one(target)
         self._show_active(pane)
-        if pane == "form":
+        if pane == "form" and widget.ready:
             widget.query_one("#identifiers").focus()
         else:
             widget.focus()
@@ -135,6 +128,9 @@ class MainScreen(Screen[None]):
 
     def _form_request(self) -> ExportRequest | None:
         form = self.query_one(ExportForm)
+        if not form.ready:
+            self.notify("The export form is still being drawn; try again", severity="warning")
+            return None
         form.set_marks(self.query_one(CatalogTree).current_marks())  # keys may outrun MarksChanged
         request = form.request()
         if request is None:

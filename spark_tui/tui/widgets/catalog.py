@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 
 from rich.text import Text
@@ -13,12 +14,13 @@ from textual.widgets import Input, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
-from spark_tui.spark.models import FolderInfo, ServiceInfo, VersionInfo
+from spark_tui.spark.models import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import human_bytes
 from spark_tui.tui.messages import FoldersLoaded, ListingFailed, MarksChanged, ServicesLoaded, VersionsLoaded
 
 PAGE_SIZE = 100
+FIRST_PAGE_WAIT_S = 0.2  # longest the first frame waits for the prefetched first page of folders
 
 
 @dataclass(frozen=True)
@@ -68,16 +70,25 @@ class CatalogTree(Tree):
 
     def on_mount(self) -> None:
         self.root.expand()
-        self.load_folders(1)
+        first = self.app.take_first_folders()
+        if first is not None:
+            # Fetched since the app started. Waiting briefly for it here costs less than competing for the GIL
+            # with it, and the first frame then shows the folders rather than "loading…".
+            wait([first], timeout=FIRST_PAGE_WAIT_S)
+        if first is not None and first.done() and first.exception() is None:
+            self._show_folders(first.result())
+        else:
+            self.load_folders(1, first)
 
     def action_reload(self) -> None:
         self.catalog = Catalog()
         self.root.remove_children()
         self.load_folders(1)
 
-    def load_folders(self, page: int) -> None:
+    def load_folders(self, page: int, pending: Future[Page] | None = None) -> None:
+        """Fetch `page` of the folders, or wait for `pending`, the same page already being fetched."""
         self._show_loading(self.root, None, page)
-        self._fetch_folders(page)
+        self._fetch_folders(page, pending)
 
     def _show_loading(self, node: TreeNode, folder: str | None, page: int) -> None:
         for child in list(node.children):
@@ -86,9 +97,12 @@ class CatalogTree(Tree):
         node.add_leaf(Text("loading…", style="dim italic"), Placeholder(folder, page, loading=True))
 
     @work(thread=True, group="catalog", exit_on_error=False, description="list folders")
-    def _fetch_folders(self, page: int) -> None:
+    def _fetch_folders(self, page: int, pending: Future[Page] | None) -> None:
         try:
-            result = self.app.backend.list_folders(page=page, page_size=PAGE_SIZE)
+            if pending is not None:
+                result = pending.result()
+            else:
+                result = self.app.backend.list_folders(page=page, page_size=PAGE_SIZE)
         except Exception as exc:  # noqa: BLE001 - every backend error is shown, never fatal
             self.post_message(ListingFailed("folders", exc))
             return
@@ -115,7 +129,10 @@ class CatalogTree(Tree):
 
     @on(FoldersLoaded)
     def _folders_loaded(self, message: FoldersLoaded) -> None:
-        page = message.page
+        message.stop()
+        self._show_folders(message.page)
+
+    def _show_folders(self, page: Page) -> None:
         if page.page == 1:
             self.catalog.folders = []
         self.catalog.folders.extend(page.items)

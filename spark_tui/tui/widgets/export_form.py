@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, VerticalGroup, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -26,24 +26,14 @@ def split_identifiers(text: str) -> list[str]:
     return [part for part in _SPLIT.split(text.strip()) if part]
 
 
-class ExportForm(VerticalScroll):
-    """Collects an ExportRequest; `request()` returns it, or None after showing every field error."""
+class FormFields(VerticalGroup):
+    """The form's fields: most of the main screen's widgets, so they are mounted after the first frame."""
 
-    class Action(Message):
-        """Preview or Export was pressed."""
-
-        def __init__(self, action: str) -> None:
-            super().__init__()
-            self.action = action
-
-    def __init__(self, dest_dir: Path, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, dest_dir: Path) -> None:
+        super().__init__(id="form-fields")
         self.dest_dir = dest_dir
-        self.marks = MarksChanged([], [], [], {})
 
     def compose(self) -> ComposeResult:
-        yield Static("Nothing selected: mark folders, services or versions with space, or type identifiers.",
-                     id="summary")
         yield from self._row("Identifiers", Input(placeholder="f/s[1.2]  service-uuid  version/uuid",
                                                   id="identifiers", compact=True))
         yield from self._row("File filter", Select([(f.value, f) for f in FileFilter], value=FileFilter.migrate,
@@ -64,6 +54,37 @@ class ExportForm(VerticalScroll):
             yield Label(label, classes="form-label")
             yield field
         yield Static("", id=f"{field.id}-error", classes="form-error")
+
+
+class ExportForm(VerticalScroll):
+    """Collects an ExportRequest; `request()` returns it, or None after showing every field error.
+
+    The fields are mounted by `mount_fields()`, after the first frame (`ready` tells when); until then
+    the form has its summary only, `request()` returns None and `destination()` is the default directory.
+    """
+
+    class Action(Message):
+        """Preview or Export was pressed."""
+
+        def __init__(self, action: str) -> None:
+            super().__init__()
+            self.action = action
+
+    def __init__(self, dest_dir: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.dest_dir = dest_dir
+        self.marks = MarksChanged([], [], [], {})
+        self.ready = False  # whether the fields are mounted
+
+    def compose(self) -> ComposeResult:
+        yield Static("Nothing selected: mark folders, services or versions with space, or type identifiers.",
+                     id="summary")
+
+    async def mount_fields(self) -> None:
+        """Mount the fields (the main screen does, after its first frame)."""
+        if self.is_attached and not self.query(FormFields):  # not when the app quit before its first frame
+            await self.mount(FormFields(self.dest_dir))
+            self.ready = True
 
     # --- validation --------------------------------------------------------------------------
 
@@ -100,6 +121,8 @@ class ExportForm(VerticalScroll):
         return self._set_error("dest_dir", None)
 
     def _check_version_filter(self) -> bool:
+        if not self.ready:
+            return True
         if self.query_one("#version_filter", Select).value is not VersionFilter.latest:
             return self._set_error("version_filter", None)
         specific = list(self.marks.version_ids)
@@ -147,7 +170,7 @@ class ExportForm(VerticalScroll):
 
     def _update_summary(self) -> None:
         m = self.marks
-        typed = split_identifiers(self.query_one("#identifiers", Input).value)
+        typed = split_identifiers(self.query_one("#identifiers", Input).value) if self.ready else []
         parts = [f"{len(values)} {name}{'s' * (len(values) != 1)}"
                  for name, values in (("folder", m.folders), ("service", m.services), ("version", m.version_ids),
                                       ("typed identifier", typed)) if values]
@@ -163,7 +186,7 @@ class ExportForm(VerticalScroll):
     # --- result --------------------------------------------------------------------------------
 
     def request(self) -> ExportRequest | None:
-        if not self.validate_all():
+        if not self.ready or not self.validate_all():
             return None
 
         def text(field_id: str) -> str | None:
@@ -180,4 +203,6 @@ class ExportForm(VerticalScroll):
         )
 
     def destination(self) -> Path:
+        if not self.ready:
+            return self.dest_dir
         return Path(self.query_one("#dest_dir", Input).value.strip()).expanduser()
