@@ -99,15 +99,16 @@ async def big_folder(ws: Path) -> None:
 
     backend = EmbeddedBackend(ws, "big", "me@example.com", ("supervisor:pf",), spawn=False)
     app = SparkApp(backend)
-    lags: list[float] = []
+    lags: list[tuple[float, float]] = []  # (when the probe's sleep started, how late it woke)
     async with app.run_test(size=(120, 40)) as pilot:
         async def probe() -> None:  # measures how late the event loop runs a 10 ms timer
             while True:
                 start = time.perf_counter()
                 await asyncio.sleep(0.01)
-                lags.append(time.perf_counter() - start - 0.01)
+                lags.append((start, time.perf_counter() - start - 0.01))
 
         task = asyncio.create_task(probe())
+        settled_at = time.perf_counter() + 1.0  # by then the export form's fields and the jobs table are drawn
         tree = app.main.query_one(CatalogTree)
         while tree._find("folder:synth-0000") is None:
             await pilot.pause(0.02)
@@ -130,9 +131,14 @@ async def big_folder(ws: Path) -> None:
         task.cancel()
     backend.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    late = sorted(lag for _, lag in lags)
+    starting = max(lag for at, lag in lags if at < settled_at)
+    browsing = max(lag for at, lag in lags if at >= settled_at)
     print(f"10,000-service folder: expand to first page {expand_s * 1000:.0f} ms; 150 moves + page 2 "
-          f"{moves_s * 1000:.0f} ms; max event-loop lag {max(lags) * 1000:.1f} ms (target < 100); "
-          f"p99 lag {sorted(lags)[int(len(lags) * 0.99)] * 1000:.1f} ms; peak RSS {rss:.0f} MiB")
+          f"{moves_s * 1000:.0f} ms; max event-loop lag {late[-1] * 1000:.1f} ms (target < 100; "
+          f"{starting * 1000:.1f} ms in the first second, while the app finishes starting, {browsing * 1000:.1f} ms "
+          f"after it); "
+          f"p99 lag {late[int(len(late) * 0.99)] * 1000:.1f} ms; peak RSS {rss:.0f} MiB")
 
 
 async def idle_jobs() -> None:

@@ -156,6 +156,18 @@ async def test_the_first_frame_turns_the_collector_back_on():
         gc.unfreeze()
 
 
+async def test_start_up_objects_are_frozen_until_the_app_ends():
+    """Full collections skip the start-up objects (no long pause while browsing), even with the collector on."""
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    try:
+        app = SparkApp(FakeBackend())
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: gc.get_freeze_count() > 10_000, "the start-up objects frozen")
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+
+
 def test_run_turns_the_collector_back_on_after_a_config_error(tmp_path: Path):
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
