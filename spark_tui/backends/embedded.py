@@ -57,7 +57,19 @@ class EmbeddedBackend:
 
     # --- browsing ------------------------------------------------------------------------------
 
+    def _require_tenant(self) -> None:
+        """Browsing or watching jobs of a tenant the workspace lacks is an error, not an empty list."""
+        if not self.ws.has_tenant(self.tenant):
+            known = ", ".join(self.ws.tenants()) or "none yet"
+            raise _invalid(
+                Code.INVALID_VALUE,
+                f"tenant '{self.tenant}' does not exist in workspace {self.ws.root} (tenants: {known}); "
+                "choose one with --tenant, or create it by importing a package into it (--import-package)",
+                self.tenant,
+            )
+
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
+        self._require_tenant()
         items, total = self.ws.list_folders(self.tenant, self.groups, page, page_size)
         return Page(items=items, page=page, page_size=page_size, total=total)
 
@@ -108,9 +120,11 @@ class EmbeddedBackend:
         return self.jobs.cancel(self.tenant, job_id, self.user, self.groups)
 
     def tenant_status(self) -> TenantExportStatus:
+        self._require_tenant()
         return self.jobs.tenant_status(self.tenant, self.user, self.groups)
 
     def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
+        self._require_tenant()
         return self.jobs.list_jobs(self.tenant, self.user, self.groups, all_users=all_users)
 
     def download(

@@ -211,6 +211,9 @@ class Workspace:
     def has_tenant(self, name: str) -> bool:
         return self.connect().execute("SELECT 1 FROM tenants WHERE name=?", (name,)).fetchone() is not None
 
+    def tenants(self) -> list[str]:
+        return [r[0] for r in self.connect().execute("SELECT name FROM tenants ORDER BY name")]
+
     def tenant_config(self, name: str, *, db: sqlite3.Connection | None = None) -> TenantConfig:
         row = (db or self.connect()).execute("SELECT * FROM tenants WHERE name=?", (name,)).fetchone()
         if row is None:

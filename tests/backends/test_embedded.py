@@ -181,3 +181,14 @@ def test_spawned_export_reaches_closed(workspace: Path) -> None:
         time.sleep(0.05)
     assert job.status is JobStatus.closed, job.errors
     backend.close()
+
+
+def test_unknown_tenant_is_an_error_naming_the_known_ones(tmp_path: Path) -> None:
+    from spark_tui.spark.errors import ValidationFailed
+
+    ws = Workspace(tmp_path)
+    ws.ensure_tenant("uat")
+    backend = EmbeddedBackend(tmp_path, "nosuch", "me@example.com", ())
+    for call in (backend.list_folders, backend.tenant_status, backend.list_jobs):
+        with pytest.raises(ValidationFailed, match=r"tenant 'nosuch' does not exist .*\(tenants: uat\).*--import-package"):
+            call()
