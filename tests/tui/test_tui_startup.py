@@ -104,6 +104,25 @@ async def test_form_without_its_fields_refuses_requests_and_keeps_the_default_de
         assert len(form.query("#dest_dir")) == 1
 
 
+async def test_form_fields_are_drawn_a_few_per_frame_and_ready_only_when_all_are(monkeypatch: pytest.MonkeyPatch):
+    drawn: list[tuple[int, bool]] = []  # (rows mounted, ready) at each frame drawn while the fields mount
+    app = FormOnly()
+    async with app.run_test() as pilot:
+        form = app.query_one(ExportForm)
+        refresh = type(app.screen)._compositor_refresh
+
+        def record(screen) -> None:
+            refresh(screen)
+            drawn.append((len(form.query(".form-row")), form.ready))
+
+        monkeypatch.setattr(type(app.screen), "_compositor_refresh", record)
+        await form.mount_fields()
+        await pilot.pause()
+    partial = {rows for rows, ready in drawn if 0 < rows < 7}
+    assert len(partial) >= 3, drawn  # several frames, each with a few more rows
+    assert not any(ready for rows, ready in drawn if rows < 7) and form.ready
+
+
 async def test_preview_and_export_wait_for_the_form_fields(monkeypatch: pytest.MonkeyPatch):
     async def not_yet(self) -> None:
         return None

@@ -77,9 +77,12 @@ class MainScreen(Screen[None]):
         self._update_jobs_title()
         self.call_after_refresh(self._after_first_frame)
 
-    async def _after_first_frame(self) -> None:
+    def _after_first_frame(self) -> None:
         """The rest of the start-up, which would delay the first frame (catalog and layout) if done before it:
-        the export form's fields, then, once they are drawn, the jobs."""
+        the export form's fields, a few per frame, then, once they are drawn, the jobs."""
+        self.run_worker(self._mount_form_then_jobs(), group="startup", description="mount the export form")
+
+    async def _mount_form_then_jobs(self) -> None:
         await self.query_one(ExportForm).mount_fields()
         self.call_after_refresh(self._start_jobs)
 

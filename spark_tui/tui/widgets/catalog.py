@@ -20,7 +20,7 @@ from spark_tui.tui.formatting import human_bytes
 from spark_tui.tui.messages import FoldersLoaded, ListingFailed, MarksChanged, ServicesLoaded, VersionsLoaded
 
 PAGE_SIZE = 100
-FIRST_PAGE_WAIT_S = 0.2  # longest the first frame waits for the prefetched first page of folders
+FIRST_PAGE_WAIT_S = 0.08  # longest the first frame waits for the prefetched first page (it takes 10-25 ms embedded)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalGroup, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from spark_tui.spark.errors import ValidationFailed
@@ -27,33 +29,36 @@ def split_identifiers(text: str) -> list[str]:
 
 
 class FormFields(VerticalGroup):
-    """The form's fields: most of the main screen's widgets, so they are mounted after the first frame."""
+    """The form's fields: most of the main screen's widgets, so they are mounted after the first frame, a few
+    at a time (`groups()`), so that no frame waits for all of them."""
 
     def __init__(self, dest_dir: Path) -> None:
         super().__init__(id="form-fields")
         self.dest_dir = dest_dir
 
-    def compose(self) -> ComposeResult:
-        yield from self._row("Identifiers", Input(placeholder="f/s[1.2]  service-uuid  version/uuid",
-                                                  id="identifiers", compact=True))
-        yield from self._row("File filter", Select([(f.value, f) for f in FileFilter], value=FileFilter.migrate,
-                                                   allow_blank=False, id="file_filter", compact=True))
-        yield from self._row("Versions", Select([(f.value, f) for f in VersionFilter], value=VersionFilter.all,
-                                                allow_blank=False, id="version_filter", compact=True))
-        yield from self._row("Source system", Input(placeholder="optional", id="source_system", compact=True))
-        yield from self._row("Correlation id", Input(placeholder="optional", id="correlation_id", compact=True))
-        yield from self._row("File name", Input(placeholder="package.zip", id="file_name", compact=True))
-        yield from self._row("Save to", Input(str(self.dest_dir), id="dest_dir", compact=True))
-        with Horizontal(id="form-buttons"):
-            yield Button("Preview", id="preview", compact=True, tooltip="Dry run: what would be exported (p)")
-            yield Button("Export", id="export", variant="primary", compact=True, tooltip="Start the export (e)")
+    def groups(self) -> list[list[Widget]]:
+        """The fields' widgets in the order they are shown, in groups of about the same cost to mount."""
+        return [
+            self._row("Identifiers", Input(placeholder="f/s[1.2]  service-uuid  version/uuid",
+                                           id="identifiers", compact=True)),
+            self._row("File filter", Select([(f.value, f) for f in FileFilter], value=FileFilter.migrate,
+                                            allow_blank=False, id="file_filter", compact=True)),
+            self._row("Versions", Select([(f.value, f) for f in VersionFilter], value=VersionFilter.all,
+                                         allow_blank=False, id="version_filter", compact=True)),
+            self._row("Source system", Input(placeholder="optional", id="source_system", compact=True))
+            + self._row("Correlation id", Input(placeholder="optional", id="correlation_id", compact=True)),
+            self._row("File name", Input(placeholder="package.zip", id="file_name", compact=True))
+            + self._row("Save to", Input(str(self.dest_dir), id="dest_dir", compact=True)),
+            [Horizontal(Button("Preview", id="preview", compact=True, tooltip="Dry run: what would be exported (p)"),
+                        Button("Export", id="export", variant="primary", compact=True,
+                               tooltip="Start the export (e)"),
+                        id="form-buttons")],
+        ]
 
     @staticmethod
-    def _row(label: str, field) -> ComposeResult:
-        with Horizontal(classes="form-row"):
-            yield Label(label, classes="form-label")
-            yield field
-        yield Static("", id=f"{field.id}-error", classes="form-error")
+    def _row(label: str, field: Widget) -> list[Widget]:
+        return [Horizontal(Label(label, classes="form-label"), field, classes="form-row"),
+                Static("", id=f"{field.id}-error", classes="form-error")]
 
 
 class ExportForm(VerticalScroll):
@@ -81,10 +86,28 @@ class ExportForm(VerticalScroll):
                      id="summary")
 
     async def mount_fields(self) -> None:
-        """Mount the fields (the main screen does, after its first frame)."""
-        if self.is_attached and not self.query(FormFields):  # not when the app quit before its first frame
-            await self.mount(FormFields(self.dest_dir))
-            self.ready = True
+        """Mount the fields, one group per frame (the main screen does, after its first frame); `ready` once all are.
+
+        Await it from a task or worker, not from a callback of the screen: the screen draws no frame until its
+        callbacks return.
+        """
+        if not self.is_attached or self.query(FormFields):  # not when the app quit before its first frame
+            return
+        fields = FormFields(self.dest_dir)
+        await self.mount(fields)
+        for group in fields.groups():
+            await fields.mount_all(group)
+            if not await self._next_frame():
+                return
+        self.ready = True
+
+    async def _next_frame(self) -> bool:
+        """Wait until the screen has drawn what is mounted so far; False if the form is closing."""
+        drawn = asyncio.get_running_loop().create_future()
+        if not self.call_after_refresh(lambda: drawn.done() or drawn.set_result(None)):
+            return False
+        await drawn
+        return self.is_attached
 
     # --- validation --------------------------------------------------------------------------
 
