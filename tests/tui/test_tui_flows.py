@@ -250,3 +250,19 @@ async def test_quit_without_jobs_exits_at_once(embedded):
     async with app.run_test() as pilot:
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+
+
+async def test_f5_previews_while_typing_in_a_form_field(embedded):
+    """p/e are letters inside a text field; F5/F6 reach the screen from there."""
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await form_ready(pilot)
+        field = app.main.query_one("#identifiers", Input)
+        field.focus()
+        field.value = f"{FOLDER}/travel-quote[3.2]"
+        await pilot.press("p")
+        assert field.value.endswith("p")  # typed, not a preview
+        field.value = f"{FOLDER}/travel-quote[3.2]"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview screen")
+        assert [(v.service_source, v.version_source) for v in app.screen.preview.service_versions] == [("travel-quote", "3.2.7")]

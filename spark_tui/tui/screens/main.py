@@ -32,8 +32,8 @@ class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     BINDINGS = [
-        Binding("p", "preview", "Preview", id="main.preview", tooltip="Dry run of the export form"),
-        Binding("e", "export", "Export", id="main.export", tooltip="Submit the export form"),
+        Binding("p,f5", "preview", "Preview", id="main.preview", tooltip="Dry run of the export form (F5 also in text fields)"),
+        Binding("e,f6", "export", "Export", id="main.export", tooltip="Submit the export form (F6 also in text fields)"),
         Binding("ctrl+r", "refresh_all", "Refresh", id="main.refresh", tooltip="Reload catalog and jobs"),
         Binding("f2,1", "show_pane('browser')", "Browse", show=False, id="main.pane_browser"),
         Binding("f3,2", "show_pane('form')", "Form", show=False, id="main.pane_form"),
