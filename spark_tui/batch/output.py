@@ -23,6 +23,11 @@ def to_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
+def duration(ms: int) -> str:
+    """A process time for people: `45 ms` below a second, else seconds with one decimal."""
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
 def human_bytes(n: int) -> str:
     """1536 → '1.5 KiB'; exact bytes below 1 KiB."""
     size = float(n)
@@ -61,7 +66,7 @@ def job_json(job: ExportJob, downloads: list[Download] | None = None) -> dict:
 
 
 def job_text(job: ExportJob, downloads: list[Download] | None = None) -> str:
-    lines = [f"export job {job.id}: {job.status.value} ({job.process_time / 1000:.1f} s)"]
+    lines = [f"export job {job.id}: {job.status.value} ({duration(job.process_time)})"]
     outputs = job.outputs
     if outputs.services or outputs.service_versions:
         lines.append(f"  {len(outputs.services)} service(s), {len(outputs.service_versions)} version(s)")
@@ -96,7 +101,7 @@ def preview_text(preview: ExportPreview) -> str:
 def tenant_status_text(status: TenantExportStatus) -> str:
     def rows(jobs: list[TenantJob]) -> list[tuple]:
         return [
-            (j.id, j.data.export_status.value, j.data.created_by, j.data.created_timestamp, f"{j.data.process_time / 1000:.1f} s")
+            (j.id, j.data.export_status.value, j.data.created_by, j.data.created_timestamp, duration(j.data.process_time))
             for j in jobs
         ]
 

@@ -60,7 +60,7 @@ class Progress:
         self._show(f"job {job.id}", job.status.value, p.bytes_done if p else 0, p.bytes_total if p else 0)
 
     def download(self, done: int, total: int) -> None:
-        self._show("download", "copying", done, total)
+        self._show("download", "transferring", done, total)
 
     def finish(self) -> None:
         """End the bar's line (plain mode needs nothing)."""

@@ -51,7 +51,7 @@ def test_tty_bar_shows_bytes_percentage_and_eta() -> None:
     clock.now = 1
     p.download(250, 1000)
     text = out.getvalue()
-    assert text.startswith("\rdownload: copying [")
+    assert text.startswith("\rdownload: transferring [")
     last = text.split("\r")[-1]
     assert " 25%" in last and "250 B / 1000 B" in last and "ETA 3s" in last
     assert last.count("#") == 6
@@ -77,3 +77,9 @@ def test_for_stream_detects_a_terminal() -> None:
             return True
 
     assert for_stream(Tty()).tty is True
+
+
+def test_process_time_reads_in_ms_below_a_second() -> None:
+    from spark_tui.batch.output import duration
+
+    assert (duration(45), duration(999), duration(1000), duration(83_250)) == ("45 ms", "999 ms", "1.0 s", "83.2 s")
