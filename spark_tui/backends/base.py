@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
+from urllib.parse import urlsplit
 
 from spark_tui.spark.models import (
     Download,
@@ -25,6 +26,14 @@ from spark_tui.spark.models import (
     VersionBump,
     VersionInfo,
 )
+
+def redact(url: str) -> str:
+    """A URL fit for messages and logs: without query (signed-link tokens) or user info."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes_done, bytes_total) as work advances."""

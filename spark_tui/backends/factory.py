@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from spark_tui import paths
 from spark_tui.backends.base import Backend
@@ -23,7 +24,7 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
             raise ConfigError(f"--workspace applies to embedded profiles only; profile '{profile.name}' is a Spark tenant")
         from spark_tui.backends.remote import RemoteBackend
 
-        return RemoteBackend(dataclasses.replace(profile, tenant=tenant) if tenant else profile)
+        return RemoteBackend(with_tenant(profile, tenant) if tenant else profile)
 
     root = Path(workspace or profile.workspace or paths.default_workspace()).expanduser()
     if root.exists() and not root.is_dir():
@@ -53,3 +54,11 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
         raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"workspace {root} is not a usable spark-tui workspace ({exc}); choose another --workspace") from None
+
+
+def with_tenant(profile: Profile, tenant: str) -> Profile:
+    """A Spark profile aimed at another tenant: the tenant is the base URL's last path segment."""
+    base = (profile.base_url or "").rstrip("/")
+    if base.rpartition("/")[2] == quote(profile.tenant or "", safe=""):
+        base = base.rpartition("/")[0]
+    return dataclasses.replace(profile, tenant=tenant, base_url=f"{base}/{quote(tenant, safe='')}")

@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 from pydantic import ValidationError
 
-from spark_tui.backends.base import BackendInfo, ProgressCallback
+from spark_tui.backends.base import BackendInfo, ProgressCallback, redact
 from spark_tui.backends.http_retry import RetryPolicy
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.backends.oauth import ClientCredentials, token_endpoint
@@ -62,14 +62,6 @@ from spark_tui.spark.models import (
 CHUNK = 256 * 1024
 DEFAULT_TIMEOUT_S = 60.0
 IMPORT_DEADLINE_S = 1200.0
-
-
-def redact(url: str) -> str:
-    """A URL fit for messages: without query (signed-link tokens) or user info."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def split_base_url(base_url: str, tenant: str | None) -> tuple[str, str]:

@@ -10,6 +10,17 @@ from pathlib import Path
 from types import TracebackType
 
 from spark_tui.backends.base import ProgressCallback
+from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.models import ApiError
+
+
+class TargetExists(ValidationFailed):
+    """The destination already exists; nothing is overwritten (exit 2, like other bad input)."""
+
+    def __init__(self, dest: Path) -> None:
+        message = f"{dest} already exists; remove it, or choose another file name or output directory"
+        super().__init__(message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref=str(dest))])
+        self.dest = dest
 
 
 class HashMismatch(Exception):
@@ -23,10 +34,11 @@ def _umask() -> int:
 
 
 class VerifiedFile:
-    """Write chunks to a temp name beside `dest`; `commit(sha256)` checks, fsyncs and renames.
+    """Write chunks to a temp name beside `dest`; `commit(sha256)` checks, fsyncs and names it.
 
     Leaving the `with` block without a successful commit removes the temp file, so a failed,
-    cancelled or corrupt transfer leaves nothing behind. Raises InterruptedError when `cancel` is set.
+    cancelled or corrupt transfer leaves nothing behind, and an existing `dest` is never replaced
+    (TargetExists). Raises InterruptedError when `cancel` is set.
     """
 
     def __init__(
@@ -37,6 +49,8 @@ class VerifiedFile:
         cancel: threading.Event | None = None,
     ) -> None:
         self.dest = Path(dest)
+        if self.dest.exists():
+            raise TargetExists(self.dest)
         self.total = total
         self.progress = progress
         self.cancel = cancel
@@ -70,7 +84,7 @@ class VerifiedFile:
         os.fsync(self._out.fileno())
         os.fchmod(self._out.fileno(), 0o666 & ~_umask())
         self._out.close()
-        os.replace(self._tmp, self.dest)
+        _publish(self._tmp, self.dest)
         return digest
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -78,3 +92,17 @@ class VerifiedFile:
             self._out.close()
         if os.path.exists(self._tmp):
             os.unlink(self._tmp)
+
+
+def _publish(tmp: str, dest: Path) -> None:
+    """Give the finished temp file its name without replacing an existing file (link, unlink)."""
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        raise TargetExists(dest) from None
+    except OSError:  # a file system without hard links: check, then rename
+        if dest.exists():
+            raise TargetExists(dest) from None
+        os.replace(tmp, dest)
+        return
+    os.unlink(tmp)

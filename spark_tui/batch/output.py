@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Sequence
 
+from spark_tui.backends.base import redact
 from spark_tui.spark.models import (
     ApiError,
     Download,
@@ -72,7 +73,7 @@ def job_text(job: ExportJob, downloads: list[Download] | None = None) -> str:
         lines.append(f"  {len(outputs.services)} service(s), {len(outputs.service_versions)} version(s)")
         lines += [f"    {v.service_uri_source}  {v.version_id_source}" for v in outputs.service_versions]
     for f in outputs.files or []:
-        lines.append(f"  file: {f.file}  sha256 {f.file_hash}")
+        lines.append(f"  file: {redact(f.file)}  sha256 {f.file_hash}")  # a signed link's token is a secret
     for d in downloads or []:
         check = "verified" if d.verified else "NOT VERIFIED"
         lines.append(f"  downloaded: {d.path}  {d.bytes} bytes ({human_bytes(d.bytes)})  sha256 {d.sha256}  {check}")

@@ -91,11 +91,13 @@ def export(
     deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> int:
     """Submit, wait, download and verify; or only resolve (`dry_run`) or only submit (`no_wait`)."""
-    package_file_name(request.file_name)  # ValidationFailed before anything is sent
+    name = package_file_name(request.file_name)  # ValidationFailed before anything is sent
     if dry_run:
         return _dry_run(backend, request, console)
     if not no_wait:
         check_output_dir(output_dir)
+        if (output_dir / name).exists():  # checked again, race-free, when the file is written
+            raise UsageError(f"{output_dir / name} already exists; remove it, or choose another --file-name or -o")
     cancel = threading.Event()
     with _sigint_sets(cancel, console, progress):
         job = backend.submit(request)

@@ -235,7 +235,7 @@ class JobManager:
         """Wait for our own finished workers so that they do not linger as zombies."""
         for job_id, proc in list(self._children.items()):
             if proc.poll() is not None:
-                del self._children[job_id]
+                self._children.pop(job_id, None)  # another thread may have collected it already
 
     def _fail_active(self, job_id: str, message: str) -> None:
         now = iso(utc_now())

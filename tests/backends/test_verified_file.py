@@ -44,3 +44,25 @@ def test_cancel_leaves_nothing(tmp_path):
             cancel.set()
             sink.write(b"def")
     assert os.listdir(tmp_path) == []
+
+
+def test_an_existing_file_is_never_replaced(tmp_path):
+    from spark_tui.backends.verified_file import TargetExists
+
+    precious = tmp_path / "p.zip"
+    precious.write_bytes(b"precious")
+    with pytest.raises(TargetExists, match=r"p\.zip already exists; remove it"):
+        VerifiedFile(precious)
+    assert precious.read_bytes() == b"precious" and os.listdir(tmp_path) == ["p.zip"]
+
+
+def test_a_file_appearing_while_writing_is_not_replaced(tmp_path):
+    from spark_tui.backends.verified_file import TargetExists
+
+    data = b"new"
+    with pytest.raises(TargetExists):
+        with VerifiedFile(tmp_path / "p.zip") as sink:
+            sink.write(data)
+            (tmp_path / "p.zip").write_bytes(b"precious")  # another process got there first
+            sink.commit(hashlib.sha256(data).hexdigest())
+    assert (tmp_path / "p.zip").read_bytes() == b"precious" and os.listdir(tmp_path) == ["p.zip"]

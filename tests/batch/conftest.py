@@ -14,8 +14,12 @@ from spark_tui.cli import main
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    """Run `main(["--batch", *argv])` (the real entry point) and capture what it printed."""
+def cli(capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run `main(["--batch", *argv])` (the real entry point) and capture what it printed.
+
+    It runs in an empty current directory (the default -o), never in the checkout."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
     def run(*argv: str) -> Result:
         capsys.readouterr()

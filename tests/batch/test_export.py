@@ -238,3 +238,24 @@ def test_timeout_status_maps_to_exit_4(cli, no_workers) -> None:
     r = cli("--folder", "insurance-pricing")
     helper.join()
     assert r.code == 4 and "error: TIMEOUT:" in r.err
+
+
+def test_an_existing_package_is_never_overwritten(cli, tmp_path: Path) -> None:
+    precious = tmp_path / "package.zip"
+    precious.write_bytes(b"last week's release")
+    r = cli("--folder", "insurance-pricing", "-o", str(tmp_path))
+    assert r.code == 2 and f"{precious} already exists" in r.err
+    assert precious.read_bytes() == b"last week's release"
+    assert demo_backend().tenant_status().recent_exports == []  # refused before anything was submitted
+
+
+def test_signed_link_tokens_are_not_printed(cli) -> None:
+    from spark_tui.batch.output import job_text
+
+    job = ExportJob.model_validate({
+        "id": "j1", "response_timestamp": "2026-01-01T00:00:00.000Z", "status": "closed",
+        "outputs": {"files": [{"file": "https://h/t/api/v4/export/j1/download/package.zip?token=s3cr3t&expires=9",
+                               "file_hash": "ab"}]},
+    })
+    text = job_text(job, [])
+    assert "https://h/t/api/v4/export/j1/download/package.zip" in text and "s3cr3t" not in text

@@ -319,3 +319,30 @@ def test_running_job_reports_elapsed_time_and_outputs(ws: Workspace, jobs: JobMa
     assert parse_iso(running.response_timestamp) >= parse_iso(job.response_timestamp)
     tenant = jobs.tenant_status(TENANT, USER, GROUPS)
     assert tenant.in_progress_exports[0].data.process_time >= 3000
+
+
+def test_threads_collecting_the_same_finished_worker_do_not_collide(tmp_path: Path) -> None:
+    """The server and the TUI share one JobManager across threads; both may see a worker end."""
+    manager = JobManager(Workspace(tmp_path), spawn=False)
+    both_polled = threading.Barrier(2)
+
+    class FinishedWorker:
+        def poll(self) -> int:
+            both_polled.wait(timeout=5)  # both threads are past poll() before either removes it
+            return 0
+
+    manager._children["j"] = FinishedWorker()  # type: ignore[assignment]
+    errors: list[BaseException] = []
+
+    def collect() -> None:
+        try:
+            manager._collect_children()
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=collect) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and manager._children == {}
