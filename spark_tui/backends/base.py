@@ -12,18 +12,16 @@ from pathlib import Path
 from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
+from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
 from spark_tui.spark.models import (
     Download,
     ExportJob,
     ExportPreview,
     ExportRequest,
     FolderInfo,
-    IfPresent,
-    ImportResult,
     Page,
     ServiceInfo,
     TenantExportStatus,
-    VersionBump,
     VersionInfo,
 )
 
@@ -98,9 +96,29 @@ class Backend(Protocol):
         """Copy every output file of a closed job into dest_dir, verifying its SHA-256."""
         ...
 
-    def import_package(
-        self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
-    ) -> ImportResult:
+    def submit_import(
+        self, path: Path, request: ImportRequestEntity, progress: ProgressCallback | None = None
+    ) -> ImportJob:
+        """Upload a `migrate` package and start an import job; returns at once (the job is `created`).
+
+        Prerequisite violations end the job `failed` with every error (as Spark); raises
+        ValidationFailed for a malformed request, JobSlotBusy while an import job of the tenant runs.
+        `progress` reports the upload in bytes.
+        """
+        ...
+
+    def import_status(self, job_id: str) -> ImportJob:
+        ...
+
+    def list_imports(self, all_users: bool = False) -> list[ImportJob]:
+        """Import jobs in progress and of the past hour, newest first (own ones unless `all_users`)."""
+        ...
+
+    def folder_exists(self, name: str) -> bool:
+        ...
+
+    def create_folder(self, name: str) -> FolderInfo:
+        """Create a folder; an existing one raises ValidationFailed (code PRODUCT_ALREADY_EXISTS)."""
         ...
 
     def close(self) -> None:

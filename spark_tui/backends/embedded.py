@@ -10,6 +10,7 @@ from spark_tui.backends.base import BackendInfo, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
+from spark_tui.spark.import_wire import ImportResult
 from spark_tui.spark.models import (
     ApiError,
     Download,
@@ -17,7 +18,6 @@ from spark_tui.spark.models import (
     ExportPreview,
     ExportRequest,
     IfPresent,
-    ImportResult,
     JobStatus,
     Page,
     TenantExportStatus,
@@ -166,12 +166,13 @@ class EmbeddedBackend:
         size = sink.size
         return [Download(path=str(target), bytes=size, sha256=digest, verified=True)]
 
-    def import_package(
+    def load_package(
         self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
     ) -> ImportResult:
-        from spark_tui.engine.importer import import_package  # only this operation needs it
+        """Seed this workspace's tenant from any package (embedded only; not Spark's import API)."""
+        from spark_tui.engine.importer import load_package  # only this operation needs it
 
-        return import_package(self.ws, Path(path), self.tenant, if_present=if_present, bump=bump)
+        return load_package(self.ws, Path(path), self.tenant, if_present=if_present, bump=bump)
 
     def close(self) -> None:
         self.ws.close()

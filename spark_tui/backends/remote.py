@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import threading
 import time
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
@@ -26,7 +25,16 @@ from spark_tui.backends.http_retry import RetryPolicy
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.backends.oauth import ClientCredentials, token_endpoint
 from spark_tui.config import Profile
-from spark_tui.spark.browse_wire import ErrorBody, V1Engine, V1Envelope, V1Folder, V1Version, V3Envelope, V3ServiceExists
+from spark_tui.spark.browse_wire import (
+    ErrorBody,
+    V1Engine,
+    V1Envelope,
+    V1Folder,
+    V1FolderCreated,
+    V1Version,
+    V3Envelope,
+    V3ServiceExists,
+)
 from spark_tui.spark.errors import (
     AuthError,
     BackendUnavailable,
@@ -40,7 +48,7 @@ from spark_tui.spark.errors import (
     SparkTuiError,
     ValidationFailed,
 )
-from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
+from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.filenames import DEFAULT_FILE_NAME, package_file_name
 from spark_tui.spark.models import (
@@ -49,19 +57,15 @@ from spark_tui.spark.models import (
     ExportJob,
     ExportPreview,
     ExportRequest,
-    IfPresent,
-    ImportResult,
+    FolderInfo,
     JobStatus,
-    PackageManifest,
     Page,
     TenantExportStatus,
-    VersionBump,
     VersionInfo,
 )
 
 CHUNK = 256 * 1024
 DEFAULT_TIMEOUT_S = 60.0
-IMPORT_DEADLINE_S = 1200.0
 
 
 def split_base_url(base_url: str, tenant: str | None) -> tuple[str, str]:
@@ -379,39 +383,73 @@ class RemoteBackend:
         finally:
             response.close()
 
-    # --- import -----------------------------------------------------------------------------------
+    # --- import and folders ------------------------------------------------------------------------
 
-    def import_package(
-        self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
-    ) -> ImportResult:
-        """Spark's import: multipart upload, then wait for the import job to end."""
+    def submit_import(
+        self, path: Path, request: ImportRequestEntity, progress: ProgressCallback | None = None
+    ) -> ImportJob:
+        """Spark's import: the package and `importRequestEntity` as multipart; returns the created job."""
         path = Path(path)
         if not path.is_file():
             raise BadPackage(f"package '{path}' does not exist or is not a file; give the path of an export ZIP")
-        entity = ImportRequestEntity(
-            inputs=ImportInputs(services_modify=[
-                ServiceMapping(service_uri_source=uri, service_uri_destination=uri, update_version_type=bump)
-                for uri in package_services(path)
-            ]),
-            services_existing=if_present, source_system="spark-tui",
-        )
         with path.open("rb") as handle:
-            files = {"file": ("package.zip", handle, "application/zip")}
-            data = {"importRequestEntity": entity.model_dump_json()}
-            job = _parse(ImportJob, self._json("POST", self._v4("import"), data=data, files=files), "import job")
-        interval, deadline = 0.5, time.monotonic() + IMPORT_DEADLINE_S
-        while not job.status.is_terminal:
-            if time.monotonic() > deadline:
-                raise BackendUnavailable(f"import job '{job.id}' still '{job.status.value}' after {IMPORT_DEADLINE_S:g} s")
-            time.sleep(interval)
-            interval = min(interval * 1.5, 5.0)
-            raw = self._json("GET", self._v4(f"import/{quote(job.id, safe='')}/status"))
-            job = _parse(ImportJob, raw, "import job")
-        if job.status is not JobStatus.closed or job.errors:
-            errors = job.errors or []
-            head = errors[0].message if errors else f"import job '{job.id}' ended '{job.status.value}'"
-            raise BadPackage(head, errors)
-        return job.result(self.tenant)
+            upload = _ProgressReader(handle, path.stat().st_size, progress)
+            files = {"file": ("package.zip", upload, "application/zip")}
+            data = {"importRequestEntity": request.model_dump_json()}
+            try:
+                raw = self._json("POST", self._v4("import"), data=data, files=files)
+            except JobSlotBusy as exc:
+                raise JobSlotBusy(self.tenant, exc.running, exc.limit, kind="import") from None
+        return _parse(ImportJob, raw, "import job")
+
+    def import_status(self, job_id: str) -> ImportJob:
+        try:
+            raw = self._json("GET", self._v4(f"import/{quote(job_id, safe='')}/status"))
+        except ValidationFailed as exc:
+            if exc.http_status == 404:
+                raise JobNotFound(job_id, kind="import") from None
+            raise
+        return _parse(ImportJob, raw, "import job")
+
+    def import_tenant_status(self) -> TenantImportStatus:
+        return _parse(TenantImportStatus, self._json("GET", self._v4("import/status")), "tenant import status")
+
+    def list_imports(self, all_users: bool = False) -> list[ImportJob]:
+        """Jobs of the tenant-wide import status (own ones unless `all_users`), newest first."""
+        summary = self.import_tenant_status()
+        entries = [*summary.in_progress_imports, *summary.recent_imports]
+        if not all_users:
+            entries = [e for e in entries if e.data.created_by in (None, self.info.user)]
+        entries.sort(key=lambda e: e.data.created_timestamp or "", reverse=True)
+        jobs = []
+        for entry in entries:
+            try:
+                jobs.append(self.import_status(entry.id))
+            except JobNotFound:
+                continue  # expired between the two calls
+        return jobs
+
+    def folder_exists(self, name: str) -> bool:
+        raw = self._json("POST", f"{self.root}/api/v1/product/isproductexists/{quote(name, safe='')}")
+        return isinstance(raw, dict) and raw.get("data") is True
+
+    def create_folder(self, name: str) -> FolderInfo:
+        """Spark's folder create (form fields as the SDK sends them); PRODUCT_ALREADY_EXISTS → ValidationFailed."""
+        today = time.strftime("%Y-%m-%dT00:00:00")
+        form = {
+            "Name": name, "Description": "Created by spark-tui", "Category": "Other",
+            "StartDate": today, "LaunchDate": today, "Status": "Design",
+        }
+        raw = self._json("POST", f"{self.root}/api/v1/product/create", data=form)
+        envelope = _parse(V1Envelope[V1FolderCreated | None], raw, "folder create")
+        if envelope.status == "Success" and envelope.data is not None:
+            return FolderInfo(id=envelope.data.folderId, name=name)
+        code = envelope.errorCode or Code.INVALID_VALUE.value
+        if code == Code.PRODUCT_ALREADY_EXISTS.value:
+            message = f"folder '{name}' already exists in tenant '{self.tenant}'"
+        else:
+            message = f"Spark refused to create folder '{name}': {envelope.message or code}"
+        raise ValidationFailed.of([ApiError(code=code, message=message, ref=name)])
 
     def close(self) -> None:
         self._client.close()
@@ -421,17 +459,27 @@ class _BadDownload(Exception):
     """One download attempt produced a truncated or corrupt file (already removed)."""
 
 
-def package_services(path: Path) -> list[str]:
-    """`{folder}/{service}` of every service in a package's `{tenant}/manifest.json`."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            name = next((n for n in archive.namelist() if n.count("/") == 1 and n.endswith("/manifest.json")), None)
-            if name is None:
-                raise BadPackage(f"package '{path}' has no {{tenant}}/manifest.json; give a Spark export package")
-            manifest = PackageManifest.model_validate_json(archive.read(name))
-    except (zipfile.BadZipFile, OSError, ValidationError) as exc:
-        raise BadPackage(f"package '{path}' is not a readable export package ({type(exc).__name__}); give a Spark export ZIP") from None
-    return [s.service_uri_source for s in manifest.outputs.services]
+class _ProgressReader:
+    """A file for httpx's multipart upload that reports (bytes sent, total) as it is read."""
+
+    def __init__(self, handle: BinaryIO, total: int, progress: ProgressCallback | None) -> None:
+        self.handle, self.total, self.progress, self.done = handle, total, progress, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        self.done += len(chunk)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        return chunk
+
+    def fileno(self) -> int:
+        return self.handle.fileno()
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.handle.seek(offset, whence)
 
 
 def _job_id_of(url: str) -> str | None:

@@ -6,13 +6,13 @@ import json
 from typing import Any, Iterable, Sequence
 
 from spark_tui.backends.base import redact
+from spark_tui.spark.import_wire import ImportResult
 from spark_tui.spark.models import (
     ApiError,
     Download,
     ExportJob,
     ExportPreview,
     FolderInfo,
-    ImportResult,
     ServiceInfo,
     TenantExportStatus,
     TenantJob,

@@ -273,6 +273,6 @@ def import_package(backend: Backend, path: Path, if_present: IfPresent, console:
     if not path.is_file():
         what = "is not a file" if path.exists() else "does not exist"
         raise UsageError(f"import package {path} {what}; give the path of an export ZIP")
-    result = backend.import_package(path, if_present=if_present)
+    result = backend.load_package(path, if_present=if_present)
     console.result(output.import_text(result), result.model_dump(mode="json"))
     return exit_codes.OK

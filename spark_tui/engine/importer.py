@@ -1,339 +1,301 @@
-"""Import a Spark export package (the real `onpremises` fixture or our own `migrate` packages).
+"""Import a package into a tenant: Spark's import (mappings, prerequisites) and workspace seeding.
 
-Layout: `{tenant}/manifest.json` and `{tenant}/{folder}/{service}/{version}/{file}`. The package's
-tenant folder is read from the ZIP; the destination tenant is the caller's. Every entry is checked
-before anything is written (hostile names, symlinks, sizes, ratios, entries outside the manifest);
-file contents are then streamed into blobs (CRC-checked) and the catalog is written in ONE
-transaction, so a failed import leaves the catalog untouched. A version stored under another id
-(its id was taken) or version (`add_version`) gets its module renamed and the id and revision in
-its `ModelMetaData.json`/`WASMMetaData.json` rewritten, so exporting it again gives a consistent package.
+`run_import` is Spark's import (DESIGN §2b): each `services_modify` mapping places a source
+service of a `migrate` package under a destination folder/service that must be reachable —
+the folder exists and the caller passes its group (the resolver's rule) — and `abort` refuses an
+existing destination. Every violation is reported at once and nothing is written.
+`load_package` seeds an embedded workspace from any real package (onpremises included): the
+tenant and folders are created as needed, every service keeps its name.
+
+Both stage the files as blobs outside the workspace lock, then re-check and write the catalog in
+ONE transaction that also publishes the staged blobs; a refused or failed import leaves catalog
+and blob store as they were. A version stored under another id (its id was taken) or number
+(`add_version`) gets its module renamed and the id and revision in its metadata rewritten, so a
+later export of it agrees with itself.
 """
 
 from __future__ import annotations
 
+import errno
 import json
-import re
 import sqlite3
-import stat
+import tempfile
 import uuid
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, NoReturn
+from typing import Callable
 
-from pydantic import ValidationError
-
-from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
-from spark_tui.spark.errors import BadPackage, Code, ServiceExists, ValidationFailed
-from spark_tui.spark.models import (
-    ApiError,
-    EngineType,
-    IfPresent,
-    ImportedVersion,
-    ImportResult,
-    PackageManifest,
-    VersionBump,
-    iso,
-    utc_now,
+from spark_tui.engine.blob_stage import BlobStage
+from spark_tui.engine.package_reader import (
+    MAX_JSON_BYTES,
+    PackageContents,
+    PackageKind,
+    PackageVersion,
+    bad,
+    open_package,
+    parse_json,
 )
-from spark_tui.spark.semver import InvalidVersion, SemVer
-from spark_tui.spark.uri import InvalidReference, normalize_uuid, service_uri, validate_name
+from spark_tui.engine.resolver import folder_access_error
+from spark_tui.engine.store import Workspace
+from spark_tui.spark.errors import Code, DiskFull, ServiceExists, SparkTuiError, ValidationFailed
+from spark_tui.spark.import_wire import (
+    ImportedService,
+    ImportedServiceVersion,
+    ImportOutputs,
+    ImportRequestEntity,
+    ImportResult,
+)
+from spark_tui.spark.models import ApiError, IfPresent, VersionBump, iso, utc_now
+from spark_tui.spark.semver import SemVer
+from spark_tui.spark.uri import InvalidReference, parse_service_ref, service_uri, validate_name
 
-MAX_ENTRIES = 10_000
-MAX_TOTAL_BYTES = 4 * DEFAULT_SIZE_LIMIT
-MAX_RATIO = 200
-RATIO_MIN_BYTES = 1024 * 1024
-MAX_JSON_BYTES = 16 * 1024 * 1024
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+Files = dict[str, tuple[str, int]]
+ProgressBytes = Callable[[int, int], None]
+CommitHook = Callable[[sqlite3.Connection, ImportOutputs], None]
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+
+
+def _error(code: Code, message: str, ref: str | None) -> ApiError:
+    return ApiError(code=code.value, message=message, ref=ref)
+
+
+# --- the request -------------------------------------------------------------------------------
+
+
+def service_pair(text: str) -> tuple[str, str]:
+    """(folder, service) of a `services_modify` URI; InvalidReference unless it is `folder/service`."""
+    ref = parse_service_ref(text)
+    if ref.folder is None or ref.service is None or ref.version_spec is not None:
+        raise InvalidReference(f"'{text}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
+    return validate_name("folder", ref.folder), validate_name("service", ref.service)
+
+
+def check_import_request(entity: ImportRequestEntity) -> list[ApiError]:
+    """What is wrong with the request itself (no package, no database): bad URIs, repeated sources
+    or destinations. Unknown `services_existing` values are refused when the entity is parsed."""
+    errors: list[ApiError] = []
+    sources: set[tuple[str, str]] = set()
+    destinations: set[tuple[str, str]] = set()
+    for n, mapping in enumerate(entity.inputs.services_modify):
+        where = f"inputs.services_modify[{n}]"
+        try:
+            source = service_pair(mapping.service_uri_source)
+            destination = service_pair(mapping.destination)
+        except InvalidReference as exc:
+            errors.append(_error(Code.INVALID_REFERENCE, f"{where}: {exc}", mapping.service_uri_source))
+            continue
+        if source in sources:
+            errors.append(_error(
+                Code.INVALID_VALUE, f"{where}: '{service_uri(*source)}' is mapped twice; map each source once",
+                mapping.service_uri_source,
+            ))
+        if destination in destinations:
+            errors.append(_error(
+                Code.INVALID_VALUE,
+                f"{where}: two services are mapped to '{service_uri(*destination)}'; give each its own destination",
+                mapping.destination,
+            ))
+        sources.add(source)
+        destinations.add(destination)
+    return errors
+
+
+# --- the plan: where each source service goes ----------------------------------------------------
 
 
 @dataclass
-class SourceVersion:
-    """One version of the package, as its manifest and files describe it."""
+class Placement:
+    """One source service of the package and its destination in the tenant."""
 
+    source: str
+    versions: list[PackageVersion]
     folder: str
     service: str
-    service_id: str
-    version: str
-    version_id: str
-    entries: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
-    engine_type: EngineType = EngineType.neuron
-    created: str | None = None
-    author: str | None = None
-    release_note: str | None = None
-    original_file_name: str | None = None
+    bump: VersionBump
+    existing_id: str | None = None
+    latest: SemVer | None = None
 
     @property
-    def has_module(self) -> bool:
-        return f"{self.version_id}.zip" in self.entries
-
-    @property
-    def uri(self) -> str:
-        return service_uri(self.folder, self.service, self.version)
+    def destination(self) -> str:
+        return service_uri(self.folder, self.service)
 
 
-def import_package(
-    ws: Workspace,
-    path: Path,
-    tenant: str,
-    *,
-    if_present: IfPresent = IfPresent.abort,
-    bump: VersionBump = VersionBump.minor,
-) -> ImportResult:
-    """Load the package at `path` into `tenant` (created with its folders as needed); all or nothing."""
-    try:
-        validate_name("tenant", tenant)
-    except InvalidReference as exc:
-        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=str(exc), ref=tenant)]) from None
-    if_present, bump = IfPresent(if_present), VersionBump(bump)
-    path = Path(path)
-    if not path.is_file():
-        _bad(f"package '{path}' does not exist or is not a file; give the path of an export ZIP", str(path))
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        _bad(f"package '{path}' is not a ZIP file ({exc}); give an export package", str(path))
-    with archive:
-        versions = read_package(archive, path)
-        if if_present is IfPresent.abort:
-            _refuse_existing(ws.connect(), tenant, versions)
-        blobs = {v.version_id: _store_files(ws, archive, v) for v in versions}
-        with ws.transaction() as conn:
-            return _write_catalog(ws, conn, tenant, versions, blobs, if_present, bump)
-
-
-def _bad(message: str, ref: str) -> NoReturn:
-    raise BadPackage(message, [ApiError(code=Code.BAD_PACKAGE.value, message=message, ref=ref)])
-
-
-# --- reading and checking -------------------------------------------------------------------------
-
-
-def check_entry(info: zipfile.ZipInfo) -> None:
-    """Refuse entry names that could escape the package root, symlinks and zip bombs."""
-    name = info.filename
-    parts = name.rstrip("/").split("/")
-    if "\\" in name or name.startswith("/") or _DRIVE.match(name) or _CONTROL.search(name):
-        _bad(f"entry {name!r} has an absolute, drive-letter, backslash or control-character path", name)
-    if any(p in ("", ".", "..") for p in parts):
-        _bad(f"entry '{name}' has an empty, '.' or '..' path component and could escape the package root", name)
-    if stat.S_ISLNK(info.external_attr >> 16):
-        _bad(f"entry '{name}' is a symbolic link; packages hold only files and folders", name)
-    if info.flag_bits & 0x1:
-        _bad(f"entry '{name}' is encrypted; export packages are not", name)
-    if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        _bad(
-            f"entry '{name}' expands {info.compress_size} bytes to {info.file_size} "
-            f"(more than {MAX_RATIO}:1); refusing a likely zip bomb", name,
-        )
-
-
-def read_package(archive: zipfile.ZipFile, path: Path) -> list[SourceVersion]:
-    """Check every entry and the manifest; the versions to import, sorted by folder, service, version."""
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
-        _bad(f"package '{path}' has {len(infos)} entries (more than {MAX_ENTRIES}); refusing it", str(path))
-    total = 0
-    for info in infos:
-        check_entry(info)
-        total += info.file_size
-    if total > MAX_TOTAL_BYTES:
-        _bad(f"package '{path}' declares {total} bytes uncompressed (more than {MAX_TOTAL_BYTES}); refusing it", str(path))
-    roots = {info.filename.split("/", 1)[0] for info in infos}
-    if len(roots) != 1:
-        _bad(f"package '{path}' must hold one tenant folder at its root, found {sorted(roots) or 'none'}", str(path))
-    root = roots.pop()
-    manifest_name = f"{root}/manifest.json"
-    try:
-        manifest_info = archive.getinfo(manifest_name)
-    except KeyError:
-        _bad(f"package '{path}' has no {manifest_name}; it is not a Spark export package", manifest_name)
-    manifest = _read_manifest(archive, manifest_info)
-    versions = _manifest_versions(manifest, manifest_name)
-
-    by_dir = {(v.folder, v.service, v.version): v for v in versions}
-    for info in infos:
-        if info.is_dir() or info.filename == manifest_name:
-            continue
-        parts = info.filename.split("/")
-        version = by_dir.get(tuple(parts[1:4])) if len(parts) == 5 else None
-        if version is None:
-            _bad(f"entry '{info.filename}' is not a file of a version listed in {manifest_name}", info.filename)
-        if parts[4] in version.entries:
-            _bad(f"entry '{info.filename}' appears twice in the package", info.filename)
-        version.entries[parts[4]] = info
-    for v in versions:
-        if not v.entries:
-            _bad(f"{manifest_name} lists {v.uri} but the package holds no files for it", v.uri)
-        if "ModelMetaData.json" in v.entries:
-            _apply_metadata(v, _read_json(archive, v.entries["ModelMetaData.json"]))
-    return sorted(versions, key=lambda v: (v.folder, v.service, SemVer.parse(v.version)))
-
-
-def _read_json(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> object:
-    if info.file_size > MAX_JSON_BYTES:
-        _bad(f"entry '{info.filename}' is {info.file_size} bytes, too large for a metadata file", info.filename)
-    try:
-        return json.loads(archive.read(info))
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        _bad(f"entry '{info.filename}' is corrupt ({exc})", info.filename)
-    except (ValueError, UnicodeDecodeError) as exc:
-        _bad(f"entry '{info.filename}' is not valid JSON ({exc})", info.filename)
-
-
-def _read_manifest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> PackageManifest:
-    data = _read_json(archive, info)
-    try:
-        return PackageManifest.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        _bad(f"{info.filename} is malformed: {where}: {first['msg']}", info.filename)
-
-
-def _manifest_versions(manifest: PackageManifest, manifest_name: str) -> list[SourceVersion]:
-    versions: dict[tuple[str, str, str], SourceVersion] = {}
-    service_ids: dict[tuple[str, str], str] = {}
-    if not manifest.outputs.service_versions:
-        _bad(f"{manifest_name} lists no service versions; nothing to import", manifest_name)
-    for sv in manifest.outputs.service_versions:
-        ref = sv.service_uri_source
-        try:
-            validate_name("folder", sv.folder_source)
-            validate_name("service", sv.service_source)
-            SemVer.parse(sv.version_source)
-        except (InvalidReference, InvalidVersion) as exc:
-            _bad(f"{manifest_name} entry '{ref}': {exc}", ref)
-        service_id, version_id = normalize_uuid(sv.service_id_source), normalize_uuid(sv.version_id_source)
-        if service_id is None or version_id is None:
-            _bad(f"{manifest_name} entry '{ref}' has a service or version id that is not a UUID", ref)
-        key = (sv.folder_source, sv.service_source, sv.version_source)
-        if key in versions:
-            _bad(f"{manifest_name} lists '{ref}' twice", ref)
-        if service_ids.setdefault(key[:2], service_id) != service_id:
-            _bad(f"{manifest_name} gives '{key[0]}/{key[1]}' two different service ids", ref)
-        versions[key] = SourceVersion(sv.folder_source, sv.service_source, service_id, sv.version_source, version_id)
-    ids = [v.version_id for v in versions.values()]
-    if len(set(ids)) != len(ids):
-        _bad(f"{manifest_name} gives two versions the same version id", manifest_name)
-    return list(versions.values())
-
-
-def _apply_metadata(version: SourceVersion, meta: object) -> None:
-    name = f"{version.uri} ModelMetaData.json"
-    info = meta.get("EngineInformation") if isinstance(meta, dict) else None
-    if not isinstance(info, dict):
-        _bad(f"{name} has no EngineInformation object", name)
-    engine = info.get("DefaultEngineType") or EngineType.neuron.value
-    try:
-        version.engine_type = EngineType(engine)
-    except ValueError:
-        _bad(f"{name}: unknown DefaultEngineType '{engine}'; expected Neuron or XConnector", name)
-
-    def text(key: str) -> str | None:
-        value = info.get(key)
-        return value if isinstance(value, str) and value else None
-
-    version.created = text("ReleaseDate")
-    version.author = text("Author") or text("UploaderEmail")
-    version.release_note = text("ReleaseNote")
-    version.original_file_name = text("OriginalFileName")
-
-
-# --- writing --------------------------------------------------------------------------------------
-
-
-def _store_files(ws: Workspace, archive: zipfile.ZipFile, version: SourceVersion) -> dict[str, tuple[str, int]]:
-    """Stream every file of a version into blobs; a CRC or stream error refuses the package."""
-    files = {}
-    for name, info in version.entries.items():
-        try:
-            with archive.open(info) as source:
-                files[name] = ws.put_blob(source)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-            _bad(f"entry '{info.filename}' is corrupt ({exc}); nothing was imported", info.filename)
-    return files
-
-
-def _service_row(conn: sqlite3.Connection, tenant: str, folder: str, service: str) -> sqlite3.Row | None:
-    return conn.execute(
+def _existing(db: sqlite3.Connection, tenant: str, folder: str, service: str) -> tuple[str | None, SemVer | None]:
+    row = db.execute(
         "SELECT s.id FROM services s JOIN folders f ON f.id=s.folder_id WHERE f.tenant=? AND f.name=? AND s.name=?",
         (tenant, folder, service),
     ).fetchone()
+    if row is None:
+        return None, None
+    numbers = [r[0] for r in db.execute("SELECT version FROM versions WHERE tenant=? AND service_id=?", (tenant, row[0]))]
+    return row[0], max((SemVer.parse(n) for n in numbers), default=SemVer(0, 0, 0))
 
 
-def _refuse_existing(conn: sqlite3.Connection, tenant: str, versions: list[SourceVersion]) -> None:
-    existing = sorted({
-        service_uri(v.folder, v.service) for v in versions if _service_row(conn, tenant, v.folder, v.service)
-    })
-    if existing:
+def plan_import(
+    db: sqlite3.Connection, tenant: str, package: PackageContents, entity: ImportRequestEntity, groups: tuple[str, ...]
+) -> tuple[list[Placement], list[ApiError]]:
+    """Spark's prerequisites (DESIGN §2b): the placements, and every violation."""
+    errors: list[ApiError] = []
+    if package.kind is PackageKind.onpremises:
+        errors.append(_error(
+            Code.NOT_A_MIGRATE_PACKAGE,
+            f"package '{package.name}' is an onpremises export (its versions hold only the Hybrid Runner files); "
+            "Spark imports only packages exported with file_filter=migrate — export again with file_filter=migrate",
+            package.name,
+        ))
+    limit = db.execute("SELECT size_limit FROM tenants WHERE name=?", (tenant,)).fetchone()
+    if limit is not None and package.size > limit[0]:
+        errors.append(_error(
+            Code.PACKAGE_TOO_LARGE,
+            f"package '{package.name}' is {package.size} bytes, over tenant '{tenant}''s limit of {limit[0]} bytes",
+            package.name,
+        ))
+    services = package.services
+    placements = []
+    for mapping in entity.inputs.services_modify:
+        (sf, ss), (df, ds) = service_pair(mapping.service_uri_source), service_pair(mapping.destination)
+        source = service_uri(sf, ss)
+        versions = services.get(source)
+        if versions is None:
+            held = ", ".join(list(services)[:10]) + (", …" if len(services) > 10 else "")
+            errors.append(_error(
+                Code.SERVICE_NOT_IN_PACKAGE,
+                f"service '{source}' named in services_modify is not in package '{package.name}' (it holds {held})",
+                mapping.service_uri_source,
+            ))
+            continue
+        placement = Placement(source, versions, df, ds, mapping.update_version_type)
+        folder = db.execute("SELECT required_group FROM folders WHERE tenant=? AND name=?", (tenant, df)).fetchone()
+        if folder is None:
+            errors.append(_error(
+                Code.FOLDER_NOT_FOUND,
+                f"destination folder '{df}' does not exist in tenant '{tenant}'; create it first "
+                "(import never creates folders)",
+                mapping.destination,
+            ))
+            continue
+        if denied := folder_access_error(df, folder[0], groups, mapping.destination):
+            errors.append(denied)
+            continue
+        placement.existing_id, placement.latest = _existing(db, tenant, df, ds)
+        if placement.existing_id is not None and entity.services_existing is IfPresent.abort:
+            errors.append(_error(
+                Code.SERVICE_EXISTS,
+                f"destination service '{placement.destination}' already exists in tenant '{tenant}' and "
+                "services_existing is abort; use replace or add_version, or another destination",
+                mapping.destination,
+            ))
+        placements.append(placement)
+    return placements, errors
+
+
+def plan_seed(db: sqlite3.Connection, tenant: str, package: PackageContents, bump: VersionBump, if_present: IfPresent) -> list[Placement]:
+    """Every service of the package under its own name (folders are created when written)."""
+    placements = []
+    for source, versions in package.services.items():
+        placement = Placement(source, versions, versions[0].folder, versions[0].service, bump)
+        placement.existing_id, placement.latest = _existing(db, tenant, placement.folder, placement.service)
+        placements.append(placement)
+    existing = [p.destination for p in placements if p.existing_id is not None]
+    if existing and if_present is IfPresent.abort:
         message = (
             f"service(s) {', '.join(existing)} already exist in tenant '{tenant}'; "
             "import with if_present=replace or add_version"
         )
-        raise ServiceExists(message, [ApiError(code=Code.SERVICE_EXISTS.value, message=message, ref=uri) for uri in existing])
+        raise ServiceExists(message, [_error(Code.SERVICE_EXISTS, message, uri) for uri in existing])
+    return placements
 
 
-def _free_id(conn: sqlite3.Connection, table: str, tenant: str, wanted: str) -> str:
+# --- staging and writing -----------------------------------------------------------------------
+
+
+def _stage_files(package: PackageContents, placements: list[Placement], stage: BlobStage, progress: ProgressBytes | None) -> dict[str, Files]:
+    """Every file of every placed version, streamed into the stage (CRC-checked by zipfile)."""
+    total = sum(v.size for p in placements for v in p.versions)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    staged: dict[str, Files] = {}
+    for v in (v for p in placements for v in p.versions):
+        files: Files = {}
+        for name, info in v.entries.items():
+            try:
+                with package.archive.open(info) as source:
+                    files[name] = stage.put(source, advance)
+            except _CORRUPT as exc:
+                bad(f"entry '{info.filename}' is corrupt ({exc}); nothing was imported", info.filename)
+        staged[v.version_id] = files
+    if progress is not None:
+        progress(total, total)
+    return staged
+
+
+def _free_id(db: sqlite3.Connection, table: str, tenant: str, wanted: str) -> str:
     """`wanted` unless that id is already taken in the tenant, else a new UUID."""
-    taken = conn.execute(f"SELECT 1 FROM {table} WHERE tenant=? AND id=?", (tenant, wanted)).fetchone()
+    taken = db.execute(f"SELECT 1 FROM {table} WHERE tenant=? AND id=?", (tenant, wanted)).fetchone()
     return str(uuid.uuid4()) if taken else wanted
 
 
-def _write_catalog(
-    ws: Workspace,
-    conn: sqlite3.Connection,
-    tenant: str,
-    versions: list[SourceVersion],
-    blobs: dict[str, dict[str, tuple[str, int]]],
-    if_present: IfPresent,
-    bump: VersionBump,
-) -> ImportResult:
-    if if_present is IfPresent.abort:
-        _refuse_existing(conn, tenant, versions)
-    ws.ensure_tenant(tenant, db=conn)
+def _write(
+    ws: Workspace, db: sqlite3.Connection, tenant: str, placements: list[Placement], if_present: IfPresent,
+    staged: dict[str, Files], stage: BlobStage,
+) -> ImportOutputs:
+    """Write every placement into the catalog (inside the caller's transaction)."""
     now = iso(utc_now())
-    result = ImportResult(tenant=tenant)
-    services: dict[tuple[str, str], tuple[str, SemVer | None]] = {}
-    for v in versions:
-        key = (v.folder, v.service)
-        status = "added"
-        if key not in services:
-            services[key] = _prepare_service(ws, conn, tenant, v, if_present, now)
-            result.services.append(service_uri(*key))
-        service_id, latest = services[key]
-        if if_present is IfPresent.replace and latest is not None:
-            status = "replaced"
-        version = v.version
-        if if_present is IfPresent.add_version and latest is not None:
-            version = str(latest.bump(bump.value))
-            services[key] = (service_id, SemVer.parse(version))
-        version_id = _free_id(conn, "versions", tenant, v.version_id)
-        files = _restamped(ws, v, blobs[v.version_id], version, version_id)
-        ws.add_version(
-            tenant, service_id, version, files, version_id=version_id, engine_type=v.engine_type,
-            has_module=v.has_module, created=v.created, author=v.author, release_note=v.release_note,
-            original_file_name=v.original_file_name, db=conn,
+    outputs = ImportOutputs()
+    ws.ensure_tenant(tenant, db=db)
+    for p in placements:
+        if db.execute("SELECT 1 FROM folders WHERE tenant=? AND name=?", (tenant, p.folder)).fetchone() is None:
+            ws.add_folder(tenant, p.folder, created=now, db=db)  # only seeding gets here: import checked folders
+        first = p.versions[0]
+        if p.existing_id is None:
+            status = "added"
+            service_id = ws.add_service(tenant, p.folder, p.service, _free_id(db, "services", tenant, first.service_id), created=now, db=db)
+        else:
+            service_id = p.existing_id
+            status = "replaced" if if_present is IfPresent.replace else "updated"
+            if if_present is IfPresent.replace:
+                db.execute("DELETE FROM versions WHERE tenant=? AND service_id=?", (tenant, service_id))
+        common = dict(
+            service_uri_source=p.source, folder_source=first.folder, service_source=first.service,
+            service_id_source=first.service_id, folder_destination=p.folder, service_destination=p.service,
+            service_id_destination=service_id,
         )
-        result.service_versions.append(
-            ImportedVersion(
-                service_uri_source=service_uri(v.folder, v.service), service_uri_destination=service_uri(*key),
-                version_source=v.version, version_destination=version, version_id_source=v.version_id,
-                version_id_destination=version_id, status=status,
+        outputs.services.append(ImportedService(**common, service_uri_destination=p.destination, status=status))
+        latest = p.latest
+        for v in p.versions:
+            number = v.version
+            if status == "updated":
+                latest = latest.bump(p.bump.value)
+                number = str(latest)
+            version_id = _free_id(db, "versions", tenant, v.version_id)
+            files = _restamped(stage, v, staged[v.version_id], number, version_id)
+            ws.add_version(
+                tenant, service_id, number, files, version_id=version_id, engine_type=v.engine_type,
+                has_module=v.has_module, created=v.created, author=v.author, release_note=v.release_note,
+                original_file_name=v.original_file_name, db=db,
             )
-        )
-    return result
+            outputs.service_versions.append(ImportedServiceVersion(
+                **{**common, "service_uri_source": v.uri}, service_uri_destination=service_uri(p.folder, p.service, number),
+                version_source=v.version, version_id_source=v.version_id, version_destination=number,
+                version_id_destination=version_id, status="replaced" if status == "replaced" else "added",
+            ))
+    return outputs
 
 
-def _restamped(
-    ws: Workspace, v: SourceVersion, files: dict[str, tuple[str, int]], version: str, version_id: str
-) -> dict[str, tuple[str, int]]:
+def _restamped(stage: BlobStage, v: PackageVersion, files: Files, version: str, version_id: str) -> Files:
     """The files of `v` as stored under a destination `version`/`version_id` that may differ from the source's.
 
     The module `{id}.zip` is renamed, and the ids and revision inside `ModelMetaData.json` and
-    `WASMMetaData.json` are rewritten (as new blobs), so a later export of the version agrees with itself.
+    `WASMMetaData.json` are rewritten (as new staged blobs).
     """
     if (version, version_id) == (v.version, v.version_id):
         return files
@@ -348,40 +310,102 @@ def _restamped(
 
     for name, update in (("ModelMetaData.json", model), ("WASMMetaData.json", wasm)):
         if name in files:
-            files[name] = _rewrite_json(ws, files[name], f"{v.uri} {name}", update)
+            ref = f"{v.uri} {name}"
+            sha, size = files[name]
+            if size > MAX_JSON_BYTES:
+                bad(f"{ref} is {size} bytes, too large for a metadata file", ref)
+            data = parse_json(stage.read(sha), ref)
+            if not isinstance(data, dict) or (name == "ModelMetaData.json" and not isinstance(data.get("EngineInformation"), dict)):
+                bad(f"{ref} is not a JSON object; it cannot take the imported version's id", ref)
+            update(data)
+            files[name] = stage.put(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
     return files
 
 
-def _rewrite_json(ws: Workspace, blob: tuple[str, int], ref: str, update: Callable[[dict], None]) -> tuple[str, int]:
-    """A new blob of the JSON object in `blob` changed by `update` (compact, key order kept)."""
-    sha, size = blob
-    if size > MAX_JSON_BYTES:
-        _bad(f"{ref} is {size} bytes, too large for a metadata file", ref)
+# --- the two operations ------------------------------------------------------------------------
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
+
+
+def _refusal(exc: BaseException, what: str) -> SparkTuiError:
+    """A clean error for a write failure, naming no server path."""
+    if _disk_full(exc):
+        return DiskFull(what)
+    reason = getattr(exc, "strerror", None) or type(exc).__name__
+    message = f"writing failed while {what} ({reason}); nothing was imported"
+    return SparkTuiError(message, [_error(Code.WRITE_FAILED, message, None)])
+
+
+def _commit(
+    ws: Workspace, package: PackageContents, stage: BlobStage, tenant: str, if_present: IfPresent,
+    plan: Callable[[sqlite3.Connection], list[Placement]], progress: ProgressBytes | None, hook: CommitHook | None,
+) -> ImportOutputs:
+    """Stage the placed files, then re-plan and write catalog and blobs in one transaction."""
     try:
-        data = json.loads(ws.blob_path(sha).read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
-        _bad(f"{ref} is not valid JSON ({exc}); it cannot take the imported version's id", ref)
-    if not isinstance(data, dict):
-        _bad(f"{ref} is not a JSON object; it cannot take the imported version's id", ref)
-    update(data)
-    return ws.put_blob(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+        staged = _stage_files(package, plan(ws.connect()), stage, progress)
+        added: list[Path] = []
+        try:
+            with ws.transaction() as db:
+                outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage)
+                added = stage.publish()
+                if hook is not None:
+                    hook(db, outputs)
+        except BaseException:
+            stage.unpublish(added)
+            raise
+        return outputs
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise _refusal(exc, f"importing package '{package.name}'") from None
+    finally:
+        stage.close()
 
 
-def _prepare_service(
-    ws: Workspace, conn: sqlite3.Connection, tenant: str, v: SourceVersion, if_present: IfPresent, now: str
-) -> tuple[str, SemVer | None]:
-    """The destination service id, and (for an existing service) its latest version before the import.
+def run_import(
+    ws: Workspace,
+    tenant: str,
+    path: Path,
+    entity: ImportRequestEntity,
+    groups: tuple[str, ...],
+    *,
+    stage_dir: Path,
+    name: str = "package.zip",
+    progress: ProgressBytes | None = None,
+    hook: CommitHook | None = None,
+) -> ImportOutputs:
+    """Spark's import of the package at `path` (called `name` in messages) into an existing tenant.
 
-    `replace` drops the existing versions here; `abort` was refused before.
+    Raises ValidationFailed with every prerequisite violation, BadPackage, DiskFull. `hook` runs
+    inside the writing transaction (the job worker ends its job there, so job and catalog agree).
     """
-    if not conn.execute("SELECT 1 FROM folders WHERE tenant=? AND name=?", (tenant, v.folder)).fetchone():
-        ws.add_folder(tenant, v.folder, created=now, db=conn)
-    existing = _service_row(conn, tenant, v.folder, v.service)
-    if existing is None:
-        service_id = _free_id(conn, "services", tenant, v.service_id)
-        return ws.add_service(tenant, v.folder, v.service, service_id, created=now, db=conn), None
-    rows = conn.execute("SELECT version FROM versions WHERE tenant=? AND service_id=?", (tenant, existing["id"])).fetchall()
-    latest = max((SemVer.parse(r["version"]) for r in rows), default=SemVer(0, 0, 0))
-    if if_present is IfPresent.replace:
-        conn.execute("DELETE FROM versions WHERE tenant=? AND service_id=?", (tenant, existing["id"]))
-    return existing["id"], latest
+    if errors := check_import_request(entity):
+        raise ValidationFailed.of(errors)
+
+    def plan(db: sqlite3.Connection) -> list[Placement]:
+        placements, violations = plan_import(db, tenant, package, entity, groups)
+        if violations:
+            raise ValidationFailed.of(violations)
+        return placements
+
+    with open_package(path, name) as package:
+        stage = BlobStage(ws, stage_dir)
+        return _commit(ws, package, stage, tenant, entity.services_existing, plan, progress, hook)
+
+
+def load_package(
+    ws: Workspace, path: Path, tenant: str, *, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
+) -> ImportResult:
+    """Seed `tenant` (created with its folders as needed) from any package, every service under its own name."""
+    try:
+        validate_name("tenant", tenant)
+    except InvalidReference as exc:
+        raise ValidationFailed.of([_error(Code.INVALID_VALUE, str(exc), tenant)]) from None
+    if_present, bump = IfPresent(if_present), VersionBump(bump)
+    with open_package(path) as package:
+        stage = BlobStage(ws, Path(tempfile.mkdtemp(prefix="load-", dir=ws.tmp)))
+        outputs = _commit(ws, package, stage, tenant, if_present, lambda db: plan_seed(db, tenant, package, bump, if_present), None, None)
+    return ImportResult(tenant=tenant, services=outputs.services, service_versions=outputs.service_versions)
+

@@ -195,6 +195,18 @@ def _sizes(db: sqlite3.Cursor, tenant: str, version_ids: list[str]) -> dict[str,
 # --- resolution -------------------------------------------------------------------------------
 
 
+def folder_access_error(folder: str, required_group: str | None, groups: Iterable[str], ref: str) -> ApiError | None:
+    """The folder-group rule (exports and imports alike): None when `groups` may use the folder."""
+    if required_group is None or required_group in groups:
+        return None
+    return _error(
+        Code.ACCESS_DENIED,
+        f"access to folder '{folder}' requires group '{required_group}', which the caller lacks; "
+        "ask for that group or remove the reference",
+        ref,
+    )
+
+
 class _Resolution:
     """Walks the references in request order, collecting chosen versions and errors."""
 
@@ -216,15 +228,11 @@ class _Resolution:
         self.chosen.setdefault(version.id, (version, ref))
 
     def accessible(self, folder: _Folder, ref: str) -> bool:
-        if folder.required_group is None or folder.required_group in self.groups:
-            return True
-        self.fail(
-            Code.ACCESS_DENIED,
-            f"access to folder '{folder.name}' requires group '{folder.required_group}', which the caller lacks; "
-            "ask for that group or remove the reference",
-            ref,
-        )
-        return False
+        error = folder_access_error(folder.name, folder.required_group, self.groups, ref)
+        if error is not None and (error.code, error.message, error.ref) not in self._seen:
+            self._seen.add((error.code, error.message, error.ref))
+            self.errors.append(error)
+        return error is None
 
     def whole_service(self, service: _Service, ref: str) -> None:
         for v in service.versions[-1:] if self.latest_only else service.versions:

@@ -238,21 +238,8 @@ class Workspace:
 
     def put_blob(self, source: BinaryIO | bytes) -> tuple[str, int]:
         """Store content by its SHA-256 (streamed, one pass); returns (sha256, size)."""
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = _mkstemp(self.tmp, ".blob")
+        tmp_name, sha, size = write_hashed(source, self.tmp)
         try:
-            with os.fdopen(fd, "wb") as out:
-                if isinstance(source, (bytes, bytearray, memoryview)):
-                    digest.update(source)
-                    out.write(source)
-                    size = len(source)
-                else:
-                    while chunk := source.read(CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        size += len(chunk)
-            sha = digest.hexdigest()
             final = self.blob_path(sha)
             final.parent.mkdir(exist_ok=True)
             if final.exists():
@@ -431,6 +418,35 @@ class Workspace:
             engine_type=EngineType(r["engine_type"]), has_module=bool(r["has_module"]), created=r["created"],
             size=r["size"], original_file_name=r["original_file_name"],
         )
+
+
+def write_hashed(
+    source: BinaryIO | bytes, directory: Path, progress: Callable[[int], None] | None = None
+) -> tuple[str, str, int]:
+    """Stream `source` into a new temporary file in `directory`: (its path, SHA-256 hex, size).
+
+    `progress` gets the byte count of each chunk written. The file is removed on any failure."""
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = _mkstemp(directory, ".blob")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(source, (bytes, bytearray, memoryview)):
+                digest.update(source)
+                out.write(source)
+                size = len(source)
+            else:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                    if progress is not None:
+                        progress(len(chunk))
+        return tmp_name, digest.hexdigest(), size
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
 
 
 def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:

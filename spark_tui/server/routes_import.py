@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from spark_tui.engine.importer import import_package
+from spark_tui.engine.importer import load_package
 from spark_tui.server.context import ctx_of
 from spark_tui.server.upload import ENTITY_FIELD, FILE_FIELD, invalid_form, receive_import_form
-from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
+from spark_tui.spark.import_wire import ImportJob, ImportOutputs, ImportRequestEntity
 from spark_tui.spark.models import JobStatus, iso, utc_now
 
 router = APIRouter(tags=["import"])
@@ -58,7 +58,7 @@ def _entity(raw: bytes | None) -> ImportRequestEntity:
 
 def _publish(job: ImportJob, request: Request, tenant: str) -> dict:
     base = ctx_of(request).public_base(request)
-    return job.model_copy(update={"status_url": f"{base}/{tenant}/api/v4/import/{job.id}/status"}).model_dump(mode="json")
+    return job.model_copy(update={"status_url": f"{base}/{tenant}/api/v4/import/{job.id}/status"}).wire()
 
 
 @router.post(
@@ -76,10 +76,11 @@ async def start_import(tenant: str, request: Request) -> dict:
         if form.package is None:
             raise invalid_form(f"the {FILE_FIELD} form field (the package ZIP) is missing", FILE_FIELD)
         result = await run_in_threadpool(
-            import_package, ctx.ws, form.package, tenant, if_present=entity.services_existing, bump=entity.bump,
+            load_package, ctx.ws, form.package, tenant, if_present=entity.services_existing,
         )
-    job = ImportJob.of(
-        str(uuid.uuid4()), result, response_timestamp=iso(utc_now()), status=JobStatus.closed,
+    job = ImportJob(
+        id=str(uuid.uuid4()), outputs=ImportOutputs(services=result.services, service_versions=result.service_versions),
+        response_timestamp=iso(utc_now()), status=JobStatus.closed,
         process_time=int((time.monotonic() - started) * 1000), source_system=entity.source_system,
         correlation_id=entity.correlation_id,
     )

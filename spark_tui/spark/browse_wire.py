@@ -97,6 +97,13 @@ class V1Folder(WireModel):
         )
 
 
+class V1FolderCreated(WireModel):
+    """`data` of `POST /api/v1/product/create`: the new folder's id and the URL that reads it back."""
+
+    folderId: str
+    get_product_url: str | None = None
+
+
 class V1Engine(WireModel):
     """An item of `POST /api/v1/product/{folder}/engines` (one service, its latest version)."""
 

@@ -32,6 +32,10 @@ class Code(str, Enum):
     WORKER_DIED = "WORKER_DIED"
     BAD_PACKAGE = "BAD_PACKAGE"
     SERVICE_EXISTS = "SERVICE_EXISTS"
+    SERVICE_NOT_IN_PACKAGE = "SERVICE_NOT_IN_PACKAGE"
+    NOT_A_MIGRATE_PACKAGE = "NOT_A_MIGRATE_PACKAGE"
+    PRODUCT_ALREADY_EXISTS = "PRODUCT_ALREADY_EXISTS"
+    DISK_FULL = "DISK_FULL"
 
 
 class SparkTuiError(Exception):
@@ -65,10 +69,10 @@ class JobSlotBusy(SparkTuiError):
     exit_code = 6
     http_status = 409
 
-    def __init__(self, tenant: str, running: list[str], limit: int) -> None:
+    def __init__(self, tenant: str, running: list[str], limit: int, kind: str = "export") -> None:
         jobs = ", ".join(running) or "unknown"
         super().__init__(
-            f"tenant '{tenant}' already runs {len(running)} export job(s) (limit {limit}): {jobs}; "
+            f"tenant '{tenant}' already runs {len(running)} {kind} job(s) (limit {limit}): {jobs}; "
             "wait for it to finish or cancel it, then retry",
             [ApiError(code=Code.JOB_SLOT_BUSY.value, message=f"job slot busy: {jobs}", ref=jobs)],
         )
@@ -81,10 +85,11 @@ class JobNotFound(SparkTuiError):
     exit_code = 2
     http_status = 404
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, kind: str = "export") -> None:
+        listing = "--imports" if kind == "import" else "--jobs"
         super().__init__(
-            f"export job '{job_id}' not found; list jobs with --jobs",
-            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"export job '{job_id}' not found", ref=job_id)],
+            f"{kind} job '{job_id}' not found; list jobs with {listing}",
+            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"{kind} job '{job_id}' not found", ref=job_id)],
         )
         self.job_id = job_id
 
@@ -114,6 +119,17 @@ class ServiceExists(SparkTuiError):
 
     exit_code = 2
     http_status = 409
+
+
+class DiskFull(SparkTuiError):
+    """The workspace's disk filled up while writing; nothing was kept (HTTP 507)."""
+
+    exit_code = 3
+    http_status = 507
+
+    def __init__(self, what: str) -> None:
+        message = f"disk full while {what}; nothing was kept — free space in the workspace's file system and retry"
+        super().__init__(message, [ApiError(code=Code.DISK_FULL.value, message=message)])
 
 
 class AuthError(SparkTuiError):

@@ -293,25 +293,6 @@ class ExportPreview(WireModel):
     errors: list[ApiError] = Field(default_factory=list)
 
 
-# --- package import ----------------------------------------------------------------------------
-
-
-class ImportedVersion(WireModel):
-    service_uri_source: str
-    service_uri_destination: str
-    version_source: str
-    version_destination: str
-    version_id_source: str
-    version_id_destination: str
-    status: Literal["added", "replaced", "skipped"]
-
-
-class ImportResult(WireModel):
-    tenant: str
-    services: list[str] = Field(default_factory=list)
-    service_versions: list[ImportedVersion] = Field(default_factory=list)
-
-
 # --- downloads (batch output) -----------------------------------------------------------------
 
 

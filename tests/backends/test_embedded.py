@@ -165,7 +165,7 @@ def test_import_package_into_another_tenant(backend: EmbeddedBackend, workspace:
     job = closed_job(backend)
     [download] = backend.download(job, tmp_path)
     target = EmbeddedBackend(workspace, "copy", USER, GROUPS, spawn=False)
-    result = target.import_package(Path(download.path), if_present=IfPresent.abort)
+    result = target.load_package(Path(download.path), if_present=IfPresent.abort)
     assert result.tenant == "copy" and result.services == ["insurance-pricing/home-premium"]
     [version] = target.list_versions("insurance-pricing", "home-premium")
     assert version.id == job.outputs.service_versions[0].version_id_source

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from spark_tui.engine import importer
+from spark_tui.engine import package_reader
+from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.artifacts import version_files
-from spark_tui.engine.importer import import_package
+from spark_tui.engine.importer import load_package
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import BadPackage, ServiceExists, ValidationFailed
 from spark_tui.spark.models import EngineType, IfPresent, VersionBump
@@ -65,8 +66,8 @@ def versions_of(ws: Workspace, tenant: str, folder: str = "pricing", service: st
 
 
 def test_imports_the_real_fixture(ws: Workspace, fixture_zip: Path) -> None:
-    result = import_package(ws, fixture_zip, "acme")
-    assert result.tenant == "acme" and result.services == ["my-folder/volume-cylinder"]
+    result = load_package(ws, fixture_zip, "acme")
+    assert result.tenant == "acme" and [s.service_uri_destination for s in result.services] == ["my-folder/volume-cylinder"]
     [imported] = result.service_versions
     assert (imported.version_destination, imported.version_id_destination, imported.status) == ("0.1.0", FIXTURE_VID, "added")
     [version] = ws.list_versions("acme", "my-folder", "volume-cylinder")
@@ -83,8 +84,8 @@ def test_imports_the_real_fixture(ws: Workspace, fixture_zip: Path) -> None:
 
 
 def test_same_ids_import_into_two_tenants(ws: Workspace, fixture_zip: Path) -> None:
-    import_package(ws, fixture_zip, "one")
-    import_package(ws, fixture_zip, "two")
+    load_package(ws, fixture_zip, "one")
+    load_package(ws, fixture_zip, "two")
     assert ws.list_versions("two", "my-folder", "volume-cylinder")[0].id == FIXTURE_VID
 
 
@@ -93,7 +94,7 @@ def test_same_ids_import_into_two_tenants(ws: Workspace, fixture_zip: Path) -> N
 
 def test_imports_a_migrate_package_with_every_file(ws: Workspace, make_zip) -> None:
     entries = package_entries(ws)
-    result = import_package(ws, make_zip(entries), "acme")
+    result = load_package(ws, make_zip(entries), "acme")
     assert versions_of(ws, "acme") == [("1.0.0", VIDS[0]), ("1.1.0", VIDS[1])]
     assert [s.version_destination for s in result.service_versions] == ["1.0.0", "1.1.0"]
     assert ws.service("acme", "pricing", "quote")["id"] == SID
@@ -103,24 +104,24 @@ def test_imports_a_migrate_package_with_every_file(ws: Workspace, make_zip) -> N
 
 
 def test_xconnector_versions_import_without_module(ws: Workspace, make_zip) -> None:
-    import_package(ws, make_zip(package_entries(ws, engine_type=EngineType.xconnector)), "acme")
+    load_package(ws, make_zip(package_entries(ws, engine_type=EngineType.xconnector)), "acme")
     versions = ws.list_versions("acme", "pricing", "quote")
     assert all(v.engine_type is EngineType.xconnector and not v.has_module for v in versions)
 
 
 def test_abort_refuses_an_existing_service_and_changes_nothing(ws: Workspace, make_zip, catalog_counts) -> None:
     path = make_zip(package_entries(ws))
-    import_package(ws, path, "acme")
+    load_package(ws, path, "acme")
     before = catalog_counts(ws)
     with pytest.raises(ServiceExists, match=r"pricing/quote already exist in tenant 'acme'.*replace or add_version") as err:
-        import_package(ws, path, "acme", if_present=IfPresent.abort)
+        load_package(ws, path, "acme", if_present=IfPresent.abort)
     assert err.value.exit_code == 2 and err.value.errors[0].ref == "pricing/quote"
     assert catalog_counts(ws) == before
 
 
 def test_replace_drops_the_destination_versions(ws: Workspace, make_zip) -> None:
-    import_package(ws, make_zip(package_entries(ws, versions=[("0.9.0", VIDS[2])]), "old.zip"), "acme")
-    result = import_package(ws, make_zip(package_entries(ws)), "acme", if_present=IfPresent.replace)
+    load_package(ws, make_zip(package_entries(ws, versions=[("0.9.0", VIDS[2])]), "old.zip"), "acme")
+    result = load_package(ws, make_zip(package_entries(ws)), "acme", if_present=IfPresent.replace)
     assert versions_of(ws, "acme") == [("1.0.0", VIDS[0]), ("1.1.0", VIDS[1])]
     assert {s.status for s in result.service_versions} == {"replaced"}
     assert ws.version_files("acme", VIDS[2]) == []
@@ -132,8 +133,8 @@ def test_replace_drops_the_destination_versions(ws: Workspace, make_zip) -> None
 )
 def test_add_version_bumps_from_the_latest_with_new_ids(ws: Workspace, make_zip, bump: VersionBump, expected: list[str]) -> None:
     path = make_zip(package_entries(ws))
-    import_package(ws, path, "acme")
-    result = import_package(ws, path, "acme", if_present=IfPresent.add_version, bump=bump)
+    load_package(ws, path, "acme")
+    result = load_package(ws, path, "acme", if_present=IfPresent.add_version, bump=bump)
     added = result.service_versions
     assert [a.version_source for a in added] == ["1.0.0", "1.1.0"]
     assert [a.version_destination for a in added] == expected
@@ -147,22 +148,22 @@ def test_add_version_bumps_from_the_latest_with_new_ids(ws: Workspace, make_zip,
 
 
 def test_add_version_to_a_missing_service_keeps_source_versions_and_ids(ws: Workspace, make_zip) -> None:
-    import_package(ws, make_zip(package_entries(ws)), "acme", if_present=IfPresent.add_version)
+    load_package(ws, make_zip(package_entries(ws)), "acme", if_present=IfPresent.add_version)
     assert versions_of(ws, "acme") == [("1.0.0", VIDS[0]), ("1.1.0", VIDS[1])]
 
 
 def test_a_taken_service_id_gets_a_new_one(ws: Workspace, make_zip) -> None:
     path = make_zip(package_entries(ws))
-    import_package(ws, path, "acme")
+    load_package(ws, path, "acme")
     ws.connect().execute("UPDATE folders SET name='renamed' WHERE tenant='acme' AND name='pricing'")
-    import_package(ws, path, "acme")
+    load_package(ws, path, "acme")
     assert ws.service("acme", "pricing", "quote")["id"] != SID
     assert {i for _, i in versions_of(ws, "acme")}.isdisjoint(VIDS)
 
 
 def test_bad_tenant_name_is_a_validation_error(ws: Workspace, fixture_zip: Path) -> None:
     with pytest.raises(ValidationFailed, match="invalid tenant name 'a/b'"):
-        import_package(ws, fixture_zip, "a/b")
+        load_package(ws, fixture_zip, "a/b")
 
 
 # --- hostile and corrupt packages -------------------------------------------------------------------
@@ -193,7 +194,7 @@ def test_hostile_entry_names_are_refused(ws: Workspace, make_zip, catalog_counts
     entries[name] = b"x"
     before = catalog_counts(ws)
     with pytest.raises(BadPackage, match=reason) as err:
-        import_package(ws, make_zip(entries), "acme")
+        load_package(ws, make_zip(entries), "acme")
     assert name in str(err.value) or repr(name) in str(err.value) or case == "second-root"
     assert err.value.exit_code == 2
     assert catalog_counts(ws) == before
@@ -203,7 +204,7 @@ def test_symlink_entries_are_refused(ws: Workspace, make_zip, catalog_counts) ->
     entries: dict = package_entries(ws)
     entries[_symlink("src/pricing/quote/1.0.0/link")] = b"/etc/passwd"
     with pytest.raises(BadPackage, match=r"entry 'src/pricing/quote/1.0.0/link' is a symbolic link"):
-        import_package(ws, make_zip(entries), "acme")
+        load_package(ws, make_zip(entries), "acme")
     assert catalog_counts(ws)["versions"] == 0
 
 
@@ -211,7 +212,7 @@ def test_zip_bombs_are_refused_by_ratio(ws: Workspace, make_zip) -> None:
     entries = package_entries(ws)
     entries["src/pricing/quote/1.0.0/bomb.bin"] = bytes(40 * 1024 * 1024)
     with pytest.raises(BadPackage, match=r"entry 'src/pricing/quote/1.0.0/bomb.bin' expands .* \(more than 200:1\)"):
-        import_package(ws, make_zip(entries), "acme")
+        load_package(ws, make_zip(entries), "acme")
     assert not ws.has_tenant("acme")
 
 
@@ -220,13 +221,13 @@ def test_absurd_declared_sizes_are_refused(ws: Workspace, make_zip) -> None:
     path = make_zip(entries)
     _patch_declared_size(path, "src/pricing/quote/1.0.0/quote.xlsx", 0xF000_0000)
     with pytest.raises(BadPackage, match="quote.xlsx"):
-        import_package(ws, path, "acme")
+        load_package(ws, path, "acme")
     total_entries = {f"src/pricing/quote/1.0.0/part{i}.bin": random.Random(i).randbytes(1024 * 1024) for i in range(5)}
     path = make_zip(package_entries(ws) | total_entries, "total.zip")
     for name in total_entries:
         _patch_declared_size(path, name, 180 * 1024 * 1024)
     with pytest.raises(BadPackage, match=r"declares \d+ bytes uncompressed \(more than 838860800\)"):
-        import_package(ws, path, "acme")
+        load_package(ws, path, "acme")
     assert not ws.has_tenant("acme")
 
 
@@ -246,10 +247,10 @@ def _patch_declared_size(path: Path, name: str, size: int) -> None:
 
 
 def test_too_many_entries_are_refused(ws: Workspace, make_zip, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "MAX_ENTRIES", 20)
+    monkeypatch.setattr(package_reader, "MAX_ENTRIES", 20)
     entries = package_entries(ws) | {f"src/pricing/quote/1.0.0/f{i}.txt": b"x" for i in range(20)}
     with pytest.raises(BadPackage, match=r"entries \(more than 20\)"):
-        import_package(ws, make_zip(entries), "acme")
+        load_package(ws, make_zip(entries), "acme")
 
 
 @pytest.mark.parametrize(
@@ -268,7 +269,7 @@ def test_missing_or_malformed_manifest(ws: Workspace, make_zip, content: bytes |
     if content is not None:
         entries["src/manifest.json"] = content
     with pytest.raises(BadPackage, match=reason):
-        import_package(ws, make_zip(entries), "acme")
+        load_package(ws, make_zip(entries), "acme")
     assert not ws.has_tenant("acme")
 
 
@@ -276,13 +277,13 @@ def test_manifest_version_without_files_and_bad_ids(ws: Workspace, make_zip) -> 
     entries = package_entries(ws)
     entries["src/manifest.json"] = manifest([("pricing", "quote", SID, "1.0.0", VIDS[0]), ("pricing", "quote", SID, "1.1.0", VIDS[1]), ("pricing", "quote", SID, "2.0.0", VIDS[2])])
     with pytest.raises(BadPackage, match=r"lists pricing/quote\[2.0.0\] but the package holds no files"):
-        import_package(ws, make_zip(entries), "acme")
+        load_package(ws, make_zip(entries), "acme")
     entries["src/manifest.json"] = manifest([("pricing", "quote", SID, "1.0", VIDS[0])])
     with pytest.raises(BadPackage, match="'1.0' is not a semantic version"):
-        import_package(ws, make_zip(entries, "v.zip"), "acme")
+        load_package(ws, make_zip(entries, "v.zip"), "acme")
     entries["src/manifest.json"] = manifest([("pricing", "quote", "nope", "1.0.0", VIDS[0]), ("pricing", "quote", SID, "1.1.0", VIDS[1])])
     with pytest.raises(BadPackage, match="not a UUID"):
-        import_package(ws, make_zip(entries, "id.zip"), "acme")
+        load_package(ws, make_zip(entries, "id.zip"), "acme")
 
 
 def test_corrupt_data_fails_the_crc_and_imports_nothing(ws: Workspace, make_zip, catalog_counts) -> None:
@@ -297,7 +298,7 @@ def test_corrupt_data_fails_the_crc_and_imports_nothing(ws: Workspace, make_zip,
     path.write_bytes(bytes(data))
     before = catalog_counts(ws)
     with pytest.raises(BadPackage, match=rf"entry '{victim}' is corrupt .*CRC"):
-        import_package(ws, path, "acme")
+        load_package(ws, path, "acme")
     assert catalog_counts(ws) == before
 
 
@@ -305,11 +306,11 @@ def test_not_a_zip_and_missing_file(ws: Workspace, tmp_path: Path) -> None:
     text = tmp_path / "notes.zip"
     text.write_text("hello")
     with pytest.raises(BadPackage, match=r"package '.*notes.zip' is not a ZIP file"):
-        import_package(ws, text, "acme")
+        load_package(ws, text, "acme")
     with pytest.raises(BadPackage, match=r"package '.*missing.zip' does not exist"):
-        import_package(ws, tmp_path / "missing.zip", "acme")
+        load_package(ws, tmp_path / "missing.zip", "acme")
     with pytest.raises(BadPackage, match="does not exist or is not a file"):
-        import_package(ws, tmp_path, "acme")
+        load_package(ws, tmp_path, "acme")
     assert not ws.has_tenant("acme")
 
 
@@ -317,19 +318,19 @@ def test_malformed_model_metadata_is_refused(ws: Workspace, make_zip) -> None:
     entries = package_entries(ws)
     entries["src/pricing/quote/1.0.0/ModelMetaData.json"] = json.dumps({"EngineInformation": {"DefaultEngineType": "Excel"}}).encode()
     with pytest.raises(BadPackage, match="unknown DefaultEngineType 'Excel'"):
-        import_package(ws, make_zip(entries), "acme")
+        load_package(ws, make_zip(entries), "acme")
 
 
 def test_blobs_are_streamed(ws: Workspace, make_zip, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files go to put_blob as readers, never as whole byte strings."""
+    """Package files are staged as readers, never as whole byte strings."""
     sources = []
-    original = Workspace.put_blob
+    original = BlobStage.put
 
-    def spy(self: Workspace, source):
+    def spy(self: BlobStage, source, progress=None):
         sources.append(source)
-        return original(self, source)
+        return original(self, source, progress)
 
     path = make_zip(package_entries(ws))
-    monkeypatch.setattr(Workspace, "put_blob", spy)
-    import_package(ws, path, "acme")
+    monkeypatch.setattr(BlobStage, "put", spy)
+    load_package(ws, path, "acme")
     assert sources and not any(isinstance(s, (bytes, bytearray)) for s in sources)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from spark_tui.engine.importer import import_package
+from spark_tui.engine.importer import load_package
 from spark_tui.engine.packager import write_package
 from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
@@ -50,8 +50,8 @@ def flat(meta: dict) -> dict:
 
 
 def test_add_version_restamps_the_metadata_and_exports_consistently(ws: Workspace, fixture_zip: Path, tmp_path: Path) -> None:
-    import_package(ws, fixture_zip, "acme")
-    [added] = import_package(ws, fixture_zip, "acme", if_present=IfPresent.add_version).service_versions
+    load_package(ws, fixture_zip, "acme")
+    [added] = load_package(ws, fixture_zip, "acme", if_present=IfPresent.add_version).service_versions
     new_id = added.version_id_destination
     assert added.version_destination == "0.2.0" and new_id != FIXTURE_VID
 
@@ -76,8 +76,8 @@ def test_add_version_restamps_the_metadata_and_exports_consistently(ws: Workspac
 
 
 def test_a_taken_version_id_is_restamped_with_the_same_revision(ws: Workspace, fixture_zip: Path, make_zip, tmp_path: Path) -> None:
-    import_package(ws, fixture_zip, "acme")
-    [moved] = import_package(ws, renamed_service(fixture_zip, make_zip), "acme").service_versions
+    load_package(ws, fixture_zip, "acme")
+    [moved] = load_package(ws, renamed_service(fixture_zip, make_zip), "acme").service_versions
     assert moved.version_destination == "0.1.0" and moved.version_id_destination != FIXTURE_VID
 
     files = exported(ws, "acme", "my-folder/other-cylinder[0.1.0]", tmp_path)
@@ -88,8 +88,8 @@ def test_a_taken_version_id_is_restamped_with_the_same_revision(ws: Workspace, f
 
 
 def test_unchanged_ids_keep_the_original_bytes(ws: Workspace, fixture_zip: Path, tmp_path: Path) -> None:
-    import_package(ws, fixture_zip, "acme")
-    import_package(ws, fixture_zip, "other")
+    load_package(ws, fixture_zip, "acme")
+    load_package(ws, fixture_zip, "other")
     files = exported(ws, "other", "my-folder/volume-cylinder[0.1.0]", tmp_path)
     original = {n.rsplit("/", 1)[1]: d for n, d in fixture_entries(fixture_zip).items()}
     for name in ("ModelMetaData.json", "WASMMetaData.json", f"{FIXTURE_VID}.zip"):
@@ -99,8 +99,8 @@ def test_unchanged_ids_keep_the_original_bytes(ws: Workspace, fixture_zip: Path,
 def test_metadata_that_cannot_be_restamped_refuses_the_import(ws: Workspace, fixture_zip: Path, make_zip, catalog_counts) -> None:
     entries = {n: (b"[1]" if n.endswith("WASMMetaData.json") else d) for n, d in fixture_entries(fixture_zip).items()}
     path = make_zip(entries, "odd.zip")
-    import_package(ws, path, "acme")  # kept as is while its ids do not change
+    load_package(ws, path, "acme")  # kept as is while its ids do not change
     before = catalog_counts(ws)
     with pytest.raises(BadPackage, match=r"WASMMetaData.json is not a JSON object"):
-        import_package(ws, path, "acme", if_present=IfPresent.add_version)
+        load_package(ws, path, "acme", if_present=IfPresent.add_version)
     assert catalog_counts(ws) == before

@@ -6,7 +6,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from spark_tui.engine.importer import import_package
+from spark_tui.engine.importer import load_package
 from spark_tui.engine.packager import write_package
 from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
@@ -41,7 +41,7 @@ def test_migrate_export_imports_into_another_tenant_unchanged(demo_ws: Workspace
         demo_ws, "demo", tmp_path / "migrate.zip", FileFilter.migrate,
         folders=["insurance-pricing", "actuarial-models"], services=["claims/claim-triage", "claims/fraud-score"],
     )
-    result = import_package(demo_ws, package, "copy")
+    result = load_package(demo_ws, package, "copy")
     source = [row for row in catalog(demo_ws, "demo") if row[0] in ("insurance-pricing", "actuarial-models")
               or row[1] in ("claim-triage", "fraud-score")]
     assert len(source) >= 20
@@ -52,7 +52,7 @@ def test_migrate_export_imports_into_another_tenant_unchanged(demo_ws: Workspace
 
 
 def test_fixture_reexported_onpremises_matches_the_fixture(ws: Workspace, fixture_zip: Path, tmp_path: Path) -> None:
-    import_package(ws, fixture_zip, "fieldengineering")
+    load_package(ws, fixture_zip, "fieldengineering")
     package = export(ws, "fieldengineering", tmp_path / "onprem.zip", FileFilter.onpremises, folders=["my-folder"],
                      job_id=FIXTURE_JOB_ID)
     with zipfile.ZipFile(fixture_zip) as original, zipfile.ZipFile(package) as ours:

@@ -1,0 +1,64 @@
+"""Blobs of one import, kept apart until the catalog commits: all or nothing, stored bytes included.
+
+Files are streamed into a staging directory (named by content hash) outside the workspace lock.
+Inside the catalog transaction `publish` moves each staged blob into the store (unless the store
+already holds it) and returns the blobs it added; if the transaction then fails, `unpublish`
+removes exactly those. Whatever happens, `close` removes the staging directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from spark_tui.engine.store import Workspace, write_hashed
+
+
+class BlobStage:
+    """Staged blobs in `directory` (created; removed by `close`) for workspace `ws`."""
+
+    def __init__(self, ws: Workspace, directory: Path) -> None:
+        self.ws = ws
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.staged: dict[str, Path] = {}
+
+    def put(self, source: BinaryIO | bytes, progress: Callable[[int], None] | None = None) -> tuple[str, int]:
+        """Stage content; returns (sha256, size) as Workspace.put_blob does."""
+        tmp_name, sha, size = write_hashed(source, self.dir, progress)
+        if sha in self.staged:  # content already in the store is still staged: it may vanish before publish
+            os.unlink(tmp_name)
+        else:
+            target = self.dir / sha
+            os.replace(tmp_name, target)
+            self.staged[sha] = target
+        return sha, size
+
+    def read(self, sha: str) -> bytes:
+        return self.staged[sha].read_bytes()
+
+    def publish(self) -> list[Path]:
+        """Move every staged blob into the store (call inside the catalog transaction); the blobs added."""
+        added = []
+        try:
+            for sha, staged in self.staged.items():
+                final = self.ws.blob_path(sha)
+                final.parent.mkdir(exist_ok=True)
+                if not final.exists():
+                    os.replace(staged, final)
+                    added.append(final)
+        except BaseException:
+            self.unpublish(added)
+            raise
+        return added
+
+    @staticmethod
+    def unpublish(added: list[Path]) -> None:
+        """Remove blobs `publish` added (the catalog transaction that would reference them failed)."""
+        for path in added:
+            path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
