@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,13 +11,15 @@ from spark_tui.backends.base import BackendInfo, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
-from spark_tui.spark.import_wire import ImportResult
+from spark_tui.spark.uri import InvalidReference, validate_name
+from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, ImportResult, TenantImportStatus
 from spark_tui.spark.models import (
     ApiError,
     Download,
     ExportJob,
     ExportPreview,
     ExportRequest,
+    FolderInfo,
     IfPresent,
     JobStatus,
     Page,
@@ -26,6 +29,7 @@ from spark_tui.spark.models import (
 )
 
 if TYPE_CHECKING:
+    from spark_tui.engine.import_jobs import ImportJobs
     from spark_tui.engine.jobs import JobManager
 
 
@@ -55,6 +59,12 @@ class EmbeddedBackend:
                 self._jobs = JobManager(self.ws, spawn=self._spawn)
             return self._jobs
 
+    @property
+    def imports(self) -> ImportJobs:
+        from spark_tui.engine.import_jobs import ImportJobs
+
+        return ImportJobs(self.jobs)
+
     # --- browsing ------------------------------------------------------------------------------
 
     def _require_tenant(self) -> None:
@@ -64,7 +74,7 @@ class EmbeddedBackend:
             raise _invalid(
                 Code.INVALID_VALUE,
                 f"tenant '{self.tenant}' does not exist in workspace {self.ws.root} (tenants: {known}); "
-                "choose one with --tenant, or create it by importing a package into it (--import-package)",
+                "choose one with --tenant, or create it by loading a package into it (--load-package)",
                 self.tenant,
             )
 
@@ -166,10 +176,52 @@ class EmbeddedBackend:
         size = sink.size
         return [Download(path=str(target), bytes=size, sha256=digest, verified=True)]
 
+    # --- imports and folders -------------------------------------------------------------------
+
+    def submit_import(
+        self, path: Path, request: ImportRequestEntity, progress: ProgressCallback | None = None
+    ) -> ImportJob:
+        """Copy the package into the workspace (reporting `progress`) and start an import job."""
+        self._require_tenant()
+        path = Path(path)
+        return self.imports.submit(self.tenant, self.user, self.groups, path, request, name=path.name, progress=progress)
+
+    def import_status(self, job_id: str) -> ImportJob:
+        return self.imports.status(self.tenant, job_id, self.user, self.groups)
+
+    def list_imports(self, all_users: bool = False) -> list[ImportJob]:
+        self._require_tenant()
+        return self.imports.list_jobs(self.tenant, self.user, self.groups, all_users=all_users)
+
+    def import_tenant_status(self) -> TenantImportStatus:
+        self._require_tenant()
+        return self.imports.tenant_status(self.tenant, self.user, self.groups)
+
+    def folder_exists(self, name: str) -> bool:
+        self._require_tenant()
+        try:
+            self.ws.folder(self.tenant, name)
+        except NotFound:
+            return False
+        return True
+
+    def create_folder(self, name: str) -> FolderInfo:
+        self._require_tenant()
+        try:
+            validate_name("folder", name)
+            folder_id = self.ws.add_folder(self.tenant, name)
+        except InvalidReference as exc:
+            raise _invalid(Code.INVALID_VALUE, str(exc), name) from None
+        except sqlite3.IntegrityError:
+            raise _invalid(
+                Code.PRODUCT_ALREADY_EXISTS, f"folder '{name}' already exists in tenant '{self.tenant}'", name,
+            ) from None
+        return FolderInfo(id=folder_id, name=name)
+
     def load_package(
         self, path: Path, if_present: IfPresent = IfPresent.abort, bump: VersionBump = VersionBump.minor
     ) -> ImportResult:
-        """Seed this workspace's tenant from any package (embedded only; not Spark's import API)."""
+        """Seed this tenant (created as needed) from any package, ids kept (embedded only; not Spark's import API)."""
         from spark_tui.engine.importer import load_package  # only this operation needs it
 
         return load_package(self.ws, Path(path), self.tenant, if_present=if_present, bump=bump)

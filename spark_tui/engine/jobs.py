@@ -1,4 +1,4 @@
-"""Export jobs: submit, watch, cancel; one detached worker process per job.
+"""Export jobs: submit, watch, cancel; one detached worker process per job (import jobs: import_jobs.py).
 
 Every state change goes through the workspace database, so any process sharing the workspace
 sees and cancels any job. The per-tenant job limit is enforced inside one `BEGIN IMMEDIATE`
@@ -51,6 +51,7 @@ CLAIM_TIMEOUT_S = 30.0
 TIMEOUT_GRACE_S = 10.0
 RECENT = timedelta(hours=1)
 ACTIVE = (JobStatus.created.value, JobStatus.in_progress.value)
+EXPORT, IMPORT = "export", "import"
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -132,11 +133,7 @@ class JobManager:
         job_id = str(uuid.uuid4())
         with self.ws.transaction() as db:
             dead = self._reap(db, tenant)
-            running = [r["id"] for r in db.execute(
-                "SELECT id FROM jobs WHERE tenant=? AND status IN (?,?) ORDER BY created", (tenant, *ACTIVE)
-            )]
-            if len(running) >= config.job_limit:
-                raise JobSlotBusy(tenant, running, config.job_limit)
+            self._claim_slot(db, tenant, EXPORT, config.job_limit)
             try:
                 selection = resolve(self.ws, tenant, request, tuple(groups))
             except ValidationFailed as exc:
@@ -193,9 +190,7 @@ class JobManager:
     def tenant_status(self, tenant: str, user: str, groups: tuple[str, ...]) -> TenantExportStatus:
         self._maintain(tenant)
         rows = self._current_rows(tenant, None if SUPERVISOR_GROUP in groups else user)
-        running = self.ws.connect().execute(
-            "SELECT COUNT(*) FROM jobs WHERE tenant=? AND status IN (?,?)", (tenant, *ACTIVE)
-        ).fetchone()[0]
+        running = self._running(tenant, EXPORT)
         return TenantExportStatus(
             in_progress_exports=[self._tenant_job(r) for r in rows if r["status"] in ACTIVE],
             recent_exports=[self._tenant_job(r) for r in rows if r["status"] not in ACTIVE],
@@ -212,6 +207,22 @@ class JobManager:
         if row["status"] != JobStatus.closed.value or not row["package_path"] or not Path(row["package_path"]).exists():
             raise JobNotFound(job_id)
         return Path(row["package_path"])
+
+    # --- job slots and worker processes (export and import) ------------------------------------
+
+    @staticmethod
+    def _claim_slot(db: sqlite3.Connection, tenant: str, kind: str, limit: int) -> None:
+        """Inside the submitting transaction: JobSlotBusy when the tenant runs `limit` jobs of `kind`."""
+        running = [r["id"] for r in db.execute(
+            "SELECT id FROM jobs WHERE tenant=? AND kind=? AND status IN (?,?) ORDER BY created", (tenant, kind, *ACTIVE)
+        )]
+        if len(running) >= limit:
+            raise JobSlotBusy(tenant, running, limit, kind=kind)
+
+    def _running(self, tenant: str, kind: str) -> int:
+        return self.ws.connect().execute(
+            "SELECT COUNT(*) FROM jobs WHERE tenant=? AND kind=? AND status IN (?,?)", (tenant, kind, *ACTIVE)
+        ).fetchone()[0]
 
     # --- worker processes ------------------------------------------------------------------------
 
@@ -285,8 +296,9 @@ class JobManager:
 
     def _verdict(self, row: sqlite3.Row, now: float) -> tuple[JobStatus, ApiError] | None:
         """How an active job must end because its worker is dead or it overran; None if it is fine."""
-        pid, job_id = row["worker_pid"], row["id"]
-        died = ApiError(code=Code.WORKER_DIED.value, message=f"worker process {pid} died; no package was kept", ref=job_id)
+        pid, job_id, kind = row["worker_pid"], row["id"], row["kind"]
+        kept = "nothing was imported" if kind == IMPORT else "no package was kept"
+        died = ApiError(code=Code.WORKER_DIED.value, message=f"worker process {pid} died; {kept}", ref=job_id)
         if pid is not None and not pid_alive(pid):
             return JobStatus.failed, died
         if row["heartbeat"] is not None and now - row["heartbeat"] > HEARTBEAT_STALE_S:
@@ -294,14 +306,14 @@ class JobManager:
         if row["status"] == JobStatus.created.value and now - parse_iso(row["created"]).timestamp() > CLAIM_TIMEOUT_S:
             return JobStatus.failed, ApiError(
                 code=Code.WORKER_DIED.value,
-                message=f"no worker started export job {job_id} within {CLAIM_TIMEOUT_S:.0f} s; no package was kept",
+                message=f"no worker started {kind} job {job_id} within {CLAIM_TIMEOUT_S:.0f} s; {kept}",
                 ref=job_id,
             )
         if row["started"] is not None:
             timeout_s = self._config(row["tenant"]).timeout_s
             if now - parse_iso(row["started"]).timestamp() > timeout_s + TIMEOUT_GRACE_S:
                 return JobStatus.closed_by_timeout, ApiError(
-                    code=Code.TIMEOUT.value, message=f"export job exceeded the tenant timeout of {timeout_s} s",
+                    code=Code.TIMEOUT.value, message=f"{kind} job exceeded the tenant timeout of {timeout_s} s",
                     ref=job_id,
                 )
         return None
@@ -337,22 +349,24 @@ class JobManager:
         except NotFound:
             return TenantConfig(tenant, job_limit=DEFAULT_JOB_LIMIT)
 
-    def _row(self, tenant: str, job_id: str) -> sqlite3.Row:
-        row = self.ws.connect().execute("SELECT * FROM jobs WHERE tenant=? AND id=?", (tenant, job_id)).fetchone()
+    def _row(self, tenant: str, job_id: str, kind: str = EXPORT) -> sqlite3.Row:
+        row = self.ws.connect().execute(
+            "SELECT * FROM jobs WHERE tenant=? AND id=? AND kind=?", (tenant, job_id, kind)
+        ).fetchone()
         if row is None:
-            raise JobNotFound(job_id)
+            raise JobNotFound(job_id, kind)
         return row
 
-    def _visible_row(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> sqlite3.Row:
-        row = self._row(tenant, job_id)
+    def _visible_row(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...], kind: str = EXPORT) -> sqlite3.Row:
+        row = self._row(tenant, job_id, kind)
         if row["created_by"] != user and SUPERVISOR_GROUP not in groups:
-            raise JobNotFound(job_id)
+            raise JobNotFound(job_id, kind)
         return row
 
-    def _current_rows(self, tenant: str, user: str | None) -> list[sqlite3.Row]:
+    def _current_rows(self, tenant: str, user: str | None, kind: str = EXPORT) -> list[sqlite3.Row]:
         cutoff = iso(utc_now() - RECENT)
-        sql = "SELECT * FROM jobs WHERE tenant=? AND (status IN (?,?) OR finished >= ?)"
-        args: tuple = (tenant, *ACTIVE, cutoff)
+        sql = "SELECT * FROM jobs WHERE tenant=? AND kind=? AND (status IN (?,?) OR finished >= ?)"
+        args: tuple = (tenant, kind, *ACTIVE, cutoff)
         if user is not None:
             sql += " AND created_by=?"
             args += (user,)

@@ -110,7 +110,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     heartbeat REAL,
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     source_system TEXT,
-    correlation_id TEXT
+    correlation_id TEXT,
+    kind TEXT NOT NULL DEFAULT 'export',
+    groups_json TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_tenant_status ON jobs (tenant, status);
 CREATE INDEX IF NOT EXISTS services_by_folder ON services (folder_id, name);
@@ -157,6 +159,7 @@ class Workspace:
             d.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self.connect().executescript(SCHEMA)
+        _add_missing_columns(self.connect())
 
     # --- connections ------------------------------------------------------------------------
 
@@ -447,6 +450,18 @@ def write_hashed(
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
         raise
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Workspaces made before import jobs existed: add the jobs columns they lack."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for column, ddl in (("kind", "TEXT NOT NULL DEFAULT 'export'"), ("groups_json", "TEXT")):
+        if column not in have:
+            try:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {ddl}")
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:

@@ -1,6 +1,9 @@
-"""The detached worker that runs one export job: `python -m spark_tui.engine.worker --workspace DIR --job ID`.
+"""The detached worker that runs one job: `python -m spark_tui.engine.worker --workspace DIR --job ID`.
 
-It claims the job (`created` → `in_progress`), keeps a heartbeat, writes the package into
+It claims the job (`created` → `in_progress`) and keeps a heartbeat. An import job imports its
+uploaded package (`engine/importer.py`) and ends `closed` in the very transaction that writes the
+catalog, or `failed` with every error; its package directory is removed either way. An export job
+writes the package into
 `packages/<job id>/<file name>` while recording progress, and ends the job `closed`, `failed` or
 `closed_by_timeout`. It stops between chunks when the job is cancelled. Every final update is
 conditional on the job still being `in_progress`: when another process ended it first (a cancel,
@@ -14,6 +17,7 @@ Only the worker reads it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sqlite3
@@ -22,10 +26,13 @@ import threading
 import time
 from pathlib import Path
 
-from spark_tui.engine.jobs import HEARTBEAT_S, errors_json, remove_package_dir, selection_from_json
+from spark_tui.engine.import_jobs import PACKAGE_NAME
+from spark_tui.engine.importer import run_import
+from spark_tui.engine.jobs import HEARTBEAT_S, IMPORT, errors_json, remove_package_dir, selection_from_json
 from spark_tui.engine.packager import PackageResult, PackagingCancelled, write_package
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.import_wire import ImportOutputs, ImportRequestEntity
 from spark_tui.spark.models import ApiError, JobStatus, iso, utc_now
 
 CHUNK_DELAY_ENV = "SPARK_TUI_TEST_CHUNK_DELAY"
@@ -105,9 +112,11 @@ def run_job(ws: Workspace, job_id: str) -> JobStatus:
         ).rowcount
     row = ws.connect().execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
     if row is None:
-        raise SystemExit(f"export job '{job_id}' not found in workspace {ws.root}")
+        raise SystemExit(f"job '{job_id}' not found in workspace {ws.root}")
     if not claimed:
         return JobStatus(row["status"])
+    if row["kind"] == IMPORT:
+        return _run_import(ws, row)
     config = ws.tenant_config(row["tenant"])
     monitor = _Monitor(ws, job_id, config.timeout_s)
     heartbeat = _Heartbeat(ws, job_id)
@@ -150,6 +159,58 @@ def run_job(ws: Workspace, job_id: str) -> JobStatus:
     return final
 
 
+def _run_import(ws: Workspace, row: sqlite3.Row) -> JobStatus:
+    """Import the job's package; the job ends with the catalog write (closed) or failed, never half."""
+    job_id = row["id"]
+    monitor = _Monitor(ws, job_id, ws.tenant_config(row["tenant"]).timeout_s)
+    heartbeat = _Heartbeat(ws, job_id)
+    heartbeat.start()
+    started = time.monotonic()
+
+    def close_job(db: sqlite3.Connection, outputs: ImportOutputs) -> None:
+        now = iso(utc_now())
+        ended = db.execute(
+            "UPDATE jobs SET status=?, finished=?, updated=?, process_time_ms=?, outputs_json=?, bytes_done=bytes_total"
+            " WHERE id=? AND status=?",
+            (
+                JobStatus.closed.value, now, now, int((time.monotonic() - started) * 1000), outputs.model_dump_json(),
+                job_id, JobStatus.in_progress.value,
+            ),
+        ).rowcount
+        if not ended:
+            raise _JobEnded(job_id)
+
+    try:
+        run_import(
+            ws, row["tenant"], ws.packages / job_id / PACKAGE_NAME, ImportRequestEntity.model_validate_json(row["request_json"]),
+            tuple(json.loads(row["groups_json"] or "[]")), stage_dir=ws.packages / job_id / "staged",
+            name=row["file_name"], progress=monitor.progress, hook=close_job,
+        )
+    except _JobEnded:
+        pass  # another process ended the job (dead-worker reaper, timeout): nothing was written
+    except SparkTuiError as exc:
+        errors = exc.errors or [ApiError(code=Code.WRITE_FAILED.value, message=exc.message, ref=job_id)]
+        _finish(ws, job_id, started, JobStatus.failed, errors=errors)
+    except Exception as exc:  # noqa: BLE001 — any other failure still ends the job, with its cause
+        _finish(ws, job_id, started, JobStatus.failed, errors=[ApiError(
+            code=Code.WRITE_FAILED.value, message=f"import failed: {type(exc).__name__}", ref=job_id,
+        )])
+    except BaseException:
+        _finish(ws, job_id, started, JobStatus.failed, errors=[ApiError(
+            code=Code.WORKER_DIED.value, message=f"worker process {os.getpid()} was stopped; nothing was imported",
+            ref=job_id,
+        )])
+        raise
+    finally:
+        heartbeat.stop()
+        remove_package_dir(ws, job_id)
+    return JobStatus(ws.connect().execute("SELECT status FROM jobs WHERE id=?", (job_id,)).fetchone()["status"])
+
+
+class _JobEnded(Exception):
+    """The import job is no longer in progress at commit time: its catalog writes are rolled back."""
+
+
 def _write_error(exc: OSError, job_id: str, file_name: str) -> ApiError:
     reason = exc.strerror or str(exc)
     where = f": {exc.filename}" if exc.filename else f" writing package {file_name}"
@@ -175,7 +236,7 @@ def _finish(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m spark_tui.engine.worker", description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", required=True, type=Path, help="the workspace directory")
-    parser.add_argument("--job", required=True, help="id of the export job to run")
+    parser.add_argument("--job", required=True, help="id of the export or import job to run")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ws = Workspace(args.workspace)

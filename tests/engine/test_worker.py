@@ -144,4 +144,4 @@ def test_worker_main_rejects_an_unknown_job(ws: Workspace) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=30,
     )
     assert proc.returncode == 1
-    assert "export job 'nope' not found" in proc.stderr and "Traceback" not in proc.stderr
+    assert "job 'nope' not found" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,172 @@
+"""Import jobs: Spark's import as a job persisted in the workspace, run by the same detached worker.
+
+An import job is a `jobs` row of kind `import`: the same lifecycle (`created` → `in_progress` →
+`closed` | `failed`), per-tenant slot (checked inside `BEGIN IMMEDIATE`, separate from exports),
+visibility (own jobs unless `supervisor:pf`), dead-worker reaping and restart survival as export
+jobs, through the JobManager's own machinery. The uploaded package waits in
+`packages/<job id>/package.zip` until the worker has imported it, and is removed then.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from spark_tui.engine.importer import check_import_request
+from spark_tui.engine.jobs import ACTIVE, IMPORT, SUPERVISOR_GROUP, JobManager
+from spark_tui.engine.store import CHUNK
+from spark_tui.spark.errors import BadPackage, DiskFull, ValidationFailed
+from spark_tui.spark.import_wire import (
+    ImportJob,
+    ImportOutputs,
+    ImportRequestEntity,
+    TenantImportConfiguration,
+    TenantImportCounts,
+    TenantImportInfo,
+    TenantImportJob,
+    TenantImportJobData,
+    TenantImportStatus,
+)
+from spark_tui.spark.models import ApiError, JobProgress, JobStatus, iso, utc_now
+
+PACKAGE_NAME = "package.zip"
+
+
+def job_package(manager: JobManager, job_id: str) -> Path:
+    """Where an import job's uploaded package waits for the worker."""
+    return manager.ws.packages / job_id / PACKAGE_NAME
+
+
+class ImportJobs:
+    """Import jobs of every tenant of one workspace, on top of `manager` (see the module docstring)."""
+
+    def __init__(self, manager: JobManager) -> None:
+        self.manager = manager
+        self.ws = manager.ws
+
+    def submit(
+        self,
+        tenant: str,
+        user: str,
+        groups: tuple[str, ...],
+        package: Path,
+        request: ImportRequestEntity,
+        *,
+        take: bool = False,
+        name: str = PACKAGE_NAME,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportJob:
+        """Start an import job of `package` (moved into the job when `take`, else copied with `progress`).
+
+        Raises ValidationFailed for a malformed request or unknown tenant, JobSlotBusy while an
+        import job of the tenant runs. Prerequisites are checked by the worker: their violations end
+        the job `failed` with every error, as Spark does.
+        """
+        if errors := check_import_request(request):
+            raise ValidationFailed.of(errors)
+        if not Path(package).is_file():
+            raise BadPackage(f"package '{name}' does not exist or is not a file; give the path of an export ZIP")
+        manager = self.manager
+        config = manager._existing_config(tenant)
+        with self.ws.transaction() as db:  # refuse a busy slot before copying a large package
+            manager._remove_dirs(manager._reap(db, tenant))
+            manager._claim_slot(db, tenant, IMPORT, config.job_limit)
+        job_id = str(uuid.uuid4())
+        target = job_package(manager, job_id)
+        try:
+            target.parent.mkdir()
+            size = _place(package, target, take, progress)
+            now = iso(utc_now())
+            with self.ws.transaction() as db:
+                dead = manager._reap(db, tenant)
+                manager._claim_slot(db, tenant, IMPORT, config.job_limit)
+                db.execute(
+                    "INSERT INTO jobs (id, tenant, created_by, status, request_json, file_name, created, updated,"
+                    " bytes_total, source_system, correlation_id, kind, groups_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        job_id, tenant, user, JobStatus.created.value, request.model_dump_json(), name, now, now, size,
+                        request.source_system, request.correlation_id, IMPORT, json.dumps(list(groups)),
+                    ),
+                )
+        except BaseException as exc:
+            shutil.rmtree(target.parent, ignore_errors=True)
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(f"receiving import package '{name}'") from None
+            raise
+        manager._remove_dirs(dead)
+        if manager.spawn:
+            manager._start_worker(job_id)
+        return self.job(manager._row(tenant, job_id, IMPORT))
+
+    def status(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ImportJob:
+        self.manager._maintain(tenant)
+        return self.job(self.manager._visible_row(tenant, job_id, user, groups, IMPORT))
+
+    def list_jobs(self, tenant: str, user: str, groups: tuple[str, ...], *, all_users: bool = False) -> list[ImportJob]:
+        """In-progress import jobs and those finished within the past hour, newest first."""
+        self.manager._maintain(tenant)
+        everyone = all_users and SUPERVISOR_GROUP in groups
+        return [self.job(r) for r in self.manager._current_rows(tenant, None if everyone else user, IMPORT)]
+
+    def tenant_status(self, tenant: str, user: str, groups: tuple[str, ...]) -> TenantImportStatus:
+        manager = self.manager
+        manager._maintain(tenant)
+        rows = manager._current_rows(tenant, None if SUPERVISOR_GROUP in groups else user, IMPORT)
+        return TenantImportStatus(
+            in_progress_imports=[self._tenant_job(r) for r in rows if r["status"] in ACTIVE],
+            recent_imports=[self._tenant_job(r) for r in rows if r["status"] not in ACTIVE],
+            tenant=TenantImportInfo(
+                configuration=TenantImportConfiguration(import_api_job_limit=manager._config(tenant).job_limit),
+                status=TenantImportCounts(import_api_jobs_in_progress=manager._running(tenant, IMPORT)),
+            ),
+        )
+
+    # --- rows and their wire shapes ------------------------------------------------------------
+
+    def job(self, row: sqlite3.Row) -> ImportJob:
+        outputs = ImportOutputs.model_validate_json(row["outputs_json"]) if row["outputs_json"] else ImportOutputs()
+        errors = [ApiError.model_validate(e) for e in json.loads(row["errors_json"])] if row["errors_json"] else None
+        return ImportJob(
+            id=row["id"], response_timestamp=iso(utc_now()), status=JobStatus(row["status"]),
+            process_time=self.manager._process_time(row), outputs=outputs, errors=errors, warnings=[],
+            source_system=row["source_system"], correlation_id=row["correlation_id"],
+            progress=JobProgress(
+                bytes_done=row["bytes_done"], bytes_total=row["bytes_total"], created_by=row["created_by"],
+                created_timestamp=row["created"], file_name=row["file_name"],
+            ),
+        )
+
+    def _tenant_job(self, row: sqlite3.Row) -> TenantImportJob:
+        return TenantImportJob(
+            id=row["id"],
+            data=TenantImportJobData(
+                import_status=JobStatus(row["status"]), response_timestamp=iso(utc_now()),
+                created_by=row["created_by"], created_timestamp=row["created"], updated_timestamp=row["updated"],
+                process_time=self.manager._process_time(row),
+            ),
+        )
+
+
+def _place(package: Path, target: Path, take: bool, progress: Callable[[int, int], None] | None) -> int:
+    """Move (`take`) or copy the package to `target`; its size."""
+    if take:
+        os.replace(package, target)
+        return target.stat().st_size
+    total = Path(package).stat().st_size
+    done = 0
+    with open(package, "rb") as src, open(target, "wb") as out:
+        while chunk := src.read(CHUNK):
+            out.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+    if progress is not None and total == 0:
+        progress(0, 0)
+    return done
+
