@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 from spark_tui import __version__
 
 if TYPE_CHECKING:
+    from spark_tui.batch.runner import Console
     from spark_tui.config import Profile
 
 EXIT_CODES = """\
@@ -26,8 +27,13 @@ EXPORT_OPTIONS = (
     "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
     "correlation_id", "file_name", "output_dir", "dry_run", "no_wait", "deadline",
 )
-ACTIONS = ("status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package")
-BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + ("if_present", "json")
+ACTIONS = (
+    "status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package", "import_status",
+    "imports", "create_folder", "load_package",
+)
+IMPORT_OPTIONS = ("map", "upgrade")
+SHARED_WITH_IMPORT = ("no_wait", "deadline", "source_system", "correlation_id")
+BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + IMPORT_OPTIONS + ("if_present", "json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,9 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--list-folders", action="store_true")
     one.add_argument("--list-services", metavar="FOLDER")
     one.add_argument("--list-versions", metavar="FOLDER/SERVICE")
-    one.add_argument("--import-package", metavar="FILE", type=Path, help="import an export package into the tenant")
-    a.add_argument("--if-present", choices=("abort", "replace", "add_version"),
-                   help="with --import-package: what to do when a service exists (default abort)")
+    one.add_argument("--import-status", metavar="JOB", help="show an import job")
+    one.add_argument("--imports", action="store_true", help="import jobs of the tenant (in progress and past hour)")
+    one.add_argument("--create-folder", metavar="NAME", help="create a folder (e.g. an import's destination)")
+    one.add_argument("--import-package", metavar="FILE", type=Path,
+                     help="import a migrate package with Spark's import API (a job; see --map)")
+    one.add_argument("--load-package", metavar="FILE", type=Path,
+                     help="embedded only: seed the workspace's tenant from any package (creates tenant and folders, keeps ids)")
+
+    i = p.add_argument_group("import (--batch --import-package FILE; also --no-wait, --deadline, --source-system, --correlation-id)")
+    i.add_argument("--map", metavar="SRC=DST[:BUMP]", action="append", default=[],
+                   help="import service SRC (folder/service) as DST, BUMP = major|minor|patch for add_version (repeatable; "
+                   "default: every service of the package under its own name)")
+    i.add_argument("--upgrade", choices=("major", "minor", "patch"),
+                   help="how add_version numbers the added versions (default minor; per mapping with SRC=DST:BUMP)")
+    i.add_argument("--if-present", choices=("abort", "replace", "add_version"),
+                   help="what to do when a destination service exists (default abort); also for --load-package")
 
     sub = p.add_subparsers(dest="command", metavar="{serve}")
     s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
@@ -127,10 +146,13 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
         return
     action = next((d for d in ACTIONS if getattr(args, d) not in (None, False)), None)
     if action is not None:
-        if extra := [d for d in EXPORT_OPTIONS if d in given]:
+        shared = SHARED_WITH_IMPORT if action == "import_package" else ()
+        if extra := [d for d in EXPORT_OPTIONS if d in given and d not in shared]:
             parser.error(f"{_flag(extra[0])} cannot be combined with {_flag(action)}")
-    if args.if_present and action != "import_package":
-        parser.error("--if-present goes with --import-package")
+    if action != "import_package" and (extra := [d for d in IMPORT_OPTIONS if d in given]):
+        parser.error(f"{_flag(extra[0])} goes with --import-package")
+    if args.if_present and action not in ("import_package", "load_package"):
+        parser.error("--if-present goes with --import-package or --load-package")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,11 +187,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _import_action(args: argparse.Namespace, console: Console):
+    """The import-side operation asked for, as a function of the backend; None for the others."""
+    from spark_tui.batch import imports
+    from spark_tui.batch.progress import for_stream
+    from spark_tui.spark.models import IfPresent, VersionBump
+
+    if_present = IfPresent(args.if_present or "abort")
+    if args.import_package is not None:
+        request = imports.import_request(
+            args.import_package, args.map, if_present=if_present, upgrade=VersionBump(args.upgrade or "minor"),
+            source_system=args.source_system, correlation_id=args.correlation_id,
+        )
+        options: dict = {"deadline_s": args.deadline} if args.deadline else {}
+        return lambda backend: imports.import_package(
+            backend, args.import_package, request, console, for_stream(sys.stderr), no_wait=args.no_wait, **options,
+        )
+    if args.import_status:
+        return lambda backend: imports.import_status(backend, args.import_status, console)
+    if args.imports:
+        return lambda backend: imports.imports(backend, console)
+    if args.create_folder is not None:
+        return lambda backend: imports.create_folder(backend, args.create_folder, console)
+    if args.load_package is not None:
+        return lambda backend: imports.load_package(backend, args.load_package, if_present, console)
+    return None
+
+
 def _batch(args: argparse.Namespace, profile: Profile) -> int:
     from spark_tui.backends.factory import open_backend
     from spark_tui.batch import runner
     from spark_tui.batch.progress import for_stream
-    from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, VersionFilter
+    from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, VersionFilter
 
     console = runner.Console(sys.stdout, sys.stderr, json=args.json)
     if not any(getattr(args, d) not in (None, False) for d in ACTIONS) and not (args.folder or args.service or args.version_id):
@@ -191,8 +240,8 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
             return runner.list_services(backend, args.list_services, console)
         if args.list_versions is not None:
             return runner.list_versions(backend, args.list_versions, console)
-        if args.import_package is not None:
-            return runner.import_package(backend, args.import_package, IfPresent(args.if_present or "abort"), console)
+        if action := _import_action(args, console):
+            return action(backend)
         request = ExportRequest(
             inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
             file_filter=FileFilter(args.file_filter or "migrate"),
