@@ -441,7 +441,8 @@ class RemoteBackend:
             "StartDate": today, "LaunchDate": today, "Status": "Design",
         }
         raw = self._json("POST", f"{self.root}/api/v1/product/create", data=form)
-        envelope = _parse(V1Envelope[V1FolderCreated | None], raw, "folder create")
+        data = {"data": None, **raw} if isinstance(raw, dict) else raw  # failures may come without data
+        envelope = _parse(V1Envelope[V1FolderCreated | None], data, "folder create")
         if envelope.status == "Success" and envelope.data is not None:
             return FolderInfo(id=envelope.data.folderId, name=name)
         code = envelope.errorCode or Code.INVALID_VALUE.value
