@@ -20,7 +20,7 @@ from typing import Callable
 
 from spark_tui.engine.importer import check_import_request
 from spark_tui.engine.jobs import ACTIVE, IMPORT, SUPERVISOR_GROUP, JobManager
-from spark_tui.engine.store import CHUNK
+from spark_tui.engine.store import CHUNK, TenantConfig
 from spark_tui.spark.errors import BadPackage, DiskFull, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportJob,
@@ -73,10 +73,7 @@ class ImportJobs:
         if not Path(package).is_file():
             raise BadPackage(f"package '{name}' does not exist or is not a file; give the path of an export ZIP")
         manager = self.manager
-        config = manager._existing_config(tenant)
-        with self.ws.transaction() as db:  # refuse a busy slot before copying a large package
-            manager._remove_dirs(manager._reap(db, tenant))
-            manager._claim_slot(db, tenant, IMPORT, config.job_limit)
+        config = self.ensure_slot(tenant)  # before copying a large package
         job_id = str(uuid.uuid4())
         target = job_package(manager, job_id)
         try:
@@ -103,6 +100,15 @@ class ImportJobs:
         if manager.spawn:
             manager._start_worker(job_id)
         return self.job(manager._row(tenant, job_id, IMPORT))
+
+    def ensure_slot(self, tenant: str) -> TenantConfig:
+        """JobSlotBusy now when an import job of the tenant runs (ended dead jobs first); the tenant's config."""
+        manager = self.manager
+        config = manager._existing_config(tenant)
+        with self.ws.transaction() as db:
+            manager._remove_dirs(manager._reap(db, tenant))
+            manager._claim_slot(db, tenant, IMPORT, config.job_limit)
+        return config
 
     def status(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ImportJob:
         self.manager._maintain(tenant)

@@ -62,7 +62,7 @@ async def start_import(tenant: str, request: Request) -> dict:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
     ctx.require_tenant(tenant)
-    limit = ctx.ws.tenant_config(tenant).size_limit
+    limit = (await run_in_threadpool(ctx.imports.ensure_slot, tenant)).size_limit  # busy: refused before the upload
     async with receive_import_form(request, ctx.ws.tmp, limit) as form:
         entity = _entity(form.fields.get(ENTITY_FIELD))
         if form.package is None:
