@@ -9,7 +9,6 @@ jobs, through the JobManager's own machinery. The uploaded package waits in
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -18,10 +17,10 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from spark_tui.engine.importer import check_import_request
+from spark_tui.engine.importer import check_import_request, write_refusal
 from spark_tui.engine.jobs import ACTIVE, IMPORT, SUPERVISOR_GROUP, JobManager
 from spark_tui.engine.store import CHUNK, TenantConfig
-from spark_tui.spark.errors import BadPackage, DiskFull, ValidationFailed
+from spark_tui.spark.errors import BadPackage, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportJob,
     ImportOutputs,
@@ -93,8 +92,8 @@ class ImportJobs:
                 )
         except BaseException as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
-            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise DiskFull(f"receiving import package '{name}'") from None
+            if isinstance(exc, (OSError, sqlite3.OperationalError)):
+                raise write_refusal(exc, f"receiving import package '{name}'") from None
             raise
         manager._remove_dirs(dead)
         if manager.spawn:
@@ -106,8 +105,9 @@ class ImportJobs:
         manager = self.manager
         config = manager._existing_config(tenant)
         with self.ws.transaction() as db:
-            manager._remove_dirs(manager._reap(db, tenant))
+            dead = manager._reap(db, tenant)
             manager._claim_slot(db, tenant, IMPORT, config.job_limit)
+        manager._remove_dirs(dead)
         return config
 
     def status(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ImportJob:

@@ -335,7 +335,7 @@ def _disk_full(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
-def _refusal(exc: BaseException, what: str) -> SparkTuiError:
+def write_refusal(exc: BaseException, what: str) -> SparkTuiError:
     """A clean error for a write failure, naming no server path."""
     if _disk_full(exc):
         return DiskFull(what)
@@ -363,7 +363,7 @@ def _commit(
             raise
         return outputs
     except (OSError, sqlite3.OperationalError) as exc:
-        raise _refusal(exc, f"importing package '{package.name}'") from None
+        raise write_refusal(exc, f"importing package '{package.name}'") from None
     finally:
         stage.close()
 

@@ -307,3 +307,17 @@ def test_load_package_on_a_full_disk_refuses_and_leaves_nothing(
     assert info.value.exit_code == 3 and info.value.http_status == 507 and "secret" not in info.value.message
     assert catalog_counts(fresh)["tenants"] == 0 and blob_count(fresh) == 0 and list(fresh.tmp.iterdir()) == []
     fresh.close()
+
+
+def test_disk_full_while_receiving_the_package_creates_no_job(ws: Workspace, package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spark_tui.engine import import_jobs
+
+    def no_space(*_: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(import_jobs, "_place", no_space)
+    with pytest.raises(DiskFull, match="disk full while receiving import package 'migrate.zip'"):
+        ImportJobs(JobManager(ws, spawn=False)).submit(TARGET, USER, (), package, request(mapping("Pricing/quote")), name="migrate.zip")
+    assert ws.connect().execute("SELECT COUNT(*) FROM jobs WHERE kind='import'").fetchone()[0] == 0
+    export_dirs = {r[0] for r in ws.connect().execute("SELECT id FROM jobs")}
+    assert {p.name for p in ws.packages.iterdir()} <= export_dirs
