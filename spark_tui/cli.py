@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
 from spark_tui import __version__
 
 if TYPE_CHECKING:
+    from spark_tui.backends.base import Backend
     from spark_tui.batch.runner import Console
     from spark_tui.config import Profile
 
@@ -209,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _import_action(args: argparse.Namespace, console: Console):
+def _import_action(args: argparse.Namespace, console: Console) -> Callable[[Backend], int] | None:
     """The import-side operation asked for, as a function of the backend; None for the others."""
     from spark_tui.batch import imports
     from spark_tui.batch.progress import for_stream

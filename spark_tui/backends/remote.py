@@ -1,7 +1,8 @@
 """The Backend protocol over HTTP: a real Spark tenant, or `spark-tui serve`, on Spark's own paths.
 
 Base URL `https://excel.{env}.coherent.global/{tenant}` (or `http://127.0.0.1:8080/demo`): the
-v4 export routes live under it; the v1 browse routes live at the origin with `x-tenant-name`.
+v4 export and import routes live under it; the v1 browse and folder routes live at the origin with
+`x-tenant-name`. Imports upload the package as Spark's multipart form and return the import job.
 Auth: bearer token, API key (`x-synthetic-key`) or OAuth2 client credentials. Transient
 failures are retried (capped exponential backoff with jitter, honouring Retry-After); downloads
 are streamed to a temporary file, SHA-256-checked against `file_hash`, then renamed.
@@ -441,7 +442,8 @@ class RemoteBackend:
             "StartDate": today, "LaunchDate": today, "Status": "Design",
         }
         raw = self._json("POST", f"{self.root}/api/v1/product/create", data=form)
-        envelope = _parse(V1Envelope[V1FolderCreated | None], raw, "folder create")
+        data = {"data": None, **raw} if isinstance(raw, dict) else raw  # failures may come without data
+        envelope = _parse(V1Envelope[V1FolderCreated | None], data, "folder create")
         if envelope.status == "Success" and envelope.data is not None:
             return FolderInfo(id=envelope.data.folderId, name=name)
         code = envelope.errorCode or Code.INVALID_VALUE.value

@@ -84,9 +84,7 @@ class ImportRequestEntity(WireModel):
 # --- results -----------------------------------------------------------------------------------
 
 
-class ImportedService(LenientModel):
-    """One service of an import's `outputs.services` (URIs as `folder/service`)."""
-
+class _ServiceFields(LenientModel):
     service_uri_source: str | None = None
     folder_source: str | None = None
     service_source: str | None = None
@@ -95,16 +93,22 @@ class ImportedService(LenientModel):
     folder_destination: str | None = None
     service_destination: str | None = None
     service_id_destination: str | None = None
+
+
+class ImportedService(_ServiceFields):
+    """One service of an import's `outputs.services` (URIs as `folder/service`); status added|replaced|updated."""
+
     status: str = "added"
 
 
-class ImportedServiceVersion(ImportedService):
+class ImportedServiceVersion(_ServiceFields):
     """One version of an import's `outputs.service_versions` (URIs as `folder/service[x.y.z]`)."""
 
     version_source: str | None = None
     version_id_source: str | None = None
     version_destination: str | None = None
     version_id_destination: str | None = None
+    status: str = "added"
 
 
 class ImportOutputs(LenientModel):

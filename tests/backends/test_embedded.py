@@ -22,6 +22,7 @@ from spark_tui.engine.demo import (
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
+from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.models import (
     ExportInputs,
     ExportJob,
@@ -161,15 +162,44 @@ def test_download_errors(backend: EmbeddedBackend, tmp_path: Path) -> None:
         backend.download(other, tmp_path)
 
 
-def test_import_package_into_another_tenant(backend: EmbeddedBackend, workspace: Path, tmp_path: Path) -> None:
+def test_load_package_into_another_tenant(backend: EmbeddedBackend, workspace: Path, tmp_path: Path) -> None:
     job = closed_job(backend)
     [download] = backend.download(job, tmp_path)
     target = EmbeddedBackend(workspace, "copy", USER, GROUPS, spawn=False)
     result = target.load_package(Path(download.path), if_present=IfPresent.abort)
-    assert result.tenant == "copy" and result.services == ["insurance-pricing/home-premium"]
+    assert result.tenant == "copy" and [s.service_uri_destination for s in result.services] == ["insurance-pricing/home-premium"]
     [version] = target.list_versions("insurance-pricing", "home-premium")
     assert version.id == job.outputs.service_versions[0].version_id_source
     target.close()
+
+
+def test_import_job_into_a_created_folder(backend: EmbeddedBackend, tmp_path: Path) -> None:
+    job = closed_job(backend)
+    [download] = backend.download(job, tmp_path)
+    assert backend.folder_exists("uat") is False
+    folder = backend.create_folder("uat")
+    assert backend.folder_exists("uat") and folder.name == "uat"
+    with pytest.raises(ValidationFailed, match="already exists") as exists:
+        backend.create_folder("uat")
+    assert exists.value.errors[0].code == Code.PRODUCT_ALREADY_EXISTS.value
+    with pytest.raises(ValidationFailed, match="invalid folder name"):
+        backend.create_folder("a/b")
+    copied = []
+    request = ImportRequestEntity(inputs=ImportInputs(services_modify=[
+        ServiceMapping(service_uri_source="insurance-pricing/home-premium", service_uri_destination="uat/home"),
+    ]))
+    created = backend.submit_import(Path(download.path), request, progress=lambda d, t: copied.append((d, t)))
+    assert created.status is JobStatus.created and copied[-1] == (Path(download.path).stat().st_size,) * 2
+    assert run_job(backend.ws, created.id) is JobStatus.closed
+    imported = backend.import_status(created.id)
+    assert imported.outputs.services[0].service_uri_destination == "uat/home"
+    assert [j.id for j in backend.list_imports()] == [created.id]
+    assert [v.version for v in backend.list_versions("uat", "home")] == ["1.1.0"]
+
+
+def test_import_of_a_missing_file_is_refused(backend: EmbeddedBackend, tmp_path: Path) -> None:
+    with pytest.raises(BadPackage, match="does not exist"):
+        backend.submit_import(tmp_path / "none.zip", ImportRequestEntity())
 
 
 def test_spawned_export_reaches_closed(workspace: Path) -> None:
@@ -190,5 +220,5 @@ def test_unknown_tenant_is_an_error_naming_the_known_ones(tmp_path: Path) -> Non
     ws.ensure_tenant("uat")
     backend = EmbeddedBackend(tmp_path, "nosuch", "me@example.com", ())
     for call in (backend.list_folders, backend.tenant_status, backend.list_jobs):
-        with pytest.raises(ValidationFailed, match=r"tenant 'nosuch' does not exist .*\(tenants: uat\).*--import-package"):
+        with pytest.raises(ValidationFailed, match=r"tenant 'nosuch' does not exist .*\(tenants: uat\).*--load-package"):
             call()

@@ -290,3 +290,20 @@ def test_a_dead_worker_is_noticed(ws: Workspace, package: Path) -> None:
     assert failed.status is JobStatus.failed and codes(failed) == [Code.WORKER_DIED.value]
     assert "nothing was imported" in failed.errors[0].message
     assert job_row(ws, job.id)["status"] == "failed" and leftovers(ws, job.id) == []
+
+
+def test_load_package_on_a_full_disk_refuses_and_leaves_nothing(
+    ws: Workspace, package: Path, tmp_path: Path, catalog_counts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spark_tui.engine.importer import load_package
+
+    def no_space(source, directory, progress=None):
+        raise OSError(errno.ENOSPC, "No space left on device", str(directory / "secret.blob"))
+
+    fresh = Workspace(tmp_path / "fresh")
+    monkeypatch.setattr(blob_stage, "write_hashed", no_space)
+    with pytest.raises(DiskFull) as info:
+        load_package(fresh, package, "seeded")
+    assert info.value.exit_code == 3 and info.value.http_status == 507 and "secret" not in info.value.message
+    assert catalog_counts(fresh)["tenants"] == 0 and blob_count(fresh) == 0 and list(fresh.tmp.iterdir()) == []
+    fresh.close()

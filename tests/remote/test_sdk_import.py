@@ -90,9 +90,10 @@ def wait_until(read, done, timeout: float = 20.0):
 
 
 class _Profile:
-    def __init__(self, served: Served, tenant: str) -> None:
+    """Stands in for the CLI's active profile (~/.cspark/profiles.yml)."""
+
+    def __init__(self, tenant: str) -> None:
         self.config = dict(base_url=f"{SPARK}/{tenant}", token=ALICE.token, max_retries=40, retry_interval=0.05, logger=False)
-        self.served = served
 
     def to_config(self) -> dict:
         return dict(self.config)
@@ -108,7 +109,7 @@ def cspark(served: Served, monkeypatch: pytest.MonkeyPatch):
         return Client(**config, http_client=http)
 
     for module in (_impex, _folders):
-        monkeypatch.setattr(module, "get_active_profile", lambda: _Profile(served, "beta"))
+        monkeypatch.setattr(module, "get_active_profile", lambda: _Profile("beta"))
         monkeypatch.setattr(module, "Client", routed_client)
 
     def run(*args: str) -> tuple[int, object]:
