@@ -30,11 +30,12 @@ EXPORT_OPTIONS = (
 )
 ACTIONS = (
     "status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package", "import_status",
-    "imports", "create_folder", "load_package",
+    "imports", "create_folder", "load_package", "inspect",
 )
 IMPORT_OPTIONS = ("map", "upgrade")
+PROMOTE_ONLY = ("mapping_file", "create_folders")
 SHARED_WITH_IMPORT = ("no_wait", "deadline", "source_system", "correlation_id")
-BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + IMPORT_OPTIONS + ("if_present", "json")
+BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + IMPORT_OPTIONS + PROMOTE_ONLY + ("if_present", "json", "promote_to", "push_runner", "plan")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,15 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="import a migrate package with Spark's import API (a job; see --map)")
     one.add_argument("--load-package", metavar="FILE", type=Path,
                      help="embedded only: seed the workspace's tenant from any package (creates tenant and folders, keeps ids)")
+    one.add_argument("--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)")
 
     i = p.add_argument_group("import (--batch --import-package FILE; also --no-wait, --deadline, --source-system, --correlation-id)")
     i.add_argument("--map", metavar="SRC=DST[:BUMP]", action="append", default=[],
                    help="import service SRC (folder/service) as DST, BUMP = major|minor|patch for add_version (repeatable; "
-                   "default: every service of the package under its own name)")
+                   "default: every service of the package under its own name); with --promote-to also FOLDER=FOLDER")
     i.add_argument("--upgrade", choices=("major", "minor", "patch"),
                    help="how add_version numbers the added versions (default minor; per mapping with SRC=DST:BUMP)")
     i.add_argument("--if-present", choices=("abort", "replace", "add_version"),
-                   help="what to do when a destination service exists (default abort); also for --load-package")
+                   help="what to do when a destination service exists (default abort); also for --load-package, --promote-to")
+
+    pr = p.add_argument_group("promotion (--batch; export from --profile, import into another profile)")
+    pr.add_argument("--promote-to", metavar="PROFILE", help="promote the selection into PROFILE: plan, export, verify, import, receipt")
+    pr.add_argument("--mapping-file", metavar="FILE", type=Path, help="TOML file of mappings ([folders], [services], upgrade, if_present)")
+    pr.add_argument("--create-folders", action="store_true", help="create missing destination folders before importing")
+    pr.add_argument("--plan", action="store_true",
+                    help="with --promote-to or --import-package: print what the import would do, write nothing (exit 0 go, 2 refused)")
+    pr.add_argument("--push-runner", metavar="URL", help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner")
 
     sub = p.add_subparsers(dest="command", metavar="{serve}")
     s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
@@ -150,10 +160,20 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
         shared = SHARED_WITH_IMPORT if action == "import_package" else ()
         if extra := [d for d in EXPORT_OPTIONS if d in given and d not in shared]:
             parser.error(f"{_flag(extra[0])} cannot be combined with {_flag(action)}")
-    if action != "import_package" and (extra := [d for d in IMPORT_OPTIONS if d in given]):
-        parser.error(f"{_flag(extra[0])} goes with --import-package")
-    if args.if_present and action not in ("import_package", "load_package"):
-        parser.error("--if-present goes with --import-package or --load-package")
+    if args.promote_to and (action or args.push_runner or args.dry_run or args.no_wait):
+        other = "--push-runner" if args.push_runner else _flag(action or ("dry_run" if args.dry_run else "no_wait"))
+        parser.error(f"--promote-to cannot be combined with {other} (use --plan to only see the plan)")
+    if args.push_runner and action not in (None, "import_package"):
+        parser.error(f"--push-runner cannot be combined with {_flag(action)}")
+    if args.push_runner and (extra := [d for d in IMPORT_OPTIONS + PROMOTE_ONLY + ("plan", "if_present") if d in given]):
+        parser.error(f"{_flag(extra[0])} does not go with --push-runner (a Hybrid Runner takes the package as it is)")
+    if not args.promote_to:
+        if action != "import_package" and (extra := [d for d in IMPORT_OPTIONS + ("plan",) if d in given]):
+            parser.error(f"{_flag(extra[0])} goes with --import-package or --promote-to")
+        if extra := [d for d in PROMOTE_ONLY if d in given]:
+            parser.error(f"{_flag(extra[0])} goes with --promote-to")
+        if args.if_present and action not in ("import_package", "load_package"):
+            parser.error("--if-present goes with --import-package or --load-package, or --promote-to")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace)
         if args.batch:
-            return _batch(args, profile)
+            from spark_tui.batch import promote
+
+            return promote.main(args, config, profile) if promote.wanted(args) else _batch(args, profile)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)
