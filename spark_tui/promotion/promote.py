@@ -1,0 +1,457 @@
+"""Promotion across two backends: resolve → plan → export → verified download → folders → import → receipt.
+
+Two calls, so a face can show the plan before anything runs:
+
+    prepared = prepare(source, target, selection, maps, if_present=..., upgrade=..., create_folders=...)
+    result = run(source, target, prepared, out_dir, on_update=..., cancel=...)
+
+`promote()` does both and refuses (PlanRefused, exit 2) before exporting when the plan does.
+Any failure raises PromotionFailed naming the step; up to the import nothing is written to the
+target but the folders asked for, and the import itself is all or nothing. Once a package exists,
+a receipt is written beside it — also for a failure, saying which step failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Callable
+
+from spark_tui.backends.base import Backend
+from spark_tui.batch.exit_codes import for_job
+from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
+from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
+from spark_tui.promotion.mappings import Mapping, service_mappings
+from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
+from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
+from spark_tui.spark.models import (
+    ApiError,
+    Download,
+    ExportJob,
+    ExportPreview,
+    ExportRequest,
+    FileFilter,
+    IfPresent,
+    JobStatus,
+    ServiceVersionOutput,
+    VersionBump,
+    iso,
+    utc_now,
+)
+from spark_tui.spark.promotion_wire import (
+    Endpoint,
+    PackageRecord,
+    Plan,
+    Receipt,
+    ReceiptService,
+    ReceiptVersion,
+    RunnerUpload,
+)
+from spark_tui.spark.uri import service_uri
+
+SOURCE_SYSTEM = "spark-tui promote"
+EMBEDDED_INTERVAL_S = 0.1
+REMOTE_INTERVAL_S = 0.5
+
+
+class Step(str, Enum):
+    resolve = "resolve"
+    plan = "plan"
+    export = "export"
+    download = "download"
+    verify = "verify"
+    folders = "folders"
+    import_ = "import"
+    runner = "runner"
+    receipt = "receipt"
+
+
+@dataclass
+class StepUpdate:
+    """A progress event for a face: the step, a one-line message, and the job or bytes it concerns."""
+
+    step: Step
+    message: str
+    export_job: ExportJob | None = None
+    import_job: ImportJob | None = None
+    done: int = 0
+    total: int = 0
+
+
+Listener = Callable[[StepUpdate], None]
+
+
+class PlanRefused(SparkTuiError):
+    """The plan found conflicts: nothing was exported or written (exit 2)."""
+
+    exit_code = 2
+    http_status = 409
+
+    def __init__(self, plan: Plan) -> None:
+        n = len(plan.errors)
+        super().__init__(f"the plan refuses the promotion ({n} problem(s)); nothing was exported or written", plan.errors)
+        self.plan = plan
+
+
+class PromotionFailed(SparkTuiError):
+    """A step failed or was cancelled; the message names the step (exit code of the cause)."""
+
+    def __init__(self, step: Step, message: str, exit_code: int, errors: list[ApiError] | None = None,
+                 receipt_path: Path | None = None, cancelled: bool = False) -> None:
+        super().__init__(f"promotion stopped at step '{step.value}': {message}", errors)
+        self.step, self.exit_code, self.receipt_path, self.cancelled = step, exit_code, receipt_path, cancelled
+
+
+@dataclass
+class Prepared:
+    """A resolved selection, its mappings and the plan: everything `run` needs, nothing written yet."""
+
+    request: ExportRequest
+    preview: ExportPreview
+    mappings: list[ServiceMapping]
+    plan: Plan
+    create_folders: bool = False
+
+
+@dataclass
+class Outcome:
+    receipt: Receipt
+    receipt_path: Path
+    package: Path
+    plan: Plan | None = None
+
+
+@dataclass
+class _Run:
+    """What a run has learnt so far, for the receipt."""
+
+    source: Endpoint
+    target: Endpoint
+    started: str
+    if_present: IfPresent = IfPresent.abort
+    export_job: ExportJob | None = None
+    download: Download | None = None
+    import_job: ImportJob | None = None
+    runner: RunnerUpload | None = None
+    plan: Plan | None = None
+    deviations: list[str] = field(default_factory=list)
+
+
+# --- preparing -------------------------------------------------------------------------------------
+
+
+def prepare(
+    source: Backend,
+    target: Backend,
+    selection: ExportRequest,
+    maps: list[Mapping],
+    *,
+    if_present: IfPresent = IfPresent.abort,
+    upgrade: VersionBump = VersionBump.minor,
+    create_folders: bool = False,
+) -> Prepared:
+    """Resolve the selection on `source` (a `migrate` export) and plan its import into `target`.
+
+    Raises PromotionFailed at step `resolve` when the selection does not resolve (every error) and
+    ValidationFailed for bad mappings. Reads only.
+    """
+    if selection.file_filter is not FileFilter.migrate:
+        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=selection.file_filter.value, message=(
+            "a promotion imports the package, and Spark imports only file_filter=migrate packages; "
+            "drop --file-filter onpremises (use --push-runner for a Hybrid Runner)"))])
+    preview = source.preview(selection)
+    if preview.errors:
+        raise PromotionFailed(Step.resolve, preview.errors[0].message, 2, preview.errors)
+    services = [(s.folder_source, s.service_source) for s in preview.services]
+    mappings = service_mappings(maps, services, upgrade)
+    sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
+    plan = make_plan(target, endpoint(source.info), preview.service_versions, mappings, if_present,
+                     create_folders=create_folders, sizes=sizes)
+    return Prepared(selection, preview, mappings, plan, create_folders)
+
+
+def package_versions(pkg: PackageContents) -> tuple[list[ServiceVersionOutput], dict[str, int]]:
+    """A package's versions in the export vocabulary, and bytes per version id."""
+    versions = [
+        ServiceVersionOutput(
+            service_uri_source=service_uri(v.folder, v.service, v.version), folder_source=v.folder,
+            service_source=v.service, version_source=v.version, service_id_source=v.service_id,
+            version_id_source=v.version_id,
+        )
+        for v in pkg.versions
+    ]
+    return versions, {v.version_id: v.size for v in pkg.versions}
+
+
+def package_endpoint(path: Path, pkg: PackageContents) -> Endpoint:
+    return Endpoint(profile="package", kind="package", location=str(Path(path).resolve()), tenant=pkg.tenant)
+
+
+def plan_package(
+    path: Path,
+    target: Backend,
+    maps: list[Mapping],
+    *,
+    if_present: IfPresent = IfPresent.abort,
+    upgrade: VersionBump = VersionBump.minor,
+    create_folders: bool = False,
+) -> Plan:
+    """The plan of importing a package made earlier into `target` (an `onpremises` package is refused)."""
+    with open_package(path) as pkg:
+        versions, sizes = package_versions(pkg)
+        services = [(v.folder, v.service) for v in pkg.versions]
+        mappings = service_mappings(maps, services, upgrade)
+        plan = make_plan(target, package_endpoint(path, pkg), versions, mappings, if_present,
+                         create_folders=create_folders, sizes=sizes)
+        if pkg.kind is PackageKind.onpremises:
+            plan.errors.insert(0, ApiError(code=Code.BAD_PACKAGE.value, ref=str(path), message=(
+                f"package '{pkg.name}' is an onpremises export (Hybrid Runner files only); Spark imports only "
+                "packages exported with file_filter=migrate")))
+    return plan
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+def promote(
+    source: Backend,
+    target: Backend,
+    selection: ExportRequest,
+    maps: list[Mapping],
+    out_dir: Path,
+    *,
+    if_present: IfPresent = IfPresent.abort,
+    upgrade: VersionBump = VersionBump.minor,
+    create_folders: bool = False,
+    on_update: Listener | None = None,
+    cancel: threading.Event | None = None,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+) -> Outcome:
+    """prepare() then run(): the whole promotion, refused before exporting when the plan refuses."""
+    prepared = prepare(source, target, selection, maps, if_present=if_present, upgrade=upgrade, create_folders=create_folders)
+    return run(source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline_s)
+
+
+def default_file_name(source: Backend, target_tenant: str) -> str:
+    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+    return package_file_name(f"promote-{source.info.tenant}-to-{target_tenant}-{stamp}")
+
+
+def run(
+    source: Backend,
+    target: Backend,
+    prepared: Prepared,
+    out_dir: Path,
+    *,
+    on_update: Listener | None = None,
+    cancel: threading.Event | None = None,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+) -> Outcome:
+    """Export, download and verify, create folders (when planned), import, write the receipt."""
+    plan = prepared.plan
+    if not plan.go:
+        raise PlanRefused(plan)
+    notify = on_update or (lambda update: None)
+    cancel = cancel or threading.Event()
+    state = _Run(endpoint(source.info), plan.target, iso(utc_now()), plan.services_existing, plan=plan)
+    request = prepared.request
+    if not request.file_name:
+        request = request.model_copy(update={"file_name": default_file_name(source, target.info.tenant)})
+    package = _export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s)
+    try:
+        _verify(package, plan, state, notify)
+        for name in plan.folders_to_create:
+            with _step(Step.folders, cancel):
+                notify(StepUpdate(Step.folders, f"creating folder '{name}' in tenant '{target.info.tenant}'"))
+                if not target.folder_exists(name):
+                    target.create_folder(name)
+        entity = ImportRequestEntity(
+            inputs=ImportInputs(services_modify=prepared.mappings), services_existing=plan.services_existing,
+            source_system=request.source_system or SOURCE_SYSTEM, correlation_id=request.correlation_id,
+        )
+        _import(target, package, entity, state, notify, cancel, deadline_s)
+    except PromotionFailed as exc:
+        exc.receipt_path = _write_receipt(package, state, failure=exc)
+        raise
+    state.deviations = compare(plan, state.import_job)
+    path = _write_receipt(package, state)
+    notify(StepUpdate(Step.receipt, f"receipt {path}"))
+    return Outcome(_receipt(state), path, package, plan)
+
+
+class _step:
+    """Turn any expected failure inside into PromotionFailed naming `step` (cancel → cancelled)."""
+
+    def __init__(self, step: Step, cancel: threading.Event) -> None:
+        self.step, self.cancel = step, cancel
+
+    def __enter__(self) -> None:
+        if self.cancel.is_set():
+            raise PromotionFailed(self.step, "cancelled before it started", 130, cancelled=True)
+
+    def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> bool:
+        if exc is None or isinstance(exc, PromotionFailed):
+            return False
+        if self.cancel.is_set() and isinstance(exc, (InterruptedError, SparkTuiError, OSError)):
+            raise PromotionFailed(self.step, "cancelled", 130, cancelled=True) from None
+        if isinstance(exc, SparkTuiError):
+            raise PromotionFailed(self.step, exc.message, exc.exit_code, exc.errors) from None
+        if isinstance(exc, OSError):
+            raise PromotionFailed(self.step, f"{exc.strerror or exc}", 3) from None
+        return False
+
+
+def _interval(backend: Backend) -> float:
+    return EMBEDDED_INTERVAL_S if backend.info.kind == "embedded" else REMOTE_INTERVAL_S
+
+
+def _export_and_download(
+    source: Backend, request: ExportRequest, out_dir: Path, state: _Run, notify: Listener,
+    cancel: threading.Event, deadline_s: float,
+) -> Path:
+    """Run the export to its end and keep a verified copy of the package in `out_dir`."""
+    with _step(Step.export, cancel):
+        name = package_file_name(request.file_name)
+        if not out_dir.is_dir():
+            raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=str(out_dir), message=(
+                f"output directory {out_dir} does not exist; create it or choose another -o"))])
+        if (out_dir / name).exists():
+            raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=str(out_dir / name), message=(
+                f"{out_dir / name} already exists; remove it, or choose another --file-name or -o"))])
+        job = source.submit(request)
+        state.export_job = job
+        notify(StepUpdate(Step.export, f"export job {job.id}: {job.status.value}", export_job=job))
+
+        def seen(update: ExportJob) -> None:
+            state.export_job = update
+            p = update.progress
+            notify(StepUpdate(Step.export, f"export job {update.id}: {update.status.value}", export_job=update,
+                              done=p.bytes_done if p else 0, total=p.bytes_total if p else 0))
+
+        if not job.status.is_terminal:
+            job = wait_for_job(source, job.id, deadline_s=deadline_s, interval_s=_interval(source), on_update=seen, cancel=cancel)
+            state.export_job = job
+        if cancel.is_set():
+            raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", 130, cancelled=True)
+        if job.status is not JobStatus.closed:
+            errors = job.errors or []
+            detail = errors[0].message if errors else f"the job ended '{job.status.value}'"
+            raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", for_job(job), errors)
+    with _step(Step.download, cancel):
+        def moved(done: int, total: int) -> None:
+            notify(StepUpdate(Step.download, "downloading the package", done=done, total=total))
+
+        downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
+        if len(downloads) != 1 or not downloads[0].verified:
+            for d in downloads:
+                Path(d.path).unlink(missing_ok=True)
+            raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", 3)
+        state.download = downloads[0]
+        notify(StepUpdate(Step.download, f"package {downloads[0].path} verified (sha256 {downloads[0].sha256})"))
+    return Path(downloads[0].path)
+
+
+def _verify(package: Path, plan: Plan, state: _Run, notify: Listener) -> None:
+    """The package holds exactly the planned versions (the source may have changed since the plan)."""
+    with _step(Step.verify, threading.Event()):
+        with open_package(package) as pkg:
+            held = {v.version_id for v in pkg.versions}
+            kind = pkg.kind
+        planned = {v.version_id_source for v in plan.versions}
+        if kind is not PackageKind.migrate:
+            raise PromotionFailed(Step.verify, f"package {package} is not a migrate export", 2)
+        if held != planned:
+            extra, missing = sorted(held - planned), sorted(planned - held)
+            raise PromotionFailed(Step.verify, (
+                f"the package differs from the plan (the source changed since): extra version ids {extra or 'none'}, "
+                f"missing {missing or 'none'}; plan again"), 2)
+        notify(StepUpdate(Step.verify, f"package holds the {len(held)} planned version(s)"))
+
+
+def _import(
+    target: Backend, package: Path, entity: ImportRequestEntity, state: _Run, notify: Listener,
+    cancel: threading.Event, deadline_s: float,
+) -> None:
+    with _step(Step.import_, cancel):
+        def sent(done: int, total: int) -> None:
+            notify(StepUpdate(Step.import_, "uploading the package", done=done, total=total))
+
+        def seen(update: ImportJob) -> None:
+            state.import_job = update
+            notify(StepUpdate(Step.import_, f"import job {update.id}: {update.status.value}", import_job=update))
+
+        job = target.submit_import(package, entity, progress=sent)
+        seen(job)
+        job = wait_for_import(target, job, on_update=seen, cancel=cancel, deadline_s=deadline_s)
+        state.import_job = job
+        if cancel.is_set() and not job.status.is_terminal:
+            raise PromotionFailed(Step.import_, (
+                f"stopped waiting; import job {job.id} is '{job.status.value}' and goes on in the target "
+                f"(Spark cannot cancel an import; check it with --import-status {job.id})"), 130, cancelled=True)
+        if job.status is not JobStatus.closed:
+            errors = job.errors or []
+            detail = "; ".join(e.message for e in errors) or f"the job ended '{job.status.value}'"
+            raise PromotionFailed(Step.import_, f"import job {job.id} ended '{job.status.value}': {detail}", 1, errors)
+
+
+# --- receipt ---------------------------------------------------------------------------------------
+
+
+def _receipt(state: _Run, failure: PromotionFailed | None = None) -> Receipt:
+    job = state.import_job
+    outputs = job.outputs if job is not None and job.status is JobStatus.closed else None
+    if failure is None:
+        outcome = "uploaded" if state.runner is not None else "promoted"
+    else:
+        outcome = "cancelled" if failure.cancelled else "failed"
+    return Receipt(
+        outcome=outcome, failed_step=failure.step.value if failure else None,
+        message=failure.message if failure else None, source=state.source, target=state.target,
+        user=state.source.user or "", started=state.started, finished=iso(utc_now()),
+        export_job_id=state.export_job.id if state.export_job else None, import_job_id=job.id if job else None,
+        package=PackageRecord(**state.download.model_dump()) if state.download else None,
+        services_existing=state.if_present,
+        services=[
+            ReceiptService(
+                service_uri_source=s.service_uri_source or "", service_id_source=s.service_id_source,
+                service_uri_destination=s.service_uri_destination or "", service_id_destination=s.service_id_destination,
+                status=s.status,
+            )
+            for s in (outputs.services if outputs else [])
+        ],
+        service_versions=[
+            ReceiptVersion(
+                service_uri_source=v.service_uri_source or "", version_id_source=v.version_id_source or "",
+                service_uri_destination=v.service_uri_destination or "", version_id_destination=v.version_id_destination,
+                status=v.status,
+            )
+            for v in (outputs.service_versions if outputs else [])
+        ],
+        deviations=state.deviations, runner=state.runner,
+    )
+
+
+def receipt_path(package: Path) -> Path:
+    return package.with_name(package.stem + ".receipt.json")
+
+
+def _write_receipt(package: Path, state: _Run, failure: PromotionFailed | None = None) -> Path:
+    """Write the receipt atomically beside the package (temp name, then rename)."""
+    path = receipt_path(package)
+    text = json.dumps(_receipt(state, failure).model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".receipt-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,134 @@
+"""JSON shapes of a promotion (DESIGN §2b): the plan computed before anything runs, and the receipt after.
+
+spark-tui's own shapes (Spark has no promotion API); field names follow the import API's
+`*_source` / `*_destination` vocabulary so a plan, an import result and a receipt line up.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import Field
+
+from spark_tui.spark.models import ApiError, IfPresent, VersionBump, WireModel
+
+
+class Endpoint(WireModel):
+    """One side of a promotion: a profile's backend and tenant (never a secret)."""
+
+    profile: str
+    kind: str  # embedded | spark | package | runner
+    location: str  # workspace path, base URL without query, package path or runner URL
+    tenant: str
+    user: str | None = None
+
+
+class ServiceAction(str, Enum):
+    """What the import will do to a destination service."""
+
+    new = "new"  # the service does not exist: created with every source version
+    add_version = "add_version"  # exists: each source version added after its latest
+    replace = "replace"  # exists: its versions are replaced
+    refused = "refused"  # the import would fail because of this service
+
+
+class PlannedVersion(WireModel):
+    service_uri_source: str  # folder/service[version]
+    version_source: str
+    version_id_source: str
+    service_uri_destination: str
+    version_destination: str
+    version_id_destination: str | None = None  # None: a new id (the source's is taken in the service)
+    status: Literal["added", "replaced", "refused"]
+    bytes: int = 0
+
+
+class PlannedService(WireModel):
+    service_uri_source: str
+    folder_source: str
+    service_source: str
+    service_id_source: str
+    service_uri_destination: str
+    folder_destination: str
+    service_destination: str
+    service_id_destination: str | None = None  # the existing service's id; None for a new service
+    latest_destination: str | None = None  # the existing service's latest version
+    update_version_type: VersionBump = VersionBump.minor
+    action: ServiceAction
+    errors: list[ApiError] = Field(default_factory=list)
+    versions: list[PlannedVersion] = Field(default_factory=list)
+
+
+class Plan(WireModel):
+    """What importing the selection (or a package) into the target will do, item by item."""
+
+    object: Literal["promotion_plan"] = "promotion_plan"
+    source: Endpoint
+    target: Endpoint
+    services_existing: IfPresent = IfPresent.abort
+    folders_to_create: list[str] = Field(default_factory=list)
+    services: list[PlannedService] = Field(default_factory=list)
+    errors: list[ApiError] = Field(default_factory=list)
+
+    @property
+    def go(self) -> bool:
+        """True when the import can go ahead as planned."""
+        return not self.errors
+
+    @property
+    def versions(self) -> list[PlannedVersion]:
+        return [v for s in self.services for v in s.versions]
+
+
+class PackageRecord(WireModel):
+    path: str
+    bytes: int
+    sha256: str
+    verified: bool
+
+
+class RunnerUpload(WireModel):
+    """A package uploaded to a Hybrid Runner and the versions its answer listed."""
+
+    url: str
+    uploaded: list[str] = Field(default_factory=list)  # folder/service[version] as the runner listed them
+    timestamp: str
+
+
+class ReceiptService(WireModel):
+    service_uri_source: str
+    service_id_source: str | None = None
+    service_uri_destination: str
+    service_id_destination: str | None = None
+    status: str
+
+
+class ReceiptVersion(WireModel):
+    service_uri_source: str
+    version_id_source: str
+    service_uri_destination: str
+    version_id_destination: str | None = None
+    status: str
+
+
+class Receipt(WireModel):
+    """Written beside the package: who promoted what from where to where, with every id pair."""
+
+    object: Literal["promotion_receipt"] = "promotion_receipt"
+    outcome: Literal["promoted", "uploaded", "failed", "cancelled"]
+    failed_step: str | None = None
+    message: str | None = None
+    source: Endpoint
+    target: Endpoint
+    user: str
+    started: str
+    finished: str
+    export_job_id: str | None = None
+    import_job_id: str | None = None
+    package: PackageRecord | None = None
+    services_existing: IfPresent = IfPresent.abort
+    services: list[ReceiptService] = Field(default_factory=list)
+    service_versions: list[ReceiptVersion] = Field(default_factory=list)
+    deviations: list[str] = Field(default_factory=list)  # where the import differed from the plan
+    runner: RunnerUpload | None = None

@@ -1,0 +1,96 @@
+"""`--map` and mapping files: parsing, every bad value named, expansion against a selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spark_tui.promotion.mappings import Mapping, make_mapping, parse_map, read_mapping_file, service_mappings
+from spark_tui.spark.errors import ValidationFailed
+from spark_tui.spark.models import IfPresent, VersionBump
+
+
+def test_parse_service_and_folder_maps() -> None:
+    assert parse_map("claims/fraud=uat-claims/fraud-score") == Mapping("claims/fraud", "uat-claims/fraud-score")
+    assert parse_map("claims/fraud=uat/fraud:major").upgrade is VersionBump.major
+    folder = parse_map("claims=uat-claims:patch")
+    assert folder.is_folder and folder.destination == "uat-claims" and folder.upgrade is VersionBump.patch
+
+
+def test_a_colon_that_is_not_a_bump_stays_in_the_name() -> None:
+    assert parse_map("f/s=f/s:v2").destination == "f/s:v2"
+
+
+@pytest.mark.parametrize("text, named", [
+    ("claims/fraud", "SRC=DST"),
+    ("=x/y", "SRC=DST"),
+    ("a/b/c=x/y", "more than one '/'"),
+    ("claims=uat/fraud", "folder onto a service"),
+    ("claims/ fraud=x/y", "invalid service name"),
+])
+def test_bad_maps_are_named(text: str, named: str) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        parse_map(text)
+    assert named in exc.value.message and text.split("=")[0] in exc.value.message
+
+
+def test_expansion_service_beats_folder_beats_identity() -> None:
+    maps = [parse_map("claims=uat-claims"), parse_map("claims/fraud=uat-claims/fraud-score:major")]
+    result = service_mappings(maps, [("claims", "fraud"), ("claims", "triage"), ("other", "x")], VersionBump.patch)
+    assert [(m.service_uri_source, m.service_uri_destination, m.update_version_type.value) for m in result] == [
+        ("claims/fraud", "uat-claims/fraud-score", "major"),
+        ("claims/triage", "uat-claims/triage", "patch"),
+        ("other/x", "other/x", "patch"),
+    ]
+
+
+def test_expansion_reports_every_problem_at_once() -> None:
+    maps = [parse_map("claims/fraud=a/b"), parse_map("claims/fraud=a/c"), parse_map("nowhere=x")]
+    with pytest.raises(ValidationFailed) as exc:
+        service_mappings(maps, [("claims", "fraud")])
+    messages = [e.message for e in exc.value.errors]
+    assert len(messages) == 2
+    assert "mapped twice" in messages[0] and "'nowhere' is not in the selection" in messages[1]
+
+
+def test_mapping_file(tmp_path: Path) -> None:
+    path = tmp_path / "map.toml"
+    path.write_text(
+        'upgrade = "patch"\nif_present = "add_version"\n[folders]\nclaims = "uat-claims"\n'
+        '[services]\n"claims/fraud" = "uat-claims/fraud-score"\n'
+        '"claims/triage" = { to = "uat-claims/triage-2", upgrade = "major" }\n'
+    )
+    result = read_mapping_file(path)
+    assert result.upgrade is VersionBump.patch and result.if_present is IfPresent.add_version
+    assert [(m.source, m.destination, m.upgrade) for m in result.mappings] == [
+        ("claims", "uat-claims", None),
+        ("claims/fraud", "uat-claims/fraud-score", None),
+        ("claims/triage", "uat-claims/triage-2", VersionBump.major),
+    ]
+
+
+@pytest.mark.parametrize("text, named", [
+    ('upgrade = "huge"', "key 'upgrade' is 'huge'"),
+    ('if_present = "skip"', "key 'if_present' is 'skip'"),
+    ('colour = 1', "unknown key 'colour'"),
+    ('[services]\nclaims = "uat"', "put folder mappings under [folders]"),
+    ('[services]\n"a/b" = 3', "expected \"DESTINATION\""),
+    ('[folders\n', "not valid TOML"),
+])
+def test_bad_mapping_files_name_file_and_key(tmp_path: Path, text: str, named: str) -> None:
+    path = tmp_path / "map.toml"
+    path.write_text(text)
+    with pytest.raises(ValidationFailed) as exc:
+        read_mapping_file(path)
+    assert named in exc.value.message and str(path) in exc.value.message
+
+
+def test_missing_mapping_file(tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed, match="does not exist"):
+        read_mapping_file(tmp_path / "nope.toml")
+
+
+def test_make_mapping_checks_the_bump() -> None:
+    with pytest.raises(ValidationFailed, match="unknown upgrade 'big'"):
+        make_mapping("a/b", "c/d", "big")
