@@ -92,7 +92,8 @@ class RunnerUpload(WireModel):
     """A package uploaded to a Hybrid Runner and the versions its answer listed."""
 
     url: str
-    uploaded: list[str] = Field(default_factory=list)  # folder/service[version] as the runner listed them
+    tenant: str | None = None  # as the runner answered
+    uploaded: list[str] = Field(default_factory=list)  # folder/service[version] the runner confirmed
     timestamp: str
 
 
@@ -132,3 +133,31 @@ class Receipt(WireModel):
     service_versions: list[ReceiptVersion] = Field(default_factory=list)
     deviations: list[str] = Field(default_factory=list)  # where the import differed from the plan
     runner: RunnerUpload | None = None
+
+
+class InspectedVersion(WireModel):
+    service_uri_source: str  # folder/service[version]
+    service_id_source: str
+    version_id_source: str
+    bytes: int
+    files: int
+
+
+class PackageInspection(WireModel):
+    """What a package holds (`--inspect`) and whether every entry and inner module checks out."""
+
+    object: Literal["package"] = "package"
+    path: str
+    bytes: int
+    sha256: str
+    kind: str | None = None  # migrate | onpremises (None when the package cannot be read)
+    tenant: str | None = None
+    export_job_id: str | None = None
+    service_versions: list[InspectedVersion] = Field(default_factory=list)
+    checked_entries: int = 0
+    checked_modules: int = 0
+    errors: list[ApiError] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

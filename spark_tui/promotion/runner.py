@@ -1,0 +1,75 @@
+"""Upload an `onpremises` package to a Hybrid Runner (`POST {runner}/api/v3/upload`, multipart `file`).
+
+The answer must list every version of the package (by version id, or folder/service/version);
+anything else is an error naming what is missing. The file is streamed, never read into memory.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+from pydantic import ValidationError
+
+from spark_tui.backends.base import redact
+from spark_tui.engine.package_reader import PackageKind, open_package
+from spark_tui.spark.errors import BackendUnavailable, Code, ValidationFailed
+from spark_tui.spark.models import ApiError, iso, utc_now
+from spark_tui.spark.promotion_wire import RunnerUpload
+from spark_tui.spark.runner_wire import RunnerUploadAnswer
+from spark_tui.spark.uri import service_uri
+
+UPLOAD_TIMEOUT_S = 600.0
+
+
+class RunnerRefused(BackendUnavailable):
+    """The runner refused the upload or did not list every uploaded version (exit 3)."""
+
+
+def upload_url(runner: str) -> str:
+    base = runner.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=runner, message=(
+            f"runner URL '{runner}' is not an http(s) URL; give the runner's base URL, e.g. http://localhost:3000"))])
+    return f"{base}/api/v3/upload"
+
+
+def push(path: Path, runner: str, *, client: httpx.Client | None = None) -> RunnerUpload:
+    """Upload the package at `path` and check the runner's answer; the record for a receipt."""
+    url = upload_url(runner)
+    with open_package(path) as pkg:
+        if pkg.kind is not PackageKind.onpremises:
+            raise ValidationFailed.of([ApiError(code=Code.BAD_PACKAGE.value, ref=str(path), message=(
+                f"package '{pkg.name}' is a migrate export; a Hybrid Runner takes onpremises packages "
+                "(export with --file-filter onpremises)"))])
+        wanted = {v.version_id: service_uri(v.folder, v.service, v.version) for v in pkg.versions}
+    request_id = str(uuid.uuid4())
+    owned = client is None
+    client = client or httpx.Client(timeout=httpx.Timeout(UPLOAD_TIMEOUT_S, connect=10.0))
+    try:
+        with open(path, "rb") as f:
+            response = client.post(url, files={"file": (Path(path).name, f, "application/zip")},
+                                   headers={"x-request-id": request_id})
+    except httpx.HTTPError as exc:
+        raise BackendUnavailable(f"cannot reach the Hybrid Runner at {redact(url)}: {exc}") from None
+    finally:
+        if owned:
+            client.close()
+    if response.status_code >= 400:
+        raise RunnerRefused(
+            f"the Hybrid Runner at {redact(url)} answered HTTP {response.status_code}: {response.text[:300].strip()} "
+            f"(x-request-id {request_id})")
+    try:
+        answer = RunnerUploadAnswer.model_validate_json(response.content)
+    except ValidationError:
+        raise RunnerRefused(
+            f"the Hybrid Runner at {redact(url)} answered something that is not an upload result: "
+            f"{response.text[:200].strip()!r}") from None
+    listed = {s.version_id for s in answer.services} | {s.uri for s in answer.services}
+    missing = sorted(uri for vid, uri in wanted.items() if vid not in listed and uri not in listed)
+    if missing:
+        raise RunnerRefused(
+            f"the Hybrid Runner at {redact(url)} did not list {len(missing)} uploaded version(s): {', '.join(missing)}")
+    tenant = next((t.tenant for t in answer.response_data or [] if t.tenant), None)
+    return RunnerUpload(url=redact(runner), tenant=tenant, uploaded=sorted(wanted.values()), timestamp=iso(utc_now()))
