@@ -1,0 +1,40 @@
+"""A stand-in Hybrid Runner: `POST /api/v3/upload` answers as the SDK's wasm docs document it.
+
+It reads the uploaded package and echoes each version's ModelMetaData.json (with ServiceGuid
+filled in) under `response_data[].services`. `behaviour` makes it misbehave for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+
+from fastapi import FastAPI, UploadFile
+from fastapi.responses import JSONResponse
+
+
+def runner_app(behaviour: str = "ok") -> FastAPI:
+    """behaviour: ok | drop_one (lists one version fewer) | error (HTTP 400 with a message)."""
+    app = FastAPI()
+    app.state.uploads = []
+
+    @app.post("/api/v3/upload")
+    async def upload(file: UploadFile) -> JSONResponse:
+        if behaviour == "error":
+            return JSONResponse({"message": "UPLOAD_ENABLED is false on this runner"}, status_code=400)
+        with tempfile.TemporaryFile() as copy:
+            while chunk := await file.read(1 << 20):
+                copy.write(chunk)
+            copy.seek(0)
+            with zipfile.ZipFile(copy) as zf:
+                tenant = zf.namelist()[0].split("/", 1)[0]
+                metas = [json.loads(zf.read(n)) for n in sorted(set(zf.namelist())) if n.endswith("/ModelMetaData.json")]
+        for meta in metas:
+            meta["EngineInformation"]["ServiceGuid"] = "00000000-0000-4000-8000-000000000001"
+        if behaviour == "drop_one":
+            metas = metas[1:]
+        app.state.uploads.append(file.filename)
+        return JSONResponse({"response_data": [{"tenant": tenant, "services": metas}]})
+
+    return app

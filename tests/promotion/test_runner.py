@@ -1,0 +1,52 @@
+"""Hybrid Runner upload against a local stand-in that answers as the SDK documents."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from runner_standin import runner_app
+from spark_tui.promotion.runner import RunnerRefused, push
+from spark_tui.spark.errors import BackendUnavailable, ValidationFailed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
+from serve_live import LiveServer  # noqa: E402
+
+
+@pytest.fixture
+def runner(request: pytest.FixtureRequest) -> Iterator[tuple[str, object]]:
+    app = runner_app(getattr(request, "param", "ok"))
+    with LiveServer(app) as server:
+        yield server.url, app
+
+
+def test_upload_lists_every_version(runner, fixture_zip: Path) -> None:
+    url, app = runner
+    record = push(fixture_zip, url)
+    assert record.uploaded == ["my-folder/volume-cylinder[0.1.0]"] and record.tenant == "fieldengineering"
+    assert record.url == url and app.state.uploads == ["volume-cylinder.zip"]
+
+
+@pytest.mark.parametrize("runner", ["drop_one"], indirect=True)
+def test_an_answer_missing_a_version_is_an_error(runner, fixture_zip: Path) -> None:
+    with pytest.raises(RunnerRefused, match=r"did not list 1 uploaded version\(s\): my-folder/volume-cylinder\[0.1.0\]"):
+        push(fixture_zip, runner[0])
+
+
+@pytest.mark.parametrize("runner", ["error"], indirect=True)
+def test_a_refusal_shows_the_runners_message(runner, fixture_zip: Path) -> None:
+    with pytest.raises(RunnerRefused, match="HTTP 400: .*UPLOAD_ENABLED is false"):
+        push(fixture_zip, runner[0])
+
+
+def test_unreachable_runner(fixture_zip: Path) -> None:
+    with pytest.raises(BackendUnavailable, match="cannot reach the Hybrid Runner at http://127.0.0.1:9/api/v3/upload"):
+        push(fixture_zip, "http://127.0.0.1:9")
+
+
+def test_bad_url(fixture_zip: Path) -> None:
+    with pytest.raises(ValidationFailed, match="'ftp://x' is not an http"):
+        push(fixture_zip, "ftp://x")
