@@ -26,8 +26,9 @@ EXPORT_OPTIONS = (
     "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
     "correlation_id", "file_name", "output_dir", "dry_run", "no_wait", "deadline",
 )
-ACTIONS = ("status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package")
-BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + ("if_present", "json")
+ACTIONS = ("status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package", "inspect")
+PROMOTE_OPTIONS = ("map", "mapping_file", "upgrade", "create_folders", "plan")
+BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + PROMOTE_OPTIONS + ("if_present", "json", "promote_to", "push_runner")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,8 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--list-services", metavar="FOLDER")
     one.add_argument("--list-versions", metavar="FOLDER/SERVICE")
     one.add_argument("--import-package", metavar="FILE", type=Path, help="import an export package into the tenant")
+    one.add_argument("--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)")
     a.add_argument("--if-present", choices=("abort", "replace", "add_version"),
-                   help="with --import-package: what to do when a service exists (default abort)")
+                   help="with --import-package or --promote-to: what to do when a service exists (default abort)")
+
+    pr = p.add_argument_group("promotion (--batch; export from --profile, import into another profile)")
+    pr.add_argument("--promote-to", metavar="PROFILE", help="promote the selection into PROFILE: plan, export, verify, import, receipt")
+    pr.add_argument("--map", metavar="SRC=DST[:BUMP]", action="append", default=[],
+                    help="import folder/service SRC as DST (or folder SRC as folder DST); BUMP major|minor|patch (repeatable)")
+    pr.add_argument("--mapping-file", metavar="FILE", type=Path, help="TOML file of mappings ([folders], [services], upgrade, if_present)")
+    pr.add_argument("--upgrade", choices=("major", "minor", "patch"), help="version bump of add_version (default minor)")
+    pr.add_argument("--create-folders", action="store_true", help="create missing destination folders before importing")
+    pr.add_argument("--plan", action="store_true", help="print what the import would do and write nothing (exit 0 go, 2 refused)")
+    pr.add_argument("--push-runner", metavar="URL", help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner")
 
     sub = p.add_subparsers(dest="command", metavar="{serve}")
     s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
@@ -129,8 +141,14 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
     if action is not None:
         if extra := [d for d in EXPORT_OPTIONS if d in given]:
             parser.error(f"{_flag(extra[0])} cannot be combined with {_flag(action)}")
-    if args.if_present and action != "import_package":
-        parser.error("--if-present goes with --import-package")
+    if args.promote_to and (action or args.push_runner or args.dry_run or args.no_wait):
+        other = "--push-runner" if args.push_runner else _flag(action or ("dry_run" if args.dry_run else "no_wait"))
+        parser.error(f"--promote-to cannot be combined with {other} (use --plan to only see the plan)")
+    if args.push_runner and action not in (None, "import_package"):
+        parser.error(f"--push-runner cannot be combined with {_flag(action)}")
+    if action != "import_package" and not args.promote_to:
+        if extra := [d for d in PROMOTE_OPTIONS + ("if_present",) if d in given]:
+            parser.error(f"{_flag(extra[0])} goes with --promote-to or --import-package")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,7 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace)
         if args.batch:
-            return _batch(args, profile)
+            from spark_tui.batch import promote
+
+            return promote.main(args, config, profile) if promote.wanted(args) else _batch(args, profile)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)

@@ -50,7 +50,7 @@ def test_help_lists_every_flag_and_the_exit_codes(capsys: pytest.CaptureFixture[
         (["--batch", "--status", "j", "-o", "d"], "-o/--output-dir cannot be combined with --status"),
         (["--batch", "--jobs", "--list-folders"], "argument --list-folders: not allowed with argument --jobs"),
         (["--batch", "--folder", "a", "--dry-run", "--no-wait"], "argument --no-wait: not allowed with argument --dry-run"),
-        (["--batch", "--folder", "a", "--if-present", "replace"], "--if-present goes with --import-package"),
+        (["--batch", "--folder", "a", "--if-present", "replace"], "--if-present goes with --promote-to or --import-package"),
         (["--batch", "--folder", "a", "--deadline", "-3"], "'-3' is not a positive number of seconds"),
         (["serve", "--port", "99999"], "'99999' is not a TCP port"),
         (["--batch", "serve"], "serve does not take --batch"),

@@ -13,6 +13,7 @@ a receipt is written beside it — also for a failure, saying which step failed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -22,18 +23,18 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable
 
-from spark_tui.backends.base import Backend
+from spark_tui.backends.base import Backend, redact
 from spark_tui.batch.exit_codes import for_job
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
 from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
+from spark_tui.promotion.runner import push, upload_url
 from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.models import (
     ApiError,
-    Download,
     ExportJob,
     ExportPreview,
     ExportRequest,
@@ -137,7 +138,7 @@ class _Run:
     started: str
     if_present: IfPresent = IfPresent.abort
     export_job: ExportJob | None = None
-    download: Download | None = None
+    package: PackageRecord | None = None
     import_job: ImportJob | None = None
     runner: RunnerUpload | None = None
     plan: Plan | None = None
@@ -353,7 +354,7 @@ def _export_and_download(
             for d in downloads:
                 Path(d.path).unlink(missing_ok=True)
             raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", 3)
-        state.download = downloads[0]
+        state.package = PackageRecord(**downloads[0].model_dump())
         notify(StepUpdate(Step.download, f"package {downloads[0].path} verified (sha256 {downloads[0].sha256})"))
     return Path(downloads[0].path)
 
@@ -401,6 +402,66 @@ def _import(
             raise PromotionFailed(Step.import_, f"import job {job.id} ended '{job.status.value}': {detail}", 1, errors)
 
 
+# --- Hybrid Runner -----------------------------------------------------------------------------------
+
+
+def runner_endpoint(url: str, tenant: str) -> Endpoint:
+    return Endpoint(profile="runner", kind="runner", location=redact(url.rstrip("/")), tenant=tenant)
+
+
+def export_and_push(
+    source: Backend,
+    selection: ExportRequest,
+    runner_url: str,
+    out_dir: Path,
+    *,
+    on_update: Listener | None = None,
+    cancel: threading.Event | None = None,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+) -> Outcome:
+    """Export `onpremises` from `source`, download and verify, upload to the Hybrid Runner, receipt."""
+    upload_url(runner_url)  # a bad URL is refused before anything runs
+    notify = on_update or (lambda update: None)
+    cancel = cancel or threading.Event()
+    request = selection.model_copy(update={
+        "file_filter": FileFilter.onpremises,
+        "file_name": selection.file_name or default_file_name(source, "runner"),
+    })
+    state = _Run(endpoint(source.info), runner_endpoint(runner_url, source.info.tenant), iso(utc_now()))
+    package = _export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s)
+    return _push(package, runner_url, state, notify, cancel)
+
+
+def push_package(path: Path, runner_url: str, *, on_update: Listener | None = None) -> Outcome:
+    """Upload a package made earlier to the Hybrid Runner; the receipt goes beside it."""
+    upload_url(runner_url)
+    path = Path(path)
+    with open_package(path) as pkg:
+        source = package_endpoint(path, pkg)
+    state = _Run(source, runner_endpoint(runner_url, source.tenant), iso(utc_now()))
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    state.package = PackageRecord(path=str(path), bytes=path.stat().st_size, sha256=digest.hexdigest(), verified=False)
+    return _push(path, runner_url, state, on_update or (lambda update: None), threading.Event())
+
+
+def _push(package: Path, runner_url: str, state: _Run, notify: Listener, cancel: threading.Event) -> Outcome:
+    try:
+        with _step(Step.runner, cancel):
+            notify(StepUpdate(Step.runner, f"uploading {package.name} to the Hybrid Runner at {redact(runner_url)}"))
+            state.runner = push(package, runner_url)
+            if state.runner.tenant:
+                state.target = state.target.model_copy(update={"tenant": state.runner.tenant})
+    except PromotionFailed as exc:
+        exc.receipt_path = _write_receipt(package, state, failure=exc)
+        raise
+    path = _write_receipt(package, state)
+    notify(StepUpdate(Step.receipt, f"receipt {path}"))
+    return Outcome(_receipt(state), path, package)
+
+
 # --- receipt ---------------------------------------------------------------------------------------
 
 
@@ -416,7 +477,7 @@ def _receipt(state: _Run, failure: PromotionFailed | None = None) -> Receipt:
         message=failure.message if failure else None, source=state.source, target=state.target,
         user=state.source.user or "", started=state.started, finished=iso(utc_now()),
         export_job_id=state.export_job.id if state.export_job else None, import_job_id=job.id if job else None,
-        package=PackageRecord(**state.download.model_dump()) if state.download else None,
+        package=state.package,
         services_existing=state.if_present,
         services=[
             ReceiptService(

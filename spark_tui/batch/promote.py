@@ -1,0 +1,230 @@
+"""`--batch` promotion: `--promote-to`, `--import-package PKG --plan`, `--inspect PKG`, `--push-runner URL`.
+
+Plans, receipts and inspections print as text (their JSON with `--json`) on stdout; the plan of a
+run and its progress go to stderr. A refusing plan exits 2 before anything is exported or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from spark_tui.backends.base import Backend
+from spark_tui.backends.factory import open_backend
+from spark_tui.backends.polling import DEFAULT_DEADLINE_S
+from spark_tui.batch import exit_codes, output
+from spark_tui.batch.progress import Progress, for_stream
+from spark_tui.batch.runner import Console, UsageError, _sigint_sets, check_output_dir
+from spark_tui.config import AppConfig, Profile
+from spark_tui.promotion import promote as core
+from spark_tui.promotion.inspect import inspect_package
+from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
+from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, VersionBump, VersionFilter
+from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    """Whether the arguments ask for one of this module's operations."""
+    return bool(args.promote_to or args.inspect or args.push_runner or (args.import_package and args.plan))
+
+
+def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
+    console = Console(sys.stdout, sys.stderr, json=args.json)
+    try:
+        if args.inspect:
+            return inspect(args.inspect, console)
+        if args.push_runner and args.import_package:
+            outcome = core.push_package(args.import_package, args.push_runner, on_update=_listener(console, None))
+            return _done(outcome, console)
+        maps = _mappings(args)
+        options = dict(
+            if_present=IfPresent(args.if_present or maps.if_present or "abort"),
+            upgrade=VersionBump(args.upgrade or maps.upgrade or "minor"), create_folders=args.create_folders,
+        )
+        first = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
+        try:
+            if args.import_package:
+                return _show_plan(core.plan_package(args.import_package, first, maps.mappings, **options), console)
+            if args.push_runner:
+                return _run(console, args, lambda on_update, cancel, deadline: core.export_and_push(
+                    first, _selection(args), args.push_runner, _out_dir(args),
+                    on_update=on_update, cancel=cancel, deadline_s=deadline))
+            target = open_backend(config.profile(args.promote_to))
+            try:
+                return promote(first, target, _selection(args), maps, options, console, args)
+            finally:
+                target.close()
+        finally:
+            first.close()
+    except core.PlanRefused as exc:
+        return _show_plan(exc.plan, console)
+    except core.PromotionFailed as exc:
+        return _failed(exc, console)
+
+
+def promote(
+    source: Backend, target: Backend, request: ExportRequest, maps: MappingSet, options: dict,
+    console: Console, args: argparse.Namespace,
+) -> int:
+    prepared = core.prepare(source, target, request, maps.mappings, **options)
+    if args.plan or not prepared.plan.go:
+        return _show_plan(prepared.plan, console)
+    out_dir = _out_dir(args)
+    console.note(plan_text(prepared.plan))
+    return _run(console, args, lambda on_update, cancel, deadline: core.run(
+        source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline))
+
+
+def inspect(path: Path, console: Console) -> int:
+    result = inspect_package(path)
+    for line in output.error_lines(result.errors):
+        console.note(line)
+    console.result(inspection_text(result), result.model_dump(mode="json"))
+    return exit_codes.OK if result.ok else exit_codes.USAGE
+
+
+# --- running with progress, Ctrl-C and the outcome -------------------------------------------------
+
+
+def _run(console: Console, args: argparse.Namespace, work) -> int:
+    progress = for_stream(sys.stderr)
+    cancel = threading.Event()
+    try:
+        with _sigint_sets(cancel, console, progress):
+            outcome = work(_listener(console, progress), cancel, args.deadline or DEFAULT_DEADLINE_S)
+    finally:
+        progress.finish()
+    return _done(outcome, console)
+
+
+def _listener(console: Console, progress: Progress | None):
+    """Jobs and byte counts to the progress bar; every other step message as a line on stderr."""
+    seen: set[str] = set()
+
+    def update(u: core.StepUpdate) -> None:
+        job = u.export_job or u.import_job
+        if progress is not None and job is not None:
+            progress.job(job)
+        elif progress is not None and u.step is core.Step.download and u.total:
+            progress.download(u.done, u.total)
+        elif u.total == 0 or u.message not in seen:
+            seen.add(u.message)
+            if progress is not None:
+                progress.finish()
+            console.note(u.message)
+
+    return update
+
+
+def _done(outcome: core.Outcome, console: Console) -> int:
+    console.result(receipt_text(outcome.receipt, outcome.receipt_path), outcome.receipt.model_dump(mode="json"))
+    return exit_codes.OK
+
+
+def _failed(exc: core.PromotionFailed, console: Console) -> int:
+    for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
+        console.note(line)
+    console.note(f"error: {exc.message}")
+    if exc.receipt_path is not None:
+        console.note(f"receipt: {exc.receipt_path}")
+        if console.json:
+            console.out.write(exc.receipt_path.read_text(encoding="utf-8"))
+    return exc.exit_code
+
+
+def _show_plan(plan: Plan, console: Console) -> int:
+    for line in output.error_lines(plan.errors):
+        console.note(line)
+    console.result(plan_text(plan), plan.model_dump(mode="json"))
+    return exit_codes.OK if plan.go else exit_codes.USAGE
+
+
+# --- arguments --------------------------------------------------------------------------------------
+
+
+def _mappings(args: argparse.Namespace) -> MappingSet:
+    maps = read_mapping_file(args.mapping_file) if args.mapping_file else MappingSet()
+    maps.mappings += [parse_map(text) for text in args.map]
+    return maps
+
+
+def _selection(args: argparse.Namespace) -> ExportRequest:
+    if not (args.folder or args.service or args.version_id):
+        raise UsageError("nothing to promote; give --folder, --service or --version-id (each repeatable)")
+    return ExportRequest(
+        inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
+        file_filter=FileFilter(args.file_filter or ("onpremises" if args.push_runner else "migrate")),
+        version_filter=VersionFilter(args.version_filter or "all"),
+        source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
+    )
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    return check_output_dir(args.output_dir or Path.cwd())
+
+
+# --- text ---------------------------------------------------------------------------------------------
+
+
+def _side(e) -> str:
+    return f"{e.profile} ({e.kind} {e.location}, tenant {e.tenant})"
+
+
+def plan_text(plan: Plan) -> str:
+    rows = []
+    for s in plan.services:
+        for v in s.versions:
+            change = v.version_source if v.version_destination == v.version_source else f"{v.version_source} -> {v.version_destination}"
+            rows.append((v.service_uri_source, s.service_uri_destination, change, s.action.value, v.status,
+                         output.human_bytes(v.bytes)))
+    n_services, n_versions = len(plan.services), len(plan.versions)
+    verdict = (
+        f"go: {n_services} service(s), {n_versions} version(s) can be imported"
+        if plan.go else f"refused: {len(plan.errors)} problem(s); nothing will be exported or written"
+    )
+    lines = [
+        f"plan: {_side(plan.source)} -> {_side(plan.target)}, services_existing={plan.services_existing.value}",
+        output.table(["SOURCE", "DESTINATION", "VERSION", "SERVICE", "VERSION STATUS", "SIZE"], rows),
+    ]
+    if plan.folders_to_create:
+        lines.append(f"folders to create: {', '.join(plan.folders_to_create)}")
+    lines += [f"  refused: {e.message}" for e in plan.errors]
+    lines.append(verdict)
+    return "\n".join(lines)
+
+
+def receipt_text(receipt: Receipt, path: Path) -> str:
+    lines = [f"{receipt.outcome}: {_side(receipt.source)} -> {_side(receipt.target)}"]
+    if receipt.export_job_id:
+        lines.append(f"  export job {receipt.export_job_id}")
+    if receipt.package:
+        lines.append(f"  package {receipt.package.path}  {receipt.package.bytes} bytes  sha256 {receipt.package.sha256}")
+    if receipt.import_job_id:
+        lines.append(f"  import job {receipt.import_job_id}")
+    if receipt.service_versions:
+        lines.append(output.table(
+            ["SOURCE", "SOURCE ID", "DESTINATION", "DESTINATION ID", "STATUS"],
+            [(v.service_uri_source, v.version_id_source, v.service_uri_destination, v.version_id_destination, v.status)
+             for v in receipt.service_versions],
+        ))
+    if receipt.runner:
+        lines.append(f"  runner {receipt.runner.url} (tenant {receipt.runner.tenant}): {', '.join(receipt.runner.uploaded)}")
+    lines += [f"  deviation from the plan: {d}" for d in receipt.deviations]
+    lines.append(f"receipt: {path}")
+    return "\n".join(lines)
+
+
+def inspection_text(result: PackageInspection) -> str:
+    lines = [
+        f"package {result.path}: {result.bytes} bytes ({output.human_bytes(result.bytes)}), sha256 {result.sha256}",
+        f"  kind {result.kind or '?'}, source tenant {result.tenant or '?'}, export job {result.export_job_id or '?'}",
+        output.table(
+            ["VERSION", "SERVICE ID", "VERSION ID", "FILES", "BYTES"],
+            [(v.service_uri_source, v.service_id_source, v.version_id_source, v.files, v.bytes) for v in result.service_versions],
+        ),
+        f"integrity: {result.checked_entries} entries and {result.checked_modules} module(s) checked: "
+        + ("ok" if result.ok else f"{len(result.errors)} problem(s)"),
+    ]
+    return "\n".join(lines)
