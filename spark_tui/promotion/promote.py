@@ -30,7 +30,7 @@ from spark_tui.engine.package_reader import PackageContents, PackageKind, open_p
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
 from spark_tui.promotion.runner import push, upload_url
-from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.models import (
@@ -349,7 +349,10 @@ def _export_and_download(
         def moved(done: int, total: int) -> None:
             notify(StepUpdate(Step.download, "downloading the package", done=done, total=total))
 
-        downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
+        try:
+            downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
+        except BadPackage as exc:  # the SHA-256 did not match: a transfer error, as for an export (exit 3)
+            raise PromotionFailed(Step.download, exc.message, 3, exc.errors) from None
         if len(downloads) != 1 or not downloads[0].verified:
             for d in downloads:
                 Path(d.path).unlink(missing_ok=True)

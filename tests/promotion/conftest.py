@@ -1,0 +1,86 @@
+"""Fixtures of the promotion tests: a source tenant `dev` and a target tenant `uat` (one or two workspaces)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from spark_tui.backends.embedded import EmbeddedBackend
+from spark_tui.engine.artifacts import version_files
+from spark_tui.engine.store import Workspace
+from spark_tui.engine.synth import generate
+
+RATES_ID = "3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
+
+
+@dataclass
+class Pair:
+    source: EmbeddedBackend
+    target: EmbeddedBackend
+
+    def snapshot(self) -> tuple:
+        """The target's catalog rows and stored blobs: a failed promotion must leave them as they were."""
+        db = self.target.ws.connect()
+        rows = db.execute(
+            "SELECT f.name, s.name, v.version, v.id FROM versions v JOIN services s ON s.id=v.service_id "
+            "JOIN folders f ON f.id=s.folder_id WHERE v.tenant=? ORDER BY 1, 2, 3", ("uat",),
+        ).fetchall()
+        folders = db.execute("SELECT name FROM folders WHERE tenant='uat' ORDER BY name").fetchall()
+        blobs = sorted(p.name for p in self.target.ws.root.rglob("*") if p.is_file() and "blobs" in p.parts)
+        return [tuple(r) for r in rows], [r[0] for r in folders], blobs
+
+
+def seed_source(root: Path) -> None:
+    """`dev`: folder synth-0000 with service-0000 and service-0001, versions 1.0.0 and 1.0.1 each."""
+    ws = Workspace(root)
+    generate(ws, "dev", folders=1, services=2, versions=2, payload_bytes=4000)
+    ws.close()
+
+
+def seed_target(root: Path) -> None:
+    """`uat`: folder UAT with service `rates` 2.0.0, an empty folder `Other`."""
+    ws = Workspace(root)
+    ws.ensure_tenant("uat")
+    ws.add_folder("uat", "UAT")
+    ws.add_folder("uat", "Other")
+    sid = ws.add_service("uat", "UAT", "rates")
+    ws.add_version("uat", sid, "2.0.0", version_files(ws, "uat", "UAT", "rates", "2.0.0", RATES_ID, payload_bytes=500),
+                   version_id=RATES_ID)
+    ws.close()
+
+
+def make_pair(source_root: Path, target_root: Path) -> Pair:
+    seed_source(source_root)
+    seed_target(target_root)
+    return Pair(
+        EmbeddedBackend(source_root, "dev", "dev@example.com", ("supervisor:pf",), profile="dev"),
+        EmbeddedBackend(target_root, "uat", "uat@example.com", ("supervisor:pf",), profile="uat"),
+    )
+
+
+@pytest.fixture
+def one_workspace(tmp_path: Path) -> Iterator[Pair]:
+    """Two tenants of one workspace."""
+    pair = make_pair(tmp_path / "ws", tmp_path / "ws")
+    yield pair
+    pair.source.close()
+    pair.target.close()
+
+
+@pytest.fixture(params=["one workspace", "two workspaces"])
+def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
+    second = "ws" if request.param == "one workspace" else "ws2"
+    pair = make_pair(tmp_path / "ws", tmp_path / second)
+    yield pair
+    pair.source.close()
+    pair.target.close()
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "out"
+    path.mkdir()
+    return path
