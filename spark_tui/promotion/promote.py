@@ -279,12 +279,13 @@ def run(
         )
         _import(target, package, entity, state, notify, cancel, deadline_s)
     except PromotionFailed as exc:
-        exc.receipt_path = _write_receipt(package, state, failure=exc)
+        exc.receipt_path = _write_receipt(package, _receipt(state, exc))
         raise
     state.deviations = compare(plan, state.import_job)
-    path = _write_receipt(package, state)
+    receipt = _receipt(state)
+    path = _write_receipt(package, receipt)
     notify(StepUpdate(Step.receipt, f"receipt {path}"))
-    return Outcome(_receipt(state), path, package, plan)
+    return Outcome(receipt, path, package, plan)
 
 
 class _step:
@@ -458,11 +459,12 @@ def _push(package: Path, runner_url: str, state: _Run, notify: Listener, cancel:
             if state.runner.tenant:
                 state.target = state.target.model_copy(update={"tenant": state.runner.tenant})
     except PromotionFailed as exc:
-        exc.receipt_path = _write_receipt(package, state, failure=exc)
+        exc.receipt_path = _write_receipt(package, _receipt(state, exc))
         raise
-    path = _write_receipt(package, state)
+    receipt = _receipt(state)
+    path = _write_receipt(package, receipt)
     notify(StepUpdate(Step.receipt, f"receipt {path}"))
-    return Outcome(_receipt(state), path, package)
+    return Outcome(receipt, path, package)
 
 
 # --- receipt ---------------------------------------------------------------------------------------
@@ -506,10 +508,10 @@ def receipt_path(package: Path) -> Path:
     return package.with_name(package.stem + ".receipt.json")
 
 
-def _write_receipt(package: Path, state: _Run, failure: PromotionFailed | None = None) -> Path:
+def _write_receipt(package: Path, receipt: Receipt) -> Path:
     """Write the receipt atomically beside the package (temp name, then rename)."""
     path = receipt_path(package)
-    text = json.dumps(_receipt(state, failure).model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".receipt-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -11,7 +11,7 @@ import pytest
 from spark_tui.backends.embedded import EmbeddedBackend
 from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.store import Workspace
-from spark_tui.engine.synth import generate
+from spark_tui.engine.synth import SHARE_BELOW, generate
 
 RATES_ID = "3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
 
@@ -36,7 +36,7 @@ class Pair:
 def seed_source(root: Path) -> None:
     """`dev`: folder synth-0000 with service-0000 and service-0001, versions 1.0.0 and 1.0.1 each."""
     ws = Workspace(root)
-    generate(ws, "dev", folders=1, services=2, versions=2, payload_bytes=4000)
+    generate(ws, "dev", folders=1, services=2, versions=2, payload_bytes=SHARE_BELOW)  # distinct metadata per version
     ws.close()
 
 
@@ -84,3 +84,50 @@ def out_dir(tmp_path: Path) -> Path:
     path = tmp_path / "out"
     path.mkdir()
     return path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self):
+        import json
+
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def profiles(spark_tui_home: Path, tmp_path: Path) -> Pair:
+    """Profiles `dev` and `uat` in the config file, two tenants of one workspace (seeded as `pair`)."""
+    root = tmp_path / "ws"
+    pair = make_pair(root, root)
+    (spark_tui_home / "config.toml").write_text(
+        'default_profile = "dev"\n'
+        f'[profiles.dev]\nbackend = "embedded"\nworkspace = "{root}"\ntenant = "dev"\nuser = "dev@example.com"\n'
+        f'[profiles.uat]\nbackend = "embedded"\nworkspace = "{root}"\ntenant = "uat"\nuser = "uat@example.com"\n'
+    )
+    yield pair
+    pair.source.close()
+    pair.target.close()
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Run `main(["--batch", *argv])` in an empty current directory; what it printed and its exit code."""
+    from spark_tui.cli import main
+
+    cwd = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(cwd)
+
+    def run(*argv: str) -> Result:
+        capsys.readouterr()
+        code = main(["--batch", *argv])
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return Result(code, captured.out, captured.err)
+
+    run.cwd = cwd
+    return run
