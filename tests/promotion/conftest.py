@@ -8,6 +8,7 @@ from typing import Iterator
 
 import pytest
 
+from spark_tui.backends.base import Backend
 from spark_tui.backends.embedded import EmbeddedBackend
 from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.store import Workspace
@@ -19,17 +20,18 @@ RATES_ID = "3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
 @dataclass
 class Pair:
     source: EmbeddedBackend
-    target: EmbeddedBackend
+    target: Backend
+    target_ws: Workspace  # the target's workspace (served over HTTP when the target is remote)
 
     def snapshot(self) -> tuple:
         """The target's catalog rows and stored blobs: a failed promotion must leave them as they were."""
-        db = self.target.ws.connect()
+        db = self.target_ws.connect()
         rows = db.execute(
             "SELECT f.name, s.name, v.version, v.id FROM versions v JOIN services s ON s.id=v.service_id "
             "JOIN folders f ON f.id=s.folder_id WHERE v.tenant=? ORDER BY 1, 2, 3", ("uat",),
         ).fetchall()
         folders = db.execute("SELECT name FROM folders WHERE tenant='uat' ORDER BY name").fetchall()
-        blobs = sorted(p.name for p in self.target.ws.root.rglob("*") if p.is_file() and "blobs" in p.parts)
+        blobs = sorted(p.name for p in self.target_ws.root.rglob("*") if p.is_file() and "blobs" in p.parts)
         return [tuple(r) for r in rows], [r[0] for r in folders], blobs
 
 
@@ -55,10 +57,8 @@ def seed_target(root: Path) -> None:
 def make_pair(source_root: Path, target_root: Path) -> Pair:
     seed_source(source_root)
     seed_target(target_root)
-    return Pair(
-        EmbeddedBackend(source_root, "dev", "dev@example.com", ("supervisor:pf",), profile="dev"),
-        EmbeddedBackend(target_root, "uat", "uat@example.com", ("supervisor:pf",), profile="uat"),
-    )
+    target = EmbeddedBackend(target_root, "uat", "uat@example.com", ("supervisor:pf",), profile="uat")
+    return Pair(EmbeddedBackend(source_root, "dev", "dev@example.com", ("supervisor:pf",), profile="dev"), target, target.ws)
 
 
 @pytest.fixture
