@@ -135,6 +135,9 @@ def _failed(exc: core.PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
     console.note(f"error: {exc.message}")
+    if not exc.target_may_change:
+        created = f", except the folder(s) created: {', '.join(exc.created_folders)}" if exc.created_folders else ""
+        console.note(f"the target was not changed{created}")
     if exc.receipt_path is not None:
         console.note(f"receipt: {exc.receipt_path}")
         if console.json:

@@ -41,6 +41,14 @@ def test_plan_json(cli, profiles: Pair, tmp_path: Path) -> None:
     assert [s["service_uri_destination"] for s in plan["services"]] == ["Other/service-0000", "Other/service-0001"]
 
 
+def test_a_failure_says_the_step_and_that_the_target_is_unchanged(cli, profiles: Pair, tmp_path: Path) -> None:
+    (tmp_path / "taken.zip").write_bytes(b"")
+    result = cli(*PROMOTE, "--map", "synth-0000=Other", "-o", str(tmp_path), "--file-name", "taken.zip")
+    assert result.code == 2
+    assert "error: promotion stopped at step 'export': " in result.err and "taken.zip already exists" in result.err
+    assert "the target was not changed" in result.err
+
+
 def test_a_refusing_plan_exits_2_naming_why_before_anything_runs(cli, profiles: Pair) -> None:
     before = profiles.snapshot()
     result = cli(*PROMOTE, "--map", "synth-0000=Missing")  # no --plan: it would run, but the plan refuses
@@ -68,9 +76,9 @@ def test_promote_with_a_mapping_file(cli, profiles: Pair, tmp_path: Path) -> Non
 
 
 def test_create_folders(cli, profiles: Pair, tmp_path: Path) -> None:
-    result = cli(*PROMOTE, "--map", "synth-0000=New Folder", "--create-folders", "-o", str(tmp_path))
+    result = cli(*PROMOTE, "--map", "synth-0000=New Folder", "--create-folders", "-o", str(tmp_path), "--json")
     assert result.code == 0, result.err
-    assert "promoted: dev" in result.out and "receipt: " in result.out
+    assert result.json["folders_created"] == ["New Folder"] and "creating folder 'New Folder'" in result.err
     assert [s.name for s in profiles.target.list_services("New Folder").items] == ["service-0000", "service-0001"]
 
 
