@@ -58,8 +58,7 @@ from spark_tui.spark.promotion_wire import (
 from spark_tui.spark.uri import service_uri
 
 SOURCE_SYSTEM = "spark-tui promote"
-EMBEDDED_INTERVAL_S = 0.1
-REMOTE_INTERVAL_S = 0.5
+FIRST_POLL_S = 0.1  # a fresh job is polled from 0.1 s (remote backends back off ×1.5 to 5 s)
 
 
 class Step(str, Enum):
@@ -317,10 +316,6 @@ class _step:
         return False
 
 
-def _interval(backend: Backend) -> float:
-    return EMBEDDED_INTERVAL_S if backend.info.kind == "embedded" else REMOTE_INTERVAL_S
-
-
 def _export_and_download(
     source: Backend, request: ExportRequest, out_dir: Path, state: _Run, notify: Listener,
     cancel: threading.Event, deadline_s: float,
@@ -345,7 +340,7 @@ def _export_and_download(
                               done=p.bytes_done if p else 0, total=p.bytes_total if p else 0))
 
         if not job.status.is_terminal:
-            job = wait_for_job(source, job.id, deadline_s=deadline_s, interval_s=_interval(source), on_update=seen, cancel=cancel)
+            job = wait_for_job(source, job.id, deadline_s=deadline_s, interval_s=FIRST_POLL_S, on_update=seen, cancel=cancel)
             state.export_job = job
         if cancel.is_set():
             raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", 130, cancelled=True)

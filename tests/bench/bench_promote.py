@@ -127,7 +127,7 @@ def main() -> int:
     parser.add_argument("--folders", type=int, default=3)
     parser.add_argument("--services", type=int, default=4)
     parser.add_argument("--versions", type=int, default=3)
-    parser.add_argument("--payload-bytes", type=int, default=4_000_000)
+    parser.add_argument("--payload-bytes", type=int, default=4_400_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if not Path(TIME).exists():
