@@ -100,20 +100,28 @@ def _run(console: Console, args: argparse.Namespace, work) -> int:
 
 
 def _listener(console: Console, progress: Progress | None):
-    """Jobs and byte counts to the progress bar; every other step message as a line on stderr."""
+    """Each new job or step message as a line on stderr; job states and byte counts to the progress bar."""
     seen: set[str] = set()
+
+    def line(text: str) -> None:
+        if text not in seen:
+            seen.add(text)
+            if progress is not None:
+                progress.finish()
+            console.note(text)
 
     def update(u: core.StepUpdate) -> None:
         job = u.export_job or u.import_job
-        if progress is not None and job is not None:
-            progress.job(job)
-        elif progress is not None and u.step is core.Step.download and u.total:
-            progress.download(u.done, u.total)
-        elif u.total == 0 or u.message not in seen:
-            seen.add(u.message)
+        if job is not None:
+            line(f"{u.step.value} job {job.id}")
             if progress is not None:
-                progress.finish()
-            console.note(u.message)
+                progress.job(job)
+        elif u.total:
+            line(u.message)
+            if progress is not None and u.step is core.Step.download:
+                progress.download(u.done, u.total)
+        else:
+            line(u.message)
 
     return update
 
@@ -127,6 +135,9 @@ def _failed(exc: core.PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
     console.note(f"error: {exc.message}")
+    if not exc.target_may_change:
+        created = f", except the folder(s) created: {', '.join(exc.created_folders)}" if exc.created_folders else ""
+        console.note(f"the target was not changed{created}")
     if exc.receipt_path is not None:
         console.note(f"receipt: {exc.receipt_path}")
         if console.json:

@@ -67,9 +67,13 @@ def _error(code: Code, message: str, ref: str | None) -> ApiError:
 
 def service_pair(text: str) -> tuple[str, str]:
     """(folder, service) of a `services_modify` URI; InvalidReference unless it is `folder/service`."""
-    ref = parse_service_ref(text)
+    wrong = InvalidReference(f"'{text}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
+    try:
+        ref = parse_service_ref(text)
+    except InvalidReference:
+        raise wrong from None
     if ref.folder is None or ref.service is None or ref.version_spec is not None:
-        raise InvalidReference(f"'{text}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
+        raise wrong
     return validate_name("folder", ref.folder), validate_name("service", ref.service)
 
 

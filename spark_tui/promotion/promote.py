@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Callable
 
 from spark_tui.backends.base import Backend, redact
-from spark_tui.batch.exit_codes import for_job
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
+from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
@@ -58,13 +58,11 @@ from spark_tui.spark.promotion_wire import (
 from spark_tui.spark.uri import service_uri
 
 SOURCE_SYSTEM = "spark-tui promote"
-EMBEDDED_INTERVAL_S = 0.1
-REMOTE_INTERVAL_S = 0.5
+FIRST_POLL_S = 0.1  # a fresh job is polled from 0.1 s (remote backends back off ×1.5 to 5 s)
 
 
 class Step(str, Enum):
     resolve = "resolve"
-    plan = "plan"
     export = "export"
     download = "download"
     verify = "verify"
@@ -105,9 +103,16 @@ class PromotionFailed(SparkTuiError):
     """A step failed or was cancelled; the message names the step (exit code of the cause)."""
 
     def __init__(self, step: Step, message: str, exit_code: int, errors: list[ApiError] | None = None,
-                 receipt_path: Path | None = None, cancelled: bool = False) -> None:
+                 cancelled: bool = False) -> None:
         super().__init__(f"promotion stopped at step '{step.value}': {message}", errors)
-        self.step, self.exit_code, self.receipt_path, self.cancelled = step, exit_code, receipt_path, cancelled
+        self.step, self.exit_code, self.cancelled = step, exit_code, cancelled
+        self.receipt_path: Path | None = None  # set once a package exists
+        self.created_folders: list[str] = []  # folders created in the target before the failure
+
+    @property
+    def target_may_change(self) -> bool:
+        """Only an import that was stopped waiting for (Spark cannot cancel one) may still change the target."""
+        return self.step is Step.import_ and self.cancelled
 
 
 @dataclass
@@ -118,7 +123,6 @@ class Prepared:
     preview: ExportPreview
     mappings: list[ServiceMapping]
     plan: Plan
-    create_folders: bool = False
 
 
 @dataclass
@@ -141,7 +145,7 @@ class _Run:
     package: PackageRecord | None = None
     import_job: ImportJob | None = None
     runner: RunnerUpload | None = None
-    plan: Plan | None = None
+    created_folders: list[str] = field(default_factory=list)
     deviations: list[str] = field(default_factory=list)
 
 
@@ -175,7 +179,7 @@ def prepare(
     sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
     plan = make_plan(target, endpoint(source.info), preview.service_versions, mappings, if_present,
                      create_folders=create_folders, sizes=sizes)
-    return Prepared(selection, preview, mappings, plan, create_folders)
+    return Prepared(selection, preview, mappings, plan)
 
 
 def package_versions(pkg: PackageContents) -> tuple[list[ServiceVersionOutput], dict[str, int]]:
@@ -212,7 +216,7 @@ def plan_package(
         plan = make_plan(target, package_endpoint(path, pkg), versions, mappings, if_present,
                          create_folders=create_folders, sizes=sizes)
         if pkg.kind is PackageKind.onpremises:
-            plan.errors.insert(0, ApiError(code=Code.BAD_PACKAGE.value, ref=str(path), message=(
+            plan.errors.insert(0, ApiError(code=Code.NOT_A_MIGRATE_PACKAGE.value, ref=str(path), message=(
                 f"package '{pkg.name}' is an onpremises export (Hybrid Runner files only); Spark imports only "
                 "packages exported with file_filter=migrate")))
     return plan
@@ -261,7 +265,7 @@ def run(
         raise PlanRefused(plan)
     notify = on_update or (lambda update: None)
     cancel = cancel or threading.Event()
-    state = _Run(endpoint(source.info), plan.target, iso(utc_now()), plan.services_existing, plan=plan)
+    state = _Run(endpoint(source.info), plan.target, iso(utc_now()), plan.services_existing)
     request = prepared.request
     if not request.file_name:
         request = request.model_copy(update={"file_name": default_file_name(source, target.info.tenant)})
@@ -273,18 +277,21 @@ def run(
                 notify(StepUpdate(Step.folders, f"creating folder '{name}' in tenant '{target.info.tenant}'"))
                 if not target.folder_exists(name):
                     target.create_folder(name)
+                    state.created_folders.append(name)
         entity = ImportRequestEntity(
             inputs=ImportInputs(services_modify=prepared.mappings), services_existing=plan.services_existing,
             source_system=request.source_system or SOURCE_SYSTEM, correlation_id=request.correlation_id,
         )
         _import(target, package, entity, state, notify, cancel, deadline_s)
     except PromotionFailed as exc:
-        exc.receipt_path = _write_receipt(package, state, failure=exc)
+        exc.created_folders = state.created_folders
+        exc.receipt_path = _write_receipt(package, _receipt(state, exc))
         raise
     state.deviations = compare(plan, state.import_job)
-    path = _write_receipt(package, state)
+    receipt = _receipt(state)
+    path = _write_receipt(package, receipt)
     notify(StepUpdate(Step.receipt, f"receipt {path}"))
-    return Outcome(_receipt(state), path, package, plan)
+    return Outcome(receipt, path, package, plan)
 
 
 class _step:
@@ -307,10 +314,6 @@ class _step:
         if isinstance(exc, OSError):
             raise PromotionFailed(self.step, f"{exc.strerror or exc}", 3) from None
         return False
-
-
-def _interval(backend: Backend) -> float:
-    return EMBEDDED_INTERVAL_S if backend.info.kind == "embedded" else REMOTE_INTERVAL_S
 
 
 def _export_and_download(
@@ -337,7 +340,7 @@ def _export_and_download(
                               done=p.bytes_done if p else 0, total=p.bytes_total if p else 0))
 
         if not job.status.is_terminal:
-            job = wait_for_job(source, job.id, deadline_s=deadline_s, interval_s=_interval(source), on_update=seen, cancel=cancel)
+            job = wait_for_job(source, job.id, deadline_s=deadline_s, interval_s=FIRST_POLL_S, on_update=seen, cancel=cancel)
             state.export_job = job
         if cancel.is_set():
             raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", 130, cancelled=True)
@@ -458,11 +461,12 @@ def _push(package: Path, runner_url: str, state: _Run, notify: Listener, cancel:
             if state.runner.tenant:
                 state.target = state.target.model_copy(update={"tenant": state.runner.tenant})
     except PromotionFailed as exc:
-        exc.receipt_path = _write_receipt(package, state, failure=exc)
+        exc.receipt_path = _write_receipt(package, _receipt(state, exc))
         raise
-    path = _write_receipt(package, state)
+    receipt = _receipt(state)
+    path = _write_receipt(package, receipt)
     notify(StepUpdate(Step.receipt, f"receipt {path}"))
-    return Outcome(_receipt(state), path, package)
+    return Outcome(receipt, path, package)
 
 
 # --- receipt ---------------------------------------------------------------------------------------
@@ -481,7 +485,7 @@ def _receipt(state: _Run, failure: PromotionFailed | None = None) -> Receipt:
         user=state.source.user or "", started=state.started, finished=iso(utc_now()),
         export_job_id=state.export_job.id if state.export_job else None, import_job_id=job.id if job else None,
         package=state.package,
-        services_existing=state.if_present,
+        services_existing=state.if_present, folders_created=state.created_folders,
         services=[
             ReceiptService(
                 service_uri_source=s.service_uri_source or "", service_id_source=s.service_id_source,
@@ -506,10 +510,10 @@ def receipt_path(package: Path) -> Path:
     return package.with_name(package.stem + ".receipt.json")
 
 
-def _write_receipt(package: Path, state: _Run, failure: PromotionFailed | None = None) -> Path:
+def _write_receipt(package: Path, receipt: Receipt) -> Path:
     """Write the receipt atomically beside the package (temp name, then rename)."""
     path = receipt_path(package)
-    text = json.dumps(_receipt(state, failure).model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".receipt-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -3,9 +3,9 @@
 Every error answers `{"message": "<one line>", "errors": [{"code", "message", "ref"}]}` with
 400 (a bad import package), 401 (no or unknown credentials), 403 (refused, e.g. an expired
 download link), 404 (unknown tenant, job, folder or service), 409 (job slot busy, naming the
-running job; cancelling a finished job; an existing service on import), 413 (an import upload
-over the tenant's size limit) or 422 (malformed request: the engine's error list, or the invalid
-field).
+running job; cancelling a finished job), 413 (an import upload over the tenant's size limit),
+422 (malformed request: the engine's error list, or the invalid field) or 507 (disk full).
+Import prerequisites are not HTTP errors: as on Spark, they end the import job `failed`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from spark_tui import __version__
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
-from spark_tui.server import routes_browse, routes_export, routes_import
+from spark_tui.server import routes_browse, routes_export, routes_folders, routes_import
 from spark_tui.server.auth import Authenticator, UserEntry
 from spark_tui.server.context import ServerContext
 from spark_tui.server.errors import install_error_handlers
@@ -63,4 +63,5 @@ def create_app(
     app.include_router(routes_export.router)
     app.include_router(routes_import.router)
     app.include_router(routes_browse.router)
+    app.include_router(routes_folders.router)
     return app

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlencode, urlparse
 
 from fastapi import Request
 
-from spark_tui.engine.jobs import SUPERVISOR_GROUP, JobManager
+from spark_tui.engine.import_jobs import ImportJobs
+from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.server.auth import Authenticator, Identity
 from spark_tui.server.signing import LinkSigner
-from spark_tui.spark.errors import JobNotFound, SparkTuiError
-from spark_tui.spark.import_wire import ImportJob
+from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.models import ApiError, ExportJob, OutputFile
 
 
@@ -34,20 +33,10 @@ class ServerContext:
     auth: Authenticator
     signer: LinkSigner
     base_url: str  # external URL of the server; "" = each request's own base URL
-    imports: dict[tuple[str, str], tuple[str, ImportJob]] = field(default_factory=dict)  # (tenant, id) -> (user, job)
-    _imports_lock: threading.Lock = field(default_factory=threading.Lock)
+    imports: ImportJobs = field(init=False)
 
-    def remember_import(self, tenant: str, user: str, job: ImportJob) -> None:
-        with self._imports_lock:
-            self.imports[(tenant, job.id)] = (user, job)
-
-    def import_job(self, tenant: str, job_id: str, who: Identity) -> ImportJob:
-        """An import job of this server run; JobNotFound when unknown or another user's (unless supervisor)."""
-        with self._imports_lock:
-            owner, job = self.imports.get((tenant, job_id), ("", None))
-        if job is None or (owner != who.user and SUPERVISOR_GROUP not in who.groups):
-            raise JobNotFound(job_id)
-        return job
+    def __post_init__(self) -> None:
+        self.imports = ImportJobs(self.jobs)
 
     def public_base(self, request: Request) -> str:
         return (self.base_url or str(request.base_url)).rstrip("/")

@@ -9,6 +9,7 @@ removed when `receive_import_form` ends, whatever happened.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 
-from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, DiskFull, SparkTuiError, ValidationFailed
 from spark_tui.spark.models import ApiError
 
 ENTITY_FIELD = "importRequestEntity"
@@ -145,6 +146,10 @@ async def _drain_into(request: Request, reader: _FormReader, parser: MultipartPa
         raise invalid_form(f"the upload is not valid multipart/form-data ({exc})", "body") from None
     except ClientDisconnect:
         raise BadPackage("the client disconnected during the upload; nothing was imported") from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull("receiving the import upload") from None
+        raise
     if not reader.ended:
         raise invalid_form("the upload ended before the multipart closing boundary; send the whole form", "body")
 
@@ -168,4 +173,5 @@ async def receive_import_form(request: Request, tmp_dir: Path, limit: int) -> As
             package_bytes=reader.package_bytes,
         )
     finally:
-        os.unlink(name)
+        if os.path.exists(name):  # an import job may have taken the file
+            os.unlink(name)

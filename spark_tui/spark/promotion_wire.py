@@ -129,6 +129,7 @@ class Receipt(WireModel):
     import_job_id: str | None = None
     package: PackageRecord | None = None
     services_existing: IfPresent = IfPresent.abort
+    folders_created: list[str] = Field(default_factory=list)
     services: list[ReceiptService] = Field(default_factory=list)
     service_versions: list[ReceiptVersion] = Field(default_factory=list)
     deviations: list[str] = Field(default_factory=list)  # where the import differed from the plan

@@ -8,10 +8,11 @@ from typing import Iterator
 
 import pytest
 
+from spark_tui.backends.base import Backend
 from spark_tui.backends.embedded import EmbeddedBackend
 from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.store import Workspace
-from spark_tui.engine.synth import generate
+from spark_tui.engine.synth import SHARE_BELOW, generate
 
 RATES_ID = "3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
 
@@ -19,24 +20,25 @@ RATES_ID = "3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
 @dataclass
 class Pair:
     source: EmbeddedBackend
-    target: EmbeddedBackend
+    target: Backend
+    target_ws: Workspace  # the target's workspace (served over HTTP when the target is remote)
 
     def snapshot(self) -> tuple:
         """The target's catalog rows and stored blobs: a failed promotion must leave them as they were."""
-        db = self.target.ws.connect()
+        db = self.target_ws.connect()
         rows = db.execute(
             "SELECT f.name, s.name, v.version, v.id FROM versions v JOIN services s ON s.id=v.service_id "
             "JOIN folders f ON f.id=s.folder_id WHERE v.tenant=? ORDER BY 1, 2, 3", ("uat",),
         ).fetchall()
         folders = db.execute("SELECT name FROM folders WHERE tenant='uat' ORDER BY name").fetchall()
-        blobs = sorted(p.name for p in self.target.ws.root.rglob("*") if p.is_file() and "blobs" in p.parts)
+        blobs = sorted(p.name for p in self.target_ws.root.rglob("*") if p.is_file() and "blobs" in p.parts)
         return [tuple(r) for r in rows], [r[0] for r in folders], blobs
 
 
 def seed_source(root: Path) -> None:
     """`dev`: folder synth-0000 with service-0000 and service-0001, versions 1.0.0 and 1.0.1 each."""
     ws = Workspace(root)
-    generate(ws, "dev", folders=1, services=2, versions=2, payload_bytes=4000)
+    generate(ws, "dev", folders=1, services=2, versions=2, payload_bytes=SHARE_BELOW)  # distinct metadata per version
     ws.close()
 
 
@@ -55,10 +57,8 @@ def seed_target(root: Path) -> None:
 def make_pair(source_root: Path, target_root: Path) -> Pair:
     seed_source(source_root)
     seed_target(target_root)
-    return Pair(
-        EmbeddedBackend(source_root, "dev", "dev@example.com", ("supervisor:pf",), profile="dev"),
-        EmbeddedBackend(target_root, "uat", "uat@example.com", ("supervisor:pf",), profile="uat"),
-    )
+    target = EmbeddedBackend(target_root, "uat", "uat@example.com", ("supervisor:pf",), profile="uat")
+    return Pair(EmbeddedBackend(source_root, "dev", "dev@example.com", ("supervisor:pf",), profile="dev"), target, target.ws)
 
 
 @pytest.fixture
@@ -84,3 +84,50 @@ def out_dir(tmp_path: Path) -> Path:
     path = tmp_path / "out"
     path.mkdir()
     return path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self):
+        import json
+
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def profiles(spark_tui_home: Path, tmp_path: Path) -> Pair:
+    """Profiles `dev` and `uat` in the config file, two tenants of one workspace (seeded as `pair`)."""
+    root = tmp_path / "ws"
+    pair = make_pair(root, root)
+    (spark_tui_home / "config.toml").write_text(
+        'default_profile = "dev"\n'
+        f'[profiles.dev]\nbackend = "embedded"\nworkspace = "{root}"\ntenant = "dev"\nuser = "dev@example.com"\n'
+        f'[profiles.uat]\nbackend = "embedded"\nworkspace = "{root}"\ntenant = "uat"\nuser = "uat@example.com"\n'
+    )
+    yield pair
+    pair.source.close()
+    pair.target.close()
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Run `main(["--batch", *argv])` in an empty current directory; what it printed and its exit code."""
+    from spark_tui.cli import main
+
+    cwd = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(cwd)
+
+    def run(*argv: str) -> Result:
+        capsys.readouterr()
+        code = main(["--batch", *argv])
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return Result(code, captured.out, captured.err)
+
+    run.cwd = cwd
+    return run

@@ -101,7 +101,7 @@ def test_import_refused(one_workspace: Pair, out_dir: Path) -> None:
 
     def race(update: StepUpdate) -> None:  # someone creates the destination service after the plan
         if update.step is Step.verify:
-            pair.target.ws.add_service("uat", "UAT", "service-0000")
+            pair.target_ws.add_service("uat", "UAT", "service-0000")
 
     prepared = prepare(pair.source, pair.target, SELECTION, [parse_map("synth-0000=UAT"), parse_map("synth-0000/service-0001=Other/x")])
     before = pair.snapshot()

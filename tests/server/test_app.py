@@ -206,11 +206,13 @@ def test_import_refuses_malformed_uploads(client: TestClient) -> None:
     url = f"/{TENANT}/api/v4/import"
     not_form = client.post(url, json={}, headers=bearer(ALICE))
     assert not_form.status_code == 422 and "multipart/form-data" in not_form.json()["message"]
-    rename = '{"inputs":{"services_modify":[{"service_uri_source":"a/b","service_uri_destination":"c/d"}]}}'
-    renamed = client.post(url, data={"importRequestEntity": rename}, files={"file": ("p.zip", b"x")}, headers=bearer(ALICE))
-    assert renamed.status_code == 422 and "renaming 'a/b' to 'c/d'" in renamed.json()["message"]
+    unknown = '{"services_existing":"skip"}'
+    skip = client.post(url, data={"importRequestEntity": unknown}, files={"file": ("p.zip", b"x")}, headers=bearer(ALICE))
+    assert skip.status_code == 422 and "'skip'" in skip.json()["message"]
+    assert "abort, replace, add_version" in skip.json()["message"]
+    bad_uri = '{"inputs":{"services_modify":[{"service_uri_source":"a"}]}}'
+    bad = client.post(url, data={"importRequestEntity": bad_uri}, files={"file": ("p.zip", b"x")}, headers=bearer(ALICE))
+    assert bad.status_code == 422 and "not a folder/service URI" in bad.json()["message"]
     no_file = client.post(url, data={"importRequestEntity": "{}"}, files={"other": ("p.zip", b"x")}, headers=bearer(ALICE))
     assert no_file.status_code == 422 and no_file.json()["errors"][0]["ref"] == "file"
-    bad_zip = client.post(url, data={"importRequestEntity": "{}"}, files={"file": ("p.zip", b"x")}, headers=bearer(ALICE))
-    assert bad_zip.status_code == 400 and bad_zip.json()["errors"][0]["code"] == "BAD_PACKAGE"
     assert client.get(f"{url}/nope/status", headers=bearer(ALICE)).status_code == 404

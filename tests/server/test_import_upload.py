@@ -16,6 +16,7 @@ from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.packager import write_package
 from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
+from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
 from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter
 
@@ -29,6 +30,7 @@ BOUNDARY = "h8-test-boundary"
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     ws = small_workspace(tmp_path / "ws")
     ws.ensure_tenant(BETA)
+    ws.add_folder(BETA, "synth-0000")
     yield ws
     ws.close()
 
@@ -67,6 +69,21 @@ def post_form(client: TestClient, body: bytes, *, chunked: bool = False):
     return client.post(URL, content=body, headers=headers)
 
 
+ENTITY = (
+    b'{"inputs":{"services_modify":[{"service_uri_source":"synth-0000/service-0000"},'
+    b'{"service_uri_source":"synth-0000/service-0001"}]},"services_existing":"abort"}'
+)
+
+
+def finished(client: TestClient, ws: Workspace, created: dict) -> dict:
+    """Run the created import job's worker in process; the job's status as GET answers it."""
+    assert created["status"] == "created" and created["object"] == "import"
+    run_job(ws, created["id"])
+    response = client.get(f"{URL}/{created['id']}/status", headers=AUTH)
+    assert response.status_code == 200
+    return response.json()
+
+
 def beta_services(ws: Workspace) -> int:
     return ws.connect().execute("SELECT COUNT(*) FROM services WHERE tenant=?", (BETA,)).fetchone()[0]
 
@@ -77,11 +94,13 @@ def tmp_files(ws: Workspace) -> list[str]:
 
 @pytest.mark.parametrize("chunked", [False, True])
 def test_a_package_imports_and_leaves_no_temp_file(client: TestClient, ws: Workspace, package: bytes, chunked: bool) -> None:
-    response = post_form(client, form(("importRequestEntity", b"{}", None), ("file", package, "p.zip")), chunked=chunked)
+    response = post_form(client, form(("importRequestEntity", ENTITY, None), ("file", package, "p.zip")), chunked=chunked)
     assert response.status_code == 200, response.text
-    assert response.json()["status"] == "closed" and len(response.json()["outputs"]["service_versions"]) == 4
+    assert tmp_files(ws) == []  # the upload moved into the job
+    job = finished(client, ws, response.json())
+    assert job["status"] == "closed" and len(job["outputs"]["service_versions"]) == 4
     assert beta_services(ws) == 2
-    assert tmp_files(ws) == []
+    assert tmp_files(ws) == [] and list(ws.packages.iterdir()) == []
 
 
 @pytest.mark.parametrize("chunked", [False, True])
@@ -152,7 +171,9 @@ def test_a_malformed_upload_is_refused(client: TestClient, ws: Workspace, conten
     assert tmp_files(ws) == []
 
 
-def test_a_bad_package_leaves_nothing_behind(client: TestClient, ws: Workspace) -> None:
-    response = post_form(client, form(("importRequestEntity", b"{}", None), ("file", b"not a zip", "p.zip")))
-    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "BAD_PACKAGE"
-    assert beta_services(ws) == 0 and tmp_files(ws) == []
+def test_a_bad_package_fails_its_job_and_leaves_nothing_behind(client: TestClient, ws: Workspace) -> None:
+    response = post_form(client, form(("importRequestEntity", ENTITY, None), ("file", b"not a zip", "p.zip")))
+    job = finished(client, ws, response.json())
+    assert job["status"] == "failed" and job["errors"][0]["code"] == "BAD_PACKAGE"
+    assert str(ws.root) not in str(job) and "'package.zip'" in job["errors"][0]["message"]
+    assert beta_services(ws) == 0 and tmp_files(ws) == [] and list(ws.packages.iterdir()) == []

@@ -1,0 +1,72 @@
+"""Spark's v1 folder API for promotions: does a folder exist, create one, read it back.
+
+`POST /api/v1/product/create` answers in the v1 envelope (`status: "Success"`, `data.folderId`,
+`data.get_product_url`); creating an existing folder answers HTTP 200 with `status: "Error"` and
+`errorCode: PRODUCT_ALREADY_EXISTS`, as Spark does (the SDK turns that into a 409). The tenant
+comes from `x-tenant-name`, as on every v1 route.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+
+from spark_tui.engine.store import NotFound
+from spark_tui.server.routes_browse import _not_found, _tenant_caller
+from spark_tui.spark.browse_wire import V1Envelope, V1Folder, V1FolderCreated
+from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.models import ApiError, FolderInfo
+from spark_tui.spark.uri import InvalidReference, validate_name
+
+router = APIRouter(tags=["folders"])
+
+
+@router.post("/api/v1/product/isproductexists/{name}", summary="Whether a folder exists")
+def folder_exists(name: str, request: Request) -> dict:
+    ctx, tenant, _ = _tenant_caller(request)
+    try:
+        ctx.ws.folder(tenant, name)
+    except NotFound:
+        return V1Envelope[bool](data=False).model_dump(mode="json")
+    return V1Envelope[bool](data=True).model_dump(mode="json")
+
+
+@router.post(
+    "/api/v1/product/create", summary="Create a folder (form fields Name, Description, Category, StartDate, LaunchDate, Status)",
+)
+async def create_folder(request: Request) -> dict:
+    ctx, tenant, _ = _tenant_caller(request)
+    async with request.form(max_files=1, max_fields=20) as form:
+        name = form.get("Name")
+    if not isinstance(name, str) or not name:
+        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message="the Name form field is missing", ref="Name")])
+    try:
+        folder_id = ctx.ws.add_folder(tenant, validate_name("folder", name))
+    except InvalidReference as exc:
+        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=str(exc), ref=name)]) from None
+    except sqlite3.IntegrityError:
+        message = f"folder '{name}' already exists in tenant '{tenant}'"
+        return V1Envelope[None](
+            status="Error", message=message, errorCode=Code.PRODUCT_ALREADY_EXISTS.value, data=None,
+        ).model_dump(mode="json")
+    url = f"{ctx.public_base(request)}/api/v1/product/get/{quote(folder_id)}"
+    return V1Envelope[V1FolderCreated](data=V1FolderCreated(folderId=folder_id, get_product_url=url)).model_dump(mode="json")
+
+
+@router.get("/api/v1/product/get/{folder_id}", summary="One folder by id (the get_product_url of a created folder)")
+def get_folder(folder_id: str, request: Request) -> dict:
+    ctx, tenant, who = _tenant_caller(request)
+    row = ctx.ws.connect().execute(
+        "SELECT f.id, f.name, f.required_group, (SELECT COUNT(*) FROM services s WHERE s.folder_id=f.id) AS n "
+        "FROM folders f WHERE f.tenant=? AND f.id=?",
+        (tenant, folder_id),
+    ).fetchone()
+    if row is None:
+        raise _not_found(Code.FOLDER_NOT_FOUND, NotFound(f"folder id '{folder_id}' not found in tenant '{tenant}'"), folder_id)
+    info = FolderInfo(
+        id=row["id"], name=row["name"], service_count=row["n"], required_group=row["required_group"],
+        accessible=row["required_group"] is None or row["required_group"] in who.groups,
+    )
+    return V1Envelope[V1Folder](data=V1Folder.of(info)).model_dump(mode="json")

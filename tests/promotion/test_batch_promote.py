@@ -1,0 +1,146 @@
+"""`--batch --promote-to`, `--plan`, `--import-package PKG --plan`, `--inspect` and `--push-runner` end to end."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Pair
+from runner_standin import runner_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
+from serve_live import LiveServer  # noqa: E402
+
+PROMOTE = ("--profile", "dev", "--promote-to", "uat", "--folder", "synth-0000")
+
+
+def mapping_file(tmp_path: Path) -> Path:
+    path = tmp_path / "dev-to-uat.toml"
+    path.write_text('if_present = "add_version"\n[folders]\n"synth-0000" = "UAT"\n'
+                    '[services]\n"synth-0000/service-0001" = { to = "UAT/rates", upgrade = "major" }\n')
+    return path
+
+
+def test_plan_prints_and_writes_nothing(cli, profiles: Pair, tmp_path: Path) -> None:
+    before = profiles.snapshot()
+    result = cli(*PROMOTE, "--mapping-file", str(mapping_file(tmp_path)), "--plan")
+    assert result.code == 0, result.err
+    assert "synth-0000/service-0001[1.0.0]  UAT/rates" in result.out and "1.0.0 -> 3.0.0" in result.out
+    assert "go: 2 service(s), 4 version(s)" in result.out
+    assert list(cli.cwd.iterdir()) == [] and profiles.source.list_jobs(all_users=True) == []
+    assert profiles.snapshot() == before
+
+
+def test_plan_json(cli, profiles: Pair, tmp_path: Path) -> None:
+    result = cli(*PROMOTE, "--map", "synth-0000=Other", "--plan", "--json")
+    plan = result.json
+    assert result.code == 0 and plan["object"] == "promotion_plan" and plan["errors"] == []
+    assert [s["service_uri_destination"] for s in plan["services"]] == ["Other/service-0000", "Other/service-0001"]
+
+
+def test_a_failure_says_the_step_and_that_the_target_is_unchanged(cli, profiles: Pair, tmp_path: Path) -> None:
+    (tmp_path / "taken.zip").write_bytes(b"")
+    result = cli(*PROMOTE, "--map", "synth-0000=Other", "-o", str(tmp_path), "--file-name", "taken.zip")
+    assert result.code == 2
+    assert "error: promotion stopped at step 'export': " in result.err and "taken.zip already exists" in result.err
+    assert "the target was not changed" in result.err
+
+
+def test_a_refusing_plan_exits_2_naming_why_before_anything_runs(cli, profiles: Pair) -> None:
+    before = profiles.snapshot()
+    result = cli(*PROMOTE, "--map", "synth-0000=Missing")  # no --plan: it would run, but the plan refuses
+    assert result.code == 2
+    assert result.err.count("error: FOLDER_NOT_FOUND: destination folder 'Missing' does not exist") == 2
+    assert "refused: 2 problem(s); nothing will be exported or written" in result.out
+    assert list(cli.cwd.iterdir()) == [] and profiles.source.list_jobs(all_users=True) == []
+    assert profiles.snapshot() == before
+
+
+def test_promote_with_a_mapping_file(cli, profiles: Pair, tmp_path: Path) -> None:
+    out = tmp_path / "artifacts"
+    out.mkdir()
+    result = cli(*PROMOTE, "--mapping-file", str(mapping_file(tmp_path)), "-o", str(out), "--json")
+    assert result.code == 0, result.err
+    receipt = result.json
+    assert receipt["outcome"] == "promoted" and receipt["deviations"] == []
+    assert [v["service_uri_destination"] for v in receipt["service_versions"]] == [
+        "UAT/service-0000[1.0.0]", "UAT/service-0000[1.0.1]", "UAT/rates[3.0.0]", "UAT/rates[4.0.0]",
+    ]
+    package = Path(receipt["package"]["path"])
+    assert package.parent == out and json.loads(package.with_name(package.stem + ".receipt.json").read_text()) == receipt
+    assert "plan: dev" in result.err and "import job" in result.err, result.err  # the plan and progress on stderr
+    assert {v.version for v in profiles.target.list_versions("UAT", "rates")} == {"2.0.0", "3.0.0", "4.0.0"}
+
+
+def test_create_folders(cli, profiles: Pair, tmp_path: Path) -> None:
+    result = cli(*PROMOTE, "--map", "synth-0000=New Folder", "--create-folders", "-o", str(tmp_path), "--json")
+    assert result.code == 0, result.err
+    assert result.json["folders_created"] == ["New Folder"] and "creating folder 'New Folder'" in result.err
+    assert [s.name for s in profiles.target.list_services("New Folder").items] == ["service-0000", "service-0001"]
+
+
+def test_package_made_earlier_plan_and_inspect(cli, profiles: Pair, tmp_path: Path) -> None:
+    exported = cli("--profile", "dev", "--folder", "synth-0000", "-o", str(tmp_path), "--file-name", "ci.zip")
+    assert exported.code == 0, exported.err
+    package = tmp_path / "ci.zip"
+    inspected = cli("--inspect", str(package), "--json")
+    assert inspected.code == 0 and inspected.json["kind"] == "migrate" and inspected.json["tenant"] == "dev"
+    assert inspected.json["checked_modules"] == 4 and inspected.json["errors"] == []
+    before = profiles.snapshot()
+    planned = cli("--profile", "uat", "--import-package", str(package), "--plan", "--map", "synth-0000=UAT",
+                  "--if-present", "add_version")
+    assert planned.code == 0, planned.err
+    assert "package (package " in planned.out and "-> uat (embedded" in planned.out
+    refused = cli("--profile", "uat", "--import-package", str(package), "--plan")
+    assert refused.code == 2 and "destination folder 'synth-0000' does not exist" in refused.err
+    assert profiles.snapshot() == before and profiles.target.list_imports() == []
+
+
+def test_inspect_a_damaged_package_exits_2(cli, fixture_zip: Path, tmp_path: Path) -> None:
+    from pkgkit import corrupt_entry_bytes, rewrite
+
+    damaged = rewrite(fixture_zip, tmp_path / "d.zip", lambda name, data: data)
+    corrupt_entry_bytes(damaged, "fieldengineering/my-folder/volume-cylinder/0.1.0/ModelMetaData.json")
+    result = cli("--inspect", str(damaged))
+    assert result.code == 2 and "error: BAD_PACKAGE: entry 'fieldengineering/my-folder/volume-cylinder/0.1.0/ModelMetaData.json' is corrupt" in result.err
+
+
+def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, tmp_path: Path) -> None:
+    app = runner_app()
+    with LiveServer(app) as server:
+        exported = cli("--profile", "dev", "--folder", "synth-0000", "--push-runner", server.url, "-o", str(tmp_path), "--json")
+        assert exported.code == 0, exported.err
+        receipt = exported.json
+        assert receipt["outcome"] == "uploaded" and receipt["target"]["kind"] == "runner"
+        assert receipt["runner"]["uploaded"] == [
+            "synth-0000/service-0000[1.0.0]", "synth-0000/service-0000[1.0.1]",
+            "synth-0000/service-0001[1.0.0]", "synth-0000/service-0001[1.0.1]",
+        ]
+        copy = tmp_path / "fixture.zip"
+        copy.write_bytes(fixture_zip.read_bytes())
+        pushed = cli("--import-package", str(copy), "--push-runner", server.url)
+        assert pushed.code == 0, pushed.err
+        assert "runner " + server.url in pushed.out and (tmp_path / "fixture.receipt.json").is_file()
+        migrate = cli("--profile", "dev", "--folder", "synth-0000", "-o", str(tmp_path), "--file-name", "m.zip")
+        assert migrate.code == 0
+        refused = cli("--import-package", str(tmp_path / "m.zip"), "--push-runner", server.url)
+        assert refused.code == 2 and "is a migrate export; a Hybrid Runner takes onpremises packages" in refused.err
+    assert len(app.state.uploads) == 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("--folder", "a", "--map", "a=b"), "--map goes with --promote-to or --import-package"),
+    (("--folder", "a", "--plan"), "--plan goes with --promote-to or --import-package"),
+    (("--promote-to", "uat", "--folder", "a", "--dry-run"), "--promote-to cannot be combined with --dry-run (use --plan"),
+    (("--promote-to", "uat", "--jobs"), "--promote-to cannot be combined with --jobs"),
+    (("--push-runner", "http://x", "--jobs"), "--push-runner cannot be combined with --jobs"),
+    (("--promote-to", "uat", "--folder", "a", "--map", "a/b/c=d"), "--map 'a/b/c=d': source 'a/b/c' has more than one '/'"),
+    (("--promote-to", "nope", "--folder", "synth-0000"), "unknown profile 'nope'"),
+    (("--promote-to", "uat"), "nothing to promote; give --folder, --service or --version-id"),
+])
+def test_usage_errors(cli, profiles: Pair, argv: tuple, message: str) -> None:
+    result = cli(*argv)
+    assert result.code == 2 and message in result.err, result.err
