@@ -147,10 +147,10 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
         plan_table = screen.query_one(PlanTable)
         await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
         assert [cells(plan_table, i)[:4] for i in range(plan_table.row_count)] == [
-            ["synth-0000/service-0000", "1.0.0", "UAT/service-0000", "+ new"],
-            ["synth-0000/service-0000", "1.0.1", "UAT/service-0000", "+ new"],
-            ["synth-0000/service-0001", "1.0.0 → 3.0.0", "UAT/rates", "+ add version"],
-            ["synth-0000/service-0001", "1.0.1 → 4.0.0", "UAT/rates", "+ add version"],
+            ["+ new", "synth-0000/service-0000", "1.0.0", "UAT/service-0000"],
+            ["+ new", "synth-0000/service-0000", "1.0.1", "UAT/service-0000"],
+            ["+ add version", "synth-0000/service-0001", "1.0.0 → 3.0.0", "UAT/rates"],
+            ["+ add version", "synth-0000/service-0001", "1.0.1 → 4.0.0", "UAT/rates"],
         ]
         assert str(screen.query_one("#plan-verdict").content).startswith("✓ GO: 2 service(s), 4 version(s)")
         assert list(out.iterdir()) == []  # the plan wrote nothing
@@ -207,7 +207,7 @@ async def test_a_refusing_plan_runs_nothing(two_profiles, tmp_path: Path) -> Non
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
         table = screen.query_one(PlanTable)
-        assert {cells(table, i)[3] for i in range(table.row_count)} == {"x refused"}
+        assert {cells(table, i)[0] for i in range(table.row_count)} == {"x refused"}
         assert str(screen.query_one("#plan-verdict").content).startswith("✗ REFUSED: 2 problem(s)")
         errors = rendered(screen.query_one("#plan-errors-text"))
         assert "SERVICE_EXISTS" in errors and "FOLDER_NOT_FOUND" in errors
@@ -264,7 +264,8 @@ async def test_stopping_a_running_promotion_cancels_the_export(two_profiles, tmp
         await wait_for(pilot, lambda: screen.cancel is None, "the promotion stopped")
         assert "✗ export" in str(screen.query_one("#run-steps").content)
         assert cells(jobs, 0)[3] == "cancelled"
-        assert "cancelled" in str(screen.query_one("#receipt-summary").content)
+        summary = str(screen.query_one("#receipt-summary").content)
+        assert "stopped at step 'export': cancelled" in summary and "The target was not changed." in summary
         assert app.backend.list_jobs()[0].status.value == "cancelled"
     assert uat_versions(uat, "UAT", "rates") == {"2.0.0": RATES_ID}
 

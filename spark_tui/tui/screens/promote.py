@@ -68,6 +68,19 @@ class PromotionEnded(Message):
     receipt: Receipt | None = None  # a failed promotion's receipt, when it got as far as a package
 
 
+def folders_label(create: bool) -> str:
+    """The checkbox says its state in words too (its mark differs by colour only)."""
+    return f"Create missing folders: {'yes' if create else 'no'}"
+
+
+def target_effect(error: core.PromotionFailed) -> str:
+    """What a failed promotion did to the target, in one sentence."""
+    if error.target_may_change:
+        return "The import job goes on in the target (Spark cannot cancel an import); its result decides."
+    created = f", except the folder(s) created: {', '.join(error.created_folders)}" if error.created_folders else ""
+    return f"The target was not changed{created}."
+
+
 class PromoteScreen(Screen[None]):
     """Promote `request` (the main screen's selection) from the app's backend into another profile."""
 
@@ -76,6 +89,7 @@ class PromoteScreen(Screen[None]):
     PromoteScreen #promote-summary { height: auto; max-height: 2; padding: 0 1; }
     PromoteScreen .promote-row { height: 1; padding: 0 1; }
     PromoteScreen .promote-label { width: 11; color: $text-muted; }
+    PromoteScreen .promote-row Select, PromoteScreen .promote-row Input { width: 1fr; }
     PromoteScreen #if_present { width: 17; }
     PromoteScreen #create_folders { width: auto; margin-left: 2; }
     PromoteScreen #promote-tabs { height: 1; margin-top: 1; background: $panel; }
@@ -111,16 +125,16 @@ class PromoteScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield InfoHeader()
         yield Static(Text("Resolving the selection…", style="dim"), id="promote-summary")
-        with Horizontal(classes="form-row promote-row"):
+        with Horizontal(classes="promote-row"):
             yield Label("Target", classes="promote-label")
             yield Select(self._profile_options(), prompt="pick a profile", id="target", compact=True)
             yield Label("If present", classes="promote-label")
             yield Select([(p.value, p) for p in IfPresent], value=IfPresent.abort, allow_blank=False,
                          id="if_present", compact=True)
-        with Horizontal(classes="form-row promote-row"):
+        with Horizontal(classes="promote-row"):
             yield Label("Save to", classes="promote-label")
             yield Input(str(self.dest_dir), id="promote-dest", compact=True)
-            yield Checkbox("Create missing folders", id="create_folders", compact=True)
+            yield Checkbox(folders_label(False), id="create_folders", compact=True)
         yield Static("", id="promote-tabs")
         with ContentSwitcher(initial="mapping", id="promote-body"):
             with Vertical(id="mapping"):
@@ -205,7 +219,6 @@ class PromoteScreen(Screen[None]):
         if event.value is Select.NULL:
             return
         self.target_name = str(event.value)
-        self.notify(f"Opening profile '{self.target_name}'…", timeout=2)
         self._open_target(self.target_name)
 
     @work(thread=True, exclusive=True, group="promote-target", exit_on_error=False, description="open the target profile")
@@ -244,8 +257,12 @@ class PromoteScreen(Screen[None]):
 
     # --- inputs that make a plan stale -------------------------------------------------------------
 
-    @on(Select.Changed, "#if_present")
     @on(Checkbox.Changed, "#create_folders")
+    def _create_folders_changed(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = folders_label(event.value)
+        self._invalidate()
+
+    @on(Select.Changed, "#if_present")
     @on(MappingTable.Changed)
     def _invalidate(self) -> None:
         self.generation += 1
@@ -384,20 +401,21 @@ class PromoteScreen(Screen[None]):
         if message.outcome is not None:
             self.outcome = message.outcome
             self.query_one("#run-steps", Static).update(steps_line(None, finished=True))
+            self.query_one("#run-message", Static).update("")
             summary.update(receipt_summary(message.outcome.receipt, message.outcome.receipt_path))
             self.query_one(ReceiptTable).show(message.outcome.receipt)
-            self.notify(f"Promoted into tenant '{message.outcome.receipt.target.tenant}'; receipt "
-                        f"{message.outcome.receipt_path}", title="Promotion done", markup=False, timeout=8)
+            self.notify(f"Promoted into tenant '{message.outcome.receipt.target.tenant}'", title="Promotion done",
+                        markup=False, timeout=6)
             return
         error = message.error
         if isinstance(error, core.PromotionFailed):
             self.query_one("#run-steps", Static).update(steps_line(error.step, failed=True))
+            text = (receipt_summary(message.receipt, error.receipt_path) if message.receipt is not None
+                    else Text(f"✗ {error.message}\nNo receipt: no package was made.", style="bold red"))
+            text.append("\n" + target_effect(error), style="bold")
+            summary.update(text)
             if message.receipt is not None:
-                summary.update(receipt_summary(message.receipt, error.receipt_path))
                 self.query_one(ReceiptTable).show(message.receipt)
-            else:
-                summary.update(Text(f"✗ {error.message}\nNothing was imported; no receipt (no package was made).",
-                                    style="bold red"))
             self.notify(error.message, title="Promotion cancelled" if error.cancelled else "Promotion failed",
                         severity="warning" if error.cancelled else "error", markup=False, timeout=10)
         else:

@@ -112,13 +112,17 @@ class MappingModal(ModalScreen[MappingRow | None]):
     """Edit one mapping: destination folder, service and version bump, checked before it is accepted."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="mapping_edit.cancel")]
+    DEFAULT_CSS = """
+    #mapping-dialog { width: 72; max-width: 95%; height: auto; border: thick $primary; background: $surface;
+                      padding: 0 1; }
+    """
 
     def __init__(self, row: MappingRow) -> None:
         super().__init__()
         self.row = row
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(id="mapping-dialog"):
             yield Label(Text(f"Map {self.row.source}", style="bold"), id="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Label("Folder", classes="form-label")

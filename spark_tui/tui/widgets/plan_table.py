@@ -29,9 +29,9 @@ def version_change(version: PlannedVersion) -> str:
     return f"{version.version_source} → {version.version_destination}"
 
 
-def plan_cells(service: PlannedService, version: PlannedVersion) -> tuple[str, str, str, Text, str]:
-    return (service.service_uri_source, version_change(version), service.service_uri_destination,
-            action_cell(service.action), human_bytes(version.bytes))
+def plan_cells(service: PlannedService, version: PlannedVersion) -> tuple[Text, str, str, str, str]:
+    return (action_cell(service.action), service.service_uri_source, version_change(version),
+            service.service_uri_destination, human_bytes(version.bytes))
 
 
 def verdict(plan: Plan) -> Text:
@@ -39,7 +39,8 @@ def verdict(plan: Plan) -> Text:
     target = f"tenant '{plan.target.tenant}' (profile {plan.target.profile})"
     if not plan.go:
         return Text.assemble(("✗ REFUSED", "bold red"), f": {len(plan.errors)} problem(s) below; "
-                             "nothing will be exported or written. Change the mappings or 'If present', then F5.")
+                             "nothing will be exported or written. Change the mappings, 'If present' or "
+                             "'Create missing folders' (--map, --if-present, --create-folders in the messages), then F5.")
     size = human_bytes(sum(v.bytes for v in plan.versions))
     text = Text.assemble(("✓ GO", "bold green"), f": {len(plan.services)} service(s), {len(plan.versions)} "
                          f"version(s), {size} into {target}; services_existing={plan.services_existing.value}. "
@@ -56,7 +57,7 @@ class PlanTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
 
     def on_mount(self) -> None:
-        for label in ("Source service", "Version", "Destination", "Action", "Size"):
+        for label in ("Action", "Source service", "Version", "Destination", "Size"):
             self.add_column(label, key=label.lower())
 
     def show(self, plan: Plan) -> None:

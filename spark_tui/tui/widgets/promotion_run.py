@@ -14,8 +14,8 @@ from spark_tui.spark.promotion_wire import Endpoint, Receipt
 from spark_tui.tui.formatting import STATUS_STYLES, duration, human_bytes
 
 STEPS = (Step.export, Step.download, Step.verify, Step.folders, Step.import_, Step.receipt)
-JOB_COLUMNS = (("job", "Job"), ("where", "Where"), ("id", "Id"), ("status", "Status"), ("progress", "Progress"),
-               ("time", "Time"))
+JOB_COLUMNS = (("job", "Job", 6), ("where", "Where", 14), ("id", "Id", 8), ("status", "Status", 10),
+               ("progress", "Progress", 22), ("time", "Time", 7))
 ITEM_STYLES = {"waiting": "dim", "uploading": "bold cyan", "added": "green", "replaced": "yellow", "updated": "cyan"}
 
 
@@ -51,8 +51,8 @@ class PromotionJobs(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
 
     def on_mount(self) -> None:
-        for key, label in JOB_COLUMNS:
-            self.add_column(label, key=key)
+        for key, label, width in JOB_COLUMNS:
+            self.add_column(label, key=key, width=width)
 
     def start(self, source: Endpoint, target: Endpoint) -> None:
         self.clear()
@@ -64,6 +64,8 @@ class PromotionJobs(DataTable):
             self._job("export", update.export_job, update.done, update.total)
         elif update.step is Step.download and update.total:
             self.update_cell("export", "progress", f"download {_progress(update.done, update.total)}")
+        elif update.step is Step.verify:
+            self.update_cell("export", "progress", "package verified")
         elif update.import_job is not None:
             self._job("import", update.import_job, 0, 0)
         elif update.step is Step.import_ and update.total:
@@ -81,26 +83,25 @@ class PromotionJobs(DataTable):
 
 
 def receipt_summary(receipt: Receipt, path: Path | None) -> Text:
-    """Outcome, both sides, the jobs, the package and where the receipt is."""
+    """Outcome and both sides, what was created, the package, and where the receipt is (ids: in the file)."""
     ok = receipt.outcome == "promoted"
     text = Text.assemble(
         ("✓ PROMOTED" if ok else f"✗ {receipt.outcome.upper()}", "bold green" if ok else "bold red"),
-        f"  {receipt.source.profile} · {receipt.source.tenant}  →  {receipt.target.profile} · {receipt.target.tenant}",
+        f"  {receipt.source.profile} · {receipt.source.tenant}  →  {receipt.target.profile} · {receipt.target.tenant}"
+        f"  · {len(receipt.service_versions)} version(s)",
     )
+    if receipt.folders_created:
+        text.append(f" · folders created: {', '.join(receipt.folders_created)}")
     if receipt.failed_step:
         text.append(f"\nstopped at step '{receipt.failed_step}': {receipt.message}")
-    jobs = [f"export job {receipt.export_job_id}"] if receipt.export_job_id else []
-    jobs += [f"import job {receipt.import_job_id}"] if receipt.import_job_id else []
-    if jobs:
-        text.append("\n" + " · ".join(jobs))
-    if receipt.package:
-        text.append(f"\npackage {receipt.package.path} ({human_bytes(receipt.package.bytes)}, "
-                    f"sha256 {receipt.package.sha256[:16]}…{' verified' if receipt.package.verified else ''})")
     for deviation in receipt.deviations:
         text.append(f"\n! deviation from the plan: {deviation}", style="yellow")
     if path is not None:
         text.append("\nreceipt ", style="bold")
         text.append(str(path))
+    if receipt.package:
+        text.append(f"\npackage {Path(receipt.package.path).name} ({human_bytes(receipt.package.bytes)}, sha256 "
+                    f"{receipt.package.sha256[:12]}…{', verified' if receipt.package.verified else ''})")
     return text
 
 
