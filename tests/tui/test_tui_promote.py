@@ -288,3 +288,48 @@ async def test_promote_from_the_command_palette(two_profiles, tmp_path: Path) ->
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "help")
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
+
+
+# --- snapshots: the plan at 80×24 and 120×40, on the fake backend's fixed data -------------------------------
+
+
+@pytest.fixture
+def fake_target(spark_tui_home: Path, monkeypatch: pytest.MonkeyPatch):
+    """Profile `uat` of the config opens a second fake backend (tenant uat) with the same fixed catalog."""
+    from fake_backend import FakeBackend
+
+    from spark_tui.backends import factory
+    from spark_tui.backends.base import BackendInfo
+
+    (spark_tui_home / "config.toml").write_text('[profiles.uat]\nworkspace = "/tmp/uat"\ntenant = "uat"\n', encoding="utf-8")
+    target = FakeBackend()
+    target.info = BackendInfo(profile="uat", kind="embedded", location="/tmp/uat", tenant="uat", user="uat@example.com")
+    monkeypatch.setattr(factory, "open_backend", lambda profile, **kwargs: target)
+    return target
+
+
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")])
+def test_plan_snapshot(snap_compare, fake_target, size) -> None:
+    from fake_backend import FakeBackend
+
+    from spark_tui.spark.models import IfPresent
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        request = ExportRequest(inputs=ExportInputs(services=["Pricing/volume-cylinder"]))
+        await app.push_screen(PromoteScreen(request, Path("/tmp")))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.query_one(MappingTable).row_count == 1, "the mapping table")
+        screen.query_one("#target", Select).value = "uat"
+        screen.query_one("#if_present", Select).value = IfPresent.add_version
+        await wait_for(pilot, lambda: screen.target is fake_target, "the target")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        action = screen.query_one(PlanTable).ordered_columns[0]  # auto widths are computed when the app is idle
+        await wait_for(pilot, lambda: action.content_width == len("+ add version"), "the plan table's widths")
+        await app.workers.wait_for_complete()
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(SparkApp(FakeBackend(), load_config(), dest_dir=Path("/tmp")), run_before=run_before,
+                        terminal_size=size)
