@@ -146,3 +146,10 @@ def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, 
 def test_usage_errors(cli, profiles: Pair, argv: tuple, message: str) -> None:
     result = cli(*argv)
     assert result.code == 2 and message in result.err, result.err
+
+
+def test_package_plan_refuses_an_onpremises_package(cli, profiles: Pair, fixture_zip: Path) -> None:
+    result = cli("--profile", "uat", "--import-package", str(fixture_zip), "--plan", "--map", "my-folder=UAT")
+    assert result.code == 2
+    assert "error: NOT_A_MIGRATE_PACKAGE: package 'volume-cylinder.zip' is an onpremises export" in result.err
+    assert "my-folder/volume-cylinder[0.1.0]  UAT/volume-cylinder" in result.out  # the rest is still planned
