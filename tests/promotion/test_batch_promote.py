@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Pair
+from promokit import Pair
 from runner_standin import runner_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))

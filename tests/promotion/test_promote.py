@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Pair
+from promokit import Pair
 from spark_tui.promotion.mappings import parse_map
 from spark_tui.promotion.promote import PlanRefused, PromotionFailed, Step, StepUpdate, prepare, promote, run
 from spark_tui.engine.artifacts import version_files

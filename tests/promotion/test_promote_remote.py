@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import Pair, seed_source, seed_target
+from promokit import Pair, seed_source, seed_target
 from spark_tui.backends.embedded import EmbeddedBackend
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.config import Profile
