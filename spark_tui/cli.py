@@ -146,6 +146,8 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
         parser.error(f"--promote-to cannot be combined with {other} (use --plan to only see the plan)")
     if args.push_runner and action not in (None, "import_package"):
         parser.error(f"--push-runner cannot be combined with {_flag(action)}")
+    if args.push_runner and (extra := [d for d in PROMOTE_OPTIONS + ("if_present",) if d in given]):
+        parser.error(f"{_flag(extra[0])} does not go with --push-runner (a Hybrid Runner takes the package as it is)")
     if action != "import_package" and not args.promote_to:
         if extra := [d for d in PROMOTE_OPTIONS + ("if_present",) if d in given]:
             parser.error(f"{_flag(extra[0])} goes with --promote-to or --import-package")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ("engine", "spark", "backends", "server", "batch")
+CORE = ("engine", "spark", "backends", "server", "batch", "promotion")
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:

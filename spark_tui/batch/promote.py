@@ -43,21 +43,21 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
             if_present=IfPresent(args.if_present or maps.if_present or "abort"),
             upgrade=VersionBump(args.upgrade or maps.upgrade or "minor"), create_folders=args.create_folders,
         )
-        first = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
+        backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)  # source, or target of a package plan
         try:
             if args.import_package:
-                return _show_plan(core.plan_package(args.import_package, first, maps.mappings, **options), console)
+                return _show_plan(core.plan_package(args.import_package, backend, maps.mappings, **options), console)
             if args.push_runner:
                 return _run(console, args, lambda on_update, cancel, deadline: core.export_and_push(
-                    first, _selection(args), args.push_runner, _out_dir(args),
+                    backend, _selection(args), args.push_runner, _out_dir(args),
                     on_update=on_update, cancel=cancel, deadline_s=deadline))
             target = open_backend(config.profile(args.promote_to))
             try:
-                return promote(first, target, _selection(args), maps, options, console, args)
+                return promote(backend, target, _selection(args), maps, options, console, args)
             finally:
                 target.close()
         finally:
-            first.close()
+            backend.close()
     except core.PlanRefused as exc:
         return _show_plan(exc.plan, console)
     except core.PromotionFailed as exc:

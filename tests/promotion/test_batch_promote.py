@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Pair
+from promokit import Pair
 from runner_standin import runner_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
@@ -137,6 +137,8 @@ def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, 
     (("--promote-to", "uat", "--folder", "a", "--dry-run"), "--promote-to cannot be combined with --dry-run (use --plan"),
     (("--promote-to", "uat", "--jobs"), "--promote-to cannot be combined with --jobs"),
     (("--push-runner", "http://x", "--jobs"), "--push-runner cannot be combined with --jobs"),
+    (("--push-runner", "http://x", "--folder", "a", "--plan"), "--plan does not go with --push-runner"),
+    (("--inspect", "p.zip", "--map", "a=b"), "--map goes with --promote-to or --import-package"),
     (("--promote-to", "uat", "--folder", "a", "--map", "a/b/c=d"), "--map 'a/b/c=d': source 'a/b/c' has more than one '/'"),
     (("--promote-to", "nope", "--folder", "synth-0000"), "unknown profile 'nope'"),
     (("--promote-to", "uat"), "nothing to promote; give --folder, --service or --version-id"),
@@ -144,3 +146,10 @@ def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, 
 def test_usage_errors(cli, profiles: Pair, argv: tuple, message: str) -> None:
     result = cli(*argv)
     assert result.code == 2 and message in result.err, result.err
+
+
+def test_package_plan_refuses_an_onpremises_package(cli, profiles: Pair, fixture_zip: Path) -> None:
+    result = cli("--profile", "uat", "--import-package", str(fixture_zip), "--plan", "--map", "my-folder=UAT")
+    assert result.code == 2
+    assert "error: NOT_A_MIGRATE_PACKAGE: package 'volume-cylinder.zip' is an onpremises export" in result.err
+    assert "my-folder/volume-cylinder[0.1.0]  UAT/volume-cylinder" in result.out  # the rest is still planned

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Pair
+from promokit import Pair
 from spark_tui.promotion.mappings import parse_map
 from spark_tui.promotion.promote import PlanRefused, PromotionFailed, Step, StepUpdate, prepare, promote, run
 from spark_tui.engine.artifacts import version_files
@@ -165,3 +165,21 @@ def test_an_existing_package_name_is_refused_before_exporting(one_workspace: Pai
         promote(one_workspace.source, one_workspace.target, request, RENAMES, out_dir, if_present=IfPresent.add_version)
     assert exc.value.step is Step.export and exc.value.exit_code == 2
     assert one_workspace.source.list_jobs(all_users=True) == [] and (out_dir / "p.zip").read_bytes() == b"mine"
+
+
+def test_cancel_while_importing_stops_waiting_and_says_the_import_goes_on(one_workspace: Pair, out_dir: Path) -> None:
+    pair = one_workspace
+    cancel = threading.Event()
+
+    def on_update(update: StepUpdate) -> None:
+        if update.import_job is not None:
+            cancel.set()
+
+    with pytest.raises(PromotionFailed) as exc:
+        promote(pair.source, pair.target, SELECTION, RENAMES, out_dir, if_present=IfPresent.add_version,
+                on_update=on_update, cancel=cancel)
+    failure = exc.value
+    assert failure.step is Step.import_ and failure.cancelled and failure.exit_code == 130
+    assert failure.target_may_change and "goes on in the target" in failure.message
+    receipt = json.loads(failure.receipt_path.read_text())
+    assert receipt["outcome"] == "cancelled" and receipt["import_job_id"]

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import Pair, seed_source, seed_target
+from promokit import Pair, seed_source, seed_target
 from spark_tui.backends.embedded import EmbeddedBackend
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.config import Profile
@@ -72,3 +72,26 @@ def test_import_refused_by_serve_leaves_it_unchanged(remote_pair: Pair, tmp_path
         run(remote_pair.source, remote_pair.target, prepared, tmp_path, on_update=race)
     assert exc.value.step is Step.import_ and "already exists" in exc.value.message
     assert remote_pair.snapshot() == before
+
+
+def test_serve_to_serve(tmp_path: Path) -> None:
+    """spark → spark: both sides over HTTP (two `serve` apps, one workspace each)."""
+    seed_source(tmp_path / "dev")
+    seed_target(tmp_path / "uat")
+    dev_ws, uat_ws = Workspace(tmp_path / "dev"), Workspace(tmp_path / "uat")
+    with LiveServer(create_app(dev_ws, [ALICE])) as dev, LiveServer(create_app(uat_ws, [ALICE])) as uat:
+        def backend(url: str, tenant: str) -> RemoteBackend:
+            return RemoteBackend(Profile(name=tenant, backend="spark", base_url=f"{url}/{tenant}", tenant=tenant,
+                                         user=ALICE.name, groups=tuple(ALICE.groups), token=ALICE.token))
+
+        source, target = backend(dev.url, "dev"), backend(uat.url, "uat")
+        prepared = prepare(source, target, SELECTION, RENAMES, if_present=IfPresent.replace)
+        outcome = run(source, target, prepared, tmp_path)
+        assert outcome.receipt.outcome == "promoted" and outcome.receipt.deviations == []
+        assert [v.status for v in outcome.receipt.service_versions] == ["added", "added", "replaced", "replaced"]
+        assert {v.version for v in target.list_versions("UAT", "rates")} == {"1.0.0", "1.0.1"}
+        assert outcome.receipt.source.kind == outcome.receipt.target.kind == "spark"
+        source.close()
+        target.close()
+    dev_ws.close()
+    uat_ws.close()
