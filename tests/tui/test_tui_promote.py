@@ -250,6 +250,12 @@ async def test_stopping_a_running_promotion_cancels_the_export(two_profiles, tmp
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
         assert screen.prepared.plan.go and screen.prepared.plan.folders_to_create == ["synth-0000"]
+        dest = screen.query_one("#promote-dest", Input)
+        dest.value = str(tmp_path / "missing")
+        await pilot.press("f6")  # refused before asking: the directory does not exist
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal) and dest.has_focus and screen.cancel is None
+        dest.value = str(tmp_path)
         await pilot.press("f6")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
         await pilot.press("y")
@@ -317,7 +323,7 @@ def test_plan_snapshot(snap_compare, fake_target, size) -> None:
     async def run_before(pilot) -> None:
         app = pilot.app
         request = ExportRequest(inputs=ExportInputs(services=["Pricing/volume-cylinder"]))
-        await app.push_screen(PromoteScreen(request, Path("/tmp")))
+        await app.push_screen(PromoteScreen(app.backend, request, Path("/tmp")))
         screen = app.screen
         await wait_for(pilot, lambda: screen.query_one(MappingTable).row_count == 1, "the mapping table")
         screen.query_one("#target", Select).value = "uat"

@@ -176,7 +176,7 @@ class MainScreen(Screen[None]):
         if (request := self._form_request()) is not None:
             from spark_tui.tui.screens.promote import PromoteScreen
 
-            self.app.push_screen(PromoteScreen(request, self.query_one(ExportForm).destination()))
+            self.app.push_screen(PromoteScreen(self.app.backend, request, self.query_one(ExportForm).destination()))
 
     def action_export(self) -> None:
         request = self._form_request()

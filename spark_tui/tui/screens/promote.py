@@ -82,7 +82,7 @@ def target_effect(error: core.PromotionFailed) -> str:
 
 
 class PromoteScreen(Screen[None]):
-    """Promote `request` (the main screen's selection) from the app's backend into another profile."""
+    """Promote `request` (the main screen's selection) from `source` (the app's backend) into another profile."""
 
     AUTO_FOCUS = "#target"
     DEFAULT_CSS = """
@@ -109,8 +109,9 @@ class PromoteScreen(Screen[None]):
         Binding("f4,3", "show_tab('run')", "Run / receipt", show=False, id="promote.tab_run"),
     ]
 
-    def __init__(self, request: ExportRequest, dest_dir: Path) -> None:
+    def __init__(self, source: Backend, request: ExportRequest, dest_dir: Path) -> None:
         super().__init__()
+        self.source = source  # kept: switching the app's profile meanwhile does not change the source
         self.request = request.model_copy(update={"file_filter": FileFilter.migrate})
         self.dest_dir = dest_dir
         self.target: Backend | None = None
@@ -156,7 +157,7 @@ class PromoteScreen(Screen[None]):
 
     def _profile_options(self) -> list[tuple[str, str]]:
         config = self.app.config
-        current = self.app.backend.info.profile
+        current = self.source.info.profile
         if config is None:
             return []
         return [(f"{name} · {p.backend} · tenant {p.tenant}", name)
@@ -191,7 +192,7 @@ class PromoteScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="promote-resolve", exit_on_error=False, description="resolve the selection")
     def _resolve(self) -> None:
         try:
-            self.post_message(SelectionResolved(self.app.backend.preview(self.request)))
+            self.post_message(SelectionResolved(self.source.preview(self.request)))
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             self.post_message(SelectionResolved(None, exc))
 
@@ -203,7 +204,7 @@ class PromoteScreen(Screen[None]):
             problem = str(message.error) if preview is None else f"{len(preview.errors)} error(s): {preview.errors[0].message}"
             summary.update(Text(f"✗ The selection does not resolve: {problem}", style="bold red"))
             return
-        info = self.app.backend.info
+        info = self.source.info
         summary.update(Text.assemble(
             ("Promote ", "bold"), f"{len(preview.services)} service(s), {len(preview.service_versions)} version(s), "
             f"{human_bytes(preview.projected_bytes)} from ", (f"{info.profile} · {info.tenant}", "bold"),
@@ -295,7 +296,7 @@ class PromoteScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="promote-plan", exit_on_error=False, description="plan the promotion")
     def _plan(self, target: Backend, maps: list, if_present: IfPresent, create_folders: bool, generation: int) -> None:
         try:
-            prepared = core.prepare(self.app.backend, target, self.request, maps, if_present=if_present,
+            prepared = core.prepare(self.source, target, self.request, maps, if_present=if_present,
                                     create_folders=create_folders)
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             self.post_message(PlanReady(generation, None, exc))
@@ -369,7 +370,7 @@ class PromoteScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="promote-run", exit_on_error=False, description="promote")
     def _promote(self, target: Backend, prepared: core.Prepared, out_dir: Path, cancel: threading.Event) -> None:
         try:
-            outcome = core.run(self.app.backend, target, prepared, out_dir, cancel=cancel,
+            outcome = core.run(self.source, target, prepared, out_dir, cancel=cancel,
                                on_update=lambda update: self.post_message(PromotionProgressed(update)))
         except core.PromotionFailed as exc:
             receipt = None

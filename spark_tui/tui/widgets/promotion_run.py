@@ -61,24 +61,24 @@ class PromotionJobs(DataTable):
 
     def update_from(self, update: StepUpdate) -> None:
         if update.export_job is not None:
-            self._job("export", update.export_job, update.done, update.total)
+            self._job("export", update.export_job)
         elif update.step is Step.download and update.total:
             self.update_cell("export", "progress", f"download {_progress(update.done, update.total)}")
         elif update.step is Step.verify:
             self.update_cell("export", "progress", "package verified")
         elif update.import_job is not None:
-            self._job("import", update.import_job, 0, 0)
+            self._job("import", update.import_job)
         elif update.step is Step.import_ and update.total:
             self.update_cell("import", "status", _status("uploading"))
             self.update_cell("import", "progress", f"upload {_progress(update.done, update.total)}")
 
-    def _job(self, key: str, job: ExportJob | ImportJob, done: int, total: int) -> None:
+    def _job(self, key: str, job: ExportJob | ImportJob) -> None:
         self.update_cell(key, "id", job.id[:8])
         self.update_cell(key, "status", _status(job.status))
         if job.status is JobStatus.closed:
             self.update_cell(key, "progress", "100%")
-        elif total:
-            self.update_cell(key, "progress", _progress(done, total))
+        elif job.progress is not None and job.progress.bytes_total:
+            self.update_cell(key, "progress", _progress(job.progress.bytes_done, job.progress.bytes_total))
         self.update_cell(key, "time", duration(job.process_time))
 
 
