@@ -439,6 +439,6 @@ class PromoteScreen(Screen[None]):
         from spark_tui.tui.screens.modals import ConfirmModal
 
         self.app.push_screen(ConfirmModal(
-            "Stop the promotion?", "The running export job is cancelled. An import that has started goes on in "
+            "Stop the promotion?", "A running export job is cancelled. An import that has started goes on in "
             "the target (Spark cannot cancel an import); its outcome is in the receipt.",
             yes="Stop", no="Keep going"), answer)
