@@ -221,6 +221,35 @@ async def test_a_refusing_plan_runs_nothing(two_profiles, tmp_path: Path) -> Non
     assert uat_versions(uat, "UAT", "rates") == {"2.0.0": RATES_ID}
 
 
+async def test_a_failed_import_shows_its_receipt_and_leaves_the_target_unchanged(two_profiles, tmp_path: Path) -> None:
+    dev, uat = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        await edit_row(pilot, screen, 0, "UAT")
+        await edit_row(pilot, screen, 1, "UAT", "other")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        assert screen.prepared.plan.go
+        ws = Workspace(uat)  # someone creates a destination service after the plan: the import refuses
+        ws.add_service("uat", "UAT", "service-0000")
+        ws.close()
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.query_one(PromotionJobs).row_count and screen.cancel is None,
+                       "the promotion to end", timeout=30)
+        summary = str(screen.query_one("#receipt-summary").content)
+        assert summary.startswith("✗ FAILED") and "stopped at step 'import'" in summary
+        assert "'UAT/service-0000' already exists" in summary and "The target was not changed." in summary
+        assert "✗ import" in str(screen.query_one("#run-steps").content)
+        receipt = json.loads(next(tmp_path.glob("*.receipt.json")).read_text(encoding="utf-8"))
+        assert (receipt["outcome"], receipt["failed_step"]) == ("failed", "import")
+    assert uat_versions(uat, "UAT", "rates") == {"2.0.0": RATES_ID}
+    assert uat_versions(uat, "UAT", "service-0000") == {}
+
+
 async def test_mapping_dialog_refuses_a_bad_name_and_escape_cancels(two_profiles, tmp_path: Path) -> None:
     dev, _ = two_profiles
     app = make_app(dev, tmp_path)
