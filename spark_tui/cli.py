@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 from spark_tui import __version__
 
 if TYPE_CHECKING:
+    from spark_tui.batch.runner import Console
     from spark_tui.config import Profile
 
 EXIT_CODES = """\
@@ -26,9 +27,14 @@ EXPORT_OPTIONS = (
     "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
     "correlation_id", "file_name", "output_dir", "dry_run", "no_wait", "deadline",
 )
-ACTIONS = ("status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package", "inspect")
-PROMOTE_OPTIONS = ("map", "mapping_file", "upgrade", "create_folders", "plan")
-BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + PROMOTE_OPTIONS + ("if_present", "json", "promote_to", "push_runner")
+ACTIONS = (
+    "status", "cancel", "jobs", "list_folders", "list_services", "list_versions", "import_package", "import_status",
+    "imports", "create_folder", "load_package", "inspect",
+)
+IMPORT_OPTIONS = ("map", "upgrade")
+PROMOTE_ONLY = ("mapping_file", "create_folders")
+SHARED_WITH_IMPORT = ("no_wait", "deadline", "source_system", "correlation_id")
+BATCH_ONLY = EXPORT_OPTIONS + ACTIONS + IMPORT_OPTIONS + PROMOTE_ONLY + ("if_present", "json", "promote_to", "push_runner", "plan")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,19 +107,30 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--list-folders", action="store_true")
     one.add_argument("--list-services", metavar="FOLDER")
     one.add_argument("--list-versions", metavar="FOLDER/SERVICE")
-    one.add_argument("--import-package", metavar="FILE", type=Path, help="import an export package into the tenant")
+    one.add_argument("--import-status", metavar="JOB", help="show an import job")
+    one.add_argument("--imports", action="store_true", help="import jobs of the tenant (in progress and past hour)")
+    one.add_argument("--create-folder", metavar="NAME", help="create a folder (e.g. an import's destination)")
+    one.add_argument("--import-package", metavar="FILE", type=Path,
+                     help="import a migrate package with Spark's import API (a job; see --map)")
+    one.add_argument("--load-package", metavar="FILE", type=Path,
+                     help="embedded only: seed the workspace's tenant from any package (creates tenant and folders, keeps ids)")
     one.add_argument("--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)")
-    a.add_argument("--if-present", choices=("abort", "replace", "add_version"),
-                   help="with --import-package or --promote-to: what to do when a service exists (default abort)")
+
+    i = p.add_argument_group("import (--batch --import-package FILE; also --no-wait, --deadline, --source-system, --correlation-id)")
+    i.add_argument("--map", metavar="SRC=DST[:BUMP]", action="append", default=[],
+                   help="import service SRC (folder/service) as DST, BUMP = major|minor|patch for add_version (repeatable; "
+                   "default: every service of the package under its own name); with --promote-to also FOLDER=FOLDER")
+    i.add_argument("--upgrade", choices=("major", "minor", "patch"),
+                   help="how add_version numbers the added versions (default minor; per mapping with SRC=DST:BUMP)")
+    i.add_argument("--if-present", choices=("abort", "replace", "add_version"),
+                   help="what to do when a destination service exists (default abort); also for --load-package, --promote-to")
 
     pr = p.add_argument_group("promotion (--batch; export from --profile, import into another profile)")
     pr.add_argument("--promote-to", metavar="PROFILE", help="promote the selection into PROFILE: plan, export, verify, import, receipt")
-    pr.add_argument("--map", metavar="SRC=DST[:BUMP]", action="append", default=[],
-                    help="import folder/service SRC as DST (or folder SRC as folder DST); BUMP major|minor|patch (repeatable)")
     pr.add_argument("--mapping-file", metavar="FILE", type=Path, help="TOML file of mappings ([folders], [services], upgrade, if_present)")
-    pr.add_argument("--upgrade", choices=("major", "minor", "patch"), help="version bump of add_version (default minor)")
     pr.add_argument("--create-folders", action="store_true", help="create missing destination folders before importing")
-    pr.add_argument("--plan", action="store_true", help="print what the import would do and write nothing (exit 0 go, 2 refused)")
+    pr.add_argument("--plan", action="store_true",
+                    help="with --promote-to or --import-package: print what the import would do, write nothing (exit 0 go, 2 refused)")
     pr.add_argument("--push-runner", metavar="URL", help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner")
 
     sub = p.add_subparsers(dest="command", metavar="{serve}")
@@ -139,18 +156,23 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
         return
     action = next((d for d in ACTIONS if getattr(args, d) not in (None, False)), None)
     if action is not None:
-        if extra := [d for d in EXPORT_OPTIONS if d in given]:
+        shared = SHARED_WITH_IMPORT if action == "import_package" else ()
+        if extra := [d for d in EXPORT_OPTIONS if d in given and d not in shared]:
             parser.error(f"{_flag(extra[0])} cannot be combined with {_flag(action)}")
     if args.promote_to and (action or args.push_runner or args.dry_run or args.no_wait):
         other = "--push-runner" if args.push_runner else _flag(action or ("dry_run" if args.dry_run else "no_wait"))
         parser.error(f"--promote-to cannot be combined with {other} (use --plan to only see the plan)")
     if args.push_runner and action not in (None, "import_package"):
         parser.error(f"--push-runner cannot be combined with {_flag(action)}")
-    if args.push_runner and (extra := [d for d in PROMOTE_OPTIONS + ("if_present",) if d in given]):
+    if args.push_runner and (extra := [d for d in IMPORT_OPTIONS + PROMOTE_ONLY + ("plan", "if_present") if d in given]):
         parser.error(f"{_flag(extra[0])} does not go with --push-runner (a Hybrid Runner takes the package as it is)")
-    if action != "import_package" and not args.promote_to:
-        if extra := [d for d in PROMOTE_OPTIONS + ("if_present",) if d in given]:
-            parser.error(f"{_flag(extra[0])} goes with --promote-to or --import-package")
+    if not args.promote_to:
+        if action != "import_package" and (extra := [d for d in IMPORT_OPTIONS + ("plan",) if d in given]):
+            parser.error(f"{_flag(extra[0])} goes with --import-package or --promote-to")
+        if extra := [d for d in PROMOTE_ONLY if d in given]:
+            parser.error(f"{_flag(extra[0])} goes with --promote-to")
+        if args.if_present and action not in ("import_package", "load_package"):
+            parser.error("--if-present goes with --import-package or --load-package, or --promote-to")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -187,11 +209,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _import_action(args: argparse.Namespace, console: Console):
+    """The import-side operation asked for, as a function of the backend; None for the others."""
+    from spark_tui.batch import imports
+    from spark_tui.batch.progress import for_stream
+    from spark_tui.spark.models import IfPresent, VersionBump
+
+    if_present = IfPresent(args.if_present or "abort")
+    if args.import_package is not None:
+        request = imports.import_request(
+            args.import_package, args.map, if_present=if_present, upgrade=VersionBump(args.upgrade or "minor"),
+            source_system=args.source_system, correlation_id=args.correlation_id,
+        )
+        options: dict = {"deadline_s": args.deadline} if args.deadline else {}
+        return lambda backend: imports.import_package(
+            backend, args.import_package, request, console, for_stream(sys.stderr), no_wait=args.no_wait, **options,
+        )
+    if args.import_status:
+        return lambda backend: imports.import_status(backend, args.import_status, console)
+    if args.imports:
+        return lambda backend: imports.imports(backend, console)
+    if args.create_folder is not None:
+        return lambda backend: imports.create_folder(backend, args.create_folder, console)
+    if args.load_package is not None:
+        return lambda backend: imports.load_package(backend, args.load_package, if_present, console)
+    return None
+
+
 def _batch(args: argparse.Namespace, profile: Profile) -> int:
     from spark_tui.backends.factory import open_backend
     from spark_tui.batch import runner
     from spark_tui.batch.progress import for_stream
-    from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, VersionFilter
+    from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, VersionFilter
 
     console = runner.Console(sys.stdout, sys.stderr, json=args.json)
     if not any(getattr(args, d) not in (None, False) for d in ACTIONS) and not (args.folder or args.service or args.version_id):
@@ -213,8 +262,8 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
             return runner.list_services(backend, args.list_services, console)
         if args.list_versions is not None:
             return runner.list_versions(backend, args.list_versions, console)
-        if args.import_package is not None:
-            return runner.import_package(backend, args.import_package, IfPresent(args.if_present or "abort"), console)
+        if action := _import_action(args, console):
+            return action(backend)
         request = ExportRequest(
             inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
             file_filter=FileFilter(args.file_filter or "migrate"),

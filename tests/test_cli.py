@@ -31,6 +31,7 @@ def test_help_lists_every_flag_and_the_exit_codes(capsys: pytest.CaptureFixture[
         "--version-id", "--file-filter", "--version-filter", "--source-system", "--correlation-id",
         "--file-name", "--output-dir", "--dry-run", "--no-wait", "--status", "--cancel", "--jobs",
         "--list-folders", "--list-services", "--list-versions", "--import-package", "--if-present", "serve",
+        "--map", "--upgrade", "--import-status", "--imports", "--create-folder", "--load-package",
     ):
         assert flag in out, flag
     assert "130 interrupted" in out and "6 tenant job slot busy" in out
@@ -50,7 +51,11 @@ def test_help_lists_every_flag_and_the_exit_codes(capsys: pytest.CaptureFixture[
         (["--batch", "--status", "j", "-o", "d"], "-o/--output-dir cannot be combined with --status"),
         (["--batch", "--jobs", "--list-folders"], "argument --list-folders: not allowed with argument --jobs"),
         (["--batch", "--folder", "a", "--dry-run", "--no-wait"], "argument --no-wait: not allowed with argument --dry-run"),
-        (["--batch", "--folder", "a", "--if-present", "replace"], "--if-present goes with --promote-to or --import-package"),
+        (["--batch", "--folder", "a", "--if-present", "replace"], "--if-present goes with --import-package or --load-package"),
+        (["--batch", "--folder", "a", "--map", "a/b=c/d"], "--map goes with --import-package"),
+        (["--batch", "--load-package", "p.zip", "--upgrade", "major"], "--upgrade goes with --import-package"),
+        (["--batch", "--import-package", "p.zip", "--folder", "a"], "--folder cannot be combined with --import-package"),
+        (["--batch", "--imports", "--no-wait"], "--no-wait cannot be combined with --imports"),
         (["--batch", "--folder", "a", "--deadline", "-3"], "'-3' is not a positive number of seconds"),
         (["serve", "--port", "99999"], "'99999' is not a TCP port"),
         (["--batch", "serve"], "serve does not take --batch"),

@@ -6,7 +6,7 @@ import json
 from typing import Any, Iterable, Sequence
 
 from spark_tui.backends.base import redact
-from spark_tui.spark.import_wire import ImportResult
+from spark_tui.spark.import_wire import ImportJob, ImportResult
 from spark_tui.spark.models import (
     ApiError,
     Download,
@@ -152,3 +152,34 @@ def import_text(result: ImportResult) -> str:
             ],
         ),
     ])
+
+
+def import_job_text(job: ImportJob) -> str:
+    """An import job: status line, then each imported version source → destination."""
+    head = f"import job {job.id}: {job.status.value} ({duration(job.process_time)})"
+    if not job.outputs.service_versions:
+        return head
+    return "\n".join([
+        head + f": {len(job.outputs.services)} service(s), {len(job.outputs.service_versions)} version(s)",
+        table(
+            ["SOURCE", "DESTINATION", "VERSION ID", "STATUS"],
+            [
+                (v.service_uri_source, v.service_uri_destination, v.version_id_destination, v.status)
+                for v in job.outputs.service_versions
+            ],
+        ),
+    ])
+
+
+def imports_text(jobs: list[ImportJob]) -> str:
+    """Import jobs in progress and of the past hour."""
+    return table(
+        ["JOB", "STATUS", "BY", "CREATED", "SERVICES", "TIME"],
+        [
+            (
+                j.id, j.status.value, j.progress.created_by if j.progress else None,
+                j.progress.created_timestamp if j.progress else None, len(j.outputs.services), duration(j.process_time),
+            )
+            for j in jobs
+        ],
+    )

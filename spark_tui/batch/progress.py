@@ -10,6 +10,7 @@ import time
 from typing import Callable, TextIO
 
 from spark_tui.batch.output import human_bytes
+from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.models import ExportJob
 
 Clock = Callable[[], float]
@@ -55,12 +56,15 @@ class Progress:
 
     # --- events ------------------------------------------------------------------------------
 
-    def job(self, job: ExportJob) -> None:
+    def job(self, job: ExportJob | ImportJob) -> None:
         p = job.progress
         self._show(f"job {job.id}", job.status.value, p.bytes_done if p else 0, p.bytes_total if p else 0)
 
     def download(self, done: int, total: int) -> None:
         self._show("download", "transferring", done, total)
+
+    def upload(self, done: int, total: int) -> None:
+        self._show("upload", "transferring", done, total)
 
     def finish(self) -> None:
         """End the bar's line (plain mode needs nothing)."""

@@ -16,7 +16,8 @@ from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.runner import Console, UsageError, _sigint_sets, check_output_dir
+from spark_tui.batch.imports import import_request
+from spark_tui.batch.runner import Console, UsageError, check_output_dir, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import promote as core
 from spark_tui.promotion.inspect import inspect_package
@@ -38,26 +39,35 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
         if args.push_runner and args.import_package:
             outcome = core.push_package(args.import_package, args.push_runner, on_update=_listener(console, None))
             return _done(outcome, console)
+        if args.import_package:  # with --plan: the plan of exactly the request --import-package would send
+            request = import_request(
+                args.import_package, args.map, if_present=IfPresent(args.if_present or "abort"),
+                upgrade=VersionBump(args.upgrade or "minor"), source_system=args.source_system,
+                correlation_id=args.correlation_id,
+            )
+            target = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
+            try:
+                return _show_plan(core.plan_package(args.import_package, target, request), console)
+            finally:
+                target.close()
         maps = _mappings(args)
         options = dict(
             if_present=IfPresent(args.if_present or maps.if_present or "abort"),
             upgrade=VersionBump(args.upgrade or maps.upgrade or "minor"), create_folders=args.create_folders,
         )
-        backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)  # source, or target of a package plan
+        source = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
         try:
-            if args.import_package:
-                return _show_plan(core.plan_package(args.import_package, backend, maps.mappings, **options), console)
             if args.push_runner:
                 return _run(console, args, lambda on_update, cancel, deadline: core.export_and_push(
-                    backend, _selection(args), args.push_runner, _out_dir(args),
+                    source, _selection(args), args.push_runner, _out_dir(args),
                     on_update=on_update, cancel=cancel, deadline_s=deadline))
             target = open_backend(config.profile(args.promote_to))
             try:
-                return promote(backend, target, _selection(args), maps, options, console, args)
+                return promote(source, target, _selection(args), maps, options, console, args)
             finally:
                 target.close()
         finally:
-            backend.close()
+            source.close()
     except core.PlanRefused as exc:
         return _show_plan(exc.plan, console)
     except core.PromotionFailed as exc:
@@ -92,7 +102,7 @@ def _run(console: Console, args: argparse.Namespace, work) -> int:
     progress = for_stream(sys.stderr)
     cancel = threading.Event()
     try:
-        with _sigint_sets(cancel, console, progress):
+        with sigint_sets(cancel, console, progress, "cancelling the running job"):
             outcome = work(_listener(console, progress), cancel, args.deadline or DEFAULT_DEADLINE_S)
     finally:
         progress.finish()

@@ -20,7 +20,7 @@ from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress
 from spark_tui.spark.errors import BadPackage, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.models import Download, ExportJob, ExportRequest, IfPresent, JobStatus, Page
+from spark_tui.spark.models import Download, ExportJob, ExportRequest, JobStatus, Page
 from spark_tui.spark.uri import InvalidReference, validate_name
 
 EMBEDDED_INTERVAL_S = 0.1  # a status read is a local SQLite query
@@ -99,7 +99,7 @@ def export(
         if (output_dir / name).exists():  # checked again, race-free, when the file is written
             raise UsageError(f"{output_dir / name} already exists; remove it, or choose another --file-name or -o")
     cancel = threading.Event()
-    with _sigint_sets(cancel, console, progress):
+    with sigint_sets(cancel, console, progress, "cancelling the export job"):
         job = backend.submit(request)
         console.note(f"export job {job.id}: {job.status.value}")
         if no_wait or job.status.is_terminal:
@@ -183,8 +183,8 @@ def _download(
 
 
 @contextmanager
-def _sigint_sets(event: threading.Event, console: Console, progress: Progress) -> Iterator[None]:
-    """While inside: the first Ctrl-C sets `event` (cancel the job), a second one aborts at once."""
+def sigint_sets(event: threading.Event, console: Console, progress: Progress, action: str) -> Iterator[None]:
+    """While inside: the first Ctrl-C sets `event` (and says `action`), a second one aborts at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -194,7 +194,7 @@ def _sigint_sets(event: threading.Event, console: Console, progress: Progress) -
             raise KeyboardInterrupt
         event.set()
         progress.finish()
-        console.note("interrupt: cancelling the export job (press Ctrl-C again to quit at once)")
+        console.note(f"interrupt: {action} (press Ctrl-C again to quit at once)")
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
@@ -267,12 +267,3 @@ def _name(kind: str, value: str, usage: str) -> None:
         validate_name(kind, value)
     except InvalidReference as exc:
         raise UsageError(f"{exc} (in {usage})") from None
-
-
-def import_package(backend: Backend, path: Path, if_present: IfPresent, console: Console) -> int:
-    if not path.is_file():
-        what = "is not a file" if path.exists() else "does not exist"
-        raise UsageError(f"import package {path} {what}; give the path of an export ZIP")
-    result = backend.load_package(path, if_present=if_present)
-    console.result(output.import_text(result), result.model_dump(mode="json"))
-    return exit_codes.OK

@@ -199,26 +199,34 @@ def package_endpoint(path: Path, pkg: PackageContents) -> Endpoint:
     return Endpoint(profile="package", kind="package", location=str(Path(path).resolve()), tenant=pkg.tenant)
 
 
-def plan_package(
-    path: Path,
-    target: Backend,
-    maps: list[Mapping],
-    *,
-    if_present: IfPresent = IfPresent.abort,
-    upgrade: VersionBump = VersionBump.minor,
-    create_folders: bool = False,
-) -> Plan:
-    """The plan of importing a package made earlier into `target` (an `onpremises` package is refused)."""
+def plan_package(path: Path, target: Backend, request: ImportRequestEntity) -> Plan:
+    """The plan of sending `request` with the package at `path` to `target`'s import (nothing is sent).
+
+    The import's own request checks apply (URIs, repeated sources or destinations); a mapping whose
+    source is not in the package and an `onpremises` package are refusals, as the import's.
+    """
+    from spark_tui.engine.importer import check_import_request
+
     with open_package(path) as pkg:
         versions, sizes = package_versions(pkg)
-        services = [(v.folder, v.service) for v in pkg.versions]
-        mappings = service_mappings(maps, services, upgrade)
-        plan = make_plan(target, package_endpoint(path, pkg), versions, mappings, if_present,
-                         create_folders=create_folders, sizes=sizes)
+        held = set(pkg.services)
+        mappings = [m for m in request.inputs.services_modify if m.service_uri_source in held]
+        named = {m.service_uri_source for m in mappings}
+        plan = make_plan(
+            target, package_endpoint(path, pkg), [v for v in versions if service_uri(v.folder_source, v.service_source) in named],
+            mappings, request.services_existing, sizes=sizes,
+        )
+        errors = check_import_request(request)
+        errors += [
+            ApiError(code=Code.SERVICE_NOT_IN_PACKAGE.value, ref=m.service_uri_source, message=(
+                f"service '{m.service_uri_source}' is not in package '{pkg.name}' (it holds {', '.join(sorted(held))})"))
+            for m in request.inputs.services_modify if m.service_uri_source not in held
+        ]
         if pkg.kind is PackageKind.onpremises:
-            plan.errors.insert(0, ApiError(code=Code.NOT_A_MIGRATE_PACKAGE.value, ref=str(path), message=(
+            errors.append(ApiError(code=Code.NOT_A_MIGRATE_PACKAGE.value, ref=pkg.name, message=(
                 f"package '{pkg.name}' is an onpremises export (Hybrid Runner files only); Spark imports only "
                 "packages exported with file_filter=migrate")))
+        plan.errors = errors + plan.errors
     return plan
 
 

@@ -1,4 +1,4 @@
-"""`--batch` listings, `--jobs`, `--import-package`, backend errors, interrupted downloads."""
+"""`--batch` listings, `--jobs`, backend errors, interrupted downloads."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from spark_tui.spark.models import (
     ExportJob,
     ExportOutputs,
     FolderInfo,
-    ImportResult,
     JobStatus,
     OutputFile,
     ServiceInfo,
@@ -82,37 +81,6 @@ def test_jobs_table_and_json(cli, no_workers) -> None:
     status = TenantExportStatus.model_validate(cli("--jobs", "--json").json)
     assert [j.id for j in status.in_progress_exports] == [job_id]
     assert status.tenant.status.export_api_jobs_in_progress == 1 and status.tenant.configuration.export_api_job_limit == 1
-
-
-def test_import_package_round_trip(cli, tmp_path: Path) -> None:
-    assert cli("--folder", "insurance-pricing", "--file-name", "pkg", "-o", str(tmp_path)).code == 0
-    package = tmp_path / "pkg.zip"
-    r = cli("--tenant", "target", "--import-package", str(package), "--json")
-    assert r.code == 0, r.err
-    result = ImportResult.model_validate(r.json)
-    assert result.tenant == "target" and len(result.service_versions) == 11
-    assert cli("--tenant", "target", "--list-services", "insurance-pricing", "--json").json[0]["name"] == "home-premium"
-    again = cli("--tenant", "target", "--import-package", str(package))
-    assert again.code == 2 and again.err.startswith("error: ")
-    added = cli("--tenant", "target", "--import-package", str(package), "--if-present", "add_version")
-    assert added.code == 0 and "imported into tenant target" in added.out
-    replaced = cli("--tenant", "target", "--import-package", str(package), "--if-present", "replace", "--json")
-    assert replaced.code == 0 and {v["status"] for v in replaced.json["service_versions"]} == {"replaced"}
-
-
-def test_import_the_real_spark_fixture(cli, fixture_zip: Path) -> None:
-    r = cli("--tenant", "target", "--import-package", str(fixture_zip))
-    assert r.code == 0, r.err
-    assert "1 service(s)" in r.out.splitlines()[0]
-
-
-def test_import_missing_or_corrupt_package(cli, tmp_path: Path) -> None:
-    missing = cli("--import-package", str(tmp_path / "none.zip"))
-    assert missing.code == 2 and f"import package {tmp_path / 'none.zip'} does not exist" in missing.err
-    corrupt = tmp_path / "corrupt.zip"
-    corrupt.write_bytes(b"PK\x03\x04 this is not a zip")
-    r = cli("--import-package", str(corrupt))
-    assert r.code == 2 and r.err.startswith("error: ") and "Traceback" not in r.err
 
 
 @pytest.fixture

@@ -89,14 +89,23 @@ def test_package_made_earlier_plan_and_inspect(cli, profiles: Pair, tmp_path: Pa
     inspected = cli("--inspect", str(package), "--json")
     assert inspected.code == 0 and inspected.json["kind"] == "migrate" and inspected.json["tenant"] == "dev"
     assert inspected.json["checked_modules"] == 4 and inspected.json["errors"] == []
-    before = profiles.snapshot()
-    planned = cli("--profile", "uat", "--import-package", str(package), "--plan", "--map", "synth-0000=UAT",
-                  "--if-present", "add_version")
+    planned = cli("--profile", "uat", "--import-package", str(package), "--plan", "--if-present", "add_version",
+                  "--map", "synth-0000/service-0001=UAT/rates:major", "--json")
     assert planned.code == 0, planned.err
-    assert "package (package " in planned.out and "-> uat (embedded" in planned.out
+    plan = planned.json  # only the mapped service, as the import would do
+    assert [v["service_uri_destination"] for v in plan["services"][0]["versions"]] == ["UAT/rates[3.0.0]", "UAT/rates[4.0.0]"]
+    assert len(plan["services"]) == 1 and plan["source"]["kind"] == "package"
+    imported = cli("--profile", "uat", "--import-package", str(package), "--if-present", "add_version",
+                   "--map", "synth-0000/service-0001=UAT/rates:major", "--json")
+    assert imported.code == 0, imported.err
+    assert [v["service_uri_destination"] for v in imported.json["outputs"]["service_versions"]] == [
+        "UAT/rates[3.0.0]", "UAT/rates[4.0.0]"]
+    before = profiles.snapshot()
     refused = cli("--profile", "uat", "--import-package", str(package), "--plan")
     assert refused.code == 2 and "destination folder 'synth-0000' does not exist" in refused.err
-    assert profiles.snapshot() == before and profiles.target.list_imports() == []
+    absent = cli("--profile", "uat", "--import-package", str(package), "--plan", "--map", "nope/x=UAT/x")
+    assert absent.code == 2 and "error: SERVICE_NOT_IN_PACKAGE: service 'nope/x' is not in package 'ci.zip'" in absent.err
+    assert profiles.snapshot() == before and len(profiles.target.list_imports()) == 1  # only the real import above
 
 
 def test_inspect_a_damaged_package_exits_2(cli, fixture_zip: Path, tmp_path: Path) -> None:
@@ -132,13 +141,15 @@ def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, 
 
 
 @pytest.mark.parametrize("argv, message", [
-    (("--folder", "a", "--map", "a=b"), "--map goes with --promote-to or --import-package"),
-    (("--folder", "a", "--plan"), "--plan goes with --promote-to or --import-package"),
+    (("--folder", "a", "--map", "a=b"), "--map goes with --import-package or --promote-to"),
+    (("--folder", "a", "--plan"), "--plan goes with --import-package or --promote-to"),
+    (("--import-package", "p.zip", "--mapping-file", "m.toml"), "--mapping-file goes with --promote-to"),
+    (("--import-package", "p.zip", "--plan", "--create-folders"), "--create-folders goes with --promote-to"),
     (("--promote-to", "uat", "--folder", "a", "--dry-run"), "--promote-to cannot be combined with --dry-run (use --plan"),
     (("--promote-to", "uat", "--jobs"), "--promote-to cannot be combined with --jobs"),
     (("--push-runner", "http://x", "--jobs"), "--push-runner cannot be combined with --jobs"),
     (("--push-runner", "http://x", "--folder", "a", "--plan"), "--plan does not go with --push-runner"),
-    (("--inspect", "p.zip", "--map", "a=b"), "--map goes with --promote-to or --import-package"),
+    (("--inspect", "p.zip", "--map", "a=b"), "--map goes with --import-package or --promote-to"),
     (("--promote-to", "uat", "--folder", "a", "--map", "a/b/c=d"), "--map 'a/b/c=d': source 'a/b/c' has more than one '/'"),
     (("--promote-to", "nope", "--folder", "synth-0000"), "unknown profile 'nope'"),
     (("--promote-to", "uat"), "nothing to promote; give --folder, --service or --version-id"),
@@ -149,7 +160,7 @@ def test_usage_errors(cli, profiles: Pair, argv: tuple, message: str) -> None:
 
 
 def test_package_plan_refuses_an_onpremises_package(cli, profiles: Pair, fixture_zip: Path) -> None:
-    result = cli("--profile", "uat", "--import-package", str(fixture_zip), "--plan", "--map", "my-folder=UAT")
+    result = cli("--profile", "uat", "--import-package", str(fixture_zip), "--plan", "--map", "my-folder/volume-cylinder=UAT/vc")
     assert result.code == 2
     assert "error: NOT_A_MIGRATE_PACKAGE: package 'volume-cylinder.zip' is an onpremises export" in result.err
-    assert "my-folder/volume-cylinder[0.1.0]  UAT/volume-cylinder" in result.out  # the rest is still planned
+    assert "my-folder/volume-cylinder[0.1.0]  UAT/vc" in result.out  # the rest is still planned

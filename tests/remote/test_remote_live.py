@@ -154,26 +154,3 @@ def test_wrong_token_and_unreachable_server(served: Served, tmp_path: Path) -> N
     dead = Profile(name="dead", backend="spark", base_url="http://127.0.0.1:9/acme", token="t")
     with pytest.raises(BackendUnavailable, match="127.0.0.1:9/acme"):
         RemoteBackend(dead, retry=FAST).tenant_status()
-
-
-def test_import_round_trip_and_refusals(served: Served, tmp_path: Path) -> None:
-    from spark_tui.spark.errors import BadPackage, ServiceExists
-    from spark_tui.spark.models import IfPresent
-
-    served.ws.ensure_tenant("beta")
-    b = backend(served)
-    job = finished(b, b.submit(request("synth-0001")).id)
-    [download] = b.download(job, tmp_path)
-    into_beta = backend(served, base_url=f"{served.url}/beta", tenant="beta")
-    result = into_beta.import_package(Path(download.path))
-    assert sorted(result.services) == ["synth-0001/service-0000", "synth-0001/service-0001"]
-    assert len(result.service_versions) == 4 and {v.status for v in result.service_versions} == {"added"}
-    assert [v.version for v in into_beta.list_versions("synth-0001", "service-0000")] == ["1.0.1", "1.0.0"]
-    with pytest.raises(ServiceExists):
-        into_beta.import_package(Path(download.path))
-    added = into_beta.import_package(Path(download.path), if_present=IfPresent.add_version)
-    assert len(added.service_versions) == 4
-    junk = tmp_path / "junk.zip"
-    junk.write_bytes(b"not a zip")
-    with pytest.raises(BadPackage):
-        into_beta.import_package(junk)

@@ -72,10 +72,11 @@ def test_sdk_import_of_an_exported_package(sdk: Client, served: Served) -> None:
     import io
 
     served.ws.ensure_tenant("beta")
+    served.ws.add_folder("beta", "synth-0000")  # import never creates destination folders
     package = sdk.impex.exp(folders=["synth-0000"], max_retries=40, retry_interval=0.01)[0].buffer
     http = httpx.Client(transport=RoutingTransport(SPARK, served.url), timeout=30)
     beta = Client(base_url=f"{SPARK}/beta", token=ALICE.token, logger=False, http_client=http)
-    status = beta.impex.imp(["synth-0000/service-0000", "synth-0000/service-0001"], io.BytesIO(package), max_retries=2, retry_interval=0.01)
+    status = beta.impex.imp(["synth-0000/service-0000", "synth-0000/service-0001"], io.BytesIO(package), max_retries=40, retry_interval=0.01)
     assert status.data["object"] == "import" and status.data["status"] == "closed" and status.data["errors"] is None
     assert len(status.data["outputs"]["service_versions"]) == 2  # the SDK exports only the latest versions
     beta.close()

@@ -1,0 +1,122 @@
+"""The `--batch` import operations: import a package (Spark's import API), watch import jobs,
+create a folder, and seed an embedded workspace from a package (`--load-package`).
+
+`--map SRC=DST[:major|minor|patch]` (repeatable) renames services on the way in; with no `--map`
+every service of the package is imported under its own name. Upload and job progress go to
+stderr; the job (or its API JSON with `--json`) to stdout. Exit codes as for export: 0 closed,
+1 failed while running, 2 refused (prerequisites, bad request or package), 3 backend or disk full,
+4 client deadline, 6 the tenant's import slot is busy, 130 interrupted (the job goes on).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from spark_tui.backends.base import Backend
+from spark_tui.backends.package_info import package_services
+from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import
+from spark_tui.batch import exit_codes, output
+from spark_tui.batch.progress import Progress
+from spark_tui.batch.runner import Console, UsageError, sigint_sets
+from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
+from spark_tui.spark.models import IfPresent, JobStatus, VersionBump
+
+_BUMPS = tuple(b.value for b in VersionBump)
+
+
+def parse_map(text: str, default: VersionBump) -> ServiceMapping:
+    """`SRC`, `SRC=DST` or either with `:major|minor|patch` → one services_modify entry."""
+    body, _, bump = text.rpartition(":")
+    if not body or bump not in _BUMPS:
+        body, bump = text, default.value
+    source, sep, destination = body.partition("=")
+    if not source or (sep and not destination):
+        raise UsageError(
+            f"--map '{text}' is not SRC=DST; e.g. --map claims/fraud-score=uat-claims/fraud-score[:major|minor|patch]"
+        )
+    return ServiceMapping(
+        service_uri_source=source.strip(), service_uri_destination=(destination or source).strip(),
+        update_version_type=VersionBump(bump),
+    )
+
+
+def import_request(
+    package: Path, maps: list[str], *, if_present: IfPresent, upgrade: VersionBump, source_system: str | None,
+    correlation_id: str | None,
+) -> ImportRequestEntity:
+    mappings = [parse_map(m, upgrade) for m in maps] or [
+        ServiceMapping(service_uri_source=uri, service_uri_destination=uri, update_version_type=upgrade)
+        for uri in package_services(package)
+    ]
+    return ImportRequestEntity(
+        inputs=ImportInputs(services_modify=mappings), services_existing=if_present,
+        source_system=source_system or "spark-tui", correlation_id=correlation_id,
+    )
+
+
+def import_package(
+    backend: Backend, package: Path, request: ImportRequestEntity, console: Console, progress: Progress, *,
+    no_wait: bool = False, deadline_s: float = DEFAULT_DEADLINE_S,
+) -> int:
+    """Upload, start the import job and (unless `no_wait`) wait for its end."""
+    if not package.is_file():
+        what = "is not a file" if package.exists() else "does not exist"
+        raise UsageError(f"import package {package} {what}; give the path of an export ZIP")
+    try:
+        job = backend.submit_import(package, request, progress=progress.upload)
+    finally:
+        progress.finish()
+    console.note(f"import job {job.id}: {job.status.value}")
+    if no_wait or job.status.is_terminal:
+        return _finished(job, console)
+    stop = threading.Event()
+    with sigint_sets(stop, console, progress, "stop waiting (the import job goes on)"):
+        try:
+            job = wait_for_import(backend, job, on_update=progress.job, cancel=stop, deadline_s=deadline_s)
+        finally:
+            progress.finish()
+    if stop.is_set():
+        console.note(f"interrupted: import job {job.id} is '{job.status.value}'; see it with --import-status {job.id}")
+        console.result(output.import_job_text(job), job.wire())
+        return exit_codes.INTERRUPTED
+    return _finished(job, console)
+
+
+def import_status(backend: Backend, job_id: str, console: Console) -> int:
+    return _finished(backend.import_status(job_id), console)
+
+
+def imports(backend: Backend, console: Console) -> int:
+    jobs = backend.list_imports(all_users=True)
+    console.result(output.imports_text(jobs), [j.wire() for j in jobs])
+    return exit_codes.OK
+
+
+def create_folder(backend: Backend, name: str, console: Console) -> int:
+    folder = backend.create_folder(name)
+    console.result(f"created folder {folder.name} ({folder.id})", folder.model_dump(mode="json"))
+    return exit_codes.OK
+
+
+def load_package(backend: Backend, package: Path, if_present: IfPresent, console: Console) -> int:
+    """Seed the embedded workspace's tenant from any package (today's importer: no job, ids kept)."""
+    loader = getattr(backend, "load_package", None)
+    if loader is None:
+        raise UsageError("--load-package seeds an embedded workspace; against Spark use --import-package")
+    if not package.is_file():
+        what = "is not a file" if package.exists() else "does not exist"
+        raise UsageError(f"package {package} {what}; give the path of an export ZIP")
+    result = loader(package, if_present=if_present)
+    console.result(output.import_text(result), result.model_dump(mode="json"))
+    return exit_codes.OK
+
+
+def _finished(job: ImportJob, console: Console) -> int:
+    for line in output.error_lines(job.errors or []):
+        console.note(line)
+    code = exit_codes.for_job(job)
+    if job.status is JobStatus.failed:
+        console.note(f"import job {job.id} ended 'failed'; nothing was imported")
+    console.result(output.import_job_text(job), job.wire())
+    return code
