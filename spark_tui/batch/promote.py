@@ -155,9 +155,19 @@ def _failed(exc: core.PromotionFailed, console: Console) -> int:
     return exc.exit_code
 
 
+HINTS = {
+    "SERVICE_EXISTS": "hint: --if-present replace|add_version, or --map the service elsewhere",
+    "FOLDER_NOT_FOUND": "hint: --create-folders creates missing destination folders (with --promote-to), "
+                        "or --map the service to an existing folder",
+}
+
+
 def _show_plan(plan: Plan, console: Console) -> int:
     for line in output.error_lines(plan.errors):
         console.note(line)
+    for code in dict.fromkeys(e.code for e in plan.errors):
+        if code in HINTS:
+            console.note(HINTS[code])
     console.result(plan_text(plan), plan.model_dump(mode="json"))
     return exit_codes.OK if plan.go else exit_codes.USAGE
 

@@ -122,7 +122,7 @@ def make_plan(
             if if_present is IfPresent.abort:
                 service.errors.append(_error(Code.SERVICE_EXISTS, dest, (
                     f"destination service '{dest}' already exists in tenant '{tenant}' and services_existing is abort; "
-                    "choose --if-present replace or add_version, or map the service elsewhere (--map)")))
+                    "import with replace or add_version, or map the service elsewhere")))
             else:
                 service.action = ServiceAction(if_present.value)
         service.versions = _versions(catalog, service, source_versions, existing, sizes or {})
@@ -152,7 +152,7 @@ def _destination(
         else:
             service.errors.append(_error(Code.FOLDER_NOT_FOUND, name, (
                 f"destination folder '{name}' does not exist in tenant '{tenant}'; create it first "
-                "(--create-folders, or --create-folder NAME) or map the service to an existing folder")))
+                "(or let the promotion create missing folders) or map the service to an existing folder")))
         return None
     if not folder.accessible:
         service.errors.append(_error(Code.ACCESS_DENIED, name, (

@@ -55,6 +55,7 @@ def test_a_refusing_plan_exits_2_naming_why_before_anything_runs(cli, profiles: 
     assert result.code == 2
     assert result.err.count("error: FOLDER_NOT_FOUND: destination folder 'Missing' does not exist") == 2
     assert "refused: 2 problem(s); nothing will be exported or written" in result.out
+    assert result.err.count("hint: --create-folders creates missing destination folders") == 1
     assert list(cli.cwd.iterdir()) == [] and profiles.source.list_jobs(all_users=True) == []
     assert profiles.snapshot() == before
 
