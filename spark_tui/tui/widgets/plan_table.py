@@ -40,7 +40,7 @@ def verdict(plan: Plan) -> Text:
     if not plan.go:
         return Text.assemble(("✗ REFUSED", "bold red"), f": {len(plan.errors)} problem(s) below; "
                              "nothing will be exported or written. Change the mappings, 'If present' or "
-                             "'Create missing folders' (--map, --if-present, --create-folders in the messages), then F5.")
+                             "'Create missing folders', then F5.")
     size = human_bytes(sum(v.bytes for v in plan.versions))
     text = Text.assemble(("✓ GO", "bold green"), f": {len(plan.services)} service(s), {len(plan.versions)} "
                          f"version(s), {size} into {target}; services_existing={plan.services_existing.value}. "
