@@ -16,6 +16,7 @@ class SparkCommands(Provider):
         commands: list[tuple[str, object, str]] = [
             ("Export: submit the export form", main.action_export, "Start an export job now"),
             ("Export: preview (dry run)", main.action_preview, "What would be exported, or every error"),
+            ("Promote: the selection to another profile", main.action_promote, "Mapping, plan, then export + import"),
             ("Jobs: cancel the selected job", main.action_cancel_job, "Asks before cancelling"),
             ("Jobs: open details of the selected job", main.action_open_details, "Progress, outputs, hash"),
             ("Jobs: save the selected package", main.action_save_package, "Verified copy to a directory"),

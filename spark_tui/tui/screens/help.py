@@ -19,6 +19,8 @@ GUIDE = (
     "is busy you may queue the export: it starts by itself when the slot frees.\n\n"
     "Jobs refresh every second: enter opens details, c cancels, s saves the package (hash verified), t switches "
     "between your jobs and the whole tenant. ctrl+p opens the command palette (theme, profiles, refresh).\n\n"
+    "ctrl+o promotes the selection to another profile: pick the target, edit the mapping table, F5 shows the "
+    "plan (nothing written), F6 exports, imports and writes a receipt beside the package.\n\n"
     "At narrow sizes F2 / F3 / F4 (or 1 / 2 / 3 outside text fields) show the browser, the form or the jobs."
 )
 

@@ -34,6 +34,7 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("p,f5", "preview", "Preview", id="main.preview", tooltip="Dry run of the export form (F5 also in text fields)"),
         Binding("e,f6", "export", "Export", id="main.export", tooltip="Submit the export form (F6 also in text fields)"),
+        Binding("ctrl+o", "promote", "Promote", id="main.promote", tooltip="Promote the selection to another profile"),
         Binding("ctrl+r", "refresh_all", "Refresh", id="main.refresh", tooltip="Reload catalog and jobs"),
         Binding("f2,1", "show_pane('browser')", "Browse", show=False, id="main.pane_browser"),
         Binding("f3,2", "show_pane('form')", "Form", show=False, id="main.pane_form"),
@@ -170,6 +171,12 @@ class MainScreen(Screen[None]):
         from spark_tui.tui.screens.preview import PreviewScreen
 
         self.app.push_screen(PreviewScreen(message.request, message.preview), chosen)
+
+    def action_promote(self) -> None:
+        if (request := self._form_request()) is not None:
+            from spark_tui.tui.screens.promote import PromoteScreen
+
+            self.app.push_screen(PromoteScreen(self.app.backend, request, self.query_one(ExportForm).destination()))
 
     def action_export(self) -> None:
         request = self._form_request()

@@ -1,0 +1,444 @@
+"""The Promote screen: the selection of the main screen into another profile — mapping, plan, run, receipt.
+
+Flow: pick the target profile (opened in a thread worker), edit the mapping table (pre-filled with the
+same names), choose `If present`, F5 shows the plan (nothing written), F6 asks and then runs the
+promotion (spark_tui.promotion.promote.run) in a thread worker whose step updates come back as
+messages: both jobs are followed live, and the receipt is shown at the end.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Select, Static
+
+from spark_tui.backends.base import Backend
+from spark_tui.promotion import promote as core
+from spark_tui.spark.errors import SparkTuiError
+from spark_tui.spark.models import ExportPreview, ExportRequest, FileFilter, IfPresent
+from spark_tui.spark.promotion_wire import Receipt
+from spark_tui.tui.formatting import human_bytes
+from spark_tui.tui.screens.preview import errors_table
+from spark_tui.tui.widgets.header import InfoHeader
+from spark_tui.tui.widgets.mapping_table import MappingTable
+from spark_tui.tui.widgets.plan_table import PlanTable, verdict
+from spark_tui.tui.widgets.promotion_run import PromotionJobs, ReceiptTable, receipt_summary, steps_line
+
+TABS = (("mapping", "F2 Mapping"), ("plan", "F3 Plan"), ("run", "F4 Run / receipt"))
+
+
+@dataclass
+class SelectionResolved(Message):
+    preview: ExportPreview | None
+    error: Exception | None = None
+
+
+@dataclass
+class TargetOpened(Message):
+    name: str
+    backend: Backend | None
+    error: Exception | None = None
+
+
+@dataclass
+class PlanReady(Message):
+    generation: int
+    prepared: core.Prepared | None
+    error: Exception | None = None
+
+
+@dataclass
+class PromotionProgressed(Message):
+    update: core.StepUpdate
+
+
+@dataclass
+class PromotionEnded(Message):
+    outcome: core.Outcome | None
+    error: Exception | None = None
+    receipt: Receipt | None = None  # a failed promotion's receipt, when it got as far as a package
+
+
+def folders_label(create: bool) -> str:
+    """The checkbox says its state in words too (its mark differs by colour only)."""
+    return f"Create missing folders: {'yes' if create else 'no'}"
+
+
+def target_effect(error: core.PromotionFailed) -> str:
+    """What a failed promotion did to the target, in one sentence."""
+    if error.target_may_change:
+        return "The import job goes on in the target (Spark cannot cancel an import); its result decides."
+    created = f", except the folder(s) created: {', '.join(error.created_folders)}" if error.created_folders else ""
+    return f"The target was not changed{created}."
+
+
+class PromoteScreen(Screen[None]):
+    """Promote `request` (the main screen's selection) from `source` (the app's backend) into another profile."""
+
+    AUTO_FOCUS = "#target"
+    DEFAULT_CSS = """
+    PromoteScreen #promote-summary { height: auto; max-height: 2; padding: 0 1; }
+    PromoteScreen .promote-row { height: 1; padding: 0 1; }
+    PromoteScreen .promote-label { width: 11; color: $text-muted; }
+    PromoteScreen .promote-row Select, PromoteScreen .promote-row Input { width: 1fr; }
+    PromoteScreen #if_present { width: 17; }
+    PromoteScreen #create_folders { width: auto; margin-left: 2; }
+    PromoteScreen #promote-tabs { height: 1; margin-top: 1; background: $panel; }
+    PromoteScreen #promote-body, PromoteScreen #promote-body > Vertical { height: 1fr; }
+    PromoteScreen #mapping-table, PromoteScreen #plan-table, PromoteScreen #receipt-table { height: 1fr; }
+    PromoteScreen #mapping-hint, PromoteScreen #run-steps, PromoteScreen #run-message { height: 1; padding: 0 1; }
+    PromoteScreen #plan-verdict, PromoteScreen #receipt-summary { height: auto; padding: 0 1; }
+    PromoteScreen #plan-errors { height: auto; max-height: 8; }
+    PromoteScreen #run-jobs { height: auto; max-height: 4; }
+    """
+    BINDINGS = [
+        Binding("f5", "plan", "Plan", id="promote.plan", tooltip="What the import will do in the target; writes nothing"),
+        Binding("f6", "run", "Promote", id="promote.run", tooltip="Export, verify, import and write the receipt (asks first)"),
+        Binding("escape", "back", "Back", id="promote.back", tooltip="Back to the main screen (a running promotion: stop it)"),
+        Binding("f2,1", "show_tab('mapping')", "Mapping", show=False, id="promote.tab_mapping"),
+        Binding("f3,2", "show_tab('plan')", "Plan table", show=False, id="promote.tab_plan"),
+        Binding("f4,3", "show_tab('run')", "Run / receipt", show=False, id="promote.tab_run"),
+    ]
+
+    def __init__(self, source: Backend, request: ExportRequest, dest_dir: Path) -> None:
+        super().__init__()
+        self.source = source  # kept: switching the app's profile meanwhile does not change the source
+        self.request = request.model_copy(update={"file_filter": FileFilter.migrate})
+        self.dest_dir = dest_dir
+        self.target: Backend | None = None
+        self.target_name: str | None = None
+        self.prepared: core.Prepared | None = None
+        self.generation = 0  # bumped by every change of the inputs: older plans are stale
+        self.cancel: threading.Event | None = None  # set while a promotion runs
+        self.outcome: core.Outcome | None = None
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield InfoHeader()
+        yield Static(Text("Resolving the selection…", style="dim"), id="promote-summary")
+        with Horizontal(classes="promote-row"):
+            yield Label("Target", classes="promote-label")
+            yield Select(self._profile_options(), prompt="pick a profile", id="target", compact=True)
+            yield Label("If present", classes="promote-label")
+            yield Select([(p.value, p) for p in IfPresent], value=IfPresent.abort, allow_blank=False,
+                         id="if_present", compact=True)
+        with Horizontal(classes="promote-row"):
+            yield Label("Save to", classes="promote-label")
+            yield Input(str(self.dest_dir), id="promote-dest", compact=True)
+            yield Checkbox(folders_label(False), id="create_folders", compact=True)
+        yield Static("", id="promote-tabs")
+        with ContentSwitcher(initial="mapping", id="promote-body"):
+            with Vertical(id="mapping"):
+                yield MappingTable(id="mapping-table")
+                yield Static(Text("enter edits a mapping · u cycles the upgrade type · F5 plans", style="dim"),
+                             id="mapping-hint")
+            with Vertical(id="plan"):
+                yield Static(Text("No plan yet: pick the target profile, then F5.", style="dim"), id="plan-verdict")
+                yield PlanTable(id="plan-table")
+                with VerticalScroll(id="plan-errors"):
+                    yield Static("", id="plan-errors-text")
+            with Vertical(id="run"):
+                yield Static(steps_line(None), id="run-steps")
+                yield PromotionJobs(id="run-jobs")
+                yield Static("", id="run-message")
+                yield Static("", id="receipt-summary")
+                yield ReceiptTable(id="receipt-table")
+        yield Footer()
+
+    def _profile_options(self) -> list[tuple[str, str]]:
+        config = self.app.config
+        current = self.source.info.profile
+        if config is None:
+            return []
+        return [(f"{name} · {p.backend} · tenant {p.tenant}", name)
+                for name, p in sorted(config.profiles.items()) if name != current]
+
+    def on_mount(self) -> None:
+        self._show_tab("mapping")
+        if not self._profile_options():
+            where = f" in {self.app.config.path}" if self.app.config else ""
+            self.notify(f"No other profile to promote to: define one{where}", severity="warning", timeout=8)
+        self._resolve()
+
+    def on_unmount(self) -> None:
+        self._close_target()
+
+    # --- tabs --------------------------------------------------------------------------------------
+
+    def _show_tab(self, tab: str) -> None:
+        self.query_one(ContentSwitcher).current = tab
+        text = Text()
+        for name, label in TABS:
+            text.append(f" {label} ", style="bold reverse" if name == tab else "dim")
+            text.append(" ")
+        self.query_one("#promote-tabs", Static).update(text)
+
+    def action_show_tab(self, tab: str) -> None:
+        self._show_tab(tab)
+        self.query_one({"mapping": "#mapping-table", "plan": "#plan-table", "run": "#run-jobs"}[tab]).focus()
+
+    # --- the selection -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="promote-resolve", exit_on_error=False, description="resolve the selection")
+    def _resolve(self) -> None:
+        try:
+            self.post_message(SelectionResolved(self.source.preview(self.request)))
+        except Exception as exc:  # noqa: BLE001 - shown on the screen
+            self.post_message(SelectionResolved(None, exc))
+
+    @on(SelectionResolved)
+    def _resolved(self, message: SelectionResolved) -> None:
+        summary = self.query_one("#promote-summary", Static)
+        preview = message.preview
+        if preview is None or preview.errors:
+            problem = str(message.error) if preview is None else f"{len(preview.errors)} error(s): {preview.errors[0].message}"
+            summary.update(Text(f"✗ The selection does not resolve: {problem}", style="bold red"))
+            return
+        info = self.source.info
+        summary.update(Text.assemble(
+            ("Promote ", "bold"), f"{len(preview.services)} service(s), {len(preview.service_versions)} version(s), "
+            f"{human_bytes(preview.projected_bytes)} from ", (f"{info.profile} · {info.tenant}", "bold"),
+            " (a migrate export)"))
+        self.query_one(MappingTable).set_services([(s.folder_source, s.service_source) for s in preview.services])
+
+    # --- the target --------------------------------------------------------------------------------
+
+    @on(Select.Changed, "#target")
+    def _target_changed(self, event: Select.Changed) -> None:
+        self._invalidate()
+        self._close_target()
+        if event.value is Select.NULL:
+            return
+        self.target_name = str(event.value)
+        self._open_target(self.target_name)
+
+    @work(thread=True, exclusive=True, group="promote-target", exit_on_error=False, description="open the target profile")
+    def _open_target(self, name: str) -> None:
+        from spark_tui.backends.factory import open_backend
+
+        try:
+            backend = open_backend(self.app.config.profile(name))
+        except Exception as exc:  # noqa: BLE001 - shown on the screen
+            self.post_message(TargetOpened(name, None, exc))
+            return
+        self.post_message(TargetOpened(name, backend))
+
+    @on(TargetOpened)
+    def _target_opened(self, message: TargetOpened) -> None:
+        if message.name != self.target_name or not self.is_attached:  # another profile was picked meanwhile
+            if message.backend is not None:
+                self._close_in_background(message.backend)
+            return
+        if message.backend is None:
+            self.app.show_error(f"Cannot open profile '{message.name}'", message.error)
+            return
+        self.target = message.backend
+        info = message.backend.info
+        self.notify(f"Target: {info.profile} · tenant {info.tenant} ({info.kind} {info.location}). F5 plans.",
+                    markup=False, timeout=4)
+
+    def _close_target(self) -> None:
+        if self.target is not None:
+            self._close_in_background(self.target)
+        self.target, self.target_name = None, None
+
+    def _close_in_background(self, backend: Backend) -> None:
+        self.app.run_worker(backend.close, thread=True, group="promote-close", exit_on_error=False,
+                            description="close the target backend")
+
+    # --- inputs that make a plan stale -------------------------------------------------------------
+
+    @on(Checkbox.Changed, "#create_folders")
+    def _create_folders_changed(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = folders_label(event.value)
+        self._invalidate()
+
+    @on(Select.Changed, "#if_present")
+    @on(MappingTable.Changed)
+    def _invalidate(self) -> None:
+        self.generation += 1
+        if self.prepared is not None:
+            self.prepared = None
+            self.query_one("#plan-verdict", Static).update(
+                Text("The inputs changed since this plan: F5 plans again.", style="bold yellow"))
+
+    # --- plan --------------------------------------------------------------------------------------
+
+    def action_plan(self) -> None:
+        if self.cancel is not None:
+            self.notify("A promotion is running", severity="warning")
+            return
+        if self.target is None:
+            self.notify("Pick the target profile first" if self.target_name is None
+                        else f"Profile '{self.target_name}' is still opening; try again", severity="warning")
+            self.query_one("#target").focus()
+            return
+        try:
+            maps = self.query_one(MappingTable).mappings()
+        except SparkTuiError as exc:
+            self.app.show_error("Bad mapping", exc)
+            return
+        self.query_one("#plan-verdict", Static).update(Text("Planning…", style="dim"))
+        self._show_tab("plan")
+        self._plan(self.target, maps, self.query_one("#if_present", Select).value,
+                   self.query_one("#create_folders", Checkbox).value, self.generation)
+
+    @work(thread=True, exclusive=True, group="promote-plan", exit_on_error=False, description="plan the promotion")
+    def _plan(self, target: Backend, maps: list, if_present: IfPresent, create_folders: bool, generation: int) -> None:
+        try:
+            prepared = core.prepare(self.source, target, self.request, maps, if_present=if_present,
+                                    create_folders=create_folders)
+        except Exception as exc:  # noqa: BLE001 - shown on the screen
+            self.post_message(PlanReady(generation, None, exc))
+            return
+        self.post_message(PlanReady(generation, prepared))
+
+    @on(PlanReady)
+    def _plan_ready(self, message: PlanReady) -> None:
+        if message.generation != self.generation:
+            return  # planned for inputs that changed since
+        errors = self.query_one("#plan-errors-text", Static)
+        if message.prepared is None:
+            error = message.error
+            self.query_one("#plan-verdict", Static).update(Text(f"✗ Cannot plan: {error}", style="bold red"))
+            errors.update(errors_table(error.errors) if isinstance(error, SparkTuiError) and error.errors else "")
+            self.query_one(PlanTable).clear()
+            return
+        self.prepared = message.prepared
+        plan = message.prepared.plan
+        self.query_one("#plan-verdict", Static).update(verdict(plan))
+        self.query_one(PlanTable).show(plan)
+        errors.update(errors_table(plan.errors) if plan.errors else "")
+
+    # --- run ---------------------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        if self.cancel is not None:
+            self.notify("A promotion is running", severity="warning")
+            return
+        prepared = self.prepared
+        if prepared is None or self.target is None:
+            self.notify("Plan first (F5): the plan is shown before anything runs", severity="warning")
+            return
+        if not prepared.plan.go:
+            self.notify("The plan refuses this promotion; fix the problems it lists and plan again", severity="error")
+            self._show_tab("plan")
+            return
+        out_dir = Path(self.query_one("#promote-dest", Input).value.strip()).expanduser()
+        if not out_dir.is_dir():
+            self.notify(f"'{out_dir}' is not an existing directory; create it or pick another (Save to)", severity="error")
+            self.query_one("#promote-dest").focus()
+            return
+        target, plan = self.target, prepared.plan
+        question = (f"Export {len(plan.versions)} version(s) from {plan.source.profile} · {plan.source.tenant} and import "
+                    f"them into tenant '{plan.target.tenant}' (profile {plan.target.profile}, {plan.target.kind} "
+                    f"{plan.target.location}) with services_existing={plan.services_existing.value}?\n"
+                    f"The package and its receipt are saved to {out_dir}.")
+
+        def answer(yes: bool | None) -> None:
+            if yes and self.prepared is prepared and self.target is target:
+                self._start(target, prepared, out_dir)
+
+        from spark_tui.tui.screens.modals import ConfirmModal
+
+        self.app.push_screen(ConfirmModal("Promote", question, yes="Promote", no="Not now"), answer)
+
+    def _start(self, target: Backend, prepared: core.Prepared, out_dir: Path) -> None:
+        self.cancel = threading.Event()
+        self._lock_inputs(True)
+        self.query_one(PromotionJobs).start(prepared.plan.source, prepared.plan.target)
+        self.query_one("#run-steps", Static).update(steps_line(core.Step.export))
+        self.query_one("#receipt-summary", Static).update("")
+        self.query_one(ReceiptTable).clear()
+        self.action_show_tab("run")
+        self._promote(target, prepared, out_dir, self.cancel)
+
+    def _lock_inputs(self, locked: bool) -> None:
+        for selector in ("#target", "#if_present", "#promote-dest", "#create_folders", "#mapping-table"):
+            self.query_one(selector).disabled = locked
+
+    @work(thread=True, exclusive=True, group="promote-run", exit_on_error=False, description="promote")
+    def _promote(self, target: Backend, prepared: core.Prepared, out_dir: Path, cancel: threading.Event) -> None:
+        try:
+            outcome = core.run(self.source, target, prepared, out_dir, cancel=cancel,
+                               on_update=lambda update: self.post_message(PromotionProgressed(update)))
+        except core.PromotionFailed as exc:
+            receipt = None
+            if exc.receipt_path is not None:
+                try:
+                    receipt = Receipt.model_validate_json(exc.receipt_path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    receipt = None
+            self.post_message(PromotionEnded(None, exc, receipt))
+        except Exception as exc:  # noqa: BLE001 - shown on the screen
+            self.post_message(PromotionEnded(None, exc))
+        else:
+            self.post_message(PromotionEnded(outcome))
+
+    @on(PromotionProgressed)
+    def _progressed(self, message: PromotionProgressed) -> None:
+        update = message.update
+        self.query_one(PromotionJobs).update_from(update)
+        self.query_one("#run-steps", Static).update(steps_line(update.step))
+        self.query_one("#run-message", Static).update(Text(update.message, style="dim"))
+
+    @on(PromotionEnded)
+    def _ended(self, message: PromotionEnded) -> None:
+        self.cancel = None
+        self.prepared = None  # the target changed (or may have): plan again before another run
+        self.generation += 1
+        self._lock_inputs(False)
+        summary = self.query_one("#receipt-summary", Static)
+        if message.outcome is not None:
+            self.outcome = message.outcome
+            self.query_one("#run-steps", Static).update(steps_line(None, finished=True))
+            self.query_one("#run-message", Static).update("")
+            summary.update(receipt_summary(message.outcome.receipt, message.outcome.receipt_path))
+            self.query_one(ReceiptTable).show(message.outcome.receipt)
+            self.notify(f"Promoted into tenant '{message.outcome.receipt.target.tenant}'", title="Promotion done",
+                        markup=False, timeout=6)
+            return
+        error = message.error
+        if isinstance(error, core.PromotionFailed):
+            self.query_one("#run-steps", Static).update(steps_line(error.step, failed=True))
+            text = (receipt_summary(message.receipt, error.receipt_path) if message.receipt is not None
+                    else Text(f"✗ {error.message}\nNo receipt: no package was made.", style="bold red"))
+            text.append("\n" + target_effect(error), style="bold")
+            summary.update(text)
+            if message.receipt is not None:
+                self.query_one(ReceiptTable).show(message.receipt)
+            self.notify(error.message, title="Promotion cancelled" if error.cancelled else "Promotion failed",
+                        severity="warning" if error.cancelled else "error", markup=False, timeout=10)
+        else:
+            summary.update(Text(f"✗ The promotion stopped: {error}", style="bold red"))
+            self.app.show_error("Promotion failed", error)
+
+    # --- leaving -----------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.cancel is None:
+            self.dismiss(None)
+            return
+        cancel = self.cancel
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                cancel.set()
+                self.notify("Stopping the promotion… (a running export job is cancelled)", timeout=4)
+
+        from spark_tui.tui.screens.modals import ConfirmModal
+
+        self.app.push_screen(ConfirmModal(
+            "Stop the promotion?", "A running export job is cancelled. An import that has started goes on in "
+            "the target (Spark cannot cancel an import); its outcome is in the receipt.",
+            yes="Stop", no="Keep going"), answer)
