@@ -74,7 +74,7 @@ class EmbeddedBackend:
             raise _invalid(
                 Code.INVALID_VALUE,
                 f"tenant '{self.tenant}' does not exist in workspace {self.ws.root} (tenants: {known}); "
-                "choose one with --tenant, or create it by loading a package into it (--load-package)",
+                "choose one with --tenant, or create it with --create-folder NAME or --load-package FILE",
                 self.tenant,
             )
 
@@ -206,9 +206,10 @@ class EmbeddedBackend:
         return True
 
     def create_folder(self, name: str) -> FolderInfo:
-        self._require_tenant()
+        """Create a folder; the workspace is the user's own, so a tenant it lacks is created with it."""
         try:
             validate_name("folder", name)
+            self.ws.ensure_tenant(self.tenant)
             folder_id = self.ws.add_folder(self.tenant, name)
         except InvalidReference as exc:
             raise _invalid(Code.INVALID_VALUE, str(exc), name) from None

@@ -222,3 +222,12 @@ def test_unknown_tenant_is_an_error_naming_the_known_ones(tmp_path: Path) -> Non
     for call in (backend.list_folders, backend.tenant_status, backend.list_jobs):
         with pytest.raises(ValidationFailed, match=r"tenant 'nosuch' does not exist .*\(tenants: uat\).*--load-package"):
             call()
+
+
+def test_creating_a_folder_creates_a_tenant_the_workspace_lacks(workspace: Path) -> None:
+    fresh = EmbeddedBackend(workspace, "uat", USER, GROUPS, spawn=False)
+    with pytest.raises(ValidationFailed, match="--create-folder"):
+        fresh.list_folders()
+    fresh.create_folder("pricing")
+    assert [f.name for f in fresh.list_folders().items] == ["pricing"]
+    fresh.close()
