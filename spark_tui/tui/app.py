@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import SparkTuiError
+from spark_tui.tui.job_actions import JobActions
 from spark_tui.tui.screens.main import MainScreen
 from spark_tui.tui.widgets.catalog import PAGE_SIZE
 
@@ -75,6 +76,7 @@ class SparkApp(App[int]):
         self.profile = profile
         self.dest_dir = dest_dir or Path.cwd()
         self.main = MainScreen(self.dest_dir)
+        self.job_actions = JobActions(self)
         self._theme_ready = False
         self._first_folders: Future[Page] | None = first_folders
 
@@ -143,22 +145,20 @@ class SparkApp(App[int]):
         self.push_screen(HelpScreen([k[1:] for k in keys]))
 
     async def action_quit(self) -> None:
-        running = self.main.running_jobs()
-        if not running:
+        question = self.main.quit_question()
+        if question is None:
             self.exit(0)
             return
-        detached = "They keep running in the background (embedded jobs are detached)." \
-            if self.backend.info.kind == "embedded" else "They keep running on the Spark tenant."
-        queued = " Queued exports are dropped." if self.main.queue else ""
+        from spark_tui.tui.screens.modals import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal) and self.screen.title_text == "Quit spark-tui?":
+            return
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.exit(0)
 
-        from spark_tui.tui.screens.modals import ConfirmModal
-
-        self.push_screen(ConfirmModal("Quit spark-tui?", f"{running} export job(s) are running or queued. "
-                                      f"{detached}{queued}\nQuit anyway?", yes="Quit", no="Stay"), answer)
+        self.push_screen(ConfirmModal("Quit spark-tui?", question, yes="Quit", no="Stay"), answer)
 
     def show_error(self, title: str, error: BaseException) -> None:
         from spark_tui.tui.screens.modals import ErrorModal

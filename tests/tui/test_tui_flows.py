@@ -68,7 +68,7 @@ async def open_preview(pilot, app: SparkApp) -> PreviewScreen:
 
 def job_status_cell(app: SparkApp, job_id: str) -> str:
     table = app.main.query_one(JobsTable)
-    return str(table.get_cell(job_id, "status")) if job_id in table._cells else ""
+    return str(table.get_cell(job_id, "status")).split(" ", 1)[-1] if job_id in table._cells else ""
 
 
 def run_worker_job(workspace: Path, job_id: str) -> JobStatus:
@@ -98,7 +98,8 @@ async def test_mark_folder_preview_export_closes_and_saves_verified_package(embe
         await wait_for(pilot, saved.exists, "the package saved to the destination")
         closed = embedded.status(job.id)
         assert hashlib.sha256(saved.read_bytes()).hexdigest() == closed.outputs.files[0].file_hash
-        assert app.main.query_one(JobsTable).get_cell(job.id, "sha") == closed.outputs.files[0].file_hash[:12]
+        sha = str(app.main.query_one(JobsTable).get_cell(job.id, "sha"))
+    assert sha.endswith("…") and closed.outputs.files[0].file_hash.startswith(sha[:-1])
 
 
 async def test_version_and_service_marks_are_exported_as_a_union(embedded):
@@ -190,7 +191,7 @@ async def test_busy_slot_offers_queue_and_queued_export_starts_when_slot_frees(e
         await pilot.press("y")
         table = app.main.query_one(JobsTable)
         await wait_for(pilot, lambda: "queued-1" in table._cells, "the queued row")
-        assert str(table.get_cell("queued-1", "status")) == "queued"
+        assert str(table.get_cell("queued-1", "status")) == "… queued"
         await run_in_thread(embedded.cancel, first)
         await wait_for(pilot, lambda: not app.main.queue and len(app.main.jobs) == 2, "the queued export to start")
         second = next(j.id for j in app.main.jobs if j.id != first)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 GUIDE = (
     "Browse the tenant on the left: → or enter expands, ← collapses, / filters names. space marks a folder, "
@@ -43,3 +43,4 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Text(GUIDE), id="help-guide")
                 yield Label(Text("Keys on this screen", style="bold"), classes="section")
                 yield Static(table, id="help-keys")
+        yield Footer()

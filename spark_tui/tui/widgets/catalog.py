@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 from spark_tui.spark.models import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import human_bytes
+from spark_tui.tui.widgets.inputs import OrderedInput
 from spark_tui.tui.messages import FoldersLoaded, ListingFailed, MarksChanged, ServicesLoaded, VersionsLoaded
 
 PAGE_SIZE = 100
@@ -388,7 +389,8 @@ class CatalogPane(Vertical):
         self.tenant = tenant
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter folders and services", id="catalog-filter", compact=True)
+        yield OrderedInput(placeholder="/ filter folders and services", id="catalog-filter", compact=True,
+                           select_on_focus=False)
         yield CatalogTree(self.tenant, id="catalog-tree")
 
     def action_focus_filter(self) -> None:

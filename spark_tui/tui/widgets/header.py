@@ -1,27 +1,72 @@
-"""One-line header: profile, backend kind and location, tenant and user."""
+"""One-line header: profile, tenant, who the backend knows you as, backend and location, connection state.
+
+Fitted to its width: the location (a workspace path or URL) is shortened in the middle with "…",
+then the other parts, so nothing is cut silently.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
+
+UNKNOWN_USER = "unknown (own jobs: those submitted here)"
 
 
-class InfoHeader(Static):
-    """Reads `app.backend.info`; call `refresh_info()` after switching profile."""
+def middle_ellipsis(value: str, width: int) -> str:
+    """`value` in at most `width` cells, its middle replaced by "…" when it is longer."""
+    if len(value) <= width:
+        return value
+    if width <= 1:
+        return "…"[:width]
+    head = (width - 1) // 3
+    return value[:head] + "…" + value[len(value) - (width - 1 - head):]
+
+
+class InfoHeader(Widget):
+    """Reads `app.backend.info`; call `refresh_info()` after switching profile, `set_connection()` after calls."""
 
     DEFAULT_CSS = "InfoHeader { height: 1; background: $panel; }"
 
-    def on_mount(self) -> None:
-        self.refresh_info()
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.error: Exception | None = None
+        self.since: datetime | None = None
 
     def refresh_info(self) -> None:
+        self.refresh()
+
+    def set_connection(self, error: Exception | None, now: datetime) -> None:
+        """Record the outcome of the last backend call: the header says since when the backend is unreachable."""
+        if error is None:
+            changed = self.error is not None
+            self.error, self.since = None, None
+        else:
+            changed = self.error is None or str(error) != str(self.error)
+            self.since = self.since or now
+            self.error = error
+        if changed:
+            self.refresh()
+
+    def state(self) -> tuple[str, str]:
+        """The connection state as (text, style)."""
+        if self.error is None:
+            return "● online", "bold"
+        since = self.since.astimezone().strftime("%H:%M:%S") if self.since else "?"
+        return f"✗ unreachable since {since}, retrying", "bold reverse"
+
+    def render(self) -> Text:
         info = self.app.backend.info
-        text = Text.assemble(
-            (" spark-tui ", "bold reverse"), "  ",
-            ("profile ", "dim"), (info.profile, "bold"), "  ",
-            ("tenant ", "dim"), (info.tenant, "bold"), "  ",
-            ("user ", "dim"), (info.user, "bold"), "  ",
-            ("backend ", "dim"), (info.kind, "bold"), (f" {info.location}", ""),
-            no_wrap=True, overflow="ellipsis",
-        )
-        self.update(text)
+        state, state_style = self.state()
+        user = info.user or UNKNOWN_USER
+        parts = [(" spark-tui ", "bold reverse"), "  ", ("profile ", "dim"), (info.profile, "bold"), "  ",
+                 ("tenant ", "dim"), (info.tenant, "bold"), "  ", ("user ", "dim"), (user, "bold"), "  ",
+                 ("backend ", "dim"), (info.kind, "bold"), " "]
+        tail = ["  ", (state, state_style)]
+        used = Text.assemble(*parts, *tail).cell_len
+        room = self.size.width - used
+        location = middle_ellipsis(info.location, room) if room > 8 else ""
+        text = Text.assemble(*parts, location, *tail, no_wrap=True, overflow="ellipsis")
+        text.truncate(self.size.width, overflow="ellipsis")
+        return text
