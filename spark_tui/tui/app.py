@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.worker import Worker, WorkerState
 
 from spark_tui.backends.base import Backend
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from spark_tui.spark.models import Page
 
 T = TypeVar("T")
+MAX_TOASTS = 2
 
 
 def prefetch(call: Callable[[], T]) -> Future[T]:
@@ -124,6 +126,14 @@ class SparkApp(App[int]):
             self.config.save_theme(theme.name)
         except (SparkTuiError, OSError) as exc:
             self.notify(f"Theme not remembered: {exc}", severity="warning")
+
+    def _on_notify(self, event: Notify) -> None:
+        """Show at most MAX_TOASTS toasts, the newest, so that they never pile over the jobs table (the event
+        log keeps the history)."""
+        self._notifications.add(event.notification)
+        for old in list(self._notifications)[:-MAX_TOASTS]:
+            self._unnotify(old, refresh=False)
+        self._refresh_notifications()
 
     # --- help, quit, errors --------------------------------------------------------------------
 

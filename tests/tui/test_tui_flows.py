@@ -185,6 +185,7 @@ async def test_busy_slot_offers_queue_and_queued_export_starts_when_slot_frees(e
         await pilot.press("e")
         await wait_for(pilot, lambda: app.main.jobs, "the first job")
         first = app.main.jobs[0].id
+        app.main.query_one("#file_name", Input).value = "second.zip"  # package.zip is the first one's
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the queue offer")
         assert first[:8] in app.screen.question and "me@example.com" in app.screen.question

@@ -66,6 +66,7 @@ class CatalogTree(Tree):
         self.catalog = Catalog()
         self.filter_text = ""
         self.marks: dict[str, str] = {}  # mark key ("folder:F", "service:F/S", "version:ID") -> label
+        self.reopen: set[str | None] = set()  # keys of nodes open before a reload, opened again when drawn
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -82,6 +83,8 @@ class CatalogTree(Tree):
             self.load_folders(1, first)
 
     def action_reload(self) -> None:
+        """Load everything again; folders and services that were open are opened again once reloaded."""
+        self.reopen |= {self._key(n.data) for n in self._walk(self.root) if n.is_expanded}
         self.catalog = Catalog()
         self.root.remove_children()
         self.load_folders(1)
@@ -239,9 +242,13 @@ class CatalogTree(Tree):
             if needle and needle not in folder.name.lower() and not services:
                 continue
             node = self.root.add(self._folder_label(folder), folder, allow_expand=folder.accessible)
-            if f"folder:{folder.name}" in expanded and folder.name in self.catalog.services:
+            key = f"folder:{folder.name}"
+            if key in expanded and folder.name in self.catalog.services:
                 self._draw_services(node, folder.name, expanded)
                 node.expand()
+            elif key in self.reopen and folder.accessible:
+                self.reopen.discard(key)
+                node.expand()  # loads its services
         loaded = len(self.catalog.folders)
         if loaded < self.catalog.folders_total and not needle:
             self._add_more(self.root, None, loaded, self.catalog.folders_total)
@@ -264,6 +271,9 @@ class CatalogTree(Tree):
             if key in expanded and (folder, service.name) in self.catalog.versions:
                 self._draw_versions(child, folder, service.name)
                 child.expand()
+            elif key in self.reopen and service.version_count:
+                self.reopen.discard(key)
+                child.expand()  # loads its versions
         loaded = len(self.catalog.services.get(folder, []))
         total = self.catalog.services_total.get(folder, 0)
         if loaded < total and not self.filter_text:
