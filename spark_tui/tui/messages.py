@@ -84,3 +84,21 @@ class BackendFailed(Message):
 
     title: str
     error: Exception
+
+
+@dataclass
+class SearchDone(Message):
+    """The tenant-wide service search for `query` answered."""
+
+    query: str
+    page: Page
+
+
+@dataclass
+class SearchState(Message):
+    """What the catalog filter is doing, for its hint line (`total`: matches, when known)."""
+
+    query: str
+    total: int | None
+    searching: bool
+    error: Exception | None = None

@@ -106,6 +106,12 @@ class FakeBackend:
                 exportable=all(e is EngineType.neuron and m for _, e, m in versions)))
         return Page(items=items[(page - 1) * size: page * size], page=page, page_size=size, total=len(items))
 
+    def search_services(self, query: str, page: int = 1, page_size: int = 100) -> Page:
+        items = [s for folder in sorted(CATALOG) if folder not in RESTRICTED
+                 for s in self.list_services(folder, 1, 1000).items if query.lower() in s.name.lower()]
+        return Page(items=items[(page - 1) * page_size: page * page_size], page=page, page_size=page_size,
+                    total=len(items))
+
     def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
         return [VersionInfo(id=_uuid(200 + i), folder=folder, service=service, service_id=_uuid(100), version=v,
                             engine_type=e, has_module=m, created=CREATED, size=12_345 * (i + 1))

@@ -268,3 +268,31 @@ async def test_f5_previews_while_typing_in_a_form_field(embedded):
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview screen")
         assert [(v.service_source, v.version_source) for v in app.screen.preview.service_versions] == [("travel-quote", "3.2.7")]
+
+
+async def test_filter_searches_services_of_folders_never_expanded(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await wait_for(pilot, lambda: tree._find(f"folder:{FOLDER}") is not None, "folders")
+        assert FOLDER not in tree.catalog.services  # never expanded, nothing of it loaded
+        await pilot.press("slash", *"travel")
+        await wait_for(pilot, lambda: tree._find(f"service:{FOLDER}/travel-quote") is not None, "the search result")
+        hint = str(app.main.query_one("#filter-hint").render())
+        assert "1 service match 'travel' in the tenant" in hint
+        assert FOLDER not in tree.catalog.services  # the search did not pose as the folder's listing
+
+
+async def test_after_a_filter_without_match_expanding_a_folder_shows_its_services(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await expand(pilot, app, f"folder:{FOLDER}")
+        await pilot.press("slash", *"zzz")
+        await wait_for(pilot, lambda: not tree.root.children, "nothing matching")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: tree._find(f"folder:{FOLDER}") is not None, "the folders back")
+        node = tree._find(f"folder:{FOLDER}")
+        node.collapse()
+        node.expand()
+        await wait_for(pilot, lambda: len(tree._find(f"folder:{FOLDER}").children) == 3, "its three services")

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Tree
+from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
@@ -18,7 +18,15 @@ from spark_tui.spark.models import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import human_bytes
 from spark_tui.tui.widgets.inputs import OrderedInput
-from spark_tui.tui.messages import FoldersLoaded, ListingFailed, MarksChanged, ServicesLoaded, VersionsLoaded
+from spark_tui.tui.messages import (
+    FoldersLoaded,
+    ListingFailed,
+    MarksChanged,
+    SearchDone,
+    SearchState,
+    ServicesLoaded,
+    VersionsLoaded,
+)
 
 PAGE_SIZE = 100
 FIRST_PAGE_WAIT_S = 0.08  # longest the first frame waits for the prefetched first page (it takes 10-25 ms embedded)
@@ -67,6 +75,7 @@ class CatalogTree(Tree):
         self.filter_text = ""
         self.marks: dict[str, str] = {}  # mark key ("folder:F", "service:F/S", "version:ID") -> label
         self.reopen: set[str | None] = set()  # keys of nodes open before a reload, opened again when drawn
+        self.found: list[ServiceInfo] | None = None  # the tenant-wide search result for `filter_text`
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -194,14 +203,20 @@ class CatalogTree(Tree):
     def _expanded(self, event: Tree.NodeExpanded) -> None:
         event.stop()
         data = event.node.data
+        if isinstance(data, FolderInfo) and self.filter_text and event.node.children:
+            return  # opened on the search's matches: no listing needed
         if isinstance(data, FolderInfo) and data.name not in self.catalog.services:
             self.catalog.services[data.name] = []
             self._show_loading(event.node, data.name, 1)
             self._fetch_services(data.name, 1)
+        elif isinstance(data, FolderInfo) and not event.node.children:
+            self._draw_services(event.node, data.name)  # loaded before, drawn collapsed (e.g. under a filter)
         elif isinstance(data, ServiceInfo) and (data.folder, data.name) not in self.catalog.versions:
             self.catalog.versions[(data.folder, data.name)] = []
             self._show_loading(event.node, data.folder, 1)
             self._fetch_versions(data.folder, data.name)
+        elif isinstance(data, ServiceInfo) and not event.node.children:
+            self._draw_versions(event.node, data.folder, data.name)
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected) -> None:
@@ -237,11 +252,15 @@ class CatalogTree(Tree):
         expanded = {self._key(n.data) for n in self._walk(self.root) if n.is_expanded}
         self.root.remove_children()
         needle = self.filter_text.lower()
-        for folder in self.catalog.folders:
+        for folder in self._folders_shown():
             services = self._visible_services(folder.name)
             if needle and needle not in folder.name.lower() and not services:
                 continue
             node = self.root.add(self._folder_label(folder), folder, allow_expand=folder.accessible)
+            if needle and services and needle not in folder.name.lower():
+                self._draw_services(node, folder.name, expanded)
+                node.expand()
+                continue
             key = f"folder:{folder.name}"
             if key in expanded and folder.name in self.catalog.services:
                 self._draw_services(node, folder.name, expanded)
@@ -255,11 +274,25 @@ class CatalogTree(Tree):
         if cursor_key and (node := self._find(cursor_key)) is not None:
             self.move_cursor(node)
 
+    def _folders_shown(self) -> list[FolderInfo]:
+        """The loaded folders, plus (while filtering) the folders the tenant-wide search found matches in."""
+        folders = list(self.catalog.folders)
+        if self.filter_text and self.found is not None:
+            known = {f.name for f in folders}
+            for service in self.found:
+                if service.folder not in known:
+                    known.add(service.folder)
+                    folders.append(FolderInfo(id="", name=service.folder, service_count=0))
+            folders.sort(key=lambda f: f.name)
+        return folders
+
     def _visible_services(self, folder: str) -> list[ServiceInfo]:
         services = self.catalog.services.get(folder, [])
         needle = self.filter_text.lower()
         if not needle or needle in folder.lower():
             return services
+        if self.found is not None:
+            return [s for s in self.found if s.folder == folder]
         return [s for s in services if needle in s.name.lower()]
 
     def _draw_services(self, node: TreeNode, folder: str, expanded: set[str] | None = None) -> None:
@@ -301,8 +334,10 @@ class CatalogTree(Tree):
 
     def _folder_label(self, folder: FolderInfo) -> Text:
         text = _box(f"folder:{folder.name}" in self.marks) + Text(folder.name, style="bold")
-        if not folder.accessible:
-            text.append(f"  locked: needs group {folder.required_group}", style="red")
+        if not folder.id:
+            text.append("  (folder not loaded yet; search matches)", style="dim")
+        elif not folder.accessible:
+            text.append(f"  🔒 locked: needs group {folder.required_group}", style="bold red")
         elif folder.service_count == 0:
             text.append("  empty", style="dim")
         else:
@@ -385,8 +420,34 @@ class CatalogTree(Tree):
         self.post_message(self.current_marks())
 
     def set_filter(self, text: str) -> None:
+        """Filter names: loaded folders at once, services by a tenant-wide search (backends with
+        `search_services`; others filter what is loaded, and the hint says so)."""
         self.filter_text = text.strip()
+        self.found = None
         self.redraw()
+        if self.filter_text and getattr(self.app.backend, "search_services", None) is not None:
+            self.post_message(SearchState(self.filter_text, None, searching=True))
+            self._search(self.filter_text)
+        else:
+            self.post_message(SearchState(self.filter_text, None, searching=False))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="search services")
+    def _search(self, query: str) -> None:
+        try:
+            page = self.app.backend.search_services(query, page=1, page_size=PAGE_SIZE)
+        except Exception as exc:  # noqa: BLE001 - the filter falls back to what is loaded
+            self.post_message(SearchState(query, None, searching=False, error=exc))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchDone(query, page))
+
+    @on(SearchDone)
+    def _search_done(self, message: SearchDone) -> None:
+        if message.query != self.filter_text:
+            return  # a newer filter is being searched
+        self.found = list(message.page.items)
+        self.redraw()
+        self.post_message(SearchState(message.query, message.page.total, searching=False))
 
 
 class CatalogPane(Vertical):
@@ -401,7 +462,24 @@ class CatalogPane(Vertical):
     def compose(self) -> ComposeResult:
         yield OrderedInput(placeholder="/ filter folders and services", id="catalog-filter", compact=True,
                            select_on_focus=False)
+        yield Static("", id="filter-hint")
         yield CatalogTree(self.tenant, id="catalog-tree")
+
+    @on(SearchState)
+    def _search_state(self, message: SearchState) -> None:
+        hint = self.query_one("#filter-hint", Static)
+        hint.display = bool(message.query)
+        if not message.query:
+            return
+        if message.searching:
+            text = f"searching the tenant for '{message.query}'…"
+        elif message.error is not None:
+            text = f"search failed ({message.error}); showing matches among loaded folders only"
+        elif message.total is None:
+            text = "matches among loaded folders only (this backend cannot search)"
+        else:
+            text = f"{message.total} service{'s' * (message.total != 1)} match '{message.query}' in the tenant"
+        hint.update(Text(text, style="italic"))
 
     def action_focus_filter(self) -> None:
         self.query_one("#catalog-filter", Input).focus()
