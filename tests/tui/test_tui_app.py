@@ -126,3 +126,54 @@ async def test_command_palette_offers_our_commands():
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "preview from the palette")
+
+
+class Caller:
+    def __init__(self, user, source):
+        self.user, self.groups, self.source = user, (), source
+
+
+class RemoteLike(FakeBackend):
+    """A backend that learns the caller (like RemoteBackend.whoami) and lists own jobs by submitted ids."""
+
+    def __init__(self, caller, jobs=None):
+        super().__init__(jobs)
+        self.info = self.info.__class__(**{**self.info.__dict__, "kind": "spark", "user": "user@localhost"})
+        self.caller = caller
+
+    def whoami(self):
+        return self.caller
+
+    def list_jobs(self, all_users=False):
+        return list(self.jobs) if all_users else []  # the server does not know us as info.user
+
+
+async def test_header_shows_the_identity_the_backend_learnt():
+    app = SparkApp(RemoteLike(Caller("alice@example.com", "token")))
+    async with app.run_test(size=(160, 24)) as pilot:
+        header = app.main.query_one("#header")
+        await wait_for(pilot, lambda: "alice@example.com (token)" in str(header.render()), "the learnt user")
+
+
+async def test_unknown_identity_matches_own_jobs_by_the_ids_submitted_here():
+    backend = RemoteLike(Caller(None, "unknown"), [fixed_job(7, JobStatus.in_progress, user="someone")])
+    app = SparkApp(backend)
+    async with app.run_test(size=(160, 30)) as pilot:
+        header = app.main.query_one("#header")
+        await wait_for(pilot, lambda: "unknown" in str(header.render()), "the unknown user")
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        await form_ready(pilot)
+        tree.focus()
+        tree.move_cursor(tree._find("folder:Pricing"))
+        await pilot.press("space", "e")
+        await wait_for(pilot, lambda: len(backend.jobs) == 2, "the export")
+        mine = backend.jobs[0].id
+        table = app.main.query_one(JobsTable)
+        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: mine in table._cells, "own job listed by its id")
+        await app.workers.wait_for_complete()
+        app.main.refresh_jobs()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert mine in table._cells and backend.jobs[1].id not in table._cells

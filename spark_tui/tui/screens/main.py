@@ -99,6 +99,7 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._start_jobs)
 
     def _start_jobs(self) -> None:
+        self._learn_identity()
         self.refresh_jobs()
         self.set_interval(REFRESH_S, self.refresh_jobs)
 
@@ -318,6 +319,18 @@ class MainScreen(Screen[None]):
         self._show_jobs()
         self.refresh_jobs()
 
+    @work(thread=True, exclusive=True, group="whoami", exit_on_error=False, description="who am I")
+    def _learn_identity(self) -> None:
+        """Ask the backend who it knows the caller as (backends with `whoami`), for the header."""
+        whoami = getattr(self.app.backend, "whoami", None)
+        if whoami is None:
+            return
+        try:
+            caller = whoami()
+        except Exception:  # noqa: BLE001 - the header keeps the profile's user; the jobs refresh reports outages
+            return
+        self.app.call_from_thread(self.query_one(InfoHeader).set_caller, caller)
+
     # --- jobs table -----------------------------------------------------------------------------
 
     def refresh_jobs(self) -> None:
@@ -452,7 +465,10 @@ class MainScreen(Screen[None]):
 
     def reset(self) -> None:
         """Start over on the app's (new) backend: header, catalog and jobs."""
-        self.query_one(InfoHeader).refresh_info()
+        header = self.query_one(InfoHeader)
+        header.caller, header.error, header.since = None, None, None
+        header.refresh_info()
+        self._learn_identity()
         tree = self.query_one(CatalogTree)
         tree.root.set_label(Text(self.app.backend.info.tenant, style="bold"))
         tree.marks.clear()

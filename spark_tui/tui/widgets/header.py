@@ -33,6 +33,21 @@ class InfoHeader(Widget):
         super().__init__(**kwargs)
         self.error: Exception | None = None
         self.since: datetime | None = None
+        self.caller: object | None = None  # what `backend.whoami()` said, once asked
+
+    def set_caller(self, caller: object) -> None:
+        """Show who the backend knows the caller as (a `Caller`: user or None, and the source of it)."""
+        self.caller = caller
+        self.refresh()
+
+    def user(self) -> str:
+        """The user shown: the learnt identity with its source, the profile's user, or 'unknown'."""
+        if self.caller is None:
+            return self.app.backend.info.user or UNKNOWN_USER
+        user, source = getattr(self.caller, "user", None), getattr(self.caller, "source", "")
+        if not user:
+            return UNKNOWN_USER
+        return f"{user} ({source})" if source and source != "profile" else user
 
     def refresh_info(self) -> None:
         self.refresh()
@@ -59,7 +74,7 @@ class InfoHeader(Widget):
     def render(self) -> Text:
         info = self.app.backend.info
         state, state_style = self.state()
-        user = info.user or UNKNOWN_USER
+        user = self.user()
         parts = [(" spark-tui ", "bold reverse"), "  ", ("profile ", "dim"), (info.profile, "bold"), "  ",
                  ("tenant ", "dim"), (info.tenant, "bold"), "  ", ("user ", "dim"), (user, "bold"), "  ",
                  ("backend ", "dim"), (info.kind, "bold"), " "]
