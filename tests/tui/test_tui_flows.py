@@ -296,3 +296,16 @@ async def test_after_a_filter_without_match_expanding_a_folder_shows_its_service
         node.collapse()
         node.expand()
         await wait_for(pilot, lambda: len(tree._find(f"folder:{FOLDER}").children) == 3, "its three services")
+
+
+async def test_a_parent_shows_a_partial_mark_when_something_inside_is_marked(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await expand(pilot, app, f"folder:{FOLDER}")
+        await expand(pilot, app, f"service:{FOLDER}/motor-premium")
+        await mark(pilot, app, version_key(app, "motor-premium", "1.2.3"))
+        assert str(tree._find(f"service:{FOLDER}/motor-premium").label).startswith("[-] ")
+        assert str(tree._find(f"folder:{FOLDER}").label).startswith("[-] ")
+        await pilot.press("space")  # unmark
+        assert str(tree._find(f"folder:{FOLDER}").label).startswith("[ ] ")

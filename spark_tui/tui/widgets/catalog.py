@@ -52,8 +52,11 @@ class Catalog:
     versions: dict[tuple[str, str], list[VersionInfo]] = field(default_factory=dict)
 
 
-def _box(marked: bool) -> Text:
-    return Text("[x] " if marked else "[ ] ", style="bold green" if marked else "dim")
+def _box(marked: bool, partly: bool = False) -> Text:
+    """`[x]` marked, `[-]` something inside marked, `[ ]` nothing."""
+    if marked:
+        return Text("[x] ", style="bold green")
+    return Text("[-] ", style="bold yellow") if partly else Text("[ ] ", style="dim")
 
 
 class CatalogTree(Tree):
@@ -311,6 +314,8 @@ class CatalogTree(Tree):
         total = self.catalog.services_total.get(folder, 0)
         if loaded < total and not self.filter_text:
             self._add_more(node, folder, loaded, total)
+        elif folder in self.catalog.services_total and total == 0:
+            node.add_leaf(Text("(empty folder: no services)", style="dim italic"))
 
     def _append_services(self, node: TreeNode, folder: str, services: list[ServiceInfo]) -> None:
         """Add one more page under the folder without redrawing the pages already shown."""
@@ -333,11 +338,12 @@ class CatalogTree(Tree):
         node.add_leaf(label, Placeholder(folder, loaded // PAGE_SIZE + 1, loading=False))
 
     def _folder_label(self, folder: FolderInfo) -> Text:
-        text = _box(f"folder:{folder.name}" in self.marks) + Text(folder.name, style="bold")
+        text = _box(f"folder:{folder.name}" in self.marks, self._marked_inside(f"{folder.name}/")) + \
+            Text(folder.name, style="bold")
         if not folder.id:
             text.append("  (folder not loaded yet; search matches)", style="dim")
         elif not folder.accessible:
-            text.append(f"  🔒 locked: needs group {folder.required_group}", style="bold red")
+            text.append(f"  ✗ locked: needs group {folder.required_group}", style="bold red")
         elif folder.service_count == 0:
             text.append("  empty", style="dim")
         else:
@@ -346,9 +352,9 @@ class CatalogTree(Tree):
 
     def _service_label(self, service: ServiceInfo) -> Text:
         uri = service_uri(service.folder, service.name)
-        text = _box(f"service:{uri}" in self.marks) + Text(service.name)
+        text = _box(f"service:{uri}" in self.marks, self._marked_inside(f"{uri}[")) + Text(service.name)
         if not service.exportable:
-            text.append("  ✗ not exportable", style="red")
+            text.append("  ✗ not exportable", style="bold red")
         latest = f" · latest {service.latest_version}" if service.latest_version else ""
         text.append(f"  {service.version_count} v{latest} · {service.engine_type.value}", style="dim")
         return text
@@ -357,7 +363,7 @@ class CatalogTree(Tree):
         text = _box(f"version:{version.id}" in self.marks) + Text(version.version)
         if not version.exportable:
             reason = "XConnector" if version.engine_type.value == "XConnector" else "no compiled module"
-            text.append(f"  ✗ {reason}", style="red")
+            text.append(f"  ✗ {reason}", style="bold red")
         text.append(f"  {version.engine_type.value} · {human_bytes(version.size)}", style="dim")
         return text
 
@@ -394,7 +400,15 @@ class CatalogTree(Tree):
         else:
             self.marks[key] = key.split(":", 1)[1]
         node.set_label(self._label_for(data))
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            parent.set_label(self._label_for(parent.data))
+            parent = parent.parent
         self._announce_marks()
+
+    def _marked_inside(self, prefix: str) -> bool:
+        """Whether a mark lies inside the node whose children's labels start with `prefix` ('F/' or 'F/S[')."""
+        return any(label.startswith(prefix) for label in self.marks.values())
 
     def action_clear_marks(self) -> None:
         self.marks.clear()
