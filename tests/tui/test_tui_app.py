@@ -177,3 +177,17 @@ async def test_unknown_identity_matches_own_jobs_by_the_ids_submitted_here():
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert mine in table._cells and backend.jobs[1].id not in table._cells
+
+
+async def test_header_fits_its_width_and_cuts_the_location_with_an_ellipsis():
+    backend = FakeBackend()
+    backend.info = backend.info.__class__(**{**backend.info.__dict__,
+                                             "location": "/home/someone/.local/share/spark-tui/workspaces/default"})
+    app = SparkApp(backend)
+    for width, expect in ((120, "…"), (200, "workspaces/default")):
+        async with app.run_test(size=(width, 24)) as pilot:
+            await pilot.pause()
+            line = str(app.main.query_one("#header").render())
+            assert len(line) <= width and expect in line and line.endswith("online")
+            assert "/home/" in line and "default" in line
+        app = SparkApp(backend)

@@ -80,6 +80,17 @@ class CatalogTree(Tree):
         self.reopen: set[str | None] = set()  # keys of nodes open before a reload, opened again when drawn
         self.found: list[ServiceInfo] | None = None  # the tenant-wide search result for `filter_text`
 
+    def render_label(self, node: TreeNode, base_style, style) -> Text:
+        """The label, cut with "…" to the width left by the guides (never cut silently at the edge)."""
+        text = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 0 and text.cell_len > room:
+            text.truncate(room, overflow="ellipsis")
+        return text
+
     # --- loading ---------------------------------------------------------------------------------
 
     def on_mount(self) -> None:

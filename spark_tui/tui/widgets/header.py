@@ -74,14 +74,17 @@ class InfoHeader(Widget):
     def render(self) -> Text:
         info = self.app.backend.info
         state, state_style = self.state()
-        user = self.user()
-        parts = [(" spark-tui ", "bold reverse"), "  ", ("profile ", "dim"), (info.profile, "bold"), "  ",
-                 ("tenant ", "dim"), (info.tenant, "bold"), "  ", ("user ", "dim"), (user, "bold"), "  ",
-                 ("backend ", "dim"), (info.kind, "bold"), " "]
+        values = [("profile", info.profile), ("tenant", info.tenant), ("user", self.user()), ("backend", info.kind)]
         tail = ["  ", (state, state_style)]
-        used = Text.assemble(*parts, *tail).cell_len
-        room = self.size.width - used
-        location = middle_ellipsis(info.location, room) if room > 8 else ""
-        text = Text.assemble(*parts, location, *tail, no_wrap=True, overflow="ellipsis")
+        text = Text()
+        for labelled in (True, False):  # without the dim labels when the line is narrow
+            parts: list = [(" spark-tui ", "bold reverse"), " "]
+            for label, value in values:
+                parts += [" ", (f"{label} ", "dim") if labelled else "", (value, "bold"), " "]
+            room = self.size.width - Text.assemble(*parts, *tail).cell_len
+            if room > 8 or not labelled:
+                location = middle_ellipsis(info.location, room) if room > 8 else ""
+                text = Text.assemble(*parts, location, *tail, no_wrap=True, overflow="ellipsis")
+                break
         text.truncate(self.size.width, overflow="ellipsis")
         return text

@@ -47,14 +47,28 @@ class QueuedExport:
     queued_at: str
 
 
+DROP_ORDER = ("correlation", "created", "kind", "sha", "by", "progress")  # first dropped when narrow
+
+
 def fit(width: int, tenant_wide: bool) -> list[tuple[str, str, int]]:
-    """The columns (key, label, width) for a table `width` cells wide."""
-    flex = ((CREATED_BY,) if tenant_wide else ()) + FLEX
-    fixed = sum(w + PADDING for _, _, w in FIXED)
-    room = width - fixed - len(flex) * PADDING - 2  # 2: the vertical scrollbar
-    weights = sum(weight for *_, weight in flex)
-    widths = [max(minimum, room * weight // weights) for _, _, minimum, weight in flex]
-    return list(FIXED) + [(key, label, w) for (key, label, _, _), w in zip(flex, widths)]
+    """The columns (key, label, width) for a table `width` cells wide: the flexible ones share what the fixed
+    ones leave; when even their minimum does not fit, the least useful columns are left out (DROP_ORDER)."""
+    fixed = list(FIXED)
+    flex = list(((CREATED_BY,) if tenant_wide else ()) + FLEX)
+    room = width - 2  # 2: the vertical scrollbar
+
+    def needed() -> int:
+        return sum(w + PADDING for _, _, w in fixed) + sum(minimum + PADDING for _, _, minimum, _ in flex)
+
+    for key in DROP_ORDER:
+        if needed() <= room:
+            break
+        fixed = [c for c in fixed if c[0] != key]
+        flex = [c for c in flex if c[0] != key]
+    left = room - sum(w + PADDING for _, _, w in fixed) - len(flex) * PADDING
+    weights = sum(weight for *_, weight in flex) or 1
+    widths = [max(minimum, left * weight // weights) for _, _, minimum, weight in flex]
+    return fixed + [(key, label, w) for (key, label, _, _), w in zip(flex, widths)]
 
 
 def ellipsis(value: str, width: int) -> str:
