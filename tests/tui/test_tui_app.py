@@ -191,3 +191,16 @@ async def test_header_fits_its_width_and_cuts_the_location_with_an_ellipsis():
             assert len(line) <= width and expect in line and line.endswith("online")
             assert "/home/" in line and "default" in line
         app = SparkApp(backend)
+
+
+def test_jobs_columns_fit_the_width_and_cut_text_with_an_ellipsis():
+    from spark_tui.tui.widgets.jobs_table import PADDING, ellipsis, fit
+
+    for width in (68, 80, 118, 200):
+        columns = fit(width, tenant_wide=width > 100)
+        assert sum(w + PADDING for *_, w in columns) <= width - 2
+        assert {"id", "status", "file"} <= {key for key, *_ in columns}
+    narrowest = [key for key, *_ in fit(40, tenant_wide=False)]  # scrolls sideways, the id column frozen
+    assert narrowest == ["id", "status", "elapsed", "size", "file"]
+    assert "by" in {key for key, *_ in fit(200, tenant_wide=True)}
+    assert ellipsis("package-2.zip", 8) == "package…" and ellipsis("a.zip", 8) == "a.zip"
