@@ -8,6 +8,7 @@ from pathlib import Path
 from spark_tui.backends.base import BackendInfo
 from spark_tui.backends.verified_file import TargetExists
 from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound
 from spark_tui.spark.models import (
     ApiError,
@@ -75,6 +76,38 @@ def fixed_job(n: int, status: JobStatus, *, done: int = 0, total: int = 0, user:
         progress=JobProgress(bytes_done=done, bytes_total=total, created_by=user, created_timestamp=CREATED,
                              file_name=file_name, package_bytes=total if closed else None),
     )
+
+
+def import_job(n: int, status: JobStatus) -> ImportJob:
+    """An import job as the contract's ImportJob (object="import"), with one imported service and version."""
+    return ImportJob.model_validate({
+        "id": _uuid(7000 + n), "response_timestamp": "2026-11-27T09:15:30.000Z", "status": status.value,
+        "process_time": 800 * n, "correlation_id": f"import-{n}",
+        "outputs": {
+            "services": [{"service_uri_source": "Pricing/volume-cylinder",
+                          "service_uri_destination": "Staging/volume-cylinder", "status": "added"}],
+            "service_versions": [{"service_uri_source": "Pricing/volume-cylinder[1.2.0]",
+                                  "service_uri_destination": "Staging/volume-cylinder[1.2.0]",
+                                  "version_source": "1.2.0", "version_destination": "1.2.0",
+                                  "version_id_source": _uuid(201), "version_id_destination": _uuid(301),
+                                  "status": "added"}],
+        },
+    })
+
+
+class FakeImportBackend:
+    """Mix-in: a backend with import jobs (`list_imports`, `import_status`) as the import contract has them."""
+
+    imports: list[ImportJob]
+
+    def list_imports(self, all_users: bool = False) -> list[ImportJob]:
+        return list(self.imports)
+
+    def import_status(self, job_id: str) -> ImportJob:
+        for job in self.imports:
+            if job.id == job_id:
+                return job
+        raise JobNotFound(job_id)
 
 
 class FakeBackend:

@@ -206,3 +206,31 @@ def test_jobs_columns_fit_the_width_and_cut_text_with_an_ellipsis():
     assert narrowest == ["id", "status", "elapsed", "size", "file"]
     assert "by" in {key for key, *_ in fit(200, tenant_wide=True)}
     assert ellipsis("package-2.zip", 8) == "package…" and ellipsis("a.zip", 8) == "a.zip"
+
+
+async def test_import_jobs_are_listed_with_their_kind_and_open_their_own_details():
+    from fake_backend import FakeImportBackend, import_job
+
+    class WithImports(FakeImportBackend, FakeBackend):
+        pass
+
+    backend = WithImports([fixed_job(1, JobStatus.closed)])
+    backend.imports = [import_job(1, JobStatus.closed)]
+    imported = backend.imports[0]
+    app = SparkApp(backend)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: imported.id in table._cells, "the import job row")
+        assert table._cells[imported.id]["kind"] == "import"
+        assert table._cells[backend.jobs[0].id]["kind"] == "export"
+        app.job_actions.open_details(imported)
+        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailsScreen) and app.screen.query("#details-title"),
+                       "details")
+        await pilot.pause()
+        title = str(app.screen.query_one("#details-title").render())
+        assert title.startswith("Import job")
+        versions = app.screen.query_one("#details-versions")
+        assert versions.get_row_at(0)[1] == "1.2.0"
+        await pilot.press("c")  # an import cannot be cancelled here: a warning, no crash
+        await pilot.press("s")
+        assert app.is_running and isinstance(app.screen, JobDetailsScreen)
