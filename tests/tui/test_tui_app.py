@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from fake_backend import FakeBackend, fixed_job
 from tui_helpers import form_ready, wait_for
 
@@ -234,3 +236,30 @@ async def test_import_jobs_are_listed_with_their_kind_and_open_their_own_details
         await pilot.press("c")  # an import cannot be cancelled here: a warning, no crash
         await pilot.press("s")
         assert app.is_running and isinstance(app.screen, JobDetailsScreen)
+
+
+async def test_an_unreachable_backend_shows_in_the_header_while_waiting_and_after_failing():
+    import threading
+
+    class Outage(FakeBackend):
+        def __init__(self):
+            super().__init__()
+            self.release = threading.Event()
+
+        def list_jobs(self, all_users=False):
+            self.release.wait(10)
+            raise BackendUnavailable("cannot reach https://spark.example/acme: connection refused")
+
+    backend = Outage()
+    app = SparkApp(backend)
+    clock = [datetime(2026, 11, 27, 9, 0, 0, tzinfo=timezone.utc)]
+    app.clock = lambda: clock[0]
+    async with app.run_test(size=(160, 24)) as pilot:
+        header = app.main.query_one("#header")
+        await wait_for(pilot, lambda: app.main._refreshing, "the first refresh")
+        clock[0] += timedelta(seconds=5)
+        app.main.refresh_jobs()  # the next tick finds the call still waiting
+        await pilot.pause()
+        assert "no answer for 5s" in str(header.render())
+        backend.release.set()
+        await wait_for(pilot, lambda: "unreachable since" in str(header.render()), "the outage in the header")

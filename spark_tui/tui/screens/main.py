@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -58,6 +59,7 @@ class MainScreen(Screen[None]):
         self.jobs: list[ExportJob] = []
         self.events = EventLog()
         self._refreshing = False
+        self._refresh_started: datetime | None = None
         self._queue_keys = itertools.count(1)
         self._preview_seq = 0
         self._busy: Screen | None = None
@@ -334,9 +336,14 @@ class MainScreen(Screen[None]):
     # --- jobs table -----------------------------------------------------------------------------
 
     def refresh_jobs(self) -> None:
-        if not self._refreshing:
-            self._refreshing = True
-            self._fetch_jobs(self.all_users, self.queue[0] if self.queue else None, self._watched())
+        now = self.app.clock()
+        if self._refreshing:
+            if self._refresh_started is not None:  # a slow backend: the header says how long it has waited
+                self.query_one(InfoHeader).set_waiting((now - self._refresh_started).total_seconds())
+            return
+        self._refreshing = True
+        self._refresh_started = now
+        self._fetch_jobs(self.all_users, self.queue[0] if self.queue else None, self._watched())
 
     def _watched(self) -> dict[str, ExportJob | None]:
         """Jobs this client follows whatever the listing says (its identity may be unknown or another one):
@@ -380,7 +387,7 @@ class MainScreen(Screen[None]):
 
     @on(JobsRefreshed)
     def _jobs_refreshed(self, message: JobsRefreshed) -> None:
-        self._refreshing = False
+        self._refreshing, self._refresh_started = False, None
         self.query_one(InfoHeader).set_connection(message.error, self.app.clock())
         if message.error is not None or message.all_users != self.all_users:
             return

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 UNKNOWN_USER = "unknown (own jobs: those submitted here)"
+SLOW_S = 3.0  # a backend call taking longer is shown in the header
 
 
 def middle_ellipsis(value: str, width: int) -> str:
@@ -34,6 +35,7 @@ class InfoHeader(Widget):
         self.error: Exception | None = None
         self.since: datetime | None = None
         self.caller: object | None = None  # what `backend.whoami()` said, once asked
+        self.waiting_s = 0.0  # how long the current jobs refresh has waited for the backend
 
     def set_caller(self, caller: object) -> None:
         """Show who the backend knows the caller as (a `Caller`: user or None, and the source of it)."""
@@ -52,8 +54,17 @@ class InfoHeader(Widget):
     def refresh_info(self) -> None:
         self.refresh()
 
+    def set_waiting(self, seconds: float) -> None:
+        """A backend call has been waiting `seconds`: from SLOW_S on, the header says so (until it answers)."""
+        self.waiting_s = seconds
+        if seconds >= SLOW_S:
+            self.refresh()
+
     def set_connection(self, error: Exception | None, now: datetime) -> None:
         """Record the outcome of the last backend call: the header says since when the backend is unreachable."""
+        if self.waiting_s >= SLOW_S:
+            self.refresh()
+        self.waiting_s = 0.0
         if error is None:
             changed = self.error is not None
             self.error, self.since = None, None
@@ -66,6 +77,8 @@ class InfoHeader(Widget):
 
     def state(self) -> tuple[str, str]:
         """The connection state as (text, style)."""
+        if self.waiting_s >= SLOW_S:
+            return f"⧗ no answer for {self.waiting_s:.0f}s", "bold reverse"
         if self.error is None:
             return "● online", "bold"
         since = self.since.astimezone().strftime("%H:%M:%S") if self.since else "?"
