@@ -30,9 +30,18 @@ STATUS_MARKS: dict[str, str] = {
 }
 
 
-def status_text(status: str) -> Text:
+TEXT_CUES = {"bold", "italic", "reverse", "underline", "dim"}
+
+
+def cue(style: str, no_color: bool) -> str:
+    """`style`, or with colours off (NO_COLOR) only its text cues (bold, italic, reverse…): a colour turned grey
+    would hide what it marks (red on a dark background)."""
+    return " ".join(word for word in style.split() if word in TEXT_CUES) if no_color else style
+
+
+def status_text(status: str, no_color: bool = False) -> Text:
     """A job status with its mark and style: `✓ closed`, `✗ failed` (bold, reversed), …"""
-    return Text(f"{STATUS_MARKS.get(status, '?')} {status}", style=STATUS_STYLES.get(status, ""))
+    return Text(f"{STATUS_MARKS.get(status, '?')} {status}", style=cue(STATUS_STYLES.get(status, ""), no_color))
 
 
 def throughput(job: ExportJob, elapsed: int) -> str:

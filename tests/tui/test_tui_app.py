@@ -263,3 +263,49 @@ async def test_an_unreachable_backend_shows_in_the_header_while_waiting_and_afte
         assert "no answer for 5s" in str(header.render())
         backend.release.set()
         await wait_for(pilot, lambda: "unreachable since" in str(header.render()), "the outage in the header")
+
+
+async def test_a_slow_preview_shows_a_spinner_and_esc_cancels_it():
+    import threading
+
+    from spark_tui.tui.screens.modals import BusyModal
+
+    class SlowPreview(FakeBackend):
+        def __init__(self):
+            super().__init__()
+            self.release = threading.Event()
+
+        def preview(self, request):
+            self.release.wait(10)
+            return super().preview(request)
+
+    backend = SlowPreview()
+    app = SparkApp(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        await form_ready(pilot)
+        tree.move_cursor(tree._find("folder:Pricing"))
+        await pilot.press("space", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, BusyModal), "the spinner")
+        await pilot.press("escape")
+        assert app.screen is app.main
+        backend.release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert app.screen is app.main  # the late answer is dropped
+
+
+async def test_export_from_a_preview_with_errors_says_why_not():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Restricted") is not None, "folders")
+        await form_ready(pilot)
+        tree.move_cursor(tree._find("folder:Restricted"))
+        await pilot.press("space", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, PreviewScreen)
+        assert any("would fail with 1 error" in n.message for n in app._notifications)

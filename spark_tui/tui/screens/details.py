@@ -100,7 +100,7 @@ class JobDetailsScreen(Screen[None]):
         status = job.status.value
         kind = "Import" if is_import(job) else "Export"
         self.query_one("#details-title", Label).update(
-            Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", status_text(status)))
+            Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", status_text(status, self.app.no_color)))
         bar = self.query_one("#details-progress", ProgressBar)
         bar.display = not job.status.is_terminal
         if (p := progress_of(job)) and p.bytes_total:

@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 
 from spark_tui.spark.models import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
-from spark_tui.tui.formatting import human_bytes
+from spark_tui.tui.formatting import cue, human_bytes
 from spark_tui.tui.widgets.inputs import OrderedInput
 from spark_tui.tui.messages import (
     FoldersLoaded,
@@ -57,6 +57,9 @@ def _box(marked: bool, partly: bool = False) -> Text:
     if marked:
         return Text("[x] ", style="bold green")
     return Text("[-] ", style="bold yellow") if partly else Text("[ ] ", style="dim")
+
+
+WARNING = "bold red"  # "✗ locked", "✗ not exportable": bold alone when colours are off
 
 
 class CatalogTree(Tree):
@@ -354,7 +357,7 @@ class CatalogTree(Tree):
         if not folder.id:
             text.append("  (folder not loaded yet; search matches)", style="dim")
         elif not folder.accessible:
-            text.append(f"  ✗ locked: needs group {folder.required_group}", style="bold red")
+            text.append(f"  ✗ locked: needs group {folder.required_group}", style=cue(WARNING, self.app.no_color))
         elif folder.service_count == 0:
             text.append("  empty", style="dim")
         else:
@@ -365,7 +368,7 @@ class CatalogTree(Tree):
         uri = service_uri(service.folder, service.name)
         text = _box(f"service:{uri}" in self.marks, self._marked_inside(f"{uri}[")) + Text(service.name)
         if not service.exportable:
-            text.append("  ✗ not exportable", style="bold red")
+            text.append("  ✗ not exportable", style=cue(WARNING, self.app.no_color))
         latest = f" · latest {service.latest_version}" if service.latest_version else ""
         text.append(f"  {service.version_count} v{latest} · {service.engine_type.value}", style="dim")
         return text
@@ -374,7 +377,7 @@ class CatalogTree(Tree):
         text = _box(f"version:{version.id}" in self.marks) + Text(version.version)
         if not version.exportable:
             reason = "XConnector" if version.engine_type.value == "XConnector" else "no compiled module"
-            text.append(f"  ✗ {reason}", style="bold red")
+            text.append(f"  ✗ {reason}", style=cue(WARNING, self.app.no_color))
         text.append(f"  {version.engine_type.value} · {human_bytes(version.size)}", style="dim")
         return text
 

@@ -76,13 +76,13 @@ def ellipsis(value: str, width: int) -> str:
     return value if len(value) <= width else value[: max(0, width - 1)] + "…"
 
 
-def job_cells(job: ExportJob, now: datetime) -> dict[str, Text | str]:
+def job_cells(job: ExportJob, now: datetime, no_color: bool = False) -> dict[str, Text | str]:
     digest = package_hash(job)
     progress = progress_of(job)
     return {
         "id": job.id[:8],
         "kind": "import" if is_import(job) else "export",
-        "status": status_text(job.status.value),
+        "status": status_text(job.status.value, no_color),
         "created": clock(created_at(job)),
         "elapsed": duration(elapsed_ms(job, now)),
         "progress": progress_pct(job),
@@ -94,9 +94,9 @@ def job_cells(job: ExportJob, now: datetime) -> dict[str, Text | str]:
     }
 
 
-def queued_cells(item: QueuedExport) -> dict[str, Text | str]:
+def queued_cells(item: QueuedExport, no_color: bool = False) -> dict[str, Text | str]:
     return {
-        "id": "queued", "kind": "export", "status": status_text("queued"), "created": clock(item.queued_at),
+        "id": "queued", "kind": "export", "status": status_text("queued", no_color), "created": clock(item.queued_at),
         "elapsed": "—", "progress": "—", "size": "—", "file": item.request.file_name or "package.zip", "sha": "—",
         "correlation": item.request.correlation_id or "—", "by": "you",
     }
@@ -151,8 +151,9 @@ class JobsTable(DataTable):
             self.tenant_wide = tenant_wide
             self._cells = {}
             self._set_columns(fit(self.size.width or 80, tenant_wide))
-        rows: dict[str, dict[str, Text | str]] = {q.key: queued_cells(q) for q in queued}
-        rows.update({job.id: job_cells(job, now) for job in jobs})
+        no_color = self.app.no_color
+        rows: dict[str, dict[str, Text | str]] = {q.key: queued_cells(q, no_color) for q in queued}
+        rows.update({job.id: job_cells(job, now, no_color) for job in jobs})
         self.jobs = {job.id: job for job in jobs}
         if list(rows) != list(self._cells):
             self._rebuild(rows, self.selected_key())
