@@ -79,6 +79,7 @@ class JobDetailsScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
+        self.query_one(InfoHeader).refresh()  # the connection state may have changed
         if not self.job.status.is_terminal:
             self._poll()
 

@@ -39,6 +39,7 @@ class EventLogScreen(Screen[None]):
         table.focus()
 
     def _append(self) -> None:
+        self.query_one(InfoHeader).refresh()  # the connection state may have changed
         table = self.query_one(DataTable)
         for event in self.log_.events[self._shown:]:
             style = "bold reverse" if event.kind in STRONG else "bold"

@@ -473,7 +473,7 @@ class MainScreen(Screen[None]):
     def reset(self) -> None:
         """Start over on the app's (new) backend: header, catalog and jobs."""
         header = self.query_one(InfoHeader)
-        header.caller, header.error, header.since = None, None, None
+        header.caller, header.error, header.since, header.answered = None, None, None, False
         header.refresh_info()
         self._learn_identity()
         tree = self.query_one(CatalogTree)

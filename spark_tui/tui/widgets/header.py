@@ -36,6 +36,7 @@ class InfoHeader(Widget):
         self.since: datetime | None = None
         self.caller: object | None = None  # what `backend.whoami()` said, once asked
         self.waiting_s = 0.0  # how long the current jobs refresh has waited for the backend
+        self.answered = False  # whether the backend has answered (or failed) a jobs refresh yet
 
     def set_caller(self, caller: object) -> None:
         """Show who the backend knows the caller as (a `Caller`: user or None, and the source of it)."""
@@ -62,9 +63,10 @@ class InfoHeader(Widget):
 
     def set_connection(self, error: Exception | None, now: datetime) -> None:
         """Record the outcome of the last backend call: the header says since when the backend is unreachable."""
-        if self.waiting_s >= SLOW_S:
+        if self.waiting_s >= SLOW_S or not self.answered:
             self.refresh()
         self.waiting_s = 0.0
+        self.answered = True
         if error is None:
             changed = self.error is not None
             self.error, self.since = None, None
@@ -79,15 +81,23 @@ class InfoHeader(Widget):
         """The connection state as (text, style)."""
         if self.waiting_s >= SLOW_S:
             return f"⧗ no answer for {self.waiting_s:.0f}s", "bold reverse"
+        if not self.answered:
+            return "○ connecting…", "italic"
         if self.error is None:
             return "● online", "bold"
         since = self.since.astimezone().strftime("%H:%M:%S") if self.since else "?"
         return f"✗ unreachable since {since}, retrying", "bold reverse"
 
+    def _main(self) -> InfoHeader:
+        """The main screen's header, which follows the backend: other screens' headers show what it knows."""
+        main = self.app.main
+        return self if self.screen is main else main.query_one(InfoHeader)
+
     def render(self) -> Text:
         info = self.app.backend.info
-        state, state_style = self.state()
-        values = [("profile", info.profile), ("tenant", info.tenant), ("user", self.user()), ("backend", info.kind)]
+        main = self._main()
+        state, state_style = main.state()
+        values = [("profile", info.profile), ("tenant", info.tenant), ("user", main.user()), ("backend", info.kind)]
         tail = ["  ", (state, state_style)]
         text = Text()
         for labelled in (True, False):  # without the dim labels when the line is narrow
