@@ -233,8 +233,9 @@ async def test_import_jobs_are_listed_with_their_kind_and_open_their_own_details
         assert title.startswith("Import job")
         versions = app.screen.query_one("#details-versions")
         assert versions.get_row_at(0)[1] == "1.2.0"
-        await pilot.press("c")  # an import cannot be cancelled here: a warning, no crash
-        await pilot.press("s")
+        offered = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert "cancel_job" not in offered and "save_package" not in offered  # imports: no cancel, no package
+        await pilot.press("c", "s")
         assert app.is_running and isinstance(app.screen, JobDetailsScreen)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 import pytest
-from fake_backend import FakeBackend, fixed_job
+from fake_backend import FakeBackend, fixed_job, import_job
 from textual.pilot import Pilot
 from tui_helpers import form_ready, wait_for
 
@@ -54,6 +54,7 @@ OPENERS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "main: form": lambda pilot: main_on(pilot, "form"),
     "details: closed": details_of(CLOSED),
     "details: running": details_of(RUNNING),
+    "details: import": details_of(import_job(1, JobStatus.closed)),
     "help": lambda pilot: _sync(pilot.app.action_help()),
     "error": lambda pilot: _sync(pilot.app.show_error("Export refused", BackendUnavailable("no network"))),
     "confirm": push(lambda app: ConfirmModal("Cancel export", "Cancel?")),

@@ -150,6 +150,12 @@ class JobDetailsScreen(Screen[None]):
             grid.add_row(key, value)
         return grid
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An import job has no package and is not cancelled from here: those keys are not offered."""
+        if is_import(self.job) and action in ("cancel_job", "save_package"):
+            return False
+        return True
+
     def action_copy(self, what: str) -> None:
         self.app.job_actions.copy(self.job, what)
 
