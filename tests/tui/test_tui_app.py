@@ -310,3 +310,13 @@ async def test_export_from_a_preview_with_errors_says_why_not():
         await pilot.pause()
         assert isinstance(app.screen, PreviewScreen)
         assert any("would fail with 1 error" in n.message for n in app._notifications)
+
+
+async def test_an_empty_folder_says_so_when_expanded():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Empty") is not None, "folders")
+        tree._find("folder:Empty").expand()
+        await wait_for(pilot, lambda: [str(c.label) for c in tree._find("folder:Empty").children]
+                       == ["(empty folder: no services)"], "the empty-folder line")
