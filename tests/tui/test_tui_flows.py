@@ -308,3 +308,17 @@ async def test_a_parent_shows_a_partial_mark_when_something_inside_is_marked(emb
         assert str(tree._find(f"folder:{FOLDER}").label).startswith("[-] ")
         await pilot.press("space")  # unmark
         assert str(tree._find(f"folder:{FOLDER}").label).startswith("[ ] ")
+
+
+async def test_ctrl_r_keeps_open_folders_and_services_open(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await expand(pilot, app, f"folder:{FOLDER}")
+        await expand(pilot, app, f"service:{FOLDER}/motor-premium")
+        tree.focus()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: (node := tree._find(f"service:{FOLDER}/motor-premium")) is not None
+                       and node.is_expanded and any(getattr(c.data, "version", None) for c in node.children),
+                       "the folder and the service open again with their versions")
+        assert tree._find(f"folder:{FOLDER}").is_expanded
