@@ -320,3 +320,12 @@ async def test_an_empty_folder_says_so_when_expanded():
         tree._find("folder:Empty").expand()
         await wait_for(pilot, lambda: [str(c.label) for c in tree._find("folder:Empty").children]
                        == ["(empty folder: no services)"], "the empty-folder line")
+
+
+async def test_at_most_two_toasts_are_shown_the_newest():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        for n in range(5):
+            app.notify(f"toast {n}")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["toast 3", "toast 4"]
