@@ -6,6 +6,7 @@ Run from the project root: `python screenshots/make_screenshots.py` (writes scre
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -20,6 +21,7 @@ from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.worker import run_job  # noqa: E402
 from spark_tui.tui.app import SparkApp  # noqa: E402
 from spark_tui.tui.screens.details import JobDetailsScreen  # noqa: E402
+from spark_tui.tui.screens.preview import PreviewScreen  # noqa: E402
 from spark_tui.tui.widgets.catalog import CatalogTree  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
@@ -66,13 +68,23 @@ async def preview_errors(app, pilot, tree) -> None:
     await pilot.press("space")
     tree.move_cursor(tree._find("folder:underwriting-restricted"))
     await pilot.press("space", "p")
-    await until(pilot, lambda: app.screen is not app.main)
+    await until(pilot, lambda: isinstance(app.screen, PreviewScreen))
 
 
 async def details(app, pilot, tree) -> None:
     await until(pilot, lambda: app.main.jobs)
     await app.push_screen(JobDetailsScreen(app.main.jobs[0]))
     await pilot.pause(0.3)
+
+
+async def event_log(app, pilot, tree) -> None:
+    await browse(app, pilot, tree)
+    app.main.events.add("started", "export 1f0c2d3e started")
+    app.main.events.add("finished", "export 1f0c2d3e closed")
+    app.main.events.add("saved", "/home/me/exports/package.zip")
+    app.main.events.add("failed", "export 9a8b7c6d failed: folder 'underwriting-restricted' needs group")
+    await pilot.press("l")
+    await until(pilot, lambda: app.screen is not app.main)
 
 
 async def help_screen(app, pilot, tree) -> None:
@@ -82,7 +94,8 @@ async def help_screen(app, pilot, tree) -> None:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = Path(tmp)
+        os.environ["SPARK_TUI_HOME"] = str(Path(tmp) / "home")  # nothing of the run lands in the user's files
+        workspace = Path(tmp) / "ws"
         ws = Workspace(workspace)
         ensure_demo(ws, DEMO_TENANT)
         backend = EmbeddedBackend(workspace, DEMO_TENANT, "me@example.com", ("supervisor:pf",), spawn=False)
@@ -98,6 +111,7 @@ async def main() -> None:
         await shoot(workspace, (120, 40), "preview-errors", preview_errors)
         await shoot(workspace, (120, 40), "job-details", details)
         await shoot(workspace, (100, 30), "help", help_screen)
+        await shoot(workspace, (100, 24), "event-log", event_log)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ BACKENDS = ("embedded", "spark")
 SECRETS = ("token", "api_key", "client_secret")
 PROFILE_KEYS = {
     "embedded": {"backend", "workspace", "tenant", "user", "groups"},
-    "spark": {"backend", "base_url", "tenant", "user", "groups", "client_id", "token_url"}
+    "spark": {"backend", "base_url", "tenant", "user", "groups", "client_id", "token_url", "timeout_s"}
     | {f"{s}{suffix}" for s in SECRETS for suffix in ("", "_env", "_file")},
 }
 SERVE_USER_KEYS = {"name", "groups"} | {f"{s}{suffix}" for s in ("token", "api_key") for suffix in ("", "_env", "_file")}
@@ -62,6 +62,7 @@ class Profile:
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     token_url: str | None = None
+    timeout_s: float = 60.0  # longest wait for one HTTP request to a Spark tenant (`timeout_s` in the profile)
     problem: str | None = None  # why the profile cannot be used yet (e.g. an unset *_env variable)
 
     def masked(self) -> dict[str, Any]:
@@ -176,6 +177,12 @@ class _Reader:
             raise self.error(key, f"must be a non-empty string (got {shown}); write {key} = \"...\"")
         return value
 
+    def seconds(self, key: str, default: float) -> float:
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+            raise self.error(key, f"must be a number of seconds between 0 and 3600 (got {value!r}); write {key} = 15")
+        return float(value)
+
     def groups(self, default: tuple[str, ...]) -> tuple[str, ...]:
         value = self.table.get("groups")
         if value is None:
@@ -289,7 +296,7 @@ def _profile(file: Path, name: str, spec: Any) -> Profile:
         problems.append(f"{prefix} has no credentials; set token_env, token, api_key_env or client_id + client_secret_env")
     return _spark_profile(
         name, base_url, tenant=r.str("tenant"), client_id=client_id, token_url=r.str("token_url"),
-        problem="; ".join(problems) or None, **secrets, **common,
+        timeout_s=r.seconds("timeout_s", Profile.timeout_s), problem="; ".join(problems) or None, **secrets, **common,
     )
 
 

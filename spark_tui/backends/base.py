@@ -60,6 +60,11 @@ class Backend(Protocol):
         """Services of a folder (`Page.items`: ServiceInfo), sorted by name."""
         ...
 
+    def search_services(self, query: str, page: int = 1, page_size: int = 100) -> Page:
+        """Services whose name contains `query` (any case) in every folder the caller may open (`Page.items`:
+        ServiceInfo), by folder then name: the catalog filter searches the tenant, not only what is loaded."""
+        ...
+
     def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
         """Versions of a service, newest first (semver precedence)."""
         ...

@@ -88,6 +88,12 @@ class EmbeddedBackend:
         items, total = self.ws.list_services(self.tenant, folder, page, page_size)
         return Page(items=items, page=page, page_size=page_size, total=total)
 
+    def search_services(self, query: str, page: int = 1, page_size: int = 100) -> Page:
+        """Services whose name contains `query`, in every folder the caller may open (SQL, no listing)."""
+        self._require_tenant()
+        items, total = self.ws.search_services(self.tenant, query, self.groups, page, page_size)
+        return Page(items=items, page=page, page_size=page_size, total=total)
+
     def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
         self._accessible_folder(folder)
         try:

@@ -24,7 +24,7 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
             raise ConfigError(f"--workspace applies to embedded profiles only; profile '{profile.name}' is a Spark tenant")
         from spark_tui.backends.remote import RemoteBackend
 
-        return RemoteBackend(with_tenant(profile, tenant) if tenant else profile)
+        return RemoteBackend(with_tenant(profile, tenant) if tenant else profile, timeout_s=profile.timeout_s)
 
     root = Path(workspace or profile.workspace or paths.default_workspace()).expanduser()
     if root.exists() and not root.is_dir():

@@ -61,6 +61,7 @@ from spark_tui.spark.models import (
     FolderInfo,
     JobStatus,
     Page,
+    ServiceInfo,
     TenantExportStatus,
     VersionInfo,
 )
@@ -234,6 +235,31 @@ class RemoteBackend:
         envelope = _parse(V1Envelope[list[V1Engine]], raw, "service list")
         items = sorted((s.info(folder) for s in envelope.data), key=lambda s: s.name)
         return Page(items=items, page=page, page_size=page_size, total=envelope.count or len(items))
+
+    def search_services(self, query: str, page: int = 1, page_size: int = 100) -> Page:
+        """Services named like `query` in every folder: each folder's v1 engine list with a `search` name filter
+        (names are checked here too, in case a server ignores the filter); folders the caller may not open are
+        skipped."""
+        needle = query.lower()
+        found: list[ServiceInfo] = []
+        folder_page = 1
+        while True:
+            folders = self.list_folders(page=folder_page, page_size=500)
+            for folder in folders.items:
+                body = {"page": 1, "pageSize": 1000, "search": [{"field": "name", "value": query}], "sort": "name1"}
+                try:
+                    raw = self._json("POST", f"{self.root}/api/v1/product/{quote(folder.name, safe='')}/engines",
+                                     json=body)
+                except (AuthError, ValidationFailed):
+                    continue  # a restricted or vanished folder
+                engines = _parse(V1Envelope[list[V1Engine]], raw, "service list").data
+                services = (engine.info(folder.name) for engine in engines)
+                found += sorted((s for s in services if needle in s.name.lower()), key=lambda s: s.name)
+            if folder_page * 500 >= folders.total or not folders.items:
+                break
+            folder_page += 1
+        start = (page - 1) * page_size
+        return Page(items=found[start:start + page_size], page=page, page_size=page_size, total=len(found))
 
     def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
         f, s = quote(folder, safe=""), quote(service, safe="")

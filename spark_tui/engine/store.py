@@ -377,9 +377,35 @@ class Workspace:
         db = self.connect()
         total = db.execute("SELECT COUNT(*) FROM services WHERE folder_id=?", (frow["id"],)).fetchone()[0]
         rows = db.execute(
-            "SELECT id, name FROM services WHERE folder_id=? ORDER BY name LIMIT ? OFFSET ?",
-            (frow["id"], page_size, (page - 1) * page_size),
+            "SELECT id, name, ? AS folder FROM services WHERE folder_id=? ORDER BY name LIMIT ? OFFSET ?",
+            (folder, frow["id"], page_size, (page - 1) * page_size),
         ).fetchall()
+        return self._service_infos(tenant, rows), total
+
+    def search_services(
+        self, tenant: str, query: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100
+    ) -> tuple[list[ServiceInfo], int]:
+        """Services of folders the groups may open whose name contains `query` (any case), by folder and name."""
+        db = self.connect()
+        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        allowed = ",".join("?" * len(groups))
+        where = (
+            "f.tenant=? AND lower(s.name) LIKE ? ESCAPE '\\' "
+            f"AND (f.required_group IS NULL{f' OR f.required_group IN ({allowed})' if groups else ''})"
+        )
+        params = (tenant, pattern, *groups)
+        total = db.execute(f"SELECT COUNT(*) FROM services s JOIN folders f ON s.folder_id=f.id WHERE {where}",
+                           params).fetchone()[0]
+        rows = db.execute(
+            f"SELECT s.id, s.name, f.name AS folder FROM services s JOIN folders f ON s.folder_id=f.id WHERE {where} "
+            "ORDER BY f.name, s.name LIMIT ? OFFSET ?",
+            (*params, page_size, (page - 1) * page_size),
+        ).fetchall()
+        return self._service_infos(tenant, rows), total
+
+    def _service_infos(self, tenant: str, rows: list) -> list[ServiceInfo]:
+        """ServiceInfo of service rows (id, name, folder): version count, latest version, exportability."""
+        db = self.connect()
         items = []
         for r in rows:
             versions = db.execute(
@@ -389,7 +415,7 @@ class Workspace:
             latest = max(versions, key=lambda v: SemVer.parse(v["version"]), default=None)
             items.append(
                 ServiceInfo(
-                    id=r["id"], folder=folder, name=r["name"], version_count=len(versions),
+                    id=r["id"], folder=r["folder"], name=r["name"], version_count=len(versions),
                     latest_version=latest["version"] if latest else None,
                     engine_type=EngineType(latest["engine_type"]) if latest else EngineType.neuron,
                     exportable=bool(versions) and all(
@@ -397,7 +423,7 @@ class Workspace:
                     ),
                 )
             )
-        return items, total
+        return items
 
     def list_versions(self, tenant: str, folder: str, service: str) -> list[VersionInfo]:
         srow = self.service(tenant, folder, service)

@@ -61,11 +61,37 @@ def _paged(data: list, page: int, page_size: int, total: int) -> dict:
     ).model_dump(mode="json")
 
 
+def _name_filter(body: V1ListRequest) -> str | None:
+    """The `{"field": "name", "value": …}` item of a v1 `search` list (names containing it, any case), if any."""
+    for item in body.search or []:
+        if str(item.get("field", "")).lower() == "name" and item.get("value") not in (None, ""):
+            return str(item["value"]).lower()
+    return None
+
+
+def _listing(list_page, body: V1ListRequest) -> tuple[list, int]:
+    """One page of a listing; with a name filter, the page of the matching items (the listing read whole)."""
+    needle = _name_filter(body)
+    if needle is None:
+        return list_page(body.page, body.pageSize)
+    everything: list = []
+    page = 1
+    while True:
+        items, total = list_page(page, 1000)
+        everything += items
+        if page * 1000 >= total:
+            break
+        page += 1
+    matching = [item for item in everything if needle in item.name.lower()]
+    start = (body.page - 1) * body.pageSize
+    return matching[start:start + body.pageSize], len(matching)
+
+
 @router.post("/api/v1/product/list", summary="List folders")
 def list_folders(request: Request, body: V1ListRequest | None = Body(default=None)) -> dict:
     ctx, tenant, who = _tenant_caller(request)
     body = body or V1ListRequest()
-    items, total = ctx.ws.list_folders(tenant, who.groups, body.page, body.pageSize)
+    items, total = _listing(lambda page, size: ctx.ws.list_folders(tenant, who.groups, page, size), body)
     return _paged([V1Folder.of(f).model_dump(mode="json") for f in items], body.page, body.pageSize, total)
 
 
@@ -75,7 +101,7 @@ def list_services(folder: str, request: Request, body: V1ListRequest | None = Bo
     body = body or V1ListRequest()
     _accessible(ctx, tenant, folder, who)
     try:
-        items, total = ctx.ws.list_services(tenant, folder, body.page, body.pageSize)
+        items, total = _listing(lambda page, size: ctx.ws.list_services(tenant, folder, page, size), body)
     except NotFound as exc:
         raise _not_found(Code.FOLDER_NOT_FOUND, exc, folder) from None
     return _paged([V1Engine.of(s).model_dump(mode="json") for s in items], body.page, body.pageSize, total)

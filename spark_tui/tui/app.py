@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.worker import Worker, WorkerState
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import SparkTuiError
+from spark_tui.tui.job_actions import JobActions
 from spark_tui.tui.screens.main import MainScreen
 from spark_tui.tui.widgets.catalog import PAGE_SIZE
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from spark_tui.spark.models import Page
 
 T = TypeVar("T")
+MAX_TOASTS = 2
 
 
 def prefetch(call: Callable[[], T]) -> Future[T]:
@@ -75,6 +78,7 @@ class SparkApp(App[int]):
         self.profile = profile
         self.dest_dir = dest_dir or Path.cwd()
         self.main = MainScreen(self.dest_dir)
+        self.job_actions = JobActions(self)
         self._theme_ready = False
         self._first_folders: Future[Page] | None = first_folders
 
@@ -123,6 +127,14 @@ class SparkApp(App[int]):
         except (SparkTuiError, OSError) as exc:
             self.notify(f"Theme not remembered: {exc}", severity="warning")
 
+    def _on_notify(self, event: Notify) -> None:
+        """Show at most MAX_TOASTS toasts, the newest, so that they never pile over the jobs table (the event
+        log keeps the history)."""
+        self._notifications.add(event.notification)
+        for old in list(self._notifications)[:-MAX_TOASTS]:
+            self._unnotify(old, refresh=False)
+        self._refresh_notifications()
+
     # --- help, quit, errors --------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -143,22 +155,20 @@ class SparkApp(App[int]):
         self.push_screen(HelpScreen([k[1:] for k in keys]))
 
     async def action_quit(self) -> None:
-        running = self.main.running_jobs()
-        if not running:
+        question = self.main.quit_question()
+        if question is None:
             self.exit(0)
             return
-        detached = "They keep running in the background (embedded jobs are detached)." \
-            if self.backend.info.kind == "embedded" else "They keep running on the Spark tenant."
-        queued = " Queued exports are dropped." if self.main.queue else ""
+        from spark_tui.tui.screens.modals import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal) and self.screen.title_text == "Quit spark-tui?":
+            return
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.exit(0)
 
-        from spark_tui.tui.screens.modals import ConfirmModal
-
-        self.push_screen(ConfirmModal("Quit spark-tui?", f"{running} export job(s) are running or queued. "
-                                      f"{detached}{queued}\nQuit anyway?", yes="Quit", no="Stay"), answer)
+        self.push_screen(ConfirmModal("Quit spark-tui?", question, yes="Quit", no="Stay"), answer)
 
     def show_error(self, title: str, error: BaseException) -> None:
         from spark_tui.tui.screens.modals import ErrorModal

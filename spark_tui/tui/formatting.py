@@ -5,17 +5,63 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from urllib.parse import unquote, urlparse
 
-from spark_tui.spark.models import ExportJob, JobStatus
+from rich.text import Text
+
+from spark_tui.spark.models import ExportJob, JobProgress, JobStatus
 
 STATUS_STYLES: dict[str, str] = {
     JobStatus.created.value: "bold yellow",
     JobStatus.in_progress.value: "bold cyan",
     JobStatus.closed.value: "bold green",
-    JobStatus.failed.value: "bold red",
-    JobStatus.closed_by_timeout.value: "bold red",
-    JobStatus.cancelled.value: "dim",
+    JobStatus.failed.value: "bold red reverse",
+    JobStatus.closed_by_timeout.value: "bold red reverse",
+    JobStatus.cancelled.value: "italic",
     "queued": "italic yellow",
 }
+# A mark before each status, so that it reads without colour (NO_COLOR, monochrome terminals).
+STATUS_MARKS: dict[str, str] = {
+    JobStatus.created.value: "○",
+    JobStatus.in_progress.value: "◐",
+    JobStatus.closed.value: "✓",
+    JobStatus.failed.value: "✗",
+    JobStatus.closed_by_timeout.value: "✗",
+    JobStatus.cancelled.value: "⊘",
+    "queued": "…",
+}
+
+
+TEXT_CUES = {"bold", "italic", "reverse", "underline", "dim"}
+
+
+def cue(style: str, no_color: bool) -> str:
+    """`style`, or with colours off (NO_COLOR) only its text cues (bold, italic, reverse…): a colour turned grey
+    would hide what it marks (red on a dark background)."""
+    return " ".join(word for word in style.split() if word in TEXT_CUES) if no_color else style
+
+
+def status_text(status: str, no_color: bool = False) -> Text:
+    """A job status with its mark and style: `✓ closed`, `✗ failed` (bold, reversed), …"""
+    return Text(f"{STATUS_MARKS.get(status, '?')} {status}", style=cue(STATUS_STYLES.get(status, ""), no_color))
+
+
+def throughput(job: ExportJob, elapsed: int) -> str:
+    """Bytes per second and the time left while a job runs: '1.2 MiB/s · ETA 12.0s' (or '—')."""
+    p = progress_of(job)
+    if job.status.is_terminal or p is None or not p.bytes_total or not p.bytes_done or elapsed <= 0:
+        return "—"
+    rate = p.bytes_done * 1000 / elapsed
+    left = max(0, p.bytes_total - p.bytes_done) / rate * 1000
+    return f"{human_bytes(int(rate))}/s · ETA {duration(left)}"
+
+
+def is_import(job: object) -> bool:
+    """Whether a job is an import job (the jobs table lists export and import jobs)."""
+    return getattr(job, "object", "export") == "import"
+
+
+def progress_of(job: object) -> JobProgress | None:
+    """The spark-tui progress extension of a job (import jobs and real Spark jobs have none)."""
+    return getattr(job, "progress", None)
 
 
 def human_bytes(size: int | None) -> str:
@@ -63,9 +109,10 @@ def clock(text: str | None) -> str:
 
 def elapsed_ms(job: ExportJob, now: datetime | None = None) -> int:
     """Process time of a finished job; time since creation for a running one."""
-    if job.status.is_terminal or job.progress is None:
+    progress = progress_of(job)
+    if job.status.is_terminal or progress is None:
         return job.process_time
-    created = parse_ts(job.progress.created_timestamp)
+    created = parse_ts(progress.created_timestamp)
     if created is None:
         return job.process_time
     now = now or datetime.now(timezone.utc)
@@ -75,7 +122,7 @@ def elapsed_ms(job: ExportJob, now: datetime | None = None) -> int:
 def progress_pct(job: ExportJob) -> str:
     if job.status is JobStatus.closed:
         return "100%"
-    p = job.progress
+    p = progress_of(job)
     if p is None or not p.bytes_total:
         return "—" if job.status.is_terminal else "0%"
     return f"{min(100, p.bytes_done * 100 // p.bytes_total)}%"
@@ -83,7 +130,7 @@ def progress_pct(job: ExportJob) -> str:
 
 def package_path(job: ExportJob) -> str | None:
     """The local path (file:// URL) or URL of the job's package, if it has one."""
-    files = job.outputs.files or []
+    files = getattr(job.outputs, "files", None) or []
     if not files:
         return None
     url = files[0].file
@@ -92,18 +139,18 @@ def package_path(job: ExportJob) -> str | None:
 
 
 def package_hash(job: ExportJob) -> str | None:
-    files = job.outputs.files or []
+    files = getattr(job.outputs, "files", None) or []
     return files[0].file_hash if files else None
 
 
 def file_name(job: ExportJob) -> str:
-    if job.progress and job.progress.file_name:
-        return job.progress.file_name
+    if (p := progress_of(job)) and p.file_name:
+        return p.file_name
     path = package_path(job)
     return path.rsplit("/", 1)[-1] if path else "—"
 
 
 def package_size(job: ExportJob) -> int | None:
-    if job.progress is None:
+    if (p := progress_of(job)) is None:
         return None
-    return job.progress.package_bytes if job.progress.package_bytes is not None else (job.progress.bytes_total or None)
+    return p.package_bytes if p.package_bytes is not None else (p.bytes_total or None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -45,8 +45,13 @@ class MarksChanged(Message):
 
 @dataclass
 class JobsRefreshed(Message):
+    """The jobs listing; on failure `jobs` is the previous one and `error` says why. `gone`: followed
+    job ids the backend no longer knows."""
+
     jobs: list[ExportJob]
     all_users: bool
+    error: Exception | None = None
+    gone: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +59,7 @@ class JobSubmitted(Message):
     job: ExportJob
     dest_dir: str | None
     queued_key: str | None = None
+    file_name: str = "package.zip"
 
 
 @dataclass
@@ -69,6 +75,7 @@ class SlotBusy(Message):
 class PreviewReady(Message):
     request: ExportRequest
     preview: ExportPreview
+    seq: int = 0  # which preview request this answers (a cancelled one is dropped)
 
 
 @dataclass
@@ -77,3 +84,21 @@ class BackendFailed(Message):
 
     title: str
     error: Exception
+
+
+@dataclass
+class SearchDone(Message):
+    """The tenant-wide service search for `query` answered."""
+
+    query: str
+    page: Page
+
+
+@dataclass
+class SearchState(Message):
+    """What the catalog filter is doing, for its hint line (`total`: matches, when known)."""
+
+    query: str
+    total: int | None
+    searching: bool
+    error: Exception | None = None

@@ -6,6 +6,9 @@ import threading
 from pathlib import Path
 
 from spark_tui.backends.base import BackendInfo
+from spark_tui.backends.verified_file import TargetExists
+from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound
 from spark_tui.spark.models import (
     ApiError,
@@ -54,12 +57,12 @@ RESTRICTED = {"Restricted": "finance:admins"}
 
 
 def fixed_job(n: int, status: JobStatus, *, done: int = 0, total: int = 0, user: str = "me@example.com",
-              correlation: str | None = None) -> ExportJob:
+              correlation: str | None = None, file_name: str = "package.zip") -> ExportJob:
     closed = status is JobStatus.closed
     return ExportJob(
         id=_uuid(9000 + n), response_timestamp=CREATED, status=status, process_time=1234 * n,
         outputs=ExportOutputs(
-            files=[OutputFile(file=f"file:///ws/packages/{n}/package.zip", file_hash="ab12" * 16)] if closed else [],
+            files=[OutputFile(file=f"file:///ws/packages/{n}/{file_name}", file_hash="ab12" * 16)] if closed else [],
             services=[ServiceOutput(service_uri_source="Pricing/volume-cylinder", folder_source="Pricing",
                                     service_source="volume-cylinder", service_id_source=_uuid(101))],
             service_versions=[ServiceVersionOutput(
@@ -71,8 +74,40 @@ def fixed_job(n: int, status: JobStatus, *, done: int = 0, total: int = 0, user:
                          "no compiled module", ref="Insurance/legacy-rater[1.0.0]")] if status is JobStatus.failed else None,
         correlation_id=correlation,
         progress=JobProgress(bytes_done=done, bytes_total=total, created_by=user, created_timestamp=CREATED,
-                             file_name="package.zip", package_bytes=total if closed else None),
+                             file_name=file_name, package_bytes=total if closed else None),
     )
+
+
+def import_job(n: int, status: JobStatus) -> ImportJob:
+    """An import job as the contract's ImportJob (object="import"), with one imported service and version."""
+    return ImportJob.model_validate({
+        "id": _uuid(7000 + n), "response_timestamp": "2026-11-27T09:15:30.000Z", "status": status.value,
+        "process_time": 800 * n, "correlation_id": f"import-{n}",
+        "outputs": {
+            "services": [{"service_uri_source": "Pricing/volume-cylinder",
+                          "service_uri_destination": "Staging/volume-cylinder", "status": "added"}],
+            "service_versions": [{"service_uri_source": "Pricing/volume-cylinder[1.2.0]",
+                                  "service_uri_destination": "Staging/volume-cylinder[1.2.0]",
+                                  "version_source": "1.2.0", "version_destination": "1.2.0",
+                                  "version_id_source": _uuid(201), "version_id_destination": _uuid(301),
+                                  "status": "added"}],
+        },
+    })
+
+
+class FakeImportBackend:
+    """Mix-in: a backend with import jobs (`list_imports`, `import_status`) as the import contract has them."""
+
+    imports: list[ImportJob]
+
+    def list_imports(self, all_users: bool = False) -> list[ImportJob]:
+        return list(self.imports)
+
+    def import_status(self, job_id: str) -> ImportJob:
+        for job in self.imports:
+            if job.id == job_id:
+                return job
+        raise JobNotFound(job_id)
 
 
 class FakeBackend:
@@ -103,6 +138,12 @@ class FakeBackend:
                 latest_version=versions[0][0], engine_type=versions[0][1],
                 exportable=all(e is EngineType.neuron and m for _, e, m in versions)))
         return Page(items=items[(page - 1) * size: page * size], page=page, page_size=size, total=len(items))
+
+    def search_services(self, query: str, page: int = 1, page_size: int = 100) -> Page:
+        items = [s for folder in sorted(CATALOG) if folder not in RESTRICTED
+                 for s in self.list_services(folder, 1, 1000).items if query.lower() in s.name.lower()]
+        return Page(items=items[(page - 1) * page_size: page * page_size], page=page, page_size=page_size,
+                    total=len(items))
 
     def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
         return [VersionInfo(id=_uuid(200 + i), folder=folder, service=service, service_id=_uuid(100), version=v,
@@ -136,7 +177,7 @@ class FakeBackend:
             raise JobSlotBusy("demo", [self.jobs[0].id if self.jobs else "x"], 1)
         with self.lock:
             self.submitted.append(request)
-            job = fixed_job(len(self.jobs) + 1, JobStatus.created)
+            job = fixed_job(len(self.jobs) + 1, JobStatus.created, file_name=package_file_name(request.file_name))
             self.jobs.insert(0, job)
         return job
 
@@ -164,8 +205,16 @@ class FakeBackend:
     def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
         return [j for j in self.jobs if all_users or (j.progress and j.progress.created_by == self.info.user)]
 
+    def finish(self, job_id: str) -> None:
+        """The job closes (as a worker would finish it)."""
+        job = self._find(job_id)
+        self.jobs[self.jobs.index(job)] = fixed_job(int(job.id[-4:]) - 9000, JobStatus.closed, total=4096,
+                                                    user=job.progress.created_by, file_name=job.progress.file_name)
+
     def download(self, job: ExportJob, dest_dir: Path, progress=None, cancel: threading.Event | None = None) -> list[Download]:
-        path = Path(dest_dir) / "package.zip"
+        path = Path(dest_dir) / job.progress.file_name
+        if path.exists():
+            raise TargetExists(path)
         path.write_bytes(b"PK")
         return [Download(path=str(path), bytes=2, sha256="ab12" * 16, verified=True)]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from fake_backend import FakeBackend, fixed_job
 from tui_helpers import form_ready, wait_for
 
@@ -124,5 +126,206 @@ async def test_command_palette_offers_our_commands():
         await pilot.press("space", "ctrl+p")
         await pilot.press(*"preview")
         await pilot.pause(0.3)
+        shown = [str(o.prompt) for o in app.screen.query("CommandList").first().options]
+        assert shown[0].startswith("Export: preview (dry run)  p / F5")  # each command shows its key
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "preview from the palette")
+
+
+class Caller:
+    def __init__(self, user, source):
+        self.user, self.groups, self.source = user, (), source
+
+
+class RemoteLike(FakeBackend):
+    """A backend that learns the caller (like RemoteBackend.whoami) and lists own jobs by submitted ids."""
+
+    def __init__(self, caller, jobs=None):
+        super().__init__(jobs)
+        self.info = self.info.__class__(**{**self.info.__dict__, "kind": "spark", "user": "user@localhost"})
+        self.caller = caller
+
+    def whoami(self):
+        return self.caller
+
+    def list_jobs(self, all_users=False):
+        return list(self.jobs) if all_users else []  # the server does not know us as info.user
+
+
+async def test_header_shows_the_identity_the_backend_learnt():
+    app = SparkApp(RemoteLike(Caller("alice@example.com", "token")))
+    async with app.run_test(size=(160, 24)) as pilot:
+        header = app.main.query_one("#header")
+        await wait_for(pilot, lambda: "alice@example.com (token)" in str(header.render()), "the learnt user")
+
+
+async def test_unknown_identity_matches_own_jobs_by_the_ids_submitted_here():
+    backend = RemoteLike(Caller(None, "unknown"), [fixed_job(7, JobStatus.in_progress, user="someone")])
+    app = SparkApp(backend)
+    async with app.run_test(size=(160, 30)) as pilot:
+        header = app.main.query_one("#header")
+        await wait_for(pilot, lambda: "unknown" in str(header.render()), "the unknown user")
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        await form_ready(pilot)
+        tree.focus()
+        tree.move_cursor(tree._find("folder:Pricing"))
+        await pilot.press("space", "e")
+        await wait_for(pilot, lambda: len(backend.jobs) == 2, "the export")
+        mine = backend.jobs[0].id
+        table = app.main.query_one(JobsTable)
+        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: mine in table._cells, "own job listed by its id")
+        await app.workers.wait_for_complete()
+        app.main.refresh_jobs()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert mine in table._cells and backend.jobs[1].id not in table._cells
+
+
+async def test_header_fits_its_width_and_cuts_the_location_with_an_ellipsis():
+    backend = FakeBackend()
+    backend.info = backend.info.__class__(**{**backend.info.__dict__,
+                                             "location": "/home/someone/.local/share/spark-tui/workspaces/default"})
+    app = SparkApp(backend)
+    for width, expect in ((120, "…"), (200, "workspaces/default")):
+        async with app.run_test(size=(width, 24)) as pilot:
+            await wait_for(pilot, lambda: str(app.main.query_one("#header").render()).endswith("online"), "online")
+            line = str(app.main.query_one("#header").render())
+            assert len(line) <= width and expect in line
+            assert "/home/" in line and "default" in line
+        app = SparkApp(backend)
+
+
+def test_jobs_columns_fit_the_width_and_cut_text_with_an_ellipsis():
+    from spark_tui.tui.widgets.jobs_table import PADDING, ellipsis, fit
+
+    for width in (68, 80, 118, 200):
+        columns = fit(width, tenant_wide=width > 100)
+        assert sum(w + PADDING for *_, w in columns) <= width - 2
+        assert {"id", "status", "file"} <= {key for key, *_ in columns}
+    narrowest = [key for key, *_ in fit(40, tenant_wide=False)]  # scrolls sideways, the id column frozen
+    assert narrowest == ["id", "status", "elapsed", "size", "file"]
+    assert "by" in {key for key, *_ in fit(200, tenant_wide=True)}
+    assert ellipsis("package-2.zip", 8) == "package…" and ellipsis("a.zip", 8) == "a.zip"
+
+
+async def test_import_jobs_are_listed_with_their_kind_and_open_their_own_details():
+    from fake_backend import FakeImportBackend, import_job
+
+    class WithImports(FakeImportBackend, FakeBackend):
+        pass
+
+    backend = WithImports([fixed_job(1, JobStatus.closed)])
+    backend.imports = [import_job(1, JobStatus.closed)]
+    imported = backend.imports[0]
+    app = SparkApp(backend)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: imported.id in table._cells, "the import job row")
+        assert table._cells[imported.id]["kind"] == "import"
+        assert table._cells[backend.jobs[0].id]["kind"] == "export"
+        app.job_actions.open_details(imported)
+        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailsScreen) and app.screen.query("#details-title"),
+                       "details")
+        await pilot.pause()
+        title = str(app.screen.query_one("#details-title").render())
+        assert title.startswith("Import job")
+        versions = app.screen.query_one("#details-versions")
+        assert versions.get_row_at(0)[1] == "1.2.0"
+        offered = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert "cancel_job" not in offered and "save_package" not in offered  # imports: no cancel, no package
+        await pilot.press("c", "s")
+        assert app.is_running and isinstance(app.screen, JobDetailsScreen)
+
+
+async def test_an_unreachable_backend_shows_in_the_header_while_waiting_and_after_failing():
+    import threading
+
+    class Outage(FakeBackend):
+        def __init__(self):
+            super().__init__()
+            self.release = threading.Event()
+
+        def list_jobs(self, all_users=False):
+            self.release.wait(10)
+            raise BackendUnavailable("cannot reach https://spark.example/acme: connection refused")
+
+    backend = Outage()
+    app = SparkApp(backend)
+    clock = [datetime(2026, 11, 27, 9, 0, 0, tzinfo=timezone.utc)]
+    app.clock = lambda: clock[0]
+    async with app.run_test(size=(160, 24)) as pilot:
+        header = app.main.query_one("#header")
+        await wait_for(pilot, lambda: app.main._refreshing, "the first refresh")
+        clock[0] += timedelta(seconds=5)
+        app.main.refresh_jobs()  # the next tick finds the call still waiting
+        await pilot.pause()
+        assert "no answer for 5s" in str(header.render())
+        backend.release.set()
+        await wait_for(pilot, lambda: "unreachable since" in str(header.render()), "the outage in the header")
+
+
+async def test_a_slow_preview_shows_a_spinner_and_esc_cancels_it():
+    import threading
+
+    from spark_tui.tui.screens.modals import BusyModal
+
+    class SlowPreview(FakeBackend):
+        def __init__(self):
+            super().__init__()
+            self.release = threading.Event()
+
+        def preview(self, request):
+            self.release.wait(10)
+            return super().preview(request)
+
+    backend = SlowPreview()
+    app = SparkApp(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None, "folders")
+        await form_ready(pilot)
+        tree.move_cursor(tree._find("folder:Pricing"))
+        await pilot.press("space", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, BusyModal), "the spinner")
+        await pilot.press("escape")
+        assert app.screen is app.main
+        backend.release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert app.screen is app.main  # the late answer is dropped
+
+
+async def test_export_from_a_preview_with_errors_says_why_not():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Restricted") is not None, "folders")
+        await form_ready(pilot)
+        tree.move_cursor(tree._find("folder:Restricted"))
+        await pilot.press("space", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, PreviewScreen)
+        assert any("would fail with 1 error" in n.message for n in app._notifications)
+
+
+async def test_an_empty_folder_says_so_when_expanded():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.query_one(CatalogTree)
+        await wait_for(pilot, lambda: tree._find("folder:Empty") is not None, "folders")
+        tree._find("folder:Empty").expand()
+        await wait_for(pilot, lambda: [str(c.label) for c in tree._find("folder:Empty").children]
+                       == ["(empty folder: no services)"], "the empty-folder line")
+
+
+async def test_at_most_two_toasts_are_shown_the_newest():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        for n in range(5):
+            app.notify(f"toast {n}")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["toast 3", "toast 4"]

@@ -68,7 +68,7 @@ async def open_preview(pilot, app: SparkApp) -> PreviewScreen:
 
 def job_status_cell(app: SparkApp, job_id: str) -> str:
     table = app.main.query_one(JobsTable)
-    return str(table.get_cell(job_id, "status")) if job_id in table._cells else ""
+    return str(table.get_cell(job_id, "status")).split(" ", 1)[-1] if job_id in table._cells else ""
 
 
 def run_worker_job(workspace: Path, job_id: str) -> JobStatus:
@@ -98,7 +98,7 @@ async def test_mark_folder_preview_export_closes_and_saves_verified_package(embe
         await wait_for(pilot, saved.exists, "the package saved to the destination")
         closed = embedded.status(job.id)
         assert hashlib.sha256(saved.read_bytes()).hexdigest() == closed.outputs.files[0].file_hash
-        assert app.main.query_one(JobsTable).get_cell(job.id, "sha") == closed.outputs.files[0].file_hash[:12]
+        assert app.main.query_one(JobsTable)._cells[job.id]["sha"] == closed.outputs.files[0].file_hash
 
 
 async def test_version_and_service_marks_are_exported_as_a_union(embedded):
@@ -184,13 +184,14 @@ async def test_busy_slot_offers_queue_and_queued_export_starts_when_slot_frees(e
         await pilot.press("e")
         await wait_for(pilot, lambda: app.main.jobs, "the first job")
         first = app.main.jobs[0].id
+        app.main.query_one("#file_name", Input).value = "second.zip"  # package.zip is the first one's
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the queue offer")
         assert first[:8] in app.screen.question and "me@example.com" in app.screen.question
         await pilot.press("y")
         table = app.main.query_one(JobsTable)
         await wait_for(pilot, lambda: "queued-1" in table._cells, "the queued row")
-        assert str(table.get_cell("queued-1", "status")) == "queued"
+        assert str(table.get_cell("queued-1", "status")) == "… queued"
         await run_in_thread(embedded.cancel, first)
         await wait_for(pilot, lambda: not app.main.queue and len(app.main.jobs) == 2, "the queued export to start")
         second = next(j.id for j in app.main.jobs if j.id != first)
@@ -266,3 +267,58 @@ async def test_f5_previews_while_typing_in_a_form_field(embedded):
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview screen")
         assert [(v.service_source, v.version_source) for v in app.screen.preview.service_versions] == [("travel-quote", "3.2.7")]
+
+
+async def test_filter_searches_services_of_folders_never_expanded(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await wait_for(pilot, lambda: tree._find(f"folder:{FOLDER}") is not None, "folders")
+        assert FOLDER not in tree.catalog.services  # never expanded, nothing of it loaded
+        await pilot.press("slash", *"travel")
+        await wait_for(pilot, lambda: tree._find(f"service:{FOLDER}/travel-quote") is not None, "the search result")
+        hint = str(app.main.query_one("#filter-hint").render())
+        assert "1 service match 'travel' in the tenant" in hint
+        assert FOLDER not in tree.catalog.services  # the search did not pose as the folder's listing
+
+
+async def test_after_a_filter_without_match_expanding_a_folder_shows_its_services(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await expand(pilot, app, f"folder:{FOLDER}")
+        await pilot.press("slash", *"zzz")
+        await wait_for(pilot, lambda: not tree.root.children, "nothing matching")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: tree._find(f"folder:{FOLDER}") is not None, "the folders back")
+        node = tree._find(f"folder:{FOLDER}")
+        node.collapse()
+        node.expand()
+        await wait_for(pilot, lambda: len(tree._find(f"folder:{FOLDER}").children) == 3, "its three services")
+
+
+async def test_a_parent_shows_a_partial_mark_when_something_inside_is_marked(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await expand(pilot, app, f"folder:{FOLDER}")
+        await expand(pilot, app, f"service:{FOLDER}/motor-premium")
+        await mark(pilot, app, version_key(app, "motor-premium", "1.2.3"))
+        assert str(tree._find(f"service:{FOLDER}/motor-premium").label).startswith("[-] ")
+        assert str(tree._find(f"folder:{FOLDER}").label).startswith("[-] ")
+        await pilot.press("space")  # unmark
+        assert str(tree._find(f"folder:{FOLDER}").label).startswith("[ ] ")
+
+
+async def test_ctrl_r_keeps_open_folders_and_services_open(embedded):
+    app = SparkApp(embedded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = tree_of(app)
+        await expand(pilot, app, f"folder:{FOLDER}")
+        await expand(pilot, app, f"service:{FOLDER}/motor-premium")
+        tree.focus()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: (node := tree._find(f"service:{FOLDER}/motor-premium")) is not None
+                       and node.is_expanded and any(getattr(c.data, "version", None) for c in node.children),
+                       "the folder and the service open again with their versions")
+        assert tree._find(f"folder:{FOLDER}").is_expanded

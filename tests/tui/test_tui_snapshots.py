@@ -123,3 +123,40 @@ def test_error_modal(snap_compare, size):
         await quiet(pilot)
 
     assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+def test_main_screen_no_color(snap_compare, monkeypatch: pytest.MonkeyPatch):
+    """NO_COLOR=1: status marks, the heavy focused border and reversed titles carry what colour did."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await quiet(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_main_screen_16_colour_light_theme(snap_compare):
+    """A 16-colour light theme (ansi-light): placeholders, borders and focus stay visible."""
+
+    async def run_before(pilot):
+        pilot.app.theme = "ansi-light"
+        await settle(pilot)
+        await quiet(pilot)
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(120, 40))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_save_dialog_with_an_inline_error(snap_compare, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        app = pilot.app
+        app.job_actions.save(fixed_job(2, JobStatus.closed, total=123_456))
+        await wait_for(pilot, lambda: app.screen.query("#prompt-input"), "the save dialog")
+        app.screen.query_one("#prompt-input").value = "/nonexistent/dir"
+        await pilot.press("enter")
+        await quiet(pilot)
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=size)

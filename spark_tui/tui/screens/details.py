@@ -14,13 +14,17 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from spark_tui.spark.models import ExportJob
 from spark_tui.tui.formatting import (
-    STATUS_STYLES,
     duration,
     elapsed_ms,
     human_bytes,
+    is_import,
     package_hash,
     package_path,
+    package_size,
     parse_ts,
+    progress_of,
+    status_text,
+    throughput,
 )
 from spark_tui.tui.screens.preview import errors_table
 from spark_tui.tui.widgets.header import InfoHeader
@@ -63,19 +67,28 @@ class JobDetailsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#details-services", DataTable).add_columns("service_uri_source", "service_id_source")
-        self.query_one("#details-versions", DataTable).add_columns("service_uri_source", "version_id_source")
+        if is_import(self.job):
+            self.query_one("#details-services", DataTable).add_columns("service_uri_source", "service_uri_destination",
+                                                                       "status")
+            self.query_one("#details-versions", DataTable).add_columns("service_uri_source", "version_destination",
+                                                                       "status")
+        else:
+            self.query_one("#details-services", DataTable).add_columns("service_uri_source", "service_id_source")
+            self.query_one("#details-versions", DataTable).add_columns("service_uri_source", "version_id_source")
         self.show(self.job)
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
+        self.query_one(InfoHeader).refresh()  # the connection state may have changed
         if not self.job.status.is_terminal:
             self._poll()
 
     @work(thread=True, exclusive=True, group="details", exit_on_error=False, description="job status")
     def _poll(self) -> None:
         try:
-            self.post_message(JobUpdated(self.app.backend.status(self.job.id)))
+            backend = self.app.backend
+            status = backend.import_status if is_import(self.job) else backend.status
+            self.post_message(JobUpdated(status(self.job.id)))
         except Exception as exc:  # noqa: BLE001 - shown as a toast; the next tick retries
             self.app.notify(f"status of {self.job.id[:8]} failed: {exc}", severity="warning")
 
@@ -86,19 +99,26 @@ class JobDetailsScreen(Screen[None]):
     def show(self, job: ExportJob) -> None:
         self.job = job
         status = job.status.value
+        kind = "Import" if is_import(job) else "Export"
         self.query_one("#details-title", Label).update(
-            Text.assemble(("Export job ", "bold"), (job.id, "bold"), "  ", (status, STATUS_STYLES.get(status, ""))))
+            Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", status_text(status, self.app.no_color)))
         bar = self.query_one("#details-progress", ProgressBar)
         bar.display = not job.status.is_terminal
-        if job.progress and job.progress.bytes_total:
-            bar.update(total=job.progress.bytes_total, progress=job.progress.bytes_done)
+        if (p := progress_of(job)) and p.bytes_total:
+            bar.update(total=p.bytes_total, progress=p.bytes_done)
         self.query_one("#details-info", Static).update(self._info(job))
         self.query_one("#details-errors", Static).update(errors_table(job.errors or []))
         self.query_one("#details-errors").display = bool(job.errors)
         self.query_one("#errors-label").display = bool(job.errors)
-        self._fill("#details-services", [(s.service_uri_source, s.service_id_source) for s in job.outputs.services])
-        self._fill("#details-versions",
-                   [(v.service_uri_source, v.version_id_source) for v in job.outputs.service_versions])
+        if is_import(job):
+            self._fill("#details-services", [(s.service_uri_source, s.service_uri_destination or "—", s.status)
+                                             for s in job.outputs.services])
+            self._fill("#details-versions", [(v.service_uri_source, getattr(v, "version_destination", None) or "—",
+                                              getattr(v, "status", "")) for v in job.outputs.service_versions])
+        else:
+            self._fill("#details-services", [(s.service_uri_source, s.service_id_source) for s in job.outputs.services])
+            self._fill("#details-versions",
+                       [(v.service_uri_source, v.version_id_source) for v in job.outputs.service_versions])
 
     def _fill(self, selector: str, rows: list[tuple]) -> None:
         table = self.query_one(selector, DataTable)
@@ -107,18 +127,20 @@ class JobDetailsScreen(Screen[None]):
             table.add_rows(rows)
 
     def _info(self, job: ExportJob) -> Table:
-        p = job.progress
+        p = progress_of(job)
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
         created = parse_ts(p.created_timestamp) if p else None
+        elapsed = elapsed_ms(job, self.app.clock())
         rows = [
             ("Created by", (p.created_by if p else None) or "—"),
             ("Created", created.astimezone().strftime("%Y-%m-%d %H:%M:%S") if created else "—"),
-            ("Process time", duration(elapsed_ms(job, self.app.clock()))),
+            ("Elapsed" if not job.status.is_terminal else "Process time", duration(elapsed)),
             ("Progress", f"{human_bytes(p.bytes_done)} of {human_bytes(p.bytes_total)}" if p and p.bytes_total else "—"),
+            ("Throughput", throughput(job, elapsed)),
             ("File", package_path(job) or "—"),
-            ("Size", human_bytes(p.package_bytes) if p and p.package_bytes is not None else "—"),
+            ("Size", human_bytes(package_size(job))),
             ("SHA-256", package_hash(job) or "—"),
             ("Status URL", job.status_url or "—"),
             ("Source system", job.source_system or "—"),
@@ -128,16 +150,17 @@ class JobDetailsScreen(Screen[None]):
             grid.add_row(key, value)
         return grid
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An import job has no package and is not cancelled from here: those keys are not offered."""
+        if is_import(self.job) and action in ("cancel_job", "save_package"):
+            return False
+        return True
+
     def action_copy(self, what: str) -> None:
-        value = {"id": self.job.id, "path": package_path(self.job), "hash": package_hash(self.job)}[what]
-        if not value:
-            self.notify(f"This job has no {what} yet", severity="warning")
-            return
-        self.app.copy_to_clipboard(value)
-        self.notify(f"Copied {what}: {value}")
+        self.app.job_actions.copy(self.job, what)
 
     def action_cancel_job(self) -> None:
-        self.app.confirm_cancel(self.job)
+        self.app.job_actions.cancel(self.job)
 
     def action_save_package(self) -> None:
-        self.app.ask_save(self.job)
+        self.app.job_actions.save(self.job)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -16,7 +17,12 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
+from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.models import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
+from spark_tui.tui.event_log import EventLog
+from spark_tui.tui.formatting import is_import
+from spark_tui.tui.job_feed import follow_up, list_imports, newest_first
+from spark_tui.tui.pending_saves import PendingSave, PendingSaves, store_path
 from spark_tui.tui.messages import BackendFailed, JobSubmitted, JobsRefreshed, MarksChanged, PreviewReady, SlotBusy
 from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
@@ -36,6 +42,7 @@ class MainScreen(Screen[None]):
         Binding("e,f6", "export", "Export", id="main.export", tooltip="Submit the export form (F6 also in text fields)"),
         Binding("ctrl+o", "promote", "Promote", id="main.promote", tooltip="Promote the selection to another profile"),
         Binding("ctrl+r", "refresh_all", "Refresh", id="main.refresh", tooltip="Reload catalog and jobs"),
+        Binding("l", "show_log", "Log", id="main.log", tooltip="Event log: what started, finished, failed, with times"),
         Binding("f2,1", "show_pane('browser')", "Browse", show=False, id="main.pane_browser"),
         Binding("f3,2", "show_pane('form')", "Form", show=False, id="main.pane_form"),
         Binding("f4,3", "show_pane('jobs-pane')", "Jobs", show=False, id="main.pane_jobs"),
@@ -46,11 +53,17 @@ class MainScreen(Screen[None]):
         self.dest_dir = dest_dir
         self.all_users = False
         self.queue: list[QueuedExport] = []
-        self.pending_downloads: dict[str, str] = {}
+        self.pending: PendingSaves  # opened on mount, for the app's backend
+        self.saving: set[str] = set()  # ids whose package is being downloaded
+        self.own: dict[str, ExportJob] = {}  # jobs submitted from here, last known state
         self.last_status: dict[str, JobStatus] = {}
         self.jobs: list[ExportJob] = []
+        self.events = EventLog()
         self._refreshing = False
+        self._refresh_started: datetime | None = None
         self._queue_keys = itertools.count(1)
+        self._preview_seq = 0
+        self._busy: Screen | None = None
 
     def compose(self) -> ComposeResult:
         # Classes are set before the first styling pass: changing them after mount restyles whole subtrees.
@@ -74,6 +87,7 @@ class MainScreen(Screen[None]):
         return [name for minimum, name in sorted(self.HORIZONTAL_BREAKPOINTS) if width >= minimum][-1]
 
     def on_mount(self) -> None:
+        self._open_pending()
         self._show_active("browser")
         self._update_jobs_title()
         self.call_after_refresh(self._after_first_frame)
@@ -88,6 +102,7 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._start_jobs)
 
     def _start_jobs(self) -> None:
+        self._learn_identity()
         self.refresh_jobs()
         self.set_interval(REFRESH_S, self.refresh_jobs)
 
@@ -145,28 +160,57 @@ class MainScreen(Screen[None]):
             return None
         return request
 
+    def destination(self) -> Path:
+        """The form's "Save to" directory."""
+        return self.query_one(ExportForm).destination()
+
     def action_preview(self) -> None:
         request = self._form_request()
-        if request is not None:
-            self.notify("Resolving the selection…", timeout=2)
-            self._run_preview(request)
+        if request is None:
+            return
+        self._preview_seq += 1
+        seq = self._preview_seq
 
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False, description="preview")
-    def _run_preview(self, request: ExportRequest) -> None:
+        def waited(done: bool | None) -> None:
+            if not done and seq == self._preview_seq:
+                self._preview_seq += 1  # the answer, when it comes, is dropped
+                self.notify("Preview cancelled")
+
+        from spark_tui.tui.screens.modals import BusyModal
+
+        self._busy = BusyModal("Preview", "Resolving the selection…")
+        self.app.push_screen(self._busy, waited)
+        self._run_preview(request, seq)
+
+    @work(thread=True, group="preview", exit_on_error=False, description="preview")
+    def _run_preview(self, request: ExportRequest, seq: int) -> None:
         try:
             preview = self.app.backend.preview(request)
         except ValidationFailed as exc:
             preview = ExportPreview(errors=exc.errors)
         except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._end_busy, seq)
             self.post_message(BackendFailed("Preview failed", exc))
             return
-        self.post_message(PreviewReady(request, preview))
+        self.post_message(PreviewReady(request, preview, seq))
+
+    def _end_busy(self, seq: int) -> bool:
+        """Close the spinner of preview `seq`; False when the user cancelled it (or a newer one runs)."""
+        if seq != self._preview_seq:
+            return False
+        if self._busy is not None and self._busy.is_active:
+            self._busy.dismiss(True)
+        self._busy = None
+        return True
 
     @on(PreviewReady)
     def _preview_ready(self, message: PreviewReady) -> None:
+        if not self._end_busy(message.seq):
+            return
+
         def chosen(export: bool | None) -> None:
             if export:
-                self.submit(message.request, str(self.query_one(ExportForm).destination()))
+                self.export_checked(message.request)
 
         from spark_tui.tui.screens.preview import PreviewScreen
 
@@ -181,7 +225,43 @@ class MainScreen(Screen[None]):
     def action_export(self) -> None:
         request = self._form_request()
         if request is not None:
-            self.submit(request, str(self.query_one(ExportForm).destination()))
+            self.export_checked(request)
+
+    def export_checked(self, request: ExportRequest) -> None:
+        """Submit, unless the package would land on a file that exists or that another export will write:
+        then offer a free name (nothing is submitted that could not be saved)."""
+        dest = self.destination()
+        name = package_file_name(request.file_name)
+        claimed = self._claimed_targets()
+        clash = dest / name
+        if not clash.exists() and clash not in claimed:
+            self.submit(request, str(dest))
+            return
+        why = f"{clash} already exists" if clash.exists() else f"export {claimed[clash]} will save {clash}"
+        free = free_name(dest, name, set(claimed))
+        form = self.query_one(ExportForm)
+        form.show_error("file_name", f"{why}; choose another name (e.g. {free})")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                form.set_file_name(free)
+                self.submit(request.model_copy(update={"file_name": free}), str(dest))
+            else:
+                self.action_show_pane("form")
+
+        from spark_tui.tui.screens.modals import ConfirmModal
+
+        self.app.push_screen(ConfirmModal("Package name taken", f"{why}; nothing is ever overwritten.\n\n"
+                                          f"Export as {free} instead?", yes=f"Use {free}", no="Change it myself"),
+                             answer)
+
+    def _claimed_targets(self) -> dict[Path, str]:
+        """Files that running or queued exports of this session will save, with who saves them."""
+        claimed = {target: job_id[:8] for target, job_id in self.pending.targets().items()}
+        for item in self.queue:
+            if item.dest_dir:
+                claimed[Path(item.dest_dir) / package_file_name(item.request.file_name)] = "queued"
+        return claimed
 
     def submit(self, request: ExportRequest, dest_dir: str | None, queued_key: str | None = None) -> None:
         self._run_submit(request, dest_dir, queued_key)
@@ -198,7 +278,7 @@ class MainScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001
             self.post_message(BackendFailed("Export refused", exc))
             return
-        self.post_message(JobSubmitted(job, dest_dir, queued_key))
+        self.post_message(JobSubmitted(job, dest_dir, queued_key, package_file_name(request.file_name)))
 
     def _slot_holders(self, exc: JobSlotBusy) -> str:
         """Who holds the slot: running job ids with their owners and ages (best effort)."""
@@ -216,6 +296,7 @@ class MainScreen(Screen[None]):
             if queue:
                 key = f"queued-{next(self._queue_keys)}"
                 self.queue.append(QueuedExport(key, message.request, message.dest_dir, iso_now()))
+                self.events.add("queued", f"export queued ({package_file_name(message.request.file_name)})")
                 self.notify("Export queued: it starts by itself when the job slot frees")
                 self._show_jobs()
 
@@ -230,29 +311,57 @@ class MainScreen(Screen[None]):
     @on(JobSubmitted)
     def _submitted(self, message: JobSubmitted) -> None:
         job = message.job
+        self.own[job.id] = job
         if message.queued_key is not None:
             self._drop_queued(message.queued_key)
         if job.status is JobStatus.failed:
             first = job.errors[0].message if job.errors else "no reason given"
+            self.events.add("failed", f"export {job.id[:8]} failed at once: {first}")
             self.notify(f"Export {job.id[:8]} failed: {first}", title="Export failed", severity="error", timeout=8)
         else:
+            self.events.add("started", f"export {job.id[:8]} started")
             self.notify(f"Export {job.id[:8]} started", title="Export started")
             if message.dest_dir:
-                self.pending_downloads[job.id] = message.dest_dir
+                self.pending.add(job.id, PendingSave(message.dest_dir, message.file_name))
         self.last_status[job.id] = job.status
         self.jobs = [job] + [j for j in self.jobs if j.id != job.id]
         self._show_jobs()
         self.refresh_jobs()
 
+    @work(thread=True, exclusive=True, group="whoami", exit_on_error=False, description="who am I")
+    def _learn_identity(self) -> None:
+        """Ask the backend who it knows the caller as (backends with `whoami`), for the header."""
+        whoami = getattr(self.app.backend, "whoami", None)
+        if whoami is None:
+            return
+        try:
+            caller = whoami()
+        except Exception:  # noqa: BLE001 - the header keeps the profile's user; the jobs refresh reports outages
+            return
+        self.app.call_from_thread(self.query_one(InfoHeader).set_caller, caller)
+
     # --- jobs table -----------------------------------------------------------------------------
 
     def refresh_jobs(self) -> None:
-        if not self._refreshing:
-            self._refreshing = True
-            self._fetch_jobs(self.all_users, self.queue[0] if self.queue else None)
+        now = self.app.clock()
+        if self._refreshing:
+            if self._refresh_started is not None:  # a slow backend: the header says how long it has waited
+                self.query_one(InfoHeader).set_waiting((now - self._refresh_started).total_seconds())
+            return
+        self._refreshing = True
+        self._refresh_started = now
+        self._fetch_jobs(self.all_users, self.queue[0] if self.queue else None, self._watched())
+
+    def _watched(self) -> dict[str, ExportJob | None]:
+        """Jobs this client follows whatever the listing says (its identity may be unknown or another one):
+        its own submissions, those the backend remembers, and pending saves, with their last known state."""
+        backend_ids = getattr(self.app.backend, "submitted_ids", None) or ()
+        watched: dict[str, ExportJob | None] = dict.fromkeys((*self.pending.items, *backend_ids))
+        watched.update(self.own)
+        return watched
 
     @work(thread=True, group="jobs", exit_on_error=False, description="refresh jobs")
-    def _fetch_jobs(self, all_users: bool, head: QueuedExport | None) -> None:
+    def _fetch_jobs(self, all_users: bool, head: QueuedExport | None, watched: dict[str, ExportJob | None]) -> None:
         backend = self.app.backend
         try:
             if head is not None:
@@ -260,12 +369,13 @@ class MainScreen(Screen[None]):
                 if status.tenant.status.export_api_jobs_in_progress < status.tenant.configuration.export_api_job_limit:
                     self._run_submit_now(head)
             jobs = backend.list_jobs(all_users=all_users)
+            imports = list_imports(backend, all_users)
+            followed, gone = follow_up(backend, watched, {j.id for j in jobs})
         except Exception as exc:  # noqa: BLE001 - a failed refresh is retried on the next tick
-            self.post_message(JobsRefreshed(self.jobs, all_users))
-            self.app.notify(f"Refreshing jobs failed: {exc}", severity="warning", timeout=4)
+            self.post_message(JobsRefreshed(self.jobs, all_users, error=exc))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(JobsRefreshed(jobs, all_users))
+            self.post_message(JobsRefreshed(newest_first(jobs + followed + imports), all_users, gone=gone))
 
     def _run_submit_now(self, head: QueuedExport) -> None:
         try:
@@ -276,7 +386,7 @@ class MainScreen(Screen[None]):
             self.post_message(BackendFailed("Queued export refused", exc))
             self.app.call_from_thread(self._drop_queued, head.key)
             return
-        self.post_message(JobSubmitted(job, head.dest_dir, head.key))
+        self.post_message(JobSubmitted(job, head.dest_dir, head.key, package_file_name(head.request.file_name)))
 
     def _drop_queued(self, key: str) -> None:
         self.queue = [q for q in self.queue if q.key != key]
@@ -284,32 +394,54 @@ class MainScreen(Screen[None]):
 
     @on(JobsRefreshed)
     def _jobs_refreshed(self, message: JobsRefreshed) -> None:
-        self._refreshing = False
-        if message.all_users != self.all_users:
+        self._refreshing, self._refresh_started = False, None
+        self.query_one(InfoHeader).set_connection(message.error, self.app.clock())
+        if message.error is not None or message.all_users != self.all_users:
             return
+        for job_id in message.gone:
+            self.own.pop(job_id, None)
+            if job_id in self.pending:
+                self.pending.remove(job_id)
+                self.events.add("failed", f"export {job_id[:8]} is gone from the tenant; its package is not saved")
         self.jobs = message.jobs
         for job in message.jobs:
             before = self.last_status.get(job.id)
             self.last_status[job.id] = job.status
-            if before is None or before.is_terminal or not job.status.is_terminal:
+            if job.id in self.own:
+                self.own[job.id] = job
+            if not job.status.is_terminal:
                 continue
-            self._announce_end(job)
+            if job.id in self.pending or (before is not None and not before.is_terminal):
+                self._announce_end(job)
         self._show_jobs()
 
     def _announce_end(self, job: ExportJob) -> None:
         short = job.id[:8]
+        kind = "Import" if is_import(job) else "Export"
         if job.status is JobStatus.closed:
-            self.notify(f"Export {short} finished", title="Export closed")
-            if (dest := self.pending_downloads.pop(job.id, None)) is not None:
-                self.download(job, dest)
+            self.events.add("finished", f"{kind.lower()} {short} closed")
+            self.notify(f"{kind} {short} finished", title=f"{kind} closed")
+            if (save := self.pending.get(job.id)) is not None and job.id not in self.saving:
+                self.saving.add(job.id)
+                self.app.job_actions.download(job, save.dest_dir)
         else:
-            self.pending_downloads.pop(job.id, None)
+            self.pending.remove(job.id)
             reason = job.errors[0].message if job.errors else job.status.value
-            self.notify(f"Export {short} {job.status.value}: {reason}", title="Export ended",
+            self.events.add(job.status.value, f"{kind.lower()} {short} {job.status.value}: {reason}")
+            self.notify(f"{kind} {short} {job.status.value}: {reason}", title=f"{kind} ended",
                         severity="warning" if job.status is JobStatus.cancelled else "error", timeout=8)
 
+    def save_ended(self, job_id: str, saved: list | None) -> None:
+        """A package download ended (`saved` is None when it failed): it is no longer pending."""
+        self.saving.discard(job_id)
+        self.pending.remove(job_id)
+        if saved:
+            self.events.add("saved", ", ".join(str(item.path) for item in saved))
+        else:
+            self.events.add("failed", f"saving the package of {job_id[:8]} failed")
+
     def _show_jobs(self) -> None:
-        self.query_one(JobsTable).show(self.jobs, self.queue, self.app.clock())
+        self.query_one(JobsTable).show(self.jobs, self.queue, self.app.clock(), tenant_wide=self.all_users)
         self._update_jobs_title()
 
     def _update_jobs_title(self) -> None:
@@ -319,7 +451,25 @@ class MainScreen(Screen[None]):
         self.query_one("#jobs-pane").border_title = f"Jobs · {scope} (t) · {running} running{extra}"
 
     def running_jobs(self) -> int:
-        return sum(1 for j in self.jobs if not j.status.is_terminal) + len(self.queue)
+        """Own jobs still running (in the tenant-wide view, those submitted from here)."""
+        return sum(1 for j in self.jobs if not j.status.is_terminal and (not self.all_users or j.id in self.own))
+
+    def quit_question(self) -> str | None:
+        """What quitting does to running, queued and to-be-saved exports; None when nothing is affected."""
+        running, queued, saves = self.running_jobs(), len(self.queue), len(self.pending.items)
+        if not (running or queued):
+            return None
+        where = "in the background (embedded jobs are detached)" if self.app.backend.info.kind == "embedded" \
+            else "on the Spark tenant"
+        lines = []
+        if running:
+            lines.append(f"{running} export job(s) are running: they keep running {where}.")
+        if saves:
+            lines.append(f"{saves} package(s) are saved when their job closes: the next time spark-tui runs "
+                         f"with profile '{self.app.backend.info.profile}' (or with s in the jobs table).")
+        if queued:
+            lines.append(f"{queued} queued export(s) never started: they are dropped.")
+        return "\n".join(lines) + "\n\nQuit anyway?"
 
     def action_toggle_scope(self) -> None:
         self.all_users = not self.all_users
@@ -329,23 +479,40 @@ class MainScreen(Screen[None]):
 
     def reset(self) -> None:
         """Start over on the app's (new) backend: header, catalog and jobs."""
-        self.query_one(InfoHeader).refresh_info()
+        header = self.query_one(InfoHeader)
+        header.caller, header.error, header.since, header.answered = None, None, None, False
+        header.refresh_info()
+        self._learn_identity()
         tree = self.query_one(CatalogTree)
         tree.root.set_label(Text(self.app.backend.info.tenant, style="bold"))
         tree.marks.clear()
         tree._announce_marks()
-        self.jobs, self.queue, self.last_status, self.pending_downloads = [], [], {}, {}
+        self.jobs, self.queue, self.last_status, self.own, self.saving = [], [], {}, {}, set()
+        self._open_pending()
         self._show_jobs()
         self.action_refresh_all()
+
+    def _open_pending(self) -> None:
+        self.pending = PendingSaves(store_path(self.app.backend.info))
+        if self.pending.problem:
+            self.notify(self.pending.problem, severity="warning", timeout=8)
+        elif self.pending.items:
+            self.events.add("resumed", f"{len(self.pending.items)} package save(s) pending from an earlier run")
 
     def action_refresh_all(self) -> None:
         self.query_one(CatalogTree).action_reload()
         self._refreshing = False
         self.refresh_jobs()
 
-    # --- job actions (also used by the details screen) ------------------------------------------
+    def action_show_log(self) -> None:
+        from spark_tui.tui.screens.event_log import EventLogScreen
 
-    def _selected(self) -> ExportJob | None:
+        self.app.push_screen(EventLogScreen(self.events))
+
+    # --- job actions: the selected row, handed to app.job_actions -------------------------------
+
+    def selected_job(self) -> ExportJob | None:
+        """The job under the jobs table's cursor (a toast says why there is none)."""
         table = self.query_one(JobsTable)
         job = table.selected_job()
         if job is None:
@@ -355,84 +522,38 @@ class MainScreen(Screen[None]):
         return job
 
     def action_open_details(self) -> None:
-        if (job := self._selected()) is not None:
-            from spark_tui.tui.screens.details import JobDetailsScreen
-
-            self.app.push_screen(JobDetailsScreen(job))
+        if (job := self.selected_job()) is not None:
+            self.app.job_actions.open_details(job)
 
     def action_cancel_job(self) -> None:
-        table = self.query_one(JobsTable)
-        key = table.selected_key()
+        key = self.query_one(JobsTable).selected_key()
         if key and key.startswith("queued"):
             self.queue = [q for q in self.queue if q.key != key]
             self.notify("Queued export removed")
             self._show_jobs()
-        elif (job := self._selected()) is not None:
-            self.confirm_cancel(job)
-
-    def confirm_cancel(self, job: ExportJob) -> None:
-        if job.status.is_terminal:
-            self.notify(f"Job {job.id[:8]} already ended ({job.status.value})", severity="warning")
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._run_cancel(job.id)
-
-        from spark_tui.tui.screens.modals import ConfirmModal
-
-        self.app.push_screen(ConfirmModal("Cancel export", f"Cancel export job {job.id}?\nNo package is kept.",
-                                          yes="Cancel job", no="Keep running"), answer)
-
-    @work(thread=True, group="cancel", exit_on_error=False, description="cancel job")
-    def _run_cancel(self, job_id: str) -> None:
-        try:
-            job = self.app.backend.cancel(job_id)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(BackendFailed(f"Cancelling {job_id[:8]} failed", exc))
-            return
-        self.app.notify(f"Cancel requested for {job_id[:8]} ({job.status.value})")
-        self.app.call_from_thread(self.refresh_jobs)
+        elif (job := self.selected_job()) is not None:
+            self.app.job_actions.cancel(job)
 
     def action_save_package(self) -> None:
-        if (job := self._selected()) is not None:
-            self.ask_save(job)
+        if (job := self.selected_job()) is not None:
+            self.app.job_actions.save(job)
 
-    def ask_save(self, job: ExportJob) -> None:
-        if job.status is not JobStatus.closed:
-            self.notify(f"Job {job.id[:8]} has no package ({job.status.value})", severity="warning")
-            return
-
-        def chosen(directory: str | None) -> None:
-            if directory:
-                self.download(job, directory)
-
-        from spark_tui.tui.screens.modals import PromptModal
-
-        self.app.push_screen(PromptModal("Save package", "Directory to save the package to:",
-                                         str(self.query_one(ExportForm).destination())), chosen)
-
-    def download(self, job: ExportJob, directory: str) -> None:
-        self._run_download(job, directory)
-
-    @work(thread=True, group="download", exit_on_error=False, description="save package")
-    def _run_download(self, job: ExportJob, directory: str) -> None:
-        dest = Path(directory).expanduser()
-        try:
-            if not dest.is_dir():
-                raise ValidationFailed(f"'{directory}' is not an existing directory; create it or pick another")
-            saved = self.app.backend.download(job, dest)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(BackendFailed(f"Saving the package of {job.id[:8]} failed", exc))
-            return
-        for item in saved:
-            self.app.notify(f"Saved {item.path} ({item.bytes:,} bytes, SHA-256 {item.sha256[:12]}… verified)",
-                            title="Package saved", timeout=8)
+    def action_copy(self, what: str) -> None:
+        if (job := self.selected_job()) is not None:
+            self.app.job_actions.copy(job, what)
 
     @on(BackendFailed)
     def _failed(self, message: BackendFailed) -> None:
         self.app.show_error(message.title, message.error)
 
+
+def free_name(directory: Path, name: str, taken: set[Path]) -> str:
+    """`name` with the first free `-2`, `-3`, … suffix: no file in `directory` and not in `taken`."""
+    stem = name[:-4] if name.lower().endswith(".zip") else name
+    for n in itertools.count(2):
+        candidate = f"{stem}-{n}.zip"
+        if not (directory / candidate).exists() and directory / candidate not in taken:
+            return candidate
 
 
 def iso_now() -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
 from spark_tui.spark.errors import SparkTuiError
+from spark_tui.tui.widgets.inputs import OrderedInput
 
 
 def error_details(error: BaseException) -> tuple[str, str]:
@@ -42,8 +45,9 @@ class ErrorModal(ModalScreen[None]):
             with VerticalScroll(id="error-details"):
                 yield Static(Text(self.details))
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Copy details", id="copy", compact=True)
-                yield Button("Close", id="close", variant="primary", compact=True)
+                yield Button("Copy details (c)", id="copy", compact=True)
+                yield Button("Close (esc)", id="close", variant="primary", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
@@ -80,6 +84,7 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning", compact=True)
                 yield Button(f"{self.no} (n)", id="no", variant="primary", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -93,28 +98,61 @@ class ConfirmModal(ModalScreen[bool]):
 
 
 class PromptModal(ModalScreen[str | None]):
-    """Asks for one line of text (e.g. a directory); None when cancelled."""
+    """Asks for one line of text (e.g. a directory); None when cancelled.
+
+    `check(value)` returns why the value is refused, or None: a refused value stays in the field, with
+    the reason shown under it, so the user corrects it rather than typing it again.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, label: str, value: str) -> None:
+    def __init__(self, title: str, label: str, value: str, check: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
-        self.title_text, self.label, self.value = title, label, value
+        self.title_text, self.label, self.value, self.check = title, label, value, check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
             yield Label(self.label)
-            yield Input(self.value, id="prompt-input", compact=True)
+            yield OrderedInput(self.value, id="prompt-input", compact=True, select_on_focus=False)
+            yield Static("", id="prompt-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="ok", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("OK (enter)", id="ok", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Footer()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
-        self.dismiss(self.query_one(Input).value.strip() or None)
+        value = self.query_one(Input).value.strip()
+        problem = self.check(value) if self.check and value else None
+        error = self.query_one("#prompt-error", Static)
+        error.update(Text(f"↳ {problem}") if problem else "")
+        error.set_class(bool(problem), "-shown")
+        if problem is None:
+            self.dismiss(value or None)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class BusyModal(ModalScreen[bool]):
+    """A long call is running: a spinner and what it does. `esc` stops waiting (dismisses with False);
+    the caller dismisses it with True when the call ends."""
+
+    BINDINGS = [Binding("escape", "give_up", "Cancel", id="busy.cancel", tooltip="Stop waiting for the answer")]
+
+    def __init__(self, title: str, doing: str) -> None:
+        super().__init__()
+        self.title_text, self.doing = title, doing
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="busy-dialog"):
+            yield Label(Text(self.title_text, style="bold"), id="dialog-title")
+            yield LoadingIndicator(id="busy-spinner")
+            yield Static(Text(f"{self.doing}  (esc cancels)"), id="busy-text")
+        yield Footer()
+
+    def action_give_up(self) -> None:
+        self.dismiss(False)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, Static
+from textual.widgets import Button, DataTable, Footer, Label, Static
 
 from spark_tui.spark.models import ApiError, ExportPreview, ExportRequest
 from spark_tui.tui.formatting import human_bytes
@@ -62,13 +62,17 @@ class PreviewScreen(ModalScreen[bool]):
                 if not p.errors:
                     yield Button("Export (e)", id="export", variant="primary", compact=True)
                 yield Button("Close (esc)", id="close", compact=True)
+        yield Footer()
 
     def action_close(self) -> None:
         self.dismiss(False)
 
     def action_export(self) -> None:
-        if not self.preview.errors:
-            self.dismiss(True)
+        if self.preview.errors:
+            self.notify(f"Not exported: this export would fail with {len(self.preview.errors)} error(s); "
+                        "fix the selection first (esc closes)", severity="error")
+            return
+        self.dismiss(True)
 
     @on(Button.Pressed, "#export")
     def _export(self) -> None:

@@ -10,14 +10,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Tree
+from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
 from spark_tui.spark.models import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
-from spark_tui.tui.formatting import human_bytes
-from spark_tui.tui.messages import FoldersLoaded, ListingFailed, MarksChanged, ServicesLoaded, VersionsLoaded
+from spark_tui.tui.formatting import cue, human_bytes
+from spark_tui.tui.widgets.inputs import OrderedInput
+from spark_tui.tui.messages import (
+    FoldersLoaded,
+    ListingFailed,
+    MarksChanged,
+    SearchDone,
+    SearchState,
+    ServicesLoaded,
+    VersionsLoaded,
+)
 
 PAGE_SIZE = 100
 FIRST_PAGE_WAIT_S = 0.08  # longest the first frame waits for the prefetched first page (it takes 10-25 ms embedded)
@@ -43,8 +52,14 @@ class Catalog:
     versions: dict[tuple[str, str], list[VersionInfo]] = field(default_factory=dict)
 
 
-def _box(marked: bool) -> Text:
-    return Text("[x] " if marked else "[ ] ", style="bold green" if marked else "dim")
+def _box(marked: bool, partly: bool = False) -> Text:
+    """`[x]` marked, `[-]` something inside marked, `[ ]` nothing."""
+    if marked:
+        return Text("[x] ", style="bold green")
+    return Text("[-] ", style="bold yellow") if partly else Text("[ ] ", style="dim")
+
+
+WARNING = "bold red"  # "✗ locked", "✗ not exportable": bold alone when colours are off
 
 
 class CatalogTree(Tree):
@@ -65,6 +80,19 @@ class CatalogTree(Tree):
         self.catalog = Catalog()
         self.filter_text = ""
         self.marks: dict[str, str] = {}  # mark key ("folder:F", "service:F/S", "version:ID") -> label
+        self.reopen: set[str | None] = set()  # keys of nodes open before a reload, opened again when drawn
+        self.found: list[ServiceInfo] | None = None  # the tenant-wide search result for `filter_text`
+
+    def render_label(self, node: TreeNode, base_style, style) -> Text:
+        """The label, cut with "…" to the width left by the guides (never cut silently at the edge)."""
+        text = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 0 and text.cell_len > room:
+            text.truncate(room, overflow="ellipsis")
+        return text
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -81,6 +109,8 @@ class CatalogTree(Tree):
             self.load_folders(1, first)
 
     def action_reload(self) -> None:
+        """Load everything again; folders and services that were open are opened again once reloaded."""
+        self.reopen |= {self._key(n.data) for n in self._walk(self.root) if n.is_expanded}
         self.catalog = Catalog()
         self.root.remove_children()
         self.load_folders(1)
@@ -190,14 +220,20 @@ class CatalogTree(Tree):
     def _expanded(self, event: Tree.NodeExpanded) -> None:
         event.stop()
         data = event.node.data
+        if isinstance(data, FolderInfo) and self.filter_text and event.node.children:
+            return  # opened on the search's matches: no listing needed
         if isinstance(data, FolderInfo) and data.name not in self.catalog.services:
             self.catalog.services[data.name] = []
             self._show_loading(event.node, data.name, 1)
             self._fetch_services(data.name, 1)
+        elif isinstance(data, FolderInfo) and not event.node.children:
+            self._draw_services(event.node, data.name)  # loaded before, drawn collapsed (e.g. under a filter)
         elif isinstance(data, ServiceInfo) and (data.folder, data.name) not in self.catalog.versions:
             self.catalog.versions[(data.folder, data.name)] = []
             self._show_loading(event.node, data.folder, 1)
             self._fetch_versions(data.folder, data.name)
+        elif isinstance(data, ServiceInfo) and not event.node.children:
+            self._draw_versions(event.node, data.folder, data.name)
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected) -> None:
@@ -233,25 +269,47 @@ class CatalogTree(Tree):
         expanded = {self._key(n.data) for n in self._walk(self.root) if n.is_expanded}
         self.root.remove_children()
         needle = self.filter_text.lower()
-        for folder in self.catalog.folders:
+        for folder in self._folders_shown():
             services = self._visible_services(folder.name)
             if needle and needle not in folder.name.lower() and not services:
                 continue
             node = self.root.add(self._folder_label(folder), folder, allow_expand=folder.accessible)
-            if f"folder:{folder.name}" in expanded and folder.name in self.catalog.services:
+            if needle and services and needle not in folder.name.lower():
                 self._draw_services(node, folder.name, expanded)
                 node.expand()
+                continue
+            key = f"folder:{folder.name}"
+            if key in expanded and folder.name in self.catalog.services:
+                self._draw_services(node, folder.name, expanded)
+                node.expand()
+            elif key in self.reopen and folder.accessible:
+                self.reopen.discard(key)
+                node.expand()  # loads its services
         loaded = len(self.catalog.folders)
         if loaded < self.catalog.folders_total and not needle:
             self._add_more(self.root, None, loaded, self.catalog.folders_total)
         if cursor_key and (node := self._find(cursor_key)) is not None:
             self.move_cursor(node)
 
+    def _folders_shown(self) -> list[FolderInfo]:
+        """The loaded folders, plus (while filtering) the folders the tenant-wide search found matches in."""
+        folders = list(self.catalog.folders)
+        if self.filter_text and self.found is not None:
+            known = {f.name for f in folders}
+            for service in self.found:
+                if service.folder not in known:
+                    known.add(service.folder)
+                    folders.append(FolderInfo(id="", name=service.folder, service_count=0))
+            folders.sort(key=lambda f: f.name)
+        return folders
+
     def _visible_services(self, folder: str) -> list[ServiceInfo]:
         services = self.catalog.services.get(folder, [])
         needle = self.filter_text.lower()
         if not needle or needle in folder.lower():
             return services
+        if self.found is not None:
+            return [s for s in self.found if s.folder == folder]
         return [s for s in services if needle in s.name.lower()]
 
     def _draw_services(self, node: TreeNode, folder: str, expanded: set[str] | None = None) -> None:
@@ -263,10 +321,15 @@ class CatalogTree(Tree):
             if key in expanded and (folder, service.name) in self.catalog.versions:
                 self._draw_versions(child, folder, service.name)
                 child.expand()
+            elif key in self.reopen and service.version_count:
+                self.reopen.discard(key)
+                child.expand()  # loads its versions
         loaded = len(self.catalog.services.get(folder, []))
         total = self.catalog.services_total.get(folder, 0)
         if loaded < total and not self.filter_text:
             self._add_more(node, folder, loaded, total)
+        elif folder in self.catalog.services_total and total == 0:
+            node.add_leaf(Text("(empty folder: no services)", style="dim italic"))
 
     def _append_services(self, node: TreeNode, folder: str, services: list[ServiceInfo]) -> None:
         """Add one more page under the folder without redrawing the pages already shown."""
@@ -289,9 +352,12 @@ class CatalogTree(Tree):
         node.add_leaf(label, Placeholder(folder, loaded // PAGE_SIZE + 1, loading=False))
 
     def _folder_label(self, folder: FolderInfo) -> Text:
-        text = _box(f"folder:{folder.name}" in self.marks) + Text(folder.name, style="bold")
-        if not folder.accessible:
-            text.append(f"  locked: needs group {folder.required_group}", style="red")
+        text = _box(f"folder:{folder.name}" in self.marks, self._marked_inside(f"{folder.name}/")) + \
+            Text(folder.name, style="bold")
+        if not folder.id:
+            text.append("  (folder not loaded yet; search matches)", style="dim")
+        elif not folder.accessible:
+            text.append(f"  ✗ locked: needs group {folder.required_group}", style=cue(WARNING, self.app.no_color))
         elif folder.service_count == 0:
             text.append("  empty", style="dim")
         else:
@@ -300,9 +366,9 @@ class CatalogTree(Tree):
 
     def _service_label(self, service: ServiceInfo) -> Text:
         uri = service_uri(service.folder, service.name)
-        text = _box(f"service:{uri}" in self.marks) + Text(service.name)
+        text = _box(f"service:{uri}" in self.marks, self._marked_inside(f"{uri}[")) + Text(service.name)
         if not service.exportable:
-            text.append("  ✗ not exportable", style="red")
+            text.append("  ✗ not exportable", style=cue(WARNING, self.app.no_color))
         latest = f" · latest {service.latest_version}" if service.latest_version else ""
         text.append(f"  {service.version_count} v{latest} · {service.engine_type.value}", style="dim")
         return text
@@ -311,7 +377,7 @@ class CatalogTree(Tree):
         text = _box(f"version:{version.id}" in self.marks) + Text(version.version)
         if not version.exportable:
             reason = "XConnector" if version.engine_type.value == "XConnector" else "no compiled module"
-            text.append(f"  ✗ {reason}", style="red")
+            text.append(f"  ✗ {reason}", style=cue(WARNING, self.app.no_color))
         text.append(f"  {version.engine_type.value} · {human_bytes(version.size)}", style="dim")
         return text
 
@@ -348,7 +414,15 @@ class CatalogTree(Tree):
         else:
             self.marks[key] = key.split(":", 1)[1]
         node.set_label(self._label_for(data))
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            parent.set_label(self._label_for(parent.data))
+            parent = parent.parent
         self._announce_marks()
+
+    def _marked_inside(self, prefix: str) -> bool:
+        """Whether a mark lies inside the node whose children's labels start with `prefix` ('F/' or 'F/S[')."""
+        return any(label.startswith(prefix) for label in self.marks.values())
 
     def action_clear_marks(self) -> None:
         self.marks.clear()
@@ -374,8 +448,34 @@ class CatalogTree(Tree):
         self.post_message(self.current_marks())
 
     def set_filter(self, text: str) -> None:
+        """Filter names: loaded folders at once, services by a tenant-wide search (backends with
+        `search_services`; others filter what is loaded, and the hint says so)."""
         self.filter_text = text.strip()
+        self.found = None
         self.redraw()
+        if self.filter_text and getattr(self.app.backend, "search_services", None) is not None:
+            self.post_message(SearchState(self.filter_text, None, searching=True))
+            self._search(self.filter_text)
+        else:
+            self.post_message(SearchState(self.filter_text, None, searching=False))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="search services")
+    def _search(self, query: str) -> None:
+        try:
+            page = self.app.backend.search_services(query, page=1, page_size=PAGE_SIZE)
+        except Exception as exc:  # noqa: BLE001 - the filter falls back to what is loaded
+            self.post_message(SearchState(query, None, searching=False, error=exc))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchDone(query, page))
+
+    @on(SearchDone)
+    def _search_done(self, message: SearchDone) -> None:
+        if message.query != self.filter_text:
+            return  # a newer filter is being searched
+        self.found = list(message.page.items)
+        self.redraw()
+        self.post_message(SearchState(message.query, message.page.total, searching=False))
 
 
 class CatalogPane(Vertical):
@@ -388,8 +488,26 @@ class CatalogPane(Vertical):
         self.tenant = tenant
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter folders and services", id="catalog-filter", compact=True)
+        yield OrderedInput(placeholder="/ filter folders and services", id="catalog-filter", compact=True,
+                           select_on_focus=False)
+        yield Static("", id="filter-hint")
         yield CatalogTree(self.tenant, id="catalog-tree")
+
+    @on(SearchState)
+    def _search_state(self, message: SearchState) -> None:
+        hint = self.query_one("#filter-hint", Static)
+        hint.display = bool(message.query)
+        if not message.query:
+            return
+        if message.searching:
+            text = f"searching the tenant for '{message.query}'…"
+        elif message.error is not None:
+            text = f"search failed ({message.error}); showing matches among loaded folders only"
+        elif message.total is None:
+            text = "matches among loaded folders only (this backend cannot search)"
+        else:
+            text = f"{message.total} service{'s' * (message.total != 1)} match '{message.query}' in the tenant"
+        hint.update(Text(text, style="italic"))
 
     def action_focus_filter(self) -> None:
         self.query_one("#catalog-filter", Input).focus()

@@ -19,6 +19,7 @@ from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, VersionFilter
 from spark_tui.spark.uri import InvalidReference, parse_service_ref
 from spark_tui.tui.messages import MarksChanged
+from spark_tui.tui.widgets.inputs import OrderedInput
 
 _SPLIT = re.compile(r"[\s,;]+")
 
@@ -39,21 +40,25 @@ class FormFields(VerticalGroup):
     def groups(self) -> list[list[Widget]]:
         """The fields' widgets in the order they are shown, in groups of about the same cost to mount."""
         return [
-            self._row("Identifiers", Input(placeholder="f/s[1.2]  service-uuid  version/uuid",
-                                           id="identifiers", compact=True)),
+            self._row("Identifiers", self._input("identifiers", placeholder="f/s[1.2]  service-uuid  version/uuid")),
             self._row("File filter", Select([(f.value, f) for f in FileFilter], value=FileFilter.migrate,
                                             allow_blank=False, id="file_filter", compact=True)),
             self._row("Versions", Select([(f.value, f) for f in VersionFilter], value=VersionFilter.all,
                                          allow_blank=False, id="version_filter", compact=True)),
-            self._row("Source system", Input(placeholder="optional", id="source_system", compact=True))
-            + self._row("Correlation id", Input(placeholder="optional", id="correlation_id", compact=True)),
-            self._row("File name", Input(placeholder="package.zip", id="file_name", compact=True))
-            + self._row("Save to", Input(str(self.dest_dir), id="dest_dir", compact=True)),
+            self._row("Source system", self._input("source_system", placeholder="optional"))
+            + self._row("Correlation id", self._input("correlation_id", placeholder="optional")),
+            self._row("File name", self._input("file_name", placeholder="package.zip"))
+            + self._row("Save to", self._input("dest_dir", value=str(self.dest_dir))),
             [Horizontal(Button("Preview", id="preview", compact=True, tooltip="Dry run: what would be exported (p)"),
                         Button("Export", id="export", variant="primary", compact=True,
                                tooltip="Start the export (e)"),
                         id="form-buttons")],
         ]
+
+    @staticmethod
+    def _input(field_id: str, value: str = "", placeholder: str = "") -> OrderedInput:
+        """A field: keys applied in order, and focusing it keeps the text unselected (the next key types on)."""
+        return OrderedInput(value, placeholder=placeholder, id=field_id, compact=True, select_on_focus=False)
 
     @staticmethod
     def _row(label: str, field: Widget) -> list[Widget]:
@@ -159,6 +164,13 @@ class ExportForm(VerticalScroll):
             return self._set_error("version_filter", f"'latest' cannot be combined with a specific version "
                                                      f"({len(specific)} selected); use 'all' or unmark them")
         return self._set_error("version_filter", None)
+
+    def show_error(self, field_id: str, message: str) -> None:
+        """Show a problem found outside the form (e.g. the package name is taken) under the field."""
+        self._set_error(field_id, message)
+
+    def set_file_name(self, name: str) -> None:
+        self.query_one("#file_name", Input).value = name
 
     def validate_all(self) -> bool:
         checks = [self._check_identifiers(), self._check_file_name(), self._check_dest_dir(),

@@ -1,0 +1,53 @@
+"""The event log screen: what started, finished, failed or was saved in this session, newest last."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from spark_tui.tui.event_log import EventLog
+from spark_tui.tui.widgets.header import InfoHeader
+
+STRONG = {"failed", "cancelled", "closed_by_timeout"}
+
+
+class EventLogScreen(Screen[None]):
+    """Every event of the session with its time; refreshes while open."""
+
+    BINDINGS = [Binding("escape,l", "app.pop_screen", "Back", id="log.back", tooltip="Back to the main screen")]
+
+    def __init__(self, log: EventLog) -> None:
+        super().__init__()
+        self.log_ = log
+        self._shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield InfoHeader()
+        table = DataTable(id="event-log", cursor_type="row", zebra_stripes=True)
+        table.border_title = "Event log (this session)"
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Time", "Event", "What")
+        self._append()
+        self.set_interval(1.0, self._append)
+        table.focus()
+
+    def _append(self) -> None:
+        self.query_one(InfoHeader).refresh()  # the connection state may have changed
+        table = self.query_one(DataTable)
+        for event in self.log_.events[self._shown:]:
+            style = "bold reverse" if event.kind in STRONG else "bold"
+            table.add_row(event.at.strftime("%H:%M:%S"), Text(event.kind, style=style), event.text)
+        if len(self.log_.events) > self._shown:
+            self._shown = len(self.log_.events)
+            table.move_cursor(row=table.row_count - 1)
+        if not table.row_count:
+            table.border_subtitle = "nothing happened yet"
+        else:
+            table.border_subtitle = None
