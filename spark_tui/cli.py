@@ -172,11 +172,21 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
     from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, VersionFilter
 
     console = runner.Console(sys.stdout, sys.stderr, json=args.json)
-    if not any(getattr(args, d) not in (None, False) for d in ACTIONS) and not (args.folder or args.service or args.version_id):
+    exporting = not any(getattr(args, d) not in (None, False) for d in ACTIONS)
+    if exporting and not (args.folder or args.service or args.version_id):
         raise runner.UsageError(
             "nothing to export; give --folder, --service or --version-id (each repeatable), "
             "or an operation such as --jobs or --list-folders"
         )
+    if exporting:
+        request = ExportRequest(
+            inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
+            file_filter=FileFilter(args.file_filter or "migrate"),
+            version_filter=VersionFilter(args.version_filter or "all"),
+            source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
+        )
+        output_dir = args.output_dir or Path.cwd()
+        runner.preflight(request, output_dir, download=not (args.dry_run or args.no_wait))
     backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
     try:
         if args.status:
@@ -193,15 +203,9 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
             return runner.list_versions(backend, args.list_versions, console)
         if args.import_package is not None:
             return runner.import_package(backend, args.import_package, IfPresent(args.if_present or "abort"), console)
-        request = ExportRequest(
-            inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
-            file_filter=FileFilter(args.file_filter or "migrate"),
-            version_filter=VersionFilter(args.version_filter or "all"),
-            source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
-        )
         options: dict = {"deadline_s": args.deadline} if args.deadline else {}
         return runner.export(
-            backend, request, console, for_stream(sys.stderr), output_dir=args.output_dir or Path.cwd(),
+            backend, request, console, for_stream(sys.stderr), output_dir=output_dir,
             dry_run=args.dry_run, no_wait=args.no_wait, **options,
         )
     finally:
