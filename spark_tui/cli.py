@@ -16,11 +16,23 @@ from spark_tui import __version__
 if TYPE_CHECKING:
     from spark_tui.config import Profile
 
-EXIT_CODES = """\
-exit codes (--batch):
-  0 success (job closed)    1 job failed              2 usage or validation error
-  3 backend/connection/authorization error             4 closed_by_timeout or client deadline
-  5 cancelled               6 tenant job slot busy    130 interrupted (Ctrl-C)"""
+EXIT_CODES = (
+    (0, "success (export closed and every file verified; other operations done)"),
+    (1, "the export job failed while running"),
+    (2, "usage or validation error: bad flag or value, refused request, unknown job or profile, cancelling "
+        "a finished job, bad config file, missing or corrupt import package"),
+    (3, "backend, connection or authorization error (also a download that fails verification)"),
+    (4, "the job ended closed_by_timeout, or the client deadline passed"),
+    (5, "the job was cancelled (by someone else)"),
+    (6, "refused: the tenant's export job slot is busy; the message names the running job — retry later"),
+    (130, "interrupted (Ctrl-C): the job was cancelled and nothing was left behind"),
+)
+"""The exit codes of --batch, as the README's table lists them (a test keeps the two equal)."""
+
+MORE_HELP = """\
+more help:
+  spark-tui --batch --help   the batch operations, their options and exit codes
+  spark-tui serve --help     the Spark-compatible HTTP API"""
 
 EXPORT_OPTIONS = (
     "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
@@ -57,12 +69,27 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _exit_code_legend() -> str:
+    import textwrap
+
+    lines = ["exit codes:"]
+    for code, meaning in EXIT_CODES:
+        lines += textwrap.wrap(meaning, width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+    return "\n".join(lines)
+
+
+def build_parser(batch: bool = False) -> argparse.ArgumentParser:
+    """The parser; `batch` selects the help it prints: the batch options and exit codes, or the overview."""
     p = _Parser(
         prog="spark-tui",
-        description="Export Coherent Spark services: an interactive TUI, a --batch mode for CI, "
-        "and a Spark-compatible HTTP API (serve).",
-        epilog=EXIT_CODES,
+        usage="%(prog)s --batch [profile and backend options] [--json] [export options | one other operation]"
+        if batch else None,
+        description="Run one Spark operation without the TUI and exit: results on stdout (--json: the API's\n"
+        "JSON shapes), progress and errors on stderr, an exit code a pipeline can branch on.\n"
+        "The default operation is an export." if batch else
+        "Export Coherent Spark services: an interactive TUI (the default), a --batch mode for\n"
+        "scripts and CI, and a Spark-compatible HTTP API (serve).",
+        epilog=_exit_code_legend() if batch else MORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"spark-tui {__version__}")
@@ -73,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--tenant", metavar="NAME", help="tenant (overrides the profile's)")
 
     b = p.add_argument_group("batch mode")
-    b.add_argument("--batch", action="store_true", help="run one operation without the TUI and exit")
+    b.add_argument("--batch", action="store_true",
+                   help="run one operation without the TUI and exit (spark-tui --batch --help lists them)")
     b.add_argument("--json", action="store_true", help="print the API's JSON shapes on stdout")
 
     e = p.add_argument_group("export (--batch; the default operation)")
@@ -83,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--version-id", metavar="ID", action="append", default=[], help="a version UUID (repeatable)")
     e.add_argument("--file-filter", choices=("migrate", "onpremises"), help="files per version (default migrate)")
     e.add_argument("--version-filter", choices=("all", "latest"), help="versions per service (default all)")
-    e.add_argument("--source-system", metavar="S")
-    e.add_argument("--correlation-id", metavar="C")
+    e.add_argument("--source-system", metavar="S", help="source_system of the request: who asks (e.g. your pipeline's name)")
+    e.add_argument("--correlation-id", metavar="C",
+                   help="correlation_id of the request, shown with the job (e.g. a CI run id) to trace it")
     e.add_argument("--file-name", metavar="NAME", help="name of the package (default package.zip)")
     e.add_argument("-o", "--output-dir", metavar="DIR", type=Path, help="where the package is saved (default: current dir)")
     e.add_argument("--deadline", metavar="SECONDS", type=_positive, help="stop waiting after this long (exit 4; default 1200)")
@@ -97,21 +126,29 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--status", metavar="JOB", help="show an export job")
     one.add_argument("--cancel", metavar="JOB", help="cancel an export job")
     one.add_argument("--jobs", action="store_true", help="export jobs of the tenant (in progress and past hour)")
-    one.add_argument("--list-folders", action="store_true")
-    one.add_argument("--list-services", metavar="FOLDER")
-    one.add_argument("--list-versions", metavar="FOLDER/SERVICE")
+    one.add_argument("--list-folders", action="store_true", help="the tenant's folders, their service counts and access")
+    one.add_argument("--list-services", metavar="FOLDER", help="the services of FOLDER: versions, latest, engine, exportable")
+    one.add_argument("--list-versions", metavar="FOLDER/SERVICE", help="the versions of a service with their ids and sizes")
     one.add_argument("--import-package", metavar="FILE", type=Path, help="import an export package into the tenant")
     a.add_argument("--if-present", choices=("abort", "replace", "add_version"),
                    help="with --import-package: what to do when a service exists (default abort)")
 
-    sub = p.add_subparsers(dest="command", metavar="{serve}")
+    sub = p.add_subparsers(dest="command", metavar="{serve}", help=argparse.SUPPRESS if batch else None)
     s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
                        description="Serve the Spark Export API (and browsing) over an embedded workspace.")
     s.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
-    s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS)
-    s.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
-    s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS)
+    s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                   help="workspace to serve (default: the profile's)")
+    s.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                   help="embedded profile whose workspace, tenant and user are served (default: the config's default)")
+    s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
+                   help="config file with the profiles and [[serve.users]] (default: config.toml in the user "
+                   "config dir or $SPARK_TUI_HOME)")
+    if not batch:  # the overview leaves the batch options to `--batch --help`
+        for action in p._actions:
+            if action.dest in BATCH_ONLY:
+                action.help = argparse.SUPPRESS
     return p
 
 
@@ -134,7 +171,8 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(batch="--batch" in argv)
     try:
         args = parser.parse_args(argv)
         _check_combinations(parser, args)
