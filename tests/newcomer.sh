@@ -25,10 +25,5 @@ spark-tui --help >/dev/null && spark-tui --batch --help >/dev/null
 pytest -q tests/test_readme_examples.py
 
 # nothing left behind in the checkout but the virtualenv and caches
-leftovers="$(git status --ignored --porcelain | grep -vE '^!! (\.venv/|[^ ]+\.egg-info/|([^ ]+/)?__pycache__/)$' || true)"
-if [ -n "$leftovers" ]; then
-    echo "newcomer: the checkout changed:" >&2
-    echo "$leftovers" >&2
-    exit 1
-fi
+bash tests/check_clean_checkout.sh
 echo "newcomer path OK: clone, install, README examples, clean checkout"
