@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 from spark_tui import __version__
 
 if TYPE_CHECKING:
-    from spark_tui.config import Profile
+    from spark_tui.config import AppConfig
 
 EXIT_CODES = (
     (0, "success (export closed and every file verified; other operations done)"),
@@ -184,13 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from spark_tui.config import load_config
 
         config = load_config(args.config)
+        if args.batch:
+            return _batch(args, config)
         profile = config.profile(args.profile)
         if args.command == "serve":
             from spark_tui.server import serve
 
             return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace)
-        if args.batch:
-            return _batch(args, profile)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)
@@ -203,11 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _batch(args: argparse.Namespace, profile: Profile) -> int:
+def _batch(args: argparse.Namespace, config: AppConfig) -> int:
     from spark_tui.backends.factory import open_backend
     from spark_tui.batch import runner
     from spark_tui.batch.progress import for_stream
-    from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, VersionFilter
+    from spark_tui.spark.errors import ConfigError, ValidationFailed
+    from spark_tui.spark.models import ApiError, ExportInputs, ExportRequest, FileFilter, IfPresent, VersionFilter
 
     console = runner.Console(sys.stdout, sys.stderr, json=args.json)
     exporting = not any(getattr(args, d) not in (None, False) for d in ACTIONS)
@@ -216,6 +217,11 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
             "nothing to export; give --folder, --service or --version-id (each repeatable), "
             "or an operation such as --jobs or --list-folders"
         )
+    problems: list[ApiError] = []  # every problem found before a backend is opened, reported at once
+    try:
+        profile = config.profile(args.profile)
+    except ConfigError as exc:
+        problems.append(ApiError(code=exc.code, message=exc.message, ref=args.profile))
     if exporting:
         request = ExportRequest(
             inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
@@ -224,7 +230,9 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
             source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
         )
         output_dir = args.output_dir or Path.cwd()
-        runner.preflight(request, output_dir, download=not (args.dry_run or args.no_wait))
+        problems += runner.preflight(request, output_dir, download=not (args.dry_run or args.no_wait))
+    if problems:
+        raise ValidationFailed.of(problems)
     backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
     try:
         if args.status:

@@ -96,15 +96,14 @@ def output_problems(output_dir: Path, file_name: str | None) -> list[ApiError]:
     return []
 
 
-def preflight(request: ExportRequest, output_dir: Path, *, download: bool) -> None:
-    """Check everything before anything is sent or written; ValidationFailed with every problem at once:
-    the request's syntax (references, ids, file name) and, when the package will be downloaded, -o."""
+def preflight(request: ExportRequest, output_dir: Path, *, download: bool) -> list[ApiError]:
+    """Every problem found before anything is sent or written: the request's syntax (references, ids,
+    file name) and, when the package will be downloaded, the -o directory and an existing package."""
     problems = check_request(request)
     if download:
         name_ok = not any(p.code == Code.INVALID_FILE_NAME.value for p in problems)
         problems += output_problems(output_dir, package_file_name(request.file_name) if name_ok else None)
-    if problems:
-        raise ValidationFailed.of(problems)
+    return problems
 
 
 def export(

@@ -53,3 +53,11 @@ def test_the_spark_profile_says_which_variables_make_it(cli) -> None:
     r = cli("--profile", "spark", "--jobs")
     assert r.code == 2 and r.err.startswith("error: PROFILE_NOT_FOUND: unknown profile 'spark'")
     assert "set CSPARK_BASE_URL and CSPARK_BEARER_TOKEN, CSPARK_API_KEY or CSPARK_CLIENT_ID + CSPARK_CLIENT_SECRET" in r.err
+
+
+def test_an_unknown_profile_is_reported_with_the_request_problems(cli, tmp_path: Path) -> None:
+    r = cli("--profile", "prod", "--service", "x[", "-o", str(tmp_path / "missing"))
+    assert r.code == 2
+    assert [line.split(":")[1].strip() for line in r.error_lines] == [
+        "PROFILE_NOT_FOUND", "INVALID_REFERENCE", "OUTPUT_DIR_NOT_FOUND"]
+    assert "unknown profile 'prod'" in r.error_lines[0]
