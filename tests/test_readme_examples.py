@@ -4,7 +4,7 @@ Each block runs as one bash script (so `job=$(…)` carries over to the next lin
 temporary directory with its own SPARK_TUI_HOME; a block must create what it uses. Each command
 must exit 0, or with a code its trailing comment names (`# … exit 2`, `# exit 0, or 2 when …`).
 A command is not run when its trailing comment holds `manual: REASON`; a block is not run when
-its first line is `# manual: REASON` (for the few commands that need a real tenant, a server that
+its first non-blank line is `# manual: REASON` (for the few commands that need a real tenant, a server that
 runs until Ctrl-C, or install into the reader's environment).
 """
 
@@ -66,7 +66,8 @@ def sh_blocks(text: str) -> list[tuple[int, list[str]]]:
 
 def commands(start: int, lines: list[str]) -> list[Command] | None:
     """The commands of a block (continuation lines joined); None when the block is manual."""
-    if lines and lines[0].lstrip().startswith("#") and MANUAL.search(lines[0]):
+    opening = next((line.strip() for line in lines if line.strip()), "")
+    if opening.startswith("#") and MANUAL.search(opening):
         return None
     found: list[Command] = []
     pending, first = "", 0
@@ -142,7 +143,7 @@ def test_commands_join_continuations_read_exit_codes_and_skip_manual_ones() -> N
         Command(12, "spark-tui --batch --folder x -o out", (2,)),
         Command(14, "spark-tui --batch --cancel J", (0, 2)),
     ]
-    assert commands(10, ["# manual: needs a Spark tenant", "spark-tui --batch --profile spark --jobs"]) is None
+    assert commands(10, ["", "# manual: needs a Spark tenant", "spark-tui --batch --profile spark --jobs"]) is None
 
 
 def test_script_stops_at_the_first_unexpected_exit_code(tmp_path: Path) -> None:
