@@ -30,6 +30,7 @@ class ErrorModal(ModalScreen[None]):
         Binding("escape,enter", "dismiss", "Close", id="error.close"),
         Binding("c", "copy", "Copy details", id="error.copy"),
     ]
+    AUTO_FOCUS = "#close"  # a selector, not a query: no crash when it opens while the app shuts down
 
     def __init__(self, title: str, error: BaseException) -> None:
         super().__init__()
@@ -44,9 +45,6 @@ class ErrorModal(ModalScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Copy details", id="copy", compact=True)
                 yield Button("Close", id="close", variant="primary", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.details)
@@ -68,6 +66,7 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
+    AUTO_FOCUS = "#no"
 
     def __init__(self, title: str, question: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()
@@ -80,9 +79,6 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning", compact=True)
                 yield Button(f"{self.no} (n)", id="no", variant="primary", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
