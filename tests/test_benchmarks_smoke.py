@@ -15,7 +15,11 @@ import pytest
 BENCH = Path(__file__).resolve().parent / "bench"
 TINY = {
     "bench_batch": (["--runs", "1"], ["spark-tui --help", "demo-folder export"]),
+    "bench_import": (["--services", "1", "--versions", "1", "--payload-bytes", "1000", "--runs", "1"],
+                     ["sha256sum of the package", "import worker peak RSS"]),
     "bench_packager": (["--versions", "2", "--payload-mb", "0.05", "--runs", "1"], ["ratio packaging / sha256sum"]),
+    "bench_promote": (["--folders", "1", "--services", "1", "--versions", "1", "--payload-bytes", "1000", "--runs", "1"],
+                      ["ratio spark-tui / cspark"]),
     "bench_resolver": (["--folders", "2", "--services", "3", "--versions", "4", "--runs", "1"],
                        ["resolve every folder, version_filter=latest"]),
     "bench_serve": (["--folders", "1", "--services", "1", "--versions", "1", "--payload-bytes", "1000", "--runs", "1"],
