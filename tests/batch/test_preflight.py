@@ -61,3 +61,27 @@ def test_an_unknown_profile_is_reported_with_the_request_problems(cli, tmp_path:
     assert [line.split(":")[1].strip() for line in r.error_lines] == [
         "PROFILE_NOT_FOUND", "INVALID_REFERENCE", "OUTPUT_DIR_NOT_FOUND"]
     assert "unknown profile 'prod'" in r.error_lines[0]
+
+
+def test_import_problems_are_reported_together_before_a_backend_opens(cli, spark_tui_home: Path) -> None:
+    r = cli("--profile", "nope", "--import-package", "none.zip", "--map", "a/b=", "--map", "=x")
+    assert r.code == 2
+    assert [line.split(":")[1].strip() for line in r.error_lines] == [
+        "PROFILE_NOT_FOUND", "INVALID_VALUE", "INVALID_VALUE", "PACKAGE_NOT_FOUND"]
+    assert "--map 'a/b='" in r.error_lines[1] and "import package none.zip does not exist" in r.error_lines[3]
+    assert not (spark_tui_home / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["--create-folder", "a/b"], "INVALID_VALUE"),
+        (["--load-package", "none.zip"], "PACKAGE_NOT_FOUND"),
+        (["--inspect", "none.zip"], "PACKAGE_NOT_FOUND"),
+    ],
+)
+def test_import_side_refusals_name_their_code_before_a_backend_opens(cli, spark_tui_home: Path, argv: list[str],
+                                                                      code: str) -> None:
+    r = cli(*argv)
+    assert r.code == 2 and r.err.startswith(f"error: {code}: ") and ERROR_LINE.match(r.err), r.err
+    assert not (spark_tui_home / "data").exists()
