@@ -16,13 +16,26 @@ from spark_tui import __version__
 if TYPE_CHECKING:
     from spark_tui.backends.base import Backend
     from spark_tui.batch.runner import Console
-    from spark_tui.config import Profile
+    from spark_tui.config import AppConfig
 
-EXIT_CODES = """\
-exit codes (--batch):
-  0 success (job closed)    1 job failed              2 usage or validation error
-  3 backend/connection/authorization error             4 closed_by_timeout or client deadline
-  5 cancelled               6 tenant job slot busy    130 interrupted (Ctrl-C)"""
+EXIT_CODES = (
+    (0, "success (export closed and every file verified; other operations done)"),
+    (1, "the export or import job failed while running"),
+    (2, "usage or validation error: bad flag or value, refused request, import or promotion plan, unknown job or "
+        "profile, cancelling a finished job, bad config file, missing or corrupt import package"),
+    (3, "backend, connection or authorization error (also a download that fails verification, a full disk)"),
+    (4, "the job ended closed_by_timeout, or the client deadline passed"),
+    (5, "the job was cancelled (by someone else)"),
+    (6, "refused: the tenant's export (or import) job slot is busy; the message names the running job — retry later"),
+    (130, "interrupted (Ctrl-C): an export job was cancelled and nothing was left behind; an import job goes on "
+          "(Spark cannot cancel one)"),
+)
+"""The exit codes of --batch, as the README's table lists them (a test keeps the two equal)."""
+
+MORE_HELP = """\
+more help:
+  spark-tui --batch --help   the batch operations, their options and exit codes
+  spark-tui serve --help     the Spark-compatible HTTP API"""
 
 EXPORT_OPTIONS = (
     "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
@@ -65,12 +78,29 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _exit_code_legend() -> str:
+    import textwrap
+
+    lines = ["exit codes:"]
+    for code, meaning in EXIT_CODES:
+        lines += textwrap.wrap(meaning, width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+    return "\n".join(lines)
+
+
+def build_parser(batch: bool = False) -> argparse.ArgumentParser:
+    """The parser; `batch` selects the help it prints: the batch options and exit codes, or the overview."""
     p = _Parser(
         prog="spark-tui",
-        description="Export Coherent Spark services: an interactive TUI, a --batch mode for CI, "
+        usage="%(prog)s --batch [profile and backend options] [--json] "
+        "[export options | import options | promotion options | one other operation]" if batch else None,
+        description="Run one Spark operation without the TUI and exit: results on stdout (--json: the API's\n"
+        "JSON shapes), progress and errors on stderr, an exit code a pipeline can branch on.\n"
+        "The default operation is an export; --import-package imports a package, --promote-to\n"
+        "promotes a selection into another profile." if batch else
+        "Export, import and promote Coherent Spark services: an interactive TUI (the default), a\n"
+        "--batch mode for scripts and CI (export, import a package, promote dev -> UAT -> prod),\n"
         "and a Spark-compatible HTTP API (serve).",
-        epilog=EXIT_CODES,
+        epilog=_exit_code_legend() if batch else MORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"spark-tui {__version__}")
@@ -81,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--tenant", metavar="NAME", help="tenant (overrides the profile's)")
 
     b = p.add_argument_group("batch mode")
-    b.add_argument("--batch", action="store_true", help="run one operation without the TUI and exit")
+    b.add_argument("--batch", action="store_true",
+                   help="run one operation without the TUI and exit (spark-tui --batch --help lists them)")
     b.add_argument("--json", action="store_true", help="print the API's JSON shapes on stdout")
 
     e = p.add_argument_group("export (--batch; the default operation)")
@@ -91,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--version-id", metavar="ID", action="append", default=[], help="a version UUID (repeatable)")
     e.add_argument("--file-filter", choices=("migrate", "onpremises"), help="files per version (default migrate)")
     e.add_argument("--version-filter", choices=("all", "latest"), help="versions per service (default all)")
-    e.add_argument("--source-system", metavar="S")
-    e.add_argument("--correlation-id", metavar="C")
+    e.add_argument("--source-system", metavar="S", help="source_system of the request: who asks (e.g. your pipeline's name)")
+    e.add_argument("--correlation-id", metavar="C",
+                   help="correlation_id of the request, shown with the job (e.g. a CI run id) to trace it")
     e.add_argument("--file-name", metavar="NAME", help="name of the package (default package.zip)")
     e.add_argument("-o", "--output-dir", metavar="DIR", type=Path, help="where the package is saved (default: current dir)")
     e.add_argument("--deadline", metavar="SECONDS", type=_positive, help="stop waiting after this long (exit 4; default 1200)")
@@ -105,9 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--status", metavar="JOB", help="show an export job")
     one.add_argument("--cancel", metavar="JOB", help="cancel an export job")
     one.add_argument("--jobs", action="store_true", help="export jobs of the tenant (in progress and past hour)")
-    one.add_argument("--list-folders", action="store_true")
-    one.add_argument("--list-services", metavar="FOLDER")
-    one.add_argument("--list-versions", metavar="FOLDER/SERVICE")
+    one.add_argument("--list-folders", action="store_true", help="the tenant's folders, their service counts and access")
+    one.add_argument("--list-services", metavar="FOLDER", help="the services of FOLDER: versions, latest, engine, exportable")
+    one.add_argument("--list-versions", metavar="FOLDER/SERVICE", help="the versions of a service with their ids and sizes")
     one.add_argument("--import-status", metavar="JOB", help="show an import job")
     one.add_argument("--imports", action="store_true", help="import jobs of the tenant (in progress and past hour)")
     one.add_argument("--create-folder", metavar="NAME", help="create a folder (e.g. an import's destination)")
@@ -134,14 +166,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --promote-to or --import-package: print what the import would do, write nothing (exit 0 go, 2 refused)")
     pr.add_argument("--push-runner", metavar="URL", help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner")
 
-    sub = p.add_subparsers(dest="command", metavar="{serve}")
+    sub = p.add_subparsers(dest="command", metavar="{serve}", help=argparse.SUPPRESS if batch else None)
     s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
                        description="Serve the Spark Export API (and browsing) over an embedded workspace.")
     s.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
-    s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS)
-    s.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
-    s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS)
+    s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                   help="workspace to serve (default: the profile's)")
+    s.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                   help="embedded profile whose workspace, tenant and user are served (default: the config's default)")
+    s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
+                   help="config file with the profiles and [[serve.users]] (default: config.toml in the user "
+                   "config dir or $SPARK_TUI_HOME)")
+    if not batch:  # the overview leaves the batch options to `--batch --help`
+        for action in p._actions:
+            if action.dest in BATCH_ONLY:
+                action.help = argparse.SUPPRESS
     return p
 
 
@@ -177,7 +217,8 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(batch="--batch" in argv)
     try:
         args = parser.parse_args(argv)
         _check_combinations(parser, args)
@@ -189,15 +230,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from spark_tui.config import load_config
 
         config = load_config(args.config)
+        if args.batch:
+            return _batch(args, config)
         profile = config.profile(args.profile)
         if args.command == "serve":
             from spark_tui.server import serve
 
             return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace)
-        if args.batch:
-            from spark_tui.batch import promote
-
-            return promote.main(args, config, profile) if promote.wanted(args) else _batch(args, profile)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)
@@ -211,9 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _import_action(args: argparse.Namespace, console: Console) -> Callable[[Backend], int] | None:
-    """The import-side operation asked for, as a function of the backend; None for the others."""
+    """The import-side operation asked for, as a function of the backend; None for the others.
+
+    Its inputs are checked here, before a backend opens: ValidationFailed names every problem."""
     from spark_tui.batch import imports
     from spark_tui.batch.progress import for_stream
+    from spark_tui.spark.errors import ValidationFailed
     from spark_tui.spark.models import IfPresent, VersionBump
 
     if_present = IfPresent(args.if_present or "abort")
@@ -231,24 +273,57 @@ def _import_action(args: argparse.Namespace, console: Console) -> Callable[[Back
     if args.imports:
         return lambda backend: imports.imports(backend, console)
     if args.create_folder is not None:
+        if (problem := imports.folder_name_problem(args.create_folder)) is not None:
+            raise ValidationFailed.of([problem])
         return lambda backend: imports.create_folder(backend, args.create_folder, console)
     if args.load_package is not None:
+        if (problem := imports.missing_package(args.load_package)) is not None:
+            raise ValidationFailed.of([problem])
         return lambda backend: imports.load_package(backend, args.load_package, if_present, console)
     return None
 
 
-def _batch(args: argparse.Namespace, profile: Profile) -> int:
+def _batch(args: argparse.Namespace, config: AppConfig) -> int:
     from spark_tui.backends.factory import open_backend
-    from spark_tui.batch import runner
+    from spark_tui.batch import promote, runner
     from spark_tui.batch.progress import for_stream
-    from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, VersionFilter
+    from spark_tui.spark.errors import ConfigError, ValidationFailed
+    from spark_tui.spark.models import ApiError, ExportInputs, ExportRequest, FileFilter, VersionFilter
 
     console = runner.Console(sys.stdout, sys.stderr, json=args.json)
-    if not any(getattr(args, d) not in (None, False) for d in ACTIONS) and not (args.folder or args.service or args.version_id):
+    promoting = promote.wanted(args)
+    exporting = not promoting and not any(getattr(args, d) not in (None, False) for d in ACTIONS)
+    if exporting and not (args.folder or args.service or args.version_id):
         raise runner.UsageError(
             "nothing to export; give --folder, --service or --version-id (each repeatable), "
             "or an operation such as --jobs or --list-folders"
         )
+    problems: list[ApiError] = []  # every problem found before a backend is opened, reported at once
+    try:
+        profile = config.profile(args.profile)
+    except ConfigError as exc:
+        problems.append(ApiError(code=exc.code, message=exc.message, ref=args.profile))
+    action = None
+    if promoting:
+        problems += promote.preflight(args, config)
+    elif exporting:
+        request = ExportRequest(
+            inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
+            file_filter=FileFilter(args.file_filter or "migrate"),
+            version_filter=VersionFilter(args.version_filter or "all"),
+            source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
+        )
+        output_dir = args.output_dir or Path.cwd()
+        problems += runner.preflight(request, output_dir, download=not (args.dry_run or args.no_wait))
+    else:
+        try:
+            action = _import_action(args, console)
+        except ValidationFailed as exc:
+            problems += exc.errors
+    if problems:
+        raise ValidationFailed.of(problems)
+    if promoting:
+        return promote.main(args, config, profile)
     backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
     try:
         if args.status:
@@ -263,17 +338,11 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
             return runner.list_services(backend, args.list_services, console)
         if args.list_versions is not None:
             return runner.list_versions(backend, args.list_versions, console)
-        if action := _import_action(args, console):
+        if action is not None:
             return action(backend)
-        request = ExportRequest(
-            inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
-            file_filter=FileFilter(args.file_filter or "migrate"),
-            version_filter=VersionFilter(args.version_filter or "all"),
-            source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
-        )
         options: dict = {"deadline_s": args.deadline} if args.deadline else {}
         return runner.export(
-            backend, request, console, for_stream(sys.stderr), output_dir=args.output_dir or Path.cwd(),
+            backend, request, console, for_stream(sys.stderr), output_dir=output_dir,
             dry_run=args.dry_run, no_wait=args.no_wait, **options,
         )
     finally:

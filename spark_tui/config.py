@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from spark_tui import paths
-from spark_tui.spark.errors import ConfigError
+from spark_tui.spark.errors import Code, ConfigError
 
 DEMO_PROFILE = "demo"
 ENV_PROFILE = "spark"
@@ -99,12 +99,18 @@ class AppConfig:
         key = name or self.default_profile
         found = self.profiles.get(key)
         if found is None:
+            from_env = (
+                f"; the '{ENV_PROFILE}' profile comes from the environment: set CSPARK_BASE_URL and "
+                "CSPARK_BEARER_TOKEN, CSPARK_API_KEY or CSPARK_CLIENT_ID + CSPARK_CLIENT_SECRET"
+                if key == ENV_PROFILE else ""
+            )
             raise ConfigError(
                 f"unknown profile '{key}'; available profiles: {', '.join(sorted(self.profiles))} "
-                f"(define more in {self.path})"
+                f"(define more in {self.path}){from_env}",
+                code=Code.PROFILE_NOT_FOUND,
             )
         if found.problem:
-            raise ConfigError(f"profile '{key}' cannot be used: {found.problem}")
+            raise ConfigError(f"profile '{key}' cannot be used: {found.problem}", code=Code.PROFILE_UNUSABLE)
         return found
 
     def save_theme(self, name: str) -> None:

@@ -1,13 +1,37 @@
-"""Shared fixtures: every test runs with its own SPARK_TUI_HOME so nothing touches the user's files."""
+"""Shared fixtures: every test runs in an empty current directory with its own SPARK_TUI_HOME, so
+nothing touches the user's files or the checkout; hypothesis keeps no example database."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-FIXTURE_ZIP = SHARED / "fixtures" / "volume-cylinder.zip"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_ZIP = FIXTURES / "volume-cylinder.zip"
+"""A real Spark `onpremises` export package (one service version of the Volume Cylinder model)."""
+
+settings.register_profile("spark-tui", database=None, derandomize=True)  # same examples on every run
+settings.load_profile("spark-tui")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis's caches (constants, unicode data) go to a temporary directory, not `./.hypothesis`."""
+    home = Path(tempfile.mkdtemp(prefix="spark-tui-hypothesis-"))
+    set_hypothesis_home_dir(home)
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+
+
+@pytest.fixture(autouse=True)
+def empty_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test starts in an empty directory of its own: what a test saves "here" lands there."""
+    cwd = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(cwd)
+    return cwd
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +45,6 @@ def spark_tui_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 @pytest.fixture
 def fixture_zip() -> Path:
-    if not FIXTURE_ZIP.exists():
-        pytest.skip(f"fixture {FIXTURE_ZIP} not present")
+    """The real package; it is part of the repository, so a missing file is a failure, not a skip."""
+    assert FIXTURE_ZIP.is_file(), f"test fixture {FIXTURE_ZIP} is missing from the checkout; restore it with git"
     return FIXTURE_ZIP

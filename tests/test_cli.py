@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from spark_tui import __version__
-from spark_tui.cli import main
+from spark_tui.cli import EXIT_CODES, main
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -23,18 +24,70 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"spark-tui {__version__}"
 
 
-def test_help_lists_every_flag_and_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--help"]) == 0
-    out = capsys.readouterr().out
-    for flag in (
-        "--profile", "--config", "--workspace", "--tenant", "--batch", "--json", "--folder", "--service",
-        "--version-id", "--file-filter", "--version-filter", "--source-system", "--correlation-id",
-        "--file-name", "--output-dir", "--dry-run", "--no-wait", "--status", "--cancel", "--jobs",
-        "--list-folders", "--list-services", "--list-versions", "--import-package", "--if-present", "serve",
-        "--map", "--upgrade", "--import-status", "--imports", "--create-folder", "--load-package",
-    ):
+BATCH_FLAGS = (
+    "--json", "--folder", "--service", "--version-id", "--file-filter", "--version-filter", "--source-system",
+    "--correlation-id", "--file-name", "--output-dir", "--deadline", "--dry-run", "--no-wait", "--status", "--cancel",
+    "--jobs", "--list-folders", "--list-services", "--list-versions", "--import-package", "--if-present",
+    "--map", "--upgrade", "--import-status", "--imports", "--create-folder", "--load-package", "--inspect",
+    "--promote-to", "--mapping-file", "--create-folders", "--plan", "--push-runner",
+)
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def help_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(argv) == 0
+    return capsys.readouterr().out
+
+
+def flag_help(out: str, flag: str) -> str:
+    """The help text of `flag`: after two spaces on its line, and on the deeper-indented lines under it."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(rf"\s+(-\w [A-Z]+, )?{flag}\b", line))
+    text = re.split(r"\s{2,}", lines[start].strip(), maxsplit=1)[1:]
+    for line in lines[start + 1:]:
+        if not line.startswith(" " * 8) or line.lstrip().startswith("-"):
+            break
+        text.append(line.strip())
+    return " ".join(text)
+
+
+def test_help_is_an_overview_that_points_to_the_batch_and_serve_help(capsys: pytest.CaptureFixture[str]) -> None:
+    out = help_of(["--help"], capsys)
+    for flag in ("--profile", "--config", "--workspace", "--tenant", "--batch", "serve"):
         assert flag in out, flag
-    assert "130 interrupted" in out and "6 tenant job slot busy" in out
+    assert "import" in out and "promote" in out
+    assert not [flag for flag in BATCH_FLAGS if flag in out]
+    assert "spark-tui --batch --help" in out and "spark-tui serve --help" in out
+
+
+def test_batch_help_groups_every_batch_option_with_help_and_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    out = help_of(["--batch", "--help"], capsys)
+    assert out != help_of(["--help"], capsys)
+    assert out.startswith("usage: spark-tui --batch")
+    for group in ("profile and backend:", "export (--batch; the default operation):", "other operations (--batch; one at a time):",
+                  "import (--batch --import-package FILE;", "promotion (--batch;"):
+        assert group in out
+    for flag in ("--profile", "--config", "--workspace", "--tenant", *BATCH_FLAGS):
+        assert flag in out and flag_help(out, flag), f"{flag} has no help"
+    assert "exit codes:" in out and "130  interrupted (Ctrl-C)" in out
+
+
+def test_serve_options_have_help(capsys: pytest.CaptureFixture[str]) -> None:
+    out = help_of(["serve", "--help"], capsys)
+    for flag in ("--host", "--port", "--workspace", "--profile", "--config"):
+        assert flag_help(out, flag), f"serve {flag} has no help"
+
+
+def readme_exit_codes() -> list[tuple[int, str]]:
+    """The rows of the README's exit-code table, without Markdown's backticks."""
+    rows = re.findall(r"^\| *(\d+) *\| *(.+?) *\|$", README.read_text(encoding="utf-8"), re.MULTILINE)
+    return [(int(code), meaning.replace("`", "")) for code, meaning in rows]
+
+
+def test_the_exit_code_legend_equals_the_readme_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert readme_exit_codes() == list(EXIT_CODES)
+    legend = help_of(["--batch", "--help"], capsys).split("exit codes:\n", 1)[1]
+    assert " ".join(legend.split()) == " ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES)
 
 
 @pytest.mark.parametrize(

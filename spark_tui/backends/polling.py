@@ -11,7 +11,7 @@ import time
 from typing import Callable
 
 from spark_tui.backends.base import Backend
-from spark_tui.spark.errors import BackendUnavailable, JobFinished, SparkTuiError
+from spark_tui.spark.errors import BackendUnavailable, Code, JobFinished, SparkTuiError
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.models import ExportJob
 
@@ -26,6 +26,7 @@ class JobDeadlineExceeded(SparkTuiError):
 
     exit_code = 4
     http_status = 504
+    default_code = Code.TIMEOUT
 
     def __init__(self, job: ExportJob | ImportJob, deadline_s: float) -> None:
         kind, flag = ("import", "--import-status") if isinstance(job, ImportJob) else ("export", "--status")

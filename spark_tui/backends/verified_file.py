@@ -19,7 +19,7 @@ class TargetExists(ValidationFailed):
 
     def __init__(self, dest: Path) -> None:
         message = f"{dest} already exists; remove it, or choose another file name or output directory"
-        super().__init__(message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref=str(dest))])
+        super().__init__(message, [ApiError(code=Code.FILE_EXISTS.value, message=message, ref=str(dest))])
         self.dest = dest
 
 

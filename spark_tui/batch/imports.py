@@ -19,8 +19,10 @@ from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress
 from spark_tui.batch.runner import Console, UsageError, sigint_sets
+from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
-from spark_tui.spark.models import IfPresent, JobStatus, VersionBump
+from spark_tui.spark.models import ApiError, IfPresent, JobStatus, VersionBump
+from spark_tui.spark.uri import InvalidReference, validate_name
 
 _BUMPS = tuple(b.value for b in VersionBump)
 
@@ -33,7 +35,8 @@ def parse_map(text: str, default: VersionBump) -> ServiceMapping:
     source, sep, destination = body.partition("=")
     if not source or (sep and not destination):
         raise UsageError(
-            f"--map '{text}' is not SRC=DST; e.g. --map claims/fraud-score=uat-claims/fraud-score[:major|minor|patch]"
+            f"--map '{text}' is not SRC=DST; e.g. --map claims/fraud-score=uat-claims/fraud-score[:major|minor|patch]",
+            code=Code.INVALID_VALUE,
         )
     return ServiceMapping(
         service_uri_source=source.strip(), service_uri_destination=(destination or source).strip(),
@@ -41,14 +44,45 @@ def parse_map(text: str, default: VersionBump) -> ServiceMapping:
     )
 
 
+def missing_package(package: Path, what: str = "package") -> ApiError | None:
+    """PACKAGE_NOT_FOUND naming `package` when it is not a file; None when it is."""
+    if package.is_file():
+        return None
+    problem = "is not a file" if package.exists() else "does not exist"
+    return ApiError(code=Code.PACKAGE_NOT_FOUND.value, ref=str(package),
+                    message=f"{what} {package} {problem}; give the path of an export ZIP")
+
+
+def _require_package(package: Path, what: str = "package") -> None:
+    if (problem := missing_package(package, what)) is not None:
+        raise ValidationFailed.of([problem])
+
+
 def import_request(
     package: Path, maps: list[str], *, if_present: IfPresent, upgrade: VersionBump, source_system: str | None,
     correlation_id: str | None,
 ) -> ImportRequestEntity:
-    mappings = [parse_map(m, upgrade) for m in maps] or [
-        ServiceMapping(service_uri_source=uri, service_uri_destination=uri, update_version_type=upgrade)
-        for uri in package_services(package)
-    ]
+    """The request `--import-package` sends; ValidationFailed names every bad --map and a missing or
+    unreadable package at once (read only when no --map names the services)."""
+    problems: list[ApiError] = []
+    mappings = []
+    for text in maps:
+        try:
+            mappings.append(parse_map(text, upgrade))
+        except UsageError as exc:
+            problems.append(ApiError(code=exc.code, message=exc.message, ref=text))
+    if (missing := missing_package(package, "import package")) is not None:
+        problems.append(missing)
+    elif not maps:
+        try:
+            mappings = [
+                ServiceMapping(service_uri_source=uri, service_uri_destination=uri, update_version_type=upgrade)
+                for uri in package_services(package)
+            ]
+        except BadPackage as exc:
+            problems += exc.errors or [ApiError(code=exc.code, message=exc.message, ref=str(package))]
+    if problems:
+        raise ValidationFailed.of(problems)
     return ImportRequestEntity(
         inputs=ImportInputs(services_modify=mappings), services_existing=if_present,
         source_system=source_system or "spark-tui", correlation_id=correlation_id,
@@ -60,9 +94,7 @@ def import_package(
     no_wait: bool = False, deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> int:
     """Upload, start the import job and (unless `no_wait`) wait for its end."""
-    if not package.is_file():
-        what = "is not a file" if package.exists() else "does not exist"
-        raise UsageError(f"import package {package} {what}; give the path of an export ZIP")
+    _require_package(package, "import package")
     try:
         job = backend.submit_import(package, request, progress=progress.upload)
     finally:
@@ -93,6 +125,15 @@ def imports(backend: Backend, console: Console) -> int:
     return exit_codes.OK
 
 
+def folder_name_problem(name: str) -> ApiError | None:
+    """Why `name` cannot be a folder's name (checked before a backend opens); None when it can."""
+    try:
+        validate_name("folder", name)
+    except InvalidReference as exc:
+        return ApiError(code=Code.INVALID_VALUE.value, message=f"--create-folder: {exc}", ref=name)
+    return None
+
+
 def create_folder(backend: Backend, name: str, console: Console) -> int:
     folder = backend.create_folder(name)
     console.result(f"created folder {folder.name} ({folder.id})", folder.model_dump(mode="json"))
@@ -104,9 +145,7 @@ def load_package(backend: Backend, package: Path, if_present: IfPresent, console
     loader = getattr(backend, "load_package", None)
     if loader is None:
         raise UsageError("--load-package seeds an embedded workspace; against Spark use --import-package")
-    if not package.is_file():
-        what = "is not a file" if package.exists() else "does not exist"
-        raise UsageError(f"package {package} {what}; give the path of an export ZIP")
+    _require_package(package)
     result = loader(package, if_present=if_present)
     console.result(output.import_text(result), result.model_dump(mode="json"))
     return exit_codes.OK

@@ -1,7 +1,8 @@
 """`--batch` promotion: `--promote-to`, `--import-package PKG --plan`, `--inspect PKG`, `--push-runner URL`.
 
 Plans, receipts and inspections print as text (their JSON with `--json`) on stdout; the plan of a
-run and its progress go to stderr. A refusing plan exits 2 before anything is exported or written.
+run and its progress go to stderr. `preflight` finds every problem of the arguments before a backend
+opens; a refusing plan exits 2 before anything is exported or written.
 """
 
 from __future__ import annotations
@@ -16,13 +17,20 @@ from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.imports import import_request
-from spark_tui.batch.runner import Console, UsageError, check_output_dir, sigint_sets
+from spark_tui.batch.imports import import_request, missing_package
+from spark_tui.batch.runner import Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import promote as core
 from spark_tui.promotion.inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
-from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, VersionBump, VersionFilter
+from spark_tui.promotion.runner import upload_url
+from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.import_wire import ImportRequestEntity
+from spark_tui.spark.models import (
+    ApiError, ExportInputs, ExportRequest, FileFilter, IfPresent, VersionBump, VersionFilter,
+)
+from spark_tui.spark.request_check import check_request
 from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt
 
 
@@ -31,7 +39,61 @@ def wanted(args: argparse.Namespace) -> bool:
     return bool(args.promote_to or args.inspect or args.push_runner or (args.import_package and args.plan))
 
 
+def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    """Every problem of the arguments found before a backend opens: a missing package (--inspect,
+    --import-package), a bad --map or --mapping-file, an unknown --promote-to profile, a bad runner URL,
+    the selection's syntax, and (when a package will be written) the -o directory and an existing
+    package or receipt."""
+    if args.inspect:
+        return _found([missing_package(args.inspect)])
+    problems: list[ApiError] = []
+    if args.push_runner:
+        problems += _errors(lambda: upload_url(args.push_runner))
+    if args.import_package:
+        if args.plan:
+            return problems + _errors(lambda: _package_request(args))
+        return problems + _found([missing_package(args.import_package)])
+    if args.promote_to:
+        try:
+            config.profile(args.promote_to)
+        except ConfigError as exc:
+            problems.append(ApiError(code=exc.code, message=exc.message, ref=args.promote_to))
+        for text in args.map:
+            problems += _errors(lambda: parse_map(text))
+        if args.mapping_file:
+            problems += _errors(lambda: read_mapping_file(args.mapping_file))
+    selection = _selection(args)
+    problems += check_request(selection)
+    if args.plan:
+        return problems
+    out_dir = _out_dir(args)
+    try:
+        name = package_file_name(selection.file_name) if selection.file_name else None
+    except ValidationFailed:  # reported by check_request
+        name = None
+    problems += output_problems(out_dir, name)
+    receipt = core.receipt_path(out_dir / name) if name else None
+    if receipt is not None and out_dir.is_dir() and receipt.exists():
+        problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
+            f"{receipt} already exists; remove it, or choose another --file-name or -o")))
+    return problems
+
+
+def _errors(check) -> list[ApiError]:
+    """The errors `check()` raises as ValidationFailed; none when it passes."""
+    try:
+        check()
+    except ValidationFailed as exc:
+        return exc.errors
+    return []
+
+
+def _found(problems: list[ApiError | None]) -> list[ApiError]:
+    return [p for p in problems if p is not None]
+
+
 def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
+    """Run the operation `preflight` has checked."""
     console = Console(sys.stdout, sys.stderr, json=args.json)
     try:
         if args.inspect:
@@ -40,11 +102,7 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
             outcome = core.push_package(args.import_package, args.push_runner, on_update=_listener(console, None))
             return _done(outcome, console)
         if args.import_package:  # with --plan: the plan of exactly the request --import-package would send
-            request = import_request(
-                args.import_package, args.map, if_present=IfPresent(args.if_present or "abort"),
-                upgrade=VersionBump(args.upgrade or "minor"), source_system=args.source_system,
-                correlation_id=args.correlation_id,
-            )
+            request = _package_request(args)
             target = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
             try:
                 return _show_plan(core.plan_package(args.import_package, target, request), console)
@@ -144,7 +202,7 @@ def _done(outcome: core.Outcome, console: Console) -> int:
 def _failed(exc: core.PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
-    console.note(f"error: {exc.message}")
+    console.note(f"error: {exc.code}: {exc.message}")
     if not exc.target_may_change:
         created = f", except the folder(s) created: {', '.join(exc.created_folders)}" if exc.created_folders else ""
         console.note(f"the target was not changed{created}")
@@ -175,6 +233,14 @@ def _show_plan(plan: Plan, console: Console) -> int:
 # --- arguments --------------------------------------------------------------------------------------
 
 
+def _package_request(args: argparse.Namespace) -> ImportRequestEntity:
+    return import_request(
+        args.import_package, args.map, if_present=IfPresent(args.if_present or "abort"),
+        upgrade=VersionBump(args.upgrade or "minor"), source_system=args.source_system,
+        correlation_id=args.correlation_id,
+    )
+
+
 def _mappings(args: argparse.Namespace) -> MappingSet:
     maps = read_mapping_file(args.mapping_file) if args.mapping_file else MappingSet()
     maps.mappings += [parse_map(text) for text in args.map]
@@ -193,7 +259,7 @@ def _selection(args: argparse.Namespace) -> ExportRequest:
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
-    return check_output_dir(args.output_dir or Path.cwd())
+    return args.output_dir or Path.cwd()
 
 
 # --- text ---------------------------------------------------------------------------------------------

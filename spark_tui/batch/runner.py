@@ -18,9 +18,10 @@ from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress
-from spark_tui.spark.errors import BadPackage, SparkTuiError, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.models import Download, ExportJob, ExportRequest, JobStatus, Page
+from spark_tui.spark.models import ApiError, Download, ExportJob, ExportRequest, JobStatus, Page
+from spark_tui.spark.request_check import check_request
 from spark_tui.spark.uri import InvalidReference, validate_name
 
 EMBEDDED_INTERVAL_S = 0.1  # a status read is a local SQLite query
@@ -31,12 +32,14 @@ class UsageError(SparkTuiError):
     """A bad argument found before anything was sent (exit 2)."""
 
     exit_code = 2
+    default_code = Code.USAGE
 
 
 class DownloadFailed(SparkTuiError):
     """The package could not be copied or did not verify (exit 3); nothing was kept."""
 
     exit_code = 3
+    default_code = Code.DOWNLOAD_FAILED
 
 
 @dataclass
@@ -55,28 +58,52 @@ class Console:
 
 
 def report_error(exc: SparkTuiError, console: Console) -> int:
-    """Print an expected failure (every error of a ValidationFailed on its own line); its exit code."""
+    """Print an expected failure as `error: CODE: message` (every error of a ValidationFailed on its own
+    line); its exit code."""
     if exc.errors and isinstance(exc, ValidationFailed):
         for line in output.error_lines(exc.errors):
             console.note(line)
         if console.json:
             console.result("", {"errors": [e.model_dump(mode="json") for e in exc.errors]})
     else:
-        console.note(f"error: {exc.message}")
+        console.note(f"error: {exc.code}: {exc.message}")
     return exc.exit_code
 
 
 # --- export -------------------------------------------------------------------------------------
 
 
-def check_output_dir(path: Path) -> Path:
-    if not path.exists():
-        raise UsageError(f"output directory {path} does not exist; create it or choose another -o")
-    if not path.is_dir():
-        raise UsageError(f"output path {path} is not a directory; choose a directory with -o")
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UsageError(f"output directory {path} is not writable; fix its permissions or choose another -o")
-    return path
+def _problem(code: Code, message: str, ref: Path) -> ApiError:
+    return ApiError(code=code.value, message=message, ref=str(ref))
+
+
+def output_problems(output_dir: Path, file_name: str | None) -> list[ApiError]:
+    """Why a package named `file_name` (None: a name that is itself invalid) cannot be saved into
+    `output_dir`; nothing is ever overwritten."""
+    if not output_dir.exists():
+        return [_problem(Code.OUTPUT_DIR_NOT_FOUND, f"output directory {output_dir} does not exist; "
+                         f"create it (mkdir -p {output_dir}) or choose another -o", output_dir)]
+    if not output_dir.is_dir():
+        return [_problem(Code.OUTPUT_NOT_A_DIRECTORY, f"output path {output_dir} is not a directory; "
+                         "choose a directory with -o", output_dir)]
+    if not os.access(output_dir, os.W_OK | os.X_OK):
+        return [_problem(Code.OUTPUT_DIR_NOT_WRITABLE, f"output directory {output_dir} is not writable; "
+                         "fix its permissions or choose another -o", output_dir)]
+    target = output_dir / file_name if file_name else None
+    if target and target.exists():  # checked again, race-free, when the file is written
+        return [_problem(Code.FILE_EXISTS, f"{target} already exists; remove it, or choose another "
+                         "--file-name or -o", target)]
+    return []
+
+
+def preflight(request: ExportRequest, output_dir: Path, *, download: bool) -> list[ApiError]:
+    """Every problem found before anything is sent or written: the request's syntax (references, ids,
+    file name) and, when the package will be downloaded, the -o directory and an existing package."""
+    problems = check_request(request)
+    if download:
+        name_ok = not any(p.code == Code.INVALID_FILE_NAME.value for p in problems)
+        problems += output_problems(output_dir, package_file_name(request.file_name) if name_ok else None)
+    return problems
 
 
 def export(
@@ -90,14 +117,11 @@ def export(
     no_wait: bool = False,
     deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> int:
-    """Submit, wait, download and verify; or only resolve (`dry_run`) or only submit (`no_wait`)."""
-    name = package_file_name(request.file_name)  # ValidationFailed before anything is sent
+    """Submit, wait, download and verify; or only resolve (`dry_run`) or only submit (`no_wait`).
+
+    The caller has run `preflight` (before opening the backend)."""
     if dry_run:
         return _dry_run(backend, request, console)
-    if not no_wait:
-        check_output_dir(output_dir)
-        if (output_dir / name).exists():  # checked again, race-free, when the file is written
-            raise UsageError(f"{output_dir / name} already exists; remove it, or choose another --file-name or -o")
     cancel = threading.Event()
     with sigint_sets(cancel, console, progress, "cancelling the export job"):
         job = backend.submit(request)

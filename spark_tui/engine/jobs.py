@@ -20,11 +20,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import spark_tui
-from spark_tui.engine.resolver import check_request, resolve
+from spark_tui.engine.resolver import resolve
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_JOB_LIMIT, NotFound, TenantConfig, Workspace
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.request_check import check_request
 from spark_tui.spark.models import (
     ApiError,
     ExportJob,

@@ -1,7 +1,7 @@
 """Resolve an export request into the versions to package (DESIGN §2), reporting every error at once.
 
-`check_request` finds what is wrong with the request itself (no database); `resolve` adds what
-is wrong against the workspace: unknown objects, access, empty folders, versions without a
+`check_request` (spark.request_check) finds what is wrong with the request itself; `resolve` adds
+what is wrong against the workspace: unknown objects, access, empty folders, versions without a
 compiled module and the size limit. The catalog is read with a few set-based queries (folders,
 services, versions, file sizes of the chosen versions), whatever the number of references.
 """
@@ -18,70 +18,12 @@ from typing import Iterable, Iterator, NamedTuple
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.models import ApiError, EngineType, ExportRequest, VersionFilter
 from spark_tui.spark.semver import matches_spec, precedence_key
-from spark_tui.spark.uri import InvalidReference, ServiceRef, parse_service_ref, parse_version_id, validate_name
+from spark_tui.spark.request_check import ParsedInputs, api_error as _error, parse_request
+from spark_tui.spark.uri import ServiceRef
 
 MAX_LISTED_VERSIONS = 20
-
-
-@dataclass(frozen=True)
-class ParsedInputs:
-    """The well-formed references of a request, as (text the user typed, parsed value)."""
-
-    folders: list[str] = field(default_factory=list)
-    services: list[ServiceRef] = field(default_factory=list)
-    version_ids: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _error(code: Code, message: str, ref: str | None) -> ApiError:
-    return ApiError(code=code.value, message=message, ref=ref)
-
-
-def _parse(request: ExportRequest) -> tuple[ParsedInputs, list[ApiError]]:
-    parsed = ParsedInputs()
-    errors: list[ApiError] = []
-    inputs = request.inputs
-    if inputs.is_empty:
-        errors.append(_error(Code.NO_INPUTS, "the request has no inputs; give at least one folder, service or version id", None))
-    for name in inputs.folders:
-        try:
-            parsed.folders.append(validate_name("folder", name))
-        except InvalidReference as exc:
-            errors.append(_error(Code.INVALID_REFERENCE, f"inputs.folders: {exc}", name))
-    for text in inputs.services:
-        try:
-            parsed.services.append(parse_service_ref(text))
-        except InvalidReference as exc:
-            errors.append(_error(Code.INVALID_REFERENCE, str(exc), text))
-    for text in inputs.version_ids:
-        try:
-            parsed.version_ids.append((text, parse_version_id(text)))
-        except InvalidReference as exc:
-            errors.append(_error(Code.INVALID_REFERENCE, str(exc), text))
-    try:
-        package_file_name(request.file_name)
-    except ValidationFailed as exc:
-        errors.extend(exc.errors)
-    if request.version_filter is VersionFilter.latest:
-        specific = [r.text for r in parsed.services if r.names_specific_version] + [t for t, _ in parsed.version_ids]
-        errors.extend(
-            _error(
-                Code.LATEST_WITH_SPECIFIC_VERSION,
-                f"'{text}' names a specific version but version_filter is 'latest'; "
-                "remove the version or use version_filter 'all'",
-                text,
-            )
-            for text in specific
-        )
-    return parsed, errors
-
-
-def check_request(request: ExportRequest) -> list[ApiError]:
-    """Syntax-level problems of a request: no inputs, malformed references or ids, bad file name,
-    `latest` combined with a specific version. Reads no database."""
-    return _parse(request)[1]
 
 
 # --- catalog ----------------------------------------------------------------------------------
@@ -337,7 +279,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[str, ...]) -> Selection:
-    parsed, errors = _parse(request)
+    parsed, errors = parse_request(request)
     db = ws.connect().cursor()
     db.row_factory = None  # plain tuples: fast, and sortable
     catalog = _Catalog.load(db, tenant, parsed)

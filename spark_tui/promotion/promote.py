@@ -103,8 +103,9 @@ class PromotionFailed(SparkTuiError):
     """A step failed or was cancelled; the message names the step (exit code of the cause)."""
 
     def __init__(self, step: Step, message: str, exit_code: int, errors: list[ApiError] | None = None,
-                 cancelled: bool = False) -> None:
-        super().__init__(f"promotion stopped at step '{step.value}': {message}", errors)
+                 cancelled: bool = False, code: Code | None = None) -> None:
+        super().__init__(f"promotion stopped at step '{step.value}': {message}", errors,
+                         code=Code.CANCELLED if cancelled else code)
         self.step, self.exit_code, self.cancelled = step, exit_code, cancelled
         self.receipt_path: Path | None = None  # set once a package exists
         self.created_folders: list[str] = []  # folders created in the target before the failure
@@ -320,7 +321,7 @@ class _step:
         if isinstance(exc, SparkTuiError):
             raise PromotionFailed(self.step, exc.message, exc.exit_code, exc.errors) from None
         if isinstance(exc, OSError):
-            raise PromotionFailed(self.step, f"{exc.strerror or exc}", 3) from None
+            raise PromotionFailed(self.step, f"{exc.strerror or exc}", 3, code=Code.WRITE_FAILED) from None
         return False
 
 
@@ -332,11 +333,12 @@ def _export_and_download(
     with _step(Step.export, cancel):
         name = package_file_name(request.file_name)
         if not out_dir.is_dir():
-            raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=str(out_dir), message=(
+            raise ValidationFailed.of([ApiError(code=Code.OUTPUT_DIR_NOT_FOUND.value, ref=str(out_dir), message=(
                 f"output directory {out_dir} does not exist; create it or choose another -o"))])
-        if (out_dir / name).exists():
-            raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=str(out_dir / name), message=(
-                f"{out_dir / name} already exists; remove it, or choose another --file-name or -o"))])
+        for taken in (out_dir / name, receipt_path(out_dir / name)):  # nothing is ever overwritten
+            if taken.exists():
+                raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken), message=(
+                    f"{taken} already exists; remove it, or choose another --file-name or -o"))])
         job = source.submit(request)
         state.export_job = job
         notify(StepUpdate(Step.export, f"export job {job.id}: {job.status.value}", export_job=job))
@@ -367,7 +369,8 @@ def _export_and_download(
         if len(downloads) != 1 or not downloads[0].verified:
             for d in downloads:
                 Path(d.path).unlink(missing_ok=True)
-            raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", 3)
+            raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", 3,
+                                  code=Code.DOWNLOAD_FAILED)
         state.package = PackageRecord(**downloads[0].model_dump())
         notify(StepUpdate(Step.download, f"package {downloads[0].path} verified (sha256 {downloads[0].sha256})"))
     return Path(downloads[0].path)
@@ -381,12 +384,12 @@ def _verify(package: Path, plan: Plan, state: _Run, notify: Listener) -> None:
             kind = pkg.kind
         planned = {v.version_id_source for v in plan.versions}
         if kind is not PackageKind.migrate:
-            raise PromotionFailed(Step.verify, f"package {package} is not a migrate export", 2)
+            raise PromotionFailed(Step.verify, f"package {package} is not a migrate export", 2, code=Code.BAD_PACKAGE)
         if held != planned:
             extra, missing = sorted(held - planned), sorted(planned - held)
             raise PromotionFailed(Step.verify, (
                 f"the package differs from the plan (the source changed since): extra version ids {extra or 'none'}, "
-                f"missing {missing or 'none'}; plan again"), 2)
+                f"missing {missing or 'none'}; plan again"), 2, code=Code.BAD_PACKAGE)
         notify(StepUpdate(Step.verify, f"package holds the {len(held)} planned version(s)"))
 
 

@@ -36,18 +36,36 @@ class Code(str, Enum):
     NOT_A_MIGRATE_PACKAGE = "NOT_A_MIGRATE_PACKAGE"
     PRODUCT_ALREADY_EXISTS = "PRODUCT_ALREADY_EXISTS"
     DISK_FULL = "DISK_FULL"
+    OUTPUT_DIR_NOT_FOUND = "OUTPUT_DIR_NOT_FOUND"
+    OUTPUT_NOT_A_DIRECTORY = "OUTPUT_NOT_A_DIRECTORY"
+    OUTPUT_DIR_NOT_WRITABLE = "OUTPUT_DIR_NOT_WRITABLE"
+    FILE_EXISTS = "FILE_EXISTS"
+    PACKAGE_NOT_FOUND = "PACKAGE_NOT_FOUND"
+    PROFILE_NOT_FOUND = "PROFILE_NOT_FOUND"
+    PROFILE_UNUSABLE = "PROFILE_UNUSABLE"
+    BAD_CONFIG = "BAD_CONFIG"
+    USAGE = "USAGE"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    BACKEND_UNAVAILABLE = "BACKEND_UNAVAILABLE"
+    BACKEND_ERROR = "BACKEND_ERROR"
+    DOWNLOAD_FAILED = "DOWNLOAD_FAILED"
 
 
 class SparkTuiError(Exception):
-    """Base of every expected failure; `str()` is a one-line message fit for a user."""
+    """Base of every expected failure; `str()` is a one-line message fit for a user.
+
+    `code` names the failure in `error: CODE: message` lines: the first API error's code, else
+    the one given, else the class's."""
 
     exit_code = 3
     http_status = 500
+    default_code = Code.BACKEND_ERROR
 
-    def __init__(self, message: str, errors: list[ApiError] | None = None) -> None:
+    def __init__(self, message: str, errors: list[ApiError] | None = None, code: Code | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
+        self.code = self.errors[0].code if self.errors else (code or self.default_code).value
 
 
 class ValidationFailed(SparkTuiError):
@@ -55,6 +73,7 @@ class ValidationFailed(SparkTuiError):
 
     exit_code = 2
     http_status = 422
+    default_code = Code.INVALID_VALUE
 
     @classmethod
     def of(cls, errors: list[ApiError]) -> ValidationFailed:
@@ -112,6 +131,7 @@ class BadPackage(SparkTuiError):
 
     exit_code = 2
     http_status = 400
+    default_code = Code.BAD_PACKAGE
 
 
 class ServiceExists(SparkTuiError):
@@ -119,6 +139,7 @@ class ServiceExists(SparkTuiError):
 
     exit_code = 2
     http_status = 409
+    default_code = Code.SERVICE_EXISTS
 
 
 class DiskFull(SparkTuiError):
@@ -137,6 +158,7 @@ class AuthError(SparkTuiError):
 
     exit_code = 3
     http_status = 401
+    default_code = Code.UNAUTHORIZED
 
 
 class BackendUnavailable(SparkTuiError):
@@ -144,6 +166,7 @@ class BackendUnavailable(SparkTuiError):
 
     exit_code = 3
     http_status = 502
+    default_code = Code.BACKEND_UNAVAILABLE
 
 
 class ConfigError(SparkTuiError):
@@ -151,3 +174,4 @@ class ConfigError(SparkTuiError):
 
     exit_code = 2
     http_status = 500
+    default_code = Code.BAD_CONFIG

@@ -87,6 +87,10 @@ class ExportInputs(WireModel):
 class ExportRequest(WireModel):
     """Body of `POST /{tenant}/api/v4/export` (and the TUI form / batch flags)."""
 
+    # Built at import: FastAPI builds a deferred body model's schema outside its own warning filter
+    # (pydantic's UnsupportedFieldAttributeWarning from `serve`).
+    model_config = ConfigDict(defer_build=False)
+
     inputs: ExportInputs = Field(default_factory=ExportInputs)
     file_filter: FileFilter = FileFilter.migrate
     version_filter: VersionFilter = VersionFilter.all
@@ -97,6 +101,8 @@ class ExportRequest(WireModel):
 
 class CancelRequest(WireModel):
     """Body of `PATCH /{tenant}/api/v4/export/{id}`."""
+
+    model_config = ConfigDict(defer_build=False)  # a request body, as ExportRequest
 
     export_status: Literal["cancelled"]
 

@@ -14,12 +14,10 @@ from spark_tui.cli import main
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory,
-        monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """Run `main(["--batch", *argv])` (the real entry point) and capture what it printed.
 
-    It runs in an empty current directory (the default -o), never in the checkout."""
-    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    It runs in the test's empty current directory (`empty_cwd`, the default -o), never in the checkout."""
 
     def run(*argv: str) -> Result:
         capsys.readouterr()

@@ -135,7 +135,8 @@ def test_every_malformed_identifier_is_reported(cli) -> None:
 def test_output_dir_must_exist_and_be_a_directory(cli, tmp_path: Path) -> None:
     missing = tmp_path / "missing"
     r = cli("--folder", "insurance-pricing", "-o", str(missing))
-    assert r.code == 2 and r.err.strip() == f"error: output directory {missing} does not exist; create it or choose another -o"
+    assert r.code == 2 and r.err.strip() == (f"error: OUTPUT_DIR_NOT_FOUND: output directory {missing} does not exist; "
+                                             f"create it (mkdir -p {missing}) or choose another -o")
     afile = tmp_path / "afile"
     afile.write_text("x")
     assert cli("--folder", "insurance-pricing", "-o", str(afile)).code == 2
@@ -182,7 +183,7 @@ def test_status_and_cancel(cli, no_workers) -> None:
 @pytest.mark.parametrize("flag", ["--status", "--cancel"])
 def test_unknown_job_is_exit_2_naming_it(cli, flag: str) -> None:
     r = cli(flag, "0000-nope")
-    assert r.code == 2 and r.err.strip() == "error: export job '0000-nope' not found; list jobs with --jobs"
+    assert r.code == 2 and r.err.strip() == "error: JOB_NOT_FOUND: export job '0000-nope' not found; list jobs with --jobs"
 
 
 def test_job_cancelled_by_someone_else_is_exit_5(cli, no_workers) -> None:

@@ -1,11 +1,14 @@
 """Wall time of `spark-tui --help` and of a demo-folder `--batch` export (process start to verified file).
 
-Run: `python tests/bench/bench_batch.py`. Reference measured in the same run: a bare interpreter
-(`python -c pass`).
+    python tests/bench/bench_batch.py [--runs 7]
+
+Reference measured in the same run: a bare interpreter (`python -c pass`). Every export saves into
+a directory of its own (packages are never overwritten), all inside a temporary directory.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -13,37 +16,46 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNS = 7
 
 
-def wall(argv: list[str], env: dict[str, str], cwd: Path) -> float:
-    """Median wall time of `argv` over RUNS runs (each must succeed)."""
+def wall(argv_of_run: Callable[[int], list[str]], runs: int, env: dict[str, str], cwd: Path) -> float:
+    """Median wall time over `runs` runs of `argv_of_run(run)` (each must succeed)."""
     times = []
-    for _ in range(RUNS):
+    for run in range(runs):
+        argv = argv_of_run(run)
         started = time.perf_counter()
         subprocess.run(argv, env=env, cwd=cwd, check=True, capture_output=True)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="runs per measurement (the median is printed)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         home, out = Path(tmp) / "home", Path(tmp) / "out"
-        out.mkdir()
         env = {**os.environ, "SPARK_TUI_HOME": str(home), "PYTHONPATH": str(ROOT)}
         py = sys.executable
-        bare = wall([py, "-c", "pass"], env, ROOT)
-        help_s = wall([py, "-m", "spark_tui", "--help"], env, ROOT)
+
+        def export_into(run: int) -> list[str]:
+            (out / str(run)).mkdir(parents=True)
+            return [py, "-m", "spark_tui", "--batch", "--folder", "insurance-pricing", "-o", str(out / str(run))]
+
+        bare = wall(lambda _: [py, "-c", "pass"], args.runs, env, Path(tmp))
+        help_s = wall(lambda _: [py, "-m", "spark_tui", "--help"], args.runs, env, Path(tmp))
         subprocess.run([py, "-m", "spark_tui", "--batch", "--list-folders"], env=env, check=True, capture_output=True)  # demo data
-        export_s = wall([py, "-m", "spark_tui", "--batch", "--folder", "insurance-pricing", "-o", str(out)], env, ROOT)
-        size = (out / "package.zip").stat().st_size
+        export_s = wall(export_into, args.runs, env, Path(tmp))
+        size = (out / "0" / "package.zip").stat().st_size
     print(f"reference  python -c pass          {bare * 1000:7.1f} ms")
     print(f"spark-tui --help                    {help_s * 1000:7.1f} ms  = {help_s / bare:.2f}x bare interpreter")
     print(f"demo-folder export ({size / 2**20:.1f} MiB, 11 versions), start to verified file: "
           f"{export_s * 1000:7.1f} ms  = {export_s / bare:.1f}x bare interpreter")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -159,13 +159,13 @@ def one_import(tmp: Path, package: Path, services: list[str], run: int) -> tuple
     return wall, uploaded, peak - idle, worker_peak
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=10)
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument("--payload-bytes", type=int, default=5_250_000)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not Path(GNU_TIME).exists():
         raise SystemExit("GNU time is missing: apt-get install -y time")
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))

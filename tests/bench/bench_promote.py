@@ -97,7 +97,7 @@ def cspark_home(home: Path, env_name: str) -> Path:
 def start_server(config: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
     server = subprocess.Popen(
         [sys.executable, "-m", "spark_tui", "serve", "--config", str(config), "--profile", "local", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while True:
@@ -114,7 +114,7 @@ def start_server(config: Path, port: int, env: dict[str, str]) -> subprocess.Pop
 def measure(cmd: list[str], env: dict[str, str], rss_file: Path) -> tuple[float, int]:
     """(wall seconds, peak RSS KiB) of one child, measured by GNU time; exits on failure."""
     start = time.perf_counter()
-    proc = subprocess.run([TIME, "-f", "%M", "-o", str(rss_file), *cmd], env=env, cwd=ROOT,
+    proc = subprocess.run([TIME, "-f", "%M", "-o", str(rss_file), *cmd], env=env, cwd=rss_file.parent,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
@@ -122,14 +122,14 @@ def measure(cmd: list[str], env: dict[str, str], rss_file: Path) -> tuple[float,
     return wall, int(rss_file.read_text().split()[-1])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folders", type=int, default=3)
     parser.add_argument("--services", type=int, default=4)
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument("--payload-bytes", type=int, default=4_400_000)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not Path(TIME).exists():
         raise SystemExit(f"{TIME} is missing; install GNU time (apt-get install -y time)")
 

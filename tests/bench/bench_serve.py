@@ -91,14 +91,14 @@ def check_package(path: Path) -> int:
     return path.stat().st_size
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folders", type=int, default=3)
     parser.add_argument("--services", type=int, default=4)
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument("--payload-bytes", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     server = None

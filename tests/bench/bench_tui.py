@@ -1,12 +1,14 @@
 """TUI benchmarks: cold start vs a bare Textual app, a 10,000-service folder, idle CPU with 200 jobs.
 
-Run: `python tests/bench/bench_tui.py` (prints numbers and ratios measured in the same run).
+Run: `python tests/bench/bench_tui.py [--runs 5 --services 10000 --moves 150 --idle-seconds 5]` (prints numbers
+and ratios measured in the same run).
 Cold start runs both programs for real on a 120×40 pseudo-terminal and times, from process spawn,
 when given text first appears on it: "hello" for the bare app, the first demo folder for spark-tui.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import compileall
 import fcntl
@@ -92,7 +94,7 @@ def cold_start(demo: Path, tmp: Path, runs: int = 5) -> tuple[float, dict[str, f
     return statistics.median(bare), {name: statistics.median(values) for name, values in spark.items()}
 
 
-async def big_folder(ws: Path) -> None:
+async def big_folder(ws: Path, services: int, moves: int) -> None:
     from spark_tui.backends.embedded import EmbeddedBackend
     from spark_tui.tui.app import SparkApp
     from spark_tui.tui.widgets.catalog import CatalogTree
@@ -114,19 +116,19 @@ async def big_folder(ws: Path) -> None:
             await pilot.pause(0.02)
         start = time.perf_counter()
         tree._find("folder:synth-0000").expand()
-        while len(tree._find("folder:synth-0000").children) < 100:
+        while len(tree._find("folder:synth-0000").children) < min(100, services):
             await pilot.pause(0.01)
         expand_s = time.perf_counter() - start
         tree.focus()
         tree.move_cursor(tree._find("folder:synth-0000"))
         start = time.perf_counter()
-        for _ in range(150):
+        for _ in range(moves):
             await pilot.press("down")
         await pilot.press("enter")  # the "load more" row after 100 services loads page 2
-        while len(tree.catalog.services["synth-0000"]) < 200:
+        while len(tree.catalog.services["synth-0000"]) < min(200, services):
             await pilot.pause(0.01)
         moves_s = time.perf_counter() - start
-        for _ in range(100):
+        for _ in range(moves * 2 // 3):
             await pilot.press("up")
         task.cancel()
     backend.close()
@@ -134,14 +136,14 @@ async def big_folder(ws: Path) -> None:
     late = sorted(lag for _, lag in lags)
     starting = max(lag for at, lag in lags if at < settled_at)
     browsing = max(lag for at, lag in lags if at >= settled_at)
-    print(f"10,000-service folder: expand to first page {expand_s * 1000:.0f} ms; 150 moves + page 2 "
+    print(f"{services:,}-service folder: expand to first page {expand_s * 1000:.0f} ms; {moves} moves + page 2 "
           f"{moves_s * 1000:.0f} ms; max event-loop lag {late[-1] * 1000:.1f} ms (target < 100; "
           f"{starting * 1000:.1f} ms in the first second, while the app finishes starting, {browsing * 1000:.1f} ms "
           f"after it); "
           f"p99 lag {late[int(len(late) * 0.99)] * 1000:.1f} ms; peak RSS {rss:.0f} MiB")
 
 
-async def idle_jobs() -> None:
+async def idle_jobs(idle_s: float) -> None:
     from fake_backend import FakeBackend, fixed_job
 
     from spark_tui.spark.models import JobStatus
@@ -158,14 +160,22 @@ async def idle_jobs() -> None:
             await pilot.pause(0.05)
         await pilot.pause(1.0)
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        await asyncio.sleep(5.0)
+        await asyncio.sleep(idle_s)
         cpu = time.process_time() - cpu0
         wall = time.perf_counter() - wall0
     print(f"jobs table, 200 rows refreshing every 1 s: CPU {cpu / wall * 100:.1f}% of one core while idle "
           f"({cpu * 1000:.0f} ms CPU in {wall:.1f} s)")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="cold starts of each program (the median is printed)")
+    parser.add_argument("--services", type=int, default=10_000, help="services of the big folder")
+    parser.add_argument("--moves", type=int, default=150,
+                        help="cursor moves down the folder (past 100 they reach 'load more'), then 2/3 as many up")
+    parser.add_argument("--idle-seconds", type=float, default=5.0, help="how long the idle jobs table is measured")
+    args = parser.parse_args(argv)
+
     from spark_tui.engine.demo import ensure_demo
     from spark_tui.engine.store import Workspace
     from spark_tui.engine.synth import generate
@@ -178,19 +188,20 @@ def main() -> None:
         # Byte-compile spark_tui as `pip install` does (Textual is compiled in the venv already), so that
         # compiling sources (skipped under PYTHONDONTWRITEBYTECODE) is not charged to one side only.
         compileall.compile_dir(ROOT / "spark_tui", quiet=1)
-        bare, spark = cold_start(demo, Path(tmp))
-        print(f"cold start, process start to drawn on a 120x40 terminal (median of 5): bare Textual label app "
-              f"{bare * 1000:.0f} ms; spark-tui first full frame (folders shown) {spark['folders'] * 1000:.0f} ms, "
+        bare, spark = cold_start(demo, Path(tmp), args.runs)
+        print(f"cold start, process start to drawn on a 120x40 terminal (median of {args.runs}): bare Textual label "
+              f"app {bare * 1000:.0f} ms; spark-tui first full frame (folders shown) {spark['folders'] * 1000:.0f} ms, "
               f"ratio {spark['folders'] / bare:.2f}x (target <= 2x); export form's fields "
               f"{spark['form'] * 1000:.0f} ms ({spark['form'] / bare:.2f}x)")
 
         big = Path(tmp) / "big"
         ws = Workspace(big)
-        generate(ws, "big", folders=1, services=10_000, versions=1, payload_bytes=64)
+        generate(ws, "big", folders=1, services=args.services, versions=1, payload_bytes=64)
         ws.close()
-        asyncio.run(big_folder(big))
-    asyncio.run(idle_jobs())
+        asyncio.run(big_folder(big, args.services, args.moves))
+    asyncio.run(idle_jobs(args.idle_seconds))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -42,11 +42,46 @@ def test_plan_json(cli, profiles: Pair, tmp_path: Path) -> None:
 
 
 def test_a_failure_says_the_step_and_that_the_target_is_unchanged(cli, profiles: Pair, tmp_path: Path) -> None:
-    (tmp_path / "taken.zip").write_bytes(b"")
-    result = cli(*PROMOTE, "--map", "synth-0000=Other", "-o", str(tmp_path), "--file-name", "taken.zip")
-    assert result.code == 2
-    assert "error: promotion stopped at step 'export': " in result.err and "taken.zip already exists" in result.err
+    from spark_tui.backends.embedded import EmbeddedBackend
+    from spark_tui.spark.models import ExportInputs, ExportRequest
+
+    holder = EmbeddedBackend(profiles.source.ws.root, "dev", "other@example.com", (), spawn=False)
+    holder.submit(ExportRequest(inputs=ExportInputs(folders=["synth-0000"])))  # holds the export slot
+    before = profiles.snapshot()
+    out = tmp_path / "out"
+    out.mkdir()
+    result = cli(*PROMOTE, "--map", "synth-0000=Other", "-o", str(out))
+    holder.close()
+    assert result.code == 6
+    assert "error: JOB_SLOT_BUSY: promotion stopped at step 'export': tenant 'dev' already runs 1 export job" in result.err
     assert "the target was not changed" in result.err
+    assert profiles.snapshot() == before and list(out.iterdir()) == []
+
+
+def test_preflight_reports_every_problem_before_a_backend_opens(cli, profiles: Pair, tmp_path: Path) -> None:
+    (tmp_path / "taken.zip").write_bytes(b"")
+    (tmp_path / "taken.receipt.json").write_text("{}")
+    result = cli("--profile", "dev", "--promote-to", "nope", "--folder", "a//b", "--map", "a/b/c=d",
+                 "--mapping-file", str(tmp_path / "none.toml"), "-o", str(tmp_path), "--file-name", "taken")
+    assert result.code == 2
+    assert [line.split(":")[1].strip() for line in result.err.splitlines()] == [
+        "PROFILE_NOT_FOUND", "INVALID_VALUE", "INVALID_VALUE", "INVALID_REFERENCE", "FILE_EXISTS", "FILE_EXISTS"]
+    assert "unknown profile 'nope'" in result.err and "none.toml does not exist" in result.err
+    assert profiles.source.list_jobs(all_users=True) == []
+    missing = cli(*PROMOTE, "-o", str(tmp_path / "missing"))
+    assert missing.code == 2 and missing.err.startswith(f"error: OUTPUT_DIR_NOT_FOUND: output directory {tmp_path / 'missing'}")
+
+
+@pytest.mark.parametrize("argv, line", [
+    (("--inspect", "none.zip"), "error: PACKAGE_NOT_FOUND: package none.zip does not exist"),
+    (("--import-package", "none.zip", "--plan", "--map", "a/b=", "--profile", "uat"),
+     "error: INVALID_VALUE: --map 'a/b=' is not SRC=DST"),
+    (("--import-package", "none.zip", "--push-runner", "ftp://x"), "error: INVALID_VALUE: runner URL 'ftp://x' is not an http(s) URL"),
+])
+def test_preflight_of_package_operations(cli, profiles: Pair, argv: tuple, line: str) -> None:
+    result = cli(*argv)
+    assert result.code == 2 and result.err.startswith(line), result.err
+    assert "error: PACKAGE_NOT_FOUND: " in result.err
 
 
 def test_a_refusing_plan_exits_2_naming_why_before_anything_runs(cli, profiles: Pair) -> None:

@@ -33,6 +33,7 @@ class ErrorModal(ModalScreen[None]):
         Binding("escape,enter", "dismiss", "Close", id="error.close"),
         Binding("c", "copy", "Copy details", id="error.copy"),
     ]
+    AUTO_FOCUS = "#close"  # a selector, not a query: no crash when it opens while the app shuts down
 
     def __init__(self, title: str, error: BaseException) -> None:
         super().__init__()
@@ -48,9 +49,6 @@ class ErrorModal(ModalScreen[None]):
                 yield Button("Copy details (c)", id="copy", compact=True)
                 yield Button("Close (esc)", id="close", variant="primary", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.details)
@@ -72,6 +70,7 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
+    AUTO_FOCUS = "#no"
 
     def __init__(self, title: str, question: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()
@@ -85,9 +84,6 @@ class ConfirmModal(ModalScreen[bool]):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning", compact=True)
                 yield Button(f"{self.no} (n)", id="no", variant="primary", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

@@ -1,0 +1,154 @@
+"""Every ```sh block of the README runs as pasted: in an empty directory, on a fresh demo workspace.
+
+Each block runs as one bash script (so `job=$(…)` carries over to the next line) in a new
+temporary directory with its own SPARK_TUI_HOME; a block must create what it uses. Each command
+must exit 0, or with a code its trailing comment names (`# … exit 2`, `# exit 0, or 2 when …`).
+A command is not run when its trailing comment holds `manual: REASON`; a block is not run when
+its first non-blank line is `# manual: REASON` (for the few commands that need a real tenant, a server that
+runs until Ctrl-C, or install into the reader's environment).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+MANUAL = re.compile(r"\bmanual:")
+EXIT = re.compile(r"\bexit (\d+(?:(?:\s*,\s*|\s+)or\s+\d+)*)")
+BLOCK_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class Command:
+    line: int  # 1-based line of the README where the command starts
+    text: str
+    codes: tuple[int, ...]
+
+
+def split_comment(line: str) -> tuple[str, str]:
+    """(command, comment): a `#` that starts a word outside quotes starts the comment, as in sh."""
+    quote, escaped = None, False
+    for i, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i].rstrip(), line[i + 1:].strip()
+    return line.rstrip(), ""
+
+
+def sh_blocks(text: str) -> list[tuple[int, list[str]]]:
+    """(line of the opening fence, lines) of every ```sh block."""
+    blocks, current, start = [], None, 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if current is None and line.strip() == "```sh":
+            current, start = [], number
+        elif current is not None and line.strip() == "```":
+            blocks.append((start, current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    assert current is None, f"README.md: the ```sh block opened on line {start} is never closed"
+    return blocks
+
+
+def commands(start: int, lines: list[str]) -> list[Command] | None:
+    """The commands of a block (continuation lines joined); None when the block is manual."""
+    opening = next((line.strip() for line in lines if line.strip()), "")
+    if opening.startswith("#") and MANUAL.search(opening):
+        return None
+    found: list[Command] = []
+    pending, first = "", 0
+    for offset, raw in enumerate(lines, start + 1):
+        command, comment = split_comment(raw)
+        if not pending:
+            first = offset
+        if command.endswith("\\"):
+            pending += command[:-1].strip() + " "
+            continue
+        command, pending = pending + command.strip(), ""
+        if command and not MANUAL.search(comment):
+            codes = EXIT.search(comment)
+            found.append(Command(first, command, tuple(int(c) for c in re.findall(r"\d+", codes.group(1))) if codes else (0,)))
+    return found
+
+
+def script(block: list[Command]) -> str:
+    """Bash that runs each command and stops at the first unexpected exit code, naming its line."""
+    lines = ["set -o pipefail"]
+    for c in block:
+        expected = " ".join(map(str, c.codes))
+        lines += [
+            c.text,
+            f'rc=$?; case " {expected} " in *" $rc "*) ;; *) '
+            f'echo "README.md line {c.line}: exit $rc, expected {expected.replace(" ", " or ")}" >&2; exit 99;; esac',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS = sh_blocks(README.read_text(encoding="utf-8"))
+RUNNABLE = [(start, cmds) for start, lines in BLOCKS if (cmds := commands(start, lines))]
+
+
+def test_the_readme_has_runnable_examples() -> None:
+    assert RUNNABLE, "README.md has no runnable ```sh block"
+
+
+@pytest.mark.parametrize("block", [cmds for _, cmds in RUNNABLE], ids=[f"line-{start}" for start, _ in RUNNABLE])
+def test_readme_block_runs_as_pasted(block: list[Command], tmp_path: Path) -> None:
+    cwd = tmp_path / "empty"
+    cwd.mkdir()
+    bin_dir = str(Path(sys.executable).parent)  # this environment's `spark-tui` and `python3`
+    env = {**os.environ, "SPARK_TUI_HOME": str(tmp_path / "home"), "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    result = subprocess.run(["bash", "-c", script(block)], cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=BLOCK_TIMEOUT_S)
+    assert result.returncode == 0, f"{result.stderr[-4000:]}\n--- stdout ---\n{result.stdout[-2000:]}"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("spark-tui --batch --jobs", ("spark-tui --batch --jobs", "")),
+        ("spark-tui --batch --cancel \"$job\"   # exit 0, or 2 when it ended", ('spark-tui --batch --cancel "$job"', "exit 0, or 2 when it ended")),
+        ("python3 -c 'a # b' \"c # d\" # note", ("python3 -c 'a # b' \"c # d\"", "note")),
+        ("echo a#b \\# \"x\\\" # y\"", ("echo a#b \\# \"x\\\" # y\"", "")),
+    ],
+)
+def test_split_comment_follows_shell_quoting(line: str, expected: tuple[str, str]) -> None:
+    assert split_comment(line) == expected
+
+
+def test_commands_join_continuations_read_exit_codes_and_skip_manual_ones() -> None:
+    block = [
+        "mkdir -p out",
+        "spark-tui --batch --folder x \\",
+        "          -o out          # exit 2",
+        "spark-tui --batch --cancel J   # exit 0, or 2 when the job has already ended",
+        "spark-tui serve                # manual: runs until Ctrl-C",
+    ]
+    assert commands(10, block) == [
+        Command(11, "mkdir -p out", (0,)),
+        Command(12, "spark-tui --batch --folder x -o out", (2,)),
+        Command(14, "spark-tui --batch --cancel J", (0, 2)),
+    ]
+    assert commands(10, ["", "# manual: needs a Spark tenant", "spark-tui --batch --profile spark --jobs"]) is None
+
+
+def test_script_stops_at_the_first_unexpected_exit_code(tmp_path: Path) -> None:
+    block = [Command(3, "true", (0,)), Command(4, "exit_two() { return 2; }; exit_two", (2,)), Command(5, "false", (0,)),
+             Command(6, "touch never-reached", (0,))]
+    result = subprocess.run(["bash", "-c", script(block)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 99 and "README.md line 5: exit 1, expected 0" in result.stderr
+    assert not (tmp_path / "never-reached").exists()
