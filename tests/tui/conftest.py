@@ -20,15 +20,6 @@ GROUPS = ("supervisor:pf",)
 
 
 @pytest.fixture(autouse=True)
-def in_empty_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The app saves packages to the working directory by default: make it an empty temporary one."""
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-    return cwd
-
-
-@pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
