@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple
 
+from spark_tui.engine.access import denied_message, may_access
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
@@ -216,14 +217,10 @@ class _Resolution:
         self.chosen.setdefault(version.id, (version, ref))
 
     def accessible(self, folder: _Folder, ref: str) -> bool:
-        if folder.required_group is None or folder.required_group in self.groups:
+        if may_access(folder.required_group, self.groups):
             return True
-        self.fail(
-            Code.ACCESS_DENIED,
-            f"access to folder '{folder.name}' requires group '{folder.required_group}', which the caller lacks; "
-            "ask for that group or remove the reference",
-            ref,
-        )
+        assert folder.required_group is not None
+        self.fail(Code.ACCESS_DENIED, denied_message(folder.name, folder.required_group), ref)
         return False
 
     def whole_service(self, service: _Service, ref: str) -> None:

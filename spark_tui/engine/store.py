@@ -366,6 +366,8 @@ class Workspace:
         return row
 
     def list_folders(self, tenant: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> tuple[list[FolderInfo], int]:
+        from spark_tui.engine.access import may_access  # access reads the store: imported here, not at the top
+
         db = self.connect()
         total = db.execute("SELECT COUNT(*) FROM folders WHERE tenant=?", (tenant,)).fetchone()[0]
         rows = db.execute(
@@ -376,7 +378,7 @@ class Workspace:
         items = [
             FolderInfo(
                 id=r["id"], name=r["name"], service_count=r["n"], required_group=r["required_group"],
-                accessible=r["required_group"] is None or r["required_group"] in groups,
+                accessible=may_access(r["required_group"], groups),
             )
             for r in rows
         ]
