@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TypeVar
 
+from spark_tui.engine import housekeeping
+from spark_tui.spark.errors import ConfigError, DiskFull
 from spark_tui.spark.models import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
@@ -154,9 +156,11 @@ class Workspace:
         self.packages = self.root / "packages"
         self.tmp = self.root / "tmp"
         for d in (self.root, self.blobs, self.packages, self.tmp):
-            d.mkdir(parents=True, exist_ok=True)
+            housekeeping.private_dir(d)
+        housekeeping.hold_lock(self, self.root, lambda: housekeeping.sweep(self.tmp, self.packages))
         self._local = threading.local()
         self.connect().executescript(SCHEMA)
+        housekeeping.tighten(self.db_path, self.blobs)
 
     # --- connections ------------------------------------------------------------------------
 
@@ -254,11 +258,8 @@ class Workspace:
                         size += len(chunk)
             sha = digest.hexdigest()
             final = self.blob_path(sha)
-            final.parent.mkdir(exist_ok=True)
-            if final.exists():
-                os.unlink(tmp_name)
-            else:
-                os.replace(tmp_name, final)
+            final.parent.mkdir(mode=housekeeping.DIR_MODE, exist_ok=True)
+            os.replace(tmp_name, final)  # always: content just hashed replaces a damaged copy
             return sha, size
         except BaseException:
             if os.path.exists(tmp_name):
@@ -433,6 +434,29 @@ class Workspace:
             engine_type=EngineType(r["engine_type"]), has_module=bool(r["has_module"]), created=r["created"],
             size=r["size"], original_file_name=r["original_file_name"],
         )
+
+
+def open_workspace(root: Path | str) -> Workspace:
+    """Open (creating if needed) the workspace at `root`, errors as `workspace_errors` words them."""
+    root = Path(root).expanduser()
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"workspace {root} is not a directory; choose another --workspace")
+    with workspace_errors(root):
+        return Workspace(root)
+
+
+@contextmanager
+def workspace_errors(root: Path) -> Iterator[None]:
+    """OSError and sqlite3 errors inside as one line naming the workspace and the fix: DiskFull
+    when its disk is full, else ConfigError."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        if housekeeping.disk_full(exc, root):
+            raise DiskFull(f"disk full: cannot write to workspace {root}; free some space on its disk and retry") from None
+        if isinstance(exc, OSError):
+            raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
+        raise ConfigError(f"workspace {root} is not a usable spark-tui workspace ({exc}); choose another --workspace") from None
 
 
 def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:

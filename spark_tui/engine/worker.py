@@ -115,7 +115,7 @@ def run_job(ws: Workspace, job_id: str) -> JobStatus:
     started = time.monotonic()
     dest = ws.packages / job_id / row["file_name"]
     try:
-        dest.parent.mkdir(exist_ok=True)
+        dest.parent.mkdir(mode=0o700, exist_ok=True)
         result = write_package(
             ws, selection_from_json(row["selection_json"]), job_id, dest,
             size_limit=config.size_limit, progress=monitor.progress, should_cancel=monitor.should_cancel,

@@ -34,6 +34,18 @@ class Code(str, Enum):
     SERVICE_EXISTS = "SERVICE_EXISTS"
 
 
+EXCERPT_CHARS = 60
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """Bad input as an error message may quote it: at most `limit` characters, printable (lone
+    surrogates and control characters escaped), with the full length when it was cut."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = text[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
+    cut = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in cut)
+    return f"{cut}… ({len(text)} characters)" if len(text) > limit else cut
+
+
 class SparkTuiError(Exception):
     """Base of every expected failure; `str()` is a one-line message fit for a user."""
 
@@ -128,6 +140,13 @@ class BackendUnavailable(SparkTuiError):
 
     exit_code = 3
     http_status = 502
+
+
+class DiskFull(SparkTuiError):
+    """The workspace's disk (or quota) is full; nothing was left half-written."""
+
+    exit_code = 3
+    http_status = 507
 
 
 class ConfigError(SparkTuiError):
