@@ -124,25 +124,25 @@ class JobManager:
     # --- public operations --------------------------------------------------------------------
 
     def submit(self, tenant: str, user: str, groups: tuple[str, ...], request: ExportRequest) -> ExportJob:
+        """Resolve and record a job. Resolving (long for a large request) reads a snapshot outside
+        the workspace-wide write lock; only the slot check and the insert take it."""
         if errors := check_request(request):
             raise ValidationFailed.of(errors)
         config = self._existing_config(tenant)
         file_name = package_file_name(request.file_name)
+        self._maintain(tenant)
+        self._check_slot(self.ws.connect(), tenant, config)  # a busy slot is refused before resolving
+        try:
+            selection = resolve(self.ws, tenant, request, tuple(groups))
+        except ValidationFailed as exc:
+            status, selection, errors = JobStatus.failed, None, exc.errors
+        else:
+            status, errors = JobStatus.created, []
         now = iso(utc_now())
         job_id = str(uuid.uuid4())
         with self.ws.transaction() as db:
             dead = self._reap(db, tenant)
-            running = [r["id"] for r in db.execute(
-                "SELECT id FROM jobs WHERE tenant=? AND status IN (?,?) ORDER BY created", (tenant, *ACTIVE)
-            )]
-            if len(running) >= config.job_limit:
-                raise JobSlotBusy(tenant, running, config.job_limit)
-            try:
-                selection = resolve(self.ws, tenant, request, tuple(groups))
-            except ValidationFailed as exc:
-                status, selection, errors = JobStatus.failed, None, exc.errors
-            else:
-                status, errors = JobStatus.created, []
+            self._check_slot(db, tenant, config)
             db.execute(
                 "INSERT INTO jobs (id, tenant, created_by, status, request_json, selection_json, file_name, created,"
                 " updated, finished, bytes_total, outputs_json, errors_json, source_system, correlation_id)"
@@ -159,6 +159,14 @@ class JobManager:
         if status is JobStatus.created and self.spawn:
             self._start_worker(job_id)
         return self._job(self._row(tenant, job_id))
+
+    @staticmethod
+    def _check_slot(db: sqlite3.Connection, tenant: str, config: TenantConfig) -> None:
+        running = [r["id"] for r in db.execute(
+            "SELECT id FROM jobs WHERE tenant=? AND status IN (?,?) ORDER BY created", (tenant, *ACTIVE)
+        )]
+        if len(running) >= config.job_limit:
+            raise JobSlotBusy(tenant, running, config.job_limit)
 
     def status(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ExportJob:
         self._maintain(tenant)

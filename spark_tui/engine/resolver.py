@@ -18,13 +18,16 @@ from typing import Iterable, Iterator, NamedTuple
 from spark_tui.engine.access import denied_message, may_access
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.models import ApiError, EngineType, ExportRequest, VersionFilter
+from spark_tui.spark.models import ApiError, EngineType, ExportInputs, ExportRequest, VersionFilter
 from spark_tui.spark.semver import matches_spec, precedence_key
 from spark_tui.spark.uri import InvalidReference, ServiceRef, parse_service_ref, parse_version_id, validate_name
 
 MAX_LISTED_VERSIONS = 20
+MAX_REFERENCES = 10_000  # folders + services + version ids of one request
+MAX_REFERENCE_CHARS = 600  # a folder and a service name of 255 bytes each, and a version
+MAX_TEXT_CHARS = 256  # source_system, correlation_id
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,46 @@ def _error(code: Code, message: str, ref: str | None) -> ApiError:
     return ApiError(code=code.value, message=message, ref=ref)
 
 
+def _text_errors(request: ExportRequest) -> list[ApiError]:
+    """Free-text fields too long to store and echo on every status."""
+    return [
+        _error(
+            Code.INVALID_VALUE,
+            f"{name} has {len(value)} characters, more than {MAX_TEXT_CHARS}; shorten it",
+            name,
+        )
+        for name, value in (("source_system", request.source_system), ("correlation_id", request.correlation_id))
+        if value is not None and len(value) > MAX_TEXT_CHARS
+    ]
+
+
+def _size_errors(inputs: ExportInputs) -> list[ApiError]:
+    """Too many references, or one too long to be a reference: checked before parsing any."""
+    count = len(inputs.folders) + len(inputs.services) + len(inputs.version_ids)
+    if count > MAX_REFERENCES:
+        message = (
+            f"the request names {count} references, more than {MAX_REFERENCES}; "
+            "split it into several exports or name whole folders"
+        )
+        return [_error(Code.INVALID_VALUE, message, "inputs")]
+    return [
+        _error(
+            Code.INVALID_REFERENCE,
+            f"inputs.{kind}: '{excerpt(text)}' is not a reference: it is longer than {MAX_REFERENCE_CHARS} characters",
+            excerpt(text),
+        )
+        for kind, texts in (("folders", inputs.folders), ("services", inputs.services), ("version_ids", inputs.version_ids))
+        for text in texts
+        if len(text) > MAX_REFERENCE_CHARS
+    ]
+
+
 def _parse(request: ExportRequest) -> tuple[ParsedInputs, list[ApiError]]:
     parsed = ParsedInputs()
-    errors: list[ApiError] = []
     inputs = request.inputs
+    errors = _text_errors(request)
+    if too_big := _size_errors(inputs):
+        return parsed, errors + too_big
     if inputs.is_empty:
         errors.append(_error(Code.NO_INPUTS, "the request has no inputs; give at least one folder, service or version id", None))
     for name in inputs.folders:
@@ -307,7 +346,7 @@ def resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[st
 
     Raises ValidationFailed carrying every error: syntax, resolution, access, modules, size limit.
     """
-    with _gc_paused():
+    with _gc_paused(), ws.snapshot():
         return _resolve(ws, tenant, request, groups)
 
 

@@ -188,6 +188,20 @@ class Workspace:
             raise
         db.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same catalog, and writers of other
+        connections go on meanwhile (WAL). Inside an open transaction it simply joins it."""
+        db = self.connect()
+        if db.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN DEFERRED")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
