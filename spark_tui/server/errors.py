@@ -26,6 +26,14 @@ def _field(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
 
+def _undecodable(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid UTF-8 (byte {cause.start}); send JSON text in UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    return "the body could not be read as JSON"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SparkTuiError)
     async def spark_error(_: Request, exc: SparkTuiError) -> JSONResponse:
@@ -54,8 +62,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(404, str(exc), [ApiError(code="NOT_FOUND", message=str(exc))])
 
     @app.exception_handler(RecursionError)
-    async def too_deep(_: Request, __: RecursionError) -> JSONResponse:
-        message = "malformed request: the JSON body is nested too deeply"
+    async def too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        message = f"malformed request: {_undecodable(exc)}"
         return error_response(422, message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref="body")])
 
     @app.exception_handler(Exception)
@@ -66,5 +74,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not decode the JSON body
+            message = f"malformed request: {_undecodable(exc.__cause__)}"
+            return error_response(422, message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref="body")])
         message = str(exc.detail) if exc.status_code != 404 else f"no route {request.method} {excerpt(request.url.path)}"
         return error_response(exc.status_code, message)
