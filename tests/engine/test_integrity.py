@@ -3,7 +3,9 @@ ZIP path names are checked; the worker ends such a job failed with nothing left.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -119,3 +121,18 @@ def test_tenant_names_are_validated_like_folder_names(ws: Workspace, name: str) 
     with pytest.raises(ValueError, match="invalid folder name"):
         ws.add_folder("ok", name)
     assert ws.tenants() == ["ok"]
+
+
+def test_reimporting_a_good_package_repairs_a_damaged_blob(built: Built, tmp_path: Path) -> None:
+    from spark_tui.engine.importer import import_package
+
+    ws = built.ws
+    good_package = write_package(ws, loan_selection(ws), JOB, tmp_path / "good.zip", size_limit=LIMIT).path
+    entry, blob = module_blob(ws, loan_selection(ws))
+    flip_one_byte(blob)
+    with pytest.raises(CorruptBlob):
+        write_package(ws, loan_selection(ws), JOB, tmp_path / "bad.zip", size_limit=LIMIT)
+    import_package(ws, good_package, "copy")
+    again = write_package(ws, loan_selection(ws), JOB, tmp_path / "again.zip", size_limit=LIMIT)
+    with zipfile.ZipFile(again.path) as zf:
+        assert hashlib.sha256(zf.read(entry)).hexdigest() == blob.name

@@ -306,3 +306,16 @@ def test_too_many_references_are_refused_before_resolving(served) -> None:
     body = assert_error_shape(response, 422)
     assert "10001 references, more than 10000" in body["message"] and len(body["errors"]) == 1
     assert jobs_stored(ws) == 0
+
+
+@pytest.mark.parametrize("host, warned", [("0.0.0.0", True), ("127.0.0.1", False)])
+def test_serving_beyond_loopback_warns_about_tls(host: str, warned: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)  # start-up only
+    profile = Profile(name="p", workspace=tmp_path / "ws", tenant="acme", user="me@example.com")
+    config = AppConfig(path=tmp_path / "c.toml", default_profile="p", profiles={"p": profile})
+    assert serve(config, profile, host=host, port=0) == 0
+    err = capsys.readouterr().err
+    assert ("without TLS" in err and "reverse proxy" in err) is warned
