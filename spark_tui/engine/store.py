@@ -155,9 +155,10 @@ class Workspace:
         self.blobs = self.root / "blobs"
         self.packages = self.root / "packages"
         self.tmp = self.root / "tmp"
+        existed = self.db_path.exists()  # a new workspace has no leftovers: its tmp/ is not swept
         for d in (self.root, self.blobs, self.packages, self.tmp):
             housekeeping.private_dir(d)
-        housekeeping.hold_lock(self, self.root, lambda: housekeeping.sweep(self.tmp, self.packages))
+        housekeeping.hold_lock(self, self.root, lambda: existed and housekeeping.sweep(self.tmp, self.packages))
         self._local = threading.local()
         self.connect().executescript(SCHEMA)
         housekeeping.tighten(self.db_path, self.blobs)

@@ -180,3 +180,10 @@ def test_resolving_does_not_hold_the_write_lock(tmp_path: Path, monkeypatch: pyt
     other_done.set()
     big.join(30)
     assert other.status.value == "created" and results["big"].status.value == "created"
+
+
+def test_a_directory_becoming_a_workspace_keeps_its_tmp(tmp_path: Path) -> None:
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "tmp" / "mine.txt").write_text("not spark-tui's")
+    Workspace(tmp_path)
+    assert (tmp_path / "tmp" / "mine.txt").read_text() == "not spark-tui's"
