@@ -95,9 +95,10 @@ class JobNotFound(SparkTuiError):
     http_status = 404
 
     def __init__(self, job_id: str) -> None:
+        shown = excerpt(job_id, 120)
         super().__init__(
-            f"export job '{job_id}' not found; list jobs with --jobs",
-            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"export job '{job_id}' not found", ref=job_id)],
+            f"export job '{shown}' not found; list jobs with --jobs",
+            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"export job '{shown}' not found", ref=shown)],
         )
         self.job_id = job_id
 
