@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import weakref
+from contextlib import suppress
 from pathlib import Path
 from typing import Callable
 
@@ -59,50 +60,42 @@ def tighten(db_path: Path, blobs: Path) -> None:
                 _chmod(Path(entry.path), DIR_MODE)
 
 
-def hold_lock(owner: object, root: Path, when_alone: Callable[[], object]) -> bool:
+def hold_lock(owner: object, root: Path, when_alone: Callable[[], object]) -> None:
     """Take the workspace's liveness lock for as long as `owner` lives. When no other process
-    holds it, run `when_alone` (the sweep) under the exclusive lock first; True when it ran."""
+    holds it, run `when_alone` (the sweep) under the exclusive lock first."""
     if fcntl is None:
-        return False
+        return
     fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, FILE_MODE)
     weakref.finalize(owner, os.close, fd)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while another opener sweeps
-        return False
+        return
     try:
         when_alone()
     finally:
         fcntl.flock(fd, fcntl.LOCK_SH)
-    return True
 
 
-def sweep(tmp: Path, packages: Path) -> list[Path]:
+def sweep(tmp: Path, packages: Path) -> None:
     """Remove leftovers of killed processes; only call while holding the lock exclusively.
 
     Everything in `tmp/` goes; under `packages/`, half-written `*.part` files and directories
-    left empty. Returns what was removed.
+    left empty.
     """
-    removed: list[Path] = []
     for entry in list(tmp.iterdir()):
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
-        removed.append(entry)
     for job_dir in list(packages.iterdir()):
         if not job_dir.is_dir() or job_dir.is_symlink():
             continue
         for part in job_dir.glob(".*.part"):
             part.unlink(missing_ok=True)
-            removed.append(part)
-        try:
+        with suppress(OSError):
             job_dir.rmdir()  # only when empty
-        except OSError:
-            continue
-        removed.append(job_dir)
-    return removed
 
 
 def disk_full(exc: BaseException, root: Path) -> bool:
