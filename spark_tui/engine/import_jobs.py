@@ -93,7 +93,7 @@ class ImportJobs:
         except BaseException as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
             if isinstance(exc, (OSError, sqlite3.OperationalError)):
-                raise write_refusal(exc, f"receiving import package '{name}'") from None
+                raise write_refusal(exc, f"receiving import package '{name}'", self.ws) from None
             raise
         manager._remove_dirs(dead)
         if manager.spawn:

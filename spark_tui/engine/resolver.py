@@ -15,15 +15,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple
 
+from spark_tui.engine.access import denied_message, may_access
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.models import ApiError, EngineType, ExportRequest, VersionFilter
+from spark_tui.spark.import_wire import ImportRequestEntity
+from spark_tui.spark.models import ApiError, EngineType, ExportInputs, ExportRequest, VersionFilter
 from spark_tui.spark.semver import matches_spec, precedence_key
 from spark_tui.spark.uri import InvalidReference, ServiceRef, parse_service_ref, parse_version_id, validate_name
 
 MAX_LISTED_VERSIONS = 20
+MAX_REFERENCES = 10_000  # folders + services + version ids of one request
+MAX_REFERENCE_CHARS = 600  # a folder and a service name of 255 bytes each, and a version
+MAX_TEXT_CHARS = 256  # source_system, correlation_id
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,46 @@ def _error(code: Code, message: str, ref: str | None) -> ApiError:
     return ApiError(code=code.value, message=message, ref=ref)
 
 
+def text_errors(request: ExportRequest | ImportRequestEntity) -> list[ApiError]:
+    """Free-text fields of an export or import request too long to store and echo on every status."""
+    return [
+        _error(
+            Code.INVALID_VALUE,
+            f"{name} has {len(value)} characters, more than {MAX_TEXT_CHARS}; shorten it",
+            name,
+        )
+        for name, value in (("source_system", request.source_system), ("correlation_id", request.correlation_id))
+        if value is not None and len(value) > MAX_TEXT_CHARS
+    ]
+
+
+def _size_errors(inputs: ExportInputs) -> list[ApiError]:
+    """Too many references, or one too long to be a reference: checked before parsing any."""
+    count = len(inputs.folders) + len(inputs.services) + len(inputs.version_ids)
+    if count > MAX_REFERENCES:
+        message = (
+            f"the request names {count} references, more than {MAX_REFERENCES}; "
+            "split it into several exports or name whole folders"
+        )
+        return [_error(Code.INVALID_VALUE, message, "inputs")]
+    return [
+        _error(
+            Code.INVALID_REFERENCE,
+            f"inputs.{kind}: '{excerpt(text)}' is not a reference: it is longer than {MAX_REFERENCE_CHARS} characters",
+            excerpt(text),
+        )
+        for kind, texts in (("folders", inputs.folders), ("services", inputs.services), ("version_ids", inputs.version_ids))
+        for text in texts
+        if len(text) > MAX_REFERENCE_CHARS
+    ]
+
+
 def _parse(request: ExportRequest) -> tuple[ParsedInputs, list[ApiError]]:
     parsed = ParsedInputs()
-    errors: list[ApiError] = []
     inputs = request.inputs
+    errors = text_errors(request)
+    if too_big := _size_errors(inputs):
+        return parsed, errors + too_big
     if inputs.is_empty:
         errors.append(_error(Code.NO_INPUTS, "the request has no inputs; give at least one folder, service or version id", None))
     for name in inputs.folders:
@@ -195,18 +236,6 @@ def _sizes(db: sqlite3.Cursor, tenant: str, version_ids: list[str]) -> dict[str,
 # --- resolution -------------------------------------------------------------------------------
 
 
-def folder_access_error(folder: str, required_group: str | None, groups: Iterable[str], ref: str) -> ApiError | None:
-    """The folder-group rule (exports and imports alike): None when `groups` may use the folder."""
-    if required_group is None or required_group in groups:
-        return None
-    return _error(
-        Code.ACCESS_DENIED,
-        f"access to folder '{folder}' requires group '{required_group}', which the caller lacks; "
-        "ask for that group or remove the reference",
-        ref,
-    )
-
-
 class _Resolution:
     """Walks the references in request order, collecting chosen versions and errors."""
 
@@ -228,11 +257,11 @@ class _Resolution:
         self.chosen.setdefault(version.id, (version, ref))
 
     def accessible(self, folder: _Folder, ref: str) -> bool:
-        error = folder_access_error(folder.name, folder.required_group, self.groups, ref)
-        if error is not None and (error.code, error.message, error.ref) not in self._seen:
-            self._seen.add((error.code, error.message, error.ref))
-            self.errors.append(error)
-        return error is None
+        if may_access(folder.required_group, self.groups):
+            return True
+        assert folder.required_group is not None
+        self.fail(Code.ACCESS_DENIED, denied_message(folder.name, folder.required_group), ref)
+        return False
 
     def whole_service(self, service: _Service, ref: str) -> None:
         for v in service.versions[-1:] if self.latest_only else service.versions:
@@ -318,7 +347,7 @@ def resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[st
 
     Raises ValidationFailed carrying every error: syntax, resolution, access, modules, size limit.
     """
-    with _gc_paused():
+    with _gc_paused(), ws.snapshot():
         return _resolve(ws, tenant, request, groups)
 
 

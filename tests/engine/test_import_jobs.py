@@ -219,9 +219,9 @@ def test_a_failed_commit_removes_the_blobs_it_published(ws: Workspace, package: 
     with pytest.raises(DiskFull, match="disk full"):
         import_now(
             fresh, TARGET, package, request(mapping("Pricing/quote", f"{DEST}/quote")), (),
-            stage_dir=tmp_path / "stage", hook=commit_fails,
+            hook=commit_fails,
         )
-    assert state(fresh, catalog_counts) == before and not (tmp_path / "stage").exists()
+    assert state(fresh, catalog_counts) == before and not any(fresh.tmp.iterdir())
     fresh.close()
 
 
