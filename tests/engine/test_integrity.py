@@ -124,7 +124,7 @@ def test_tenant_names_are_validated_like_folder_names(ws: Workspace, name: str) 
 
 
 def test_reimporting_a_good_package_repairs_a_damaged_blob(built: Built, tmp_path: Path) -> None:
-    from spark_tui.engine.importer import import_package
+    from spark_tui.engine.importer import load_package
 
     ws = built.ws
     good_package = write_package(ws, loan_selection(ws), JOB, tmp_path / "good.zip", size_limit=LIMIT).path
@@ -132,7 +132,7 @@ def test_reimporting_a_good_package_repairs_a_damaged_blob(built: Built, tmp_pat
     flip_one_byte(blob)
     with pytest.raises(CorruptBlob):
         write_package(ws, loan_selection(ws), JOB, tmp_path / "bad.zip", size_limit=LIMIT)
-    import_package(ws, good_package, "copy")
+    load_package(ws, good_package, "copy")  # its staged blobs replace the stored copies
     again = write_package(ws, loan_selection(ws), JOB, tmp_path / "again.zip", size_limit=LIMIT)
     with zipfile.ZipFile(again.path) as zf:
         assert hashlib.sha256(zf.read(entry)).hexdigest() == blob.name
