@@ -39,7 +39,7 @@ from spark_tui.engine.package_reader import (
 )
 from spark_tui.engine.resolver import text_errors
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.errors import Code, DiskFull, ServiceExists, SparkTuiError, ValidationFailed
+from spark_tui.spark.errors import Code, DiskFull, excerpt, ServiceExists, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportedService,
     ImportedServiceVersion,
@@ -66,10 +66,14 @@ def _error(code: Code, message: str, ref: str | None) -> ApiError:
 
 def service_pair(text: str) -> tuple[str, str]:
     """(folder, service) of a `services_modify` URI; InvalidReference unless it is `folder/service`."""
-    wrong = InvalidReference(f"'{text}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
+    wrong = InvalidReference(f"'{excerpt(text)}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
     try:
         ref = parse_service_ref(text)
     except InvalidReference:
+        folder, sep, service = text.strip().partition("/")
+        if sep and "/" not in service:  # the shape is right: name the part no package can hold
+            validate_name("folder", folder)
+            validate_name("service", service)
         raise wrong from None
     if ref.folder is None or ref.service is None or ref.version_spec is not None:
         raise wrong

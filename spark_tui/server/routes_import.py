@@ -41,15 +41,15 @@ def _entity(raw: bytes | None) -> ImportRequestEntity:
         return ImportRequestEntity.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or ENTITY_FIELD
+        where = ".".join(str(p) for p in first.get("loc", ()))
         got = first.get("input")
         shown = f" (got '{excerpt(got)}')" if isinstance(got, (str, int, float)) else ""
         if where == "services_existing":
             valid = ", ".join(v.value for v in IfPresent)
             message = f"{ENTITY_FIELD}.services_existing{shown} is not supported; use one of {valid}"
         else:
-            message = f"{ENTITY_FIELD}.{where}: {first.get('msg')}{shown}"
-        raise invalid_form(message, f"{ENTITY_FIELD}.{where}") from None
+            message = f"{ENTITY_FIELD}{'.' + where if where else ''}: {first.get('msg')}{shown}"
+        raise invalid_form(message, f"{ENTITY_FIELD}.{where}" if where else ENTITY_FIELD) from None
 
 
 def _publish(job: ImportJob, request: Request, tenant: str) -> dict:

@@ -7,6 +7,7 @@ Whatever arrives: never a 5xx, every error in the one shape
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -35,6 +36,8 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory):
     paths = app.openapi()["paths"]  # every route the app serves, with its methods
     routes = sorted({(method.upper(), path) for path, ops in paths.items() for method in ops} | {("GET", "/openapi.json")})
     assert len(routes) >= 12
+    assert {("POST", "/{tenant}/api/v4/import"), ("GET", "/{tenant}/api/v4/import/status"), ("POST", "/api/v1/product/create"),
+            ("POST", "/api/v1/product/isproductexists/{name}"), ("GET", "/api/v1/product/get/{folder_id}")} <= set(routes)
     with TestClient(app, base_url="http://spark.test", raise_server_exceptions=False) as client:
         yield client, ws, routes
     ws.close()
@@ -51,7 +54,9 @@ scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False,
 json_values = st.recursive(
     scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=25,
 )
-names = st.text(max_size=40) | st.sampled_from(["synth-0000", "service-0000", SECRET_FOLDER, "..", "a/b", "x" * 300])
+names = st.text(max_size=40) | st.sampled_from(
+    ["synth-0000", "service-0000", SECRET_FOLDER, "..", ".", "a/b", "a\\b", "x" * 300, "synth-0000/service-0000", "y" * 257],
+)
 shaped = st.fixed_dictionaries(
     {},
     optional={
@@ -72,6 +77,17 @@ shaped = st.fixed_dictionaries(
         "sort": names | json_values,
     },
 )
+escaped = names | st.just("\ud800")  # a lone surrogate survives json.dumps as an escape
+mappings = st.fixed_dictionaries({"service_uri_source": escaped | json_values}, optional={
+    "service_uri_destination": escaped | json_values,
+    "update_version_type": st.sampled_from(["major", "minor", "patch"]) | json_values,
+})
+import_entities = st.fixed_dictionaries({}, optional={  # the importRequestEntity form field, as JSON text
+    "inputs": st.fixed_dictionaries({}, optional={"services_modify": st.lists(mappings | json_values, max_size=3)}) | json_values,
+    "services_existing": st.sampled_from(["abort", "replace", "add_version", "skip"]) | json_values,
+    "source_system": escaped | json_values,
+    "correlation_id": escaped | json_values,
+}).map(json.dumps)
 path_values = st.sampled_from([TENANT, "synth-0000", "service-0000", SECRET_FOLDER, "package.zip"]) | st.text(min_size=1, max_size=30)
 credentials = st.sampled_from([
     {"Authorization": f"Bearer {ALICE.token}"},
@@ -121,8 +137,8 @@ def test_random_multipart_forms_on_every_route(fuzzed, data: st.DataObject) -> N
     client, ws, routes = fuzzed
     method, url, headers = data.draw(requests(routes))
     fields = data.draw(st.dictionaries(
-        st.sampled_from(["importRequestEntity", "file", "other"]) | st.text(min_size=1, max_size=8),
-        st.text(max_size=60) | shaped.map(str), max_size=3,
+        st.sampled_from(["importRequestEntity", "file", "Name", "Description", "other"]) | st.text(min_size=1, max_size=8),
+        st.text(max_size=60) | names | shaped.map(str) | import_entities, max_size=3,
     ))
     files = data.draw(st.dictionaries(
         st.sampled_from(["file", "importRequestEntity", "extra"]),
@@ -140,6 +156,6 @@ def test_random_bytes_on_the_json_routes(fuzzed, raw: bytes, content_type: str) 
     before = stored(ws)
     for method, template in routes:
         if method in ("POST", "PATCH"):
-            path = template.replace("{tenant}", TENANT).replace("{job_id}", "j").replace("{folder}", "synth-0000")
+            path = re.sub(r"\{\w+\}", lambda m: TENANT if m.group() == "{tenant}" else "synth-0000", template)
             headers = {"Authorization": f"Bearer {ALICE.token}", "x-tenant-name": TENANT, "content-type": content_type}
             check(client.request(method, path, content=raw, headers=headers), before, ws)
