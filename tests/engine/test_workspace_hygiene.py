@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from spark_tui.engine import jobs as jobs_module
+from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace, open_workspace
 from spark_tui.spark.errors import ConfigError, DiskFull
@@ -56,10 +57,10 @@ def test_an_older_world_readable_workspace_is_tightened_on_open(tmp_path: Path) 
 
 
 def plant_leftovers(ws: Workspace) -> dict[str, Path]:
-    """What killed processes leave: upload and blob temp files, a temp dir, a half-written
+    """What killed processes leave: upload and blob temp files, an import's staging dir, a half-written
     package, an empty package dir; plus a finished package that must stay."""
-    (ws.tmp / "staging-1").mkdir()
-    (ws.tmp / "staging-1" / "x.blob").write_bytes(b"x")
+    staging = BlobStage(ws, "import-")  # the importer's staging directory, one blob staged
+    staging.put(b"x")
     part_dir = ws.packages / "job-killed"
     part_dir.mkdir()
     (part_dir / ".package.zip.abc.part").write_bytes(b"PK")
@@ -69,7 +70,7 @@ def plant_leftovers(ws: Workspace) -> dict[str, Path]:
     (kept / "package.zip").write_bytes(b"PK done")
     paths = {
         "upload": ws.tmp / "upload-k3j.zip", "blob": ws.tmp / "tmpab12.blob", "module": ws.tmp / "tmpcd.module.zip",
-        "staging": ws.tmp / "staging-1", "part": part_dir, "empty": ws.packages / "job-empty", "kept": kept / "package.zip",
+        "staging": staging.dir, "part": part_dir, "empty": ws.packages / "job-empty", "kept": kept / "package.zip",
     }
     for key in ("upload", "blob", "module"):
         paths[key].write_bytes(b"partial")
