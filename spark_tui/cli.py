@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 EXIT_CODES = """\
 exit codes (--batch):
   0 success (job closed)    1 job failed              2 usage or validation error
-  3 backend/connection/authorization error             4 closed_by_timeout or client deadline
+  3 backend/connection/authorization error, disk full 4 closed_by_timeout or client deadline
   5 cancelled               6 tenant job slot busy    130 interrupted (Ctrl-C)
   141 the reader of the output went away (e.g. | head -1); nothing more is printed"""
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a tool killed by the closed pipe would end
