@@ -5,7 +5,8 @@ outside the workspace lock; the sweep of `tmp/` removes it after a killed proces
 process holds the workspace open. Inside the catalog transaction `publish` moves each staged blob
 into the store — over a stored copy too, like `Workspace.put_blob`, so freshly hashed content
 repairs a damaged blob — and returns the blobs it added; if the transaction then fails,
-`unpublish` removes exactly those. Whatever happens, `close` removes the staging directory.
+`unpublish` removes exactly those. Whatever happens, `close` (or leaving the `with` block) removes
+the staging directory.
 """
 
 from __future__ import annotations
@@ -66,3 +67,9 @@ class BlobStage:
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> BlobStage:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

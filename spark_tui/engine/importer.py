@@ -343,27 +343,26 @@ def write_refusal(exc: BaseException, what: str, ws: Workspace) -> SparkTuiError
 
 
 def _commit(
-    ws: Workspace, package: PackageContents, stage: BlobStage, tenant: str, if_present: IfPresent,
+    ws: Workspace, package: PackageContents, stage_prefix: str, tenant: str, if_present: IfPresent,
     plan: Callable[[sqlite3.Connection], list[Placement]], progress: ProgressBytes | None, hook: CommitHook | None,
 ) -> ImportOutputs:
     """Stage the placed files, then re-plan and write catalog and blobs in one transaction."""
     try:
-        staged = _stage_files(package, plan(ws.connect()), stage, progress)
-        added: list[Path] = []
-        try:
-            with ws.transaction() as db:
-                outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage)
-                added = stage.publish()
-                if hook is not None:
-                    hook(db, outputs)
-        except BaseException:
-            stage.unpublish(added)
-            raise
-        return outputs
+        with BlobStage(ws, stage_prefix) as stage:
+            staged = _stage_files(package, plan(ws.connect()), stage, progress)
+            added: list[Path] = []
+            try:
+                with ws.transaction() as db:
+                    outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage)
+                    added = stage.publish()
+                    if hook is not None:
+                        hook(db, outputs)
+            except BaseException:
+                stage.unpublish(added)
+                raise
+            return outputs
     except (OSError, sqlite3.OperationalError) as exc:
         raise write_refusal(exc, f"importing package '{package.name}'", ws) from None
-    finally:
-        stage.close()
 
 
 def run_import(
@@ -392,8 +391,7 @@ def run_import(
         return placements
 
     with open_package(path, name) as package:
-        stage = BlobStage(ws, "import-")
-        return _commit(ws, package, stage, tenant, entity.services_existing, plan, progress, hook)
+        return _commit(ws, package, "import-", tenant, entity.services_existing, plan, progress, hook)
 
 
 def load_package(
@@ -406,7 +404,6 @@ def load_package(
         raise ValidationFailed.of([_error(Code.INVALID_VALUE, str(exc), tenant)]) from None
     if_present, bump = IfPresent(if_present), VersionBump(bump)
     with open_package(path) as package:
-        stage = BlobStage(ws, "load-")
-        outputs = _commit(ws, package, stage, tenant, if_present, lambda db: plan_seed(db, tenant, package, bump, if_present), None, None)
+        outputs = _commit(ws, package, "load-", tenant, if_present, lambda db: plan_seed(db, tenant, package, bump, if_present), None, None)
     return ImportResult(tenant=tenant, services=outputs.services, service_versions=outputs.service_versions)
 
