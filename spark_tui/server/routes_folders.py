@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 
+from spark_tui.engine.access import may_access
 from spark_tui.engine.store import NotFound
 from spark_tui.server.routes_browse import _not_found, _tenant_caller
 from spark_tui.spark.browse_wire import V1Envelope, V1Folder, V1FolderCreated
@@ -68,6 +69,6 @@ def get_folder(folder_id: str, request: Request) -> dict:
         raise _not_found(Code.FOLDER_NOT_FOUND, NotFound(f"folder id '{shown}' not found in tenant '{tenant}'"), shown)
     info = FolderInfo(
         id=row["id"], name=row["name"], service_count=row["n"], required_group=row["required_group"],
-        accessible=row["required_group"] is None or row["required_group"] in who.groups,
+        accessible=may_access(row["required_group"], who.groups),
     )
     return V1Envelope[V1Folder](data=V1Folder.of(info)).model_dump(mode="json")
