@@ -319,3 +319,32 @@ def test_serving_beyond_loopback_warns_about_tls(host: str, warned: bool, tmp_pa
     assert serve(config, profile, host=host, port=0) == 0
     err = capsys.readouterr().err
     assert ("without TLS" in err and "reverse proxy" in err) is warned
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("POST", "/api/v1/product/create"), ("POST", "/api/v1/product/isproductexists/synth-0000"),
+        ("GET", "/api/v1/product/get/some-id"), ("GET", f"/{TENANT}/api/v4/import/status"),
+        ("GET", f"/{TENANT}/api/v4/import/some-job/status"),
+    ],
+)
+def test_the_import_and_folder_routes_refuse_a_declared_body_over_the_limit(served, method: str, url: str) -> None:
+    client, ws = served
+    headers = {**bearer(ALICE), "x-tenant-name": TENANT, "content-type": "application/json"}
+    assert "1048576 bytes" in assert_error_shape(client.request(method, url, content=_big_body(MAX_JSON_BODY), headers=headers), 413)["message"]
+    assert jobs_stored(ws) == 0
+
+
+def test_a_streamed_folder_create_form_over_the_limit_is_413(served) -> None:
+    client, ws = served
+    folders = ws.connect().execute("SELECT COUNT(*) FROM folders").fetchone()[0]
+
+    def chunks():
+        yield b"Name=big&Description="
+        for _ in range(2 * MAX_JSON_BODY // (64 * 1024)):
+            yield b"d" * (64 * 1024)
+
+    headers = {**bearer(ALICE), "x-tenant-name": TENANT, "content-type": "application/x-www-form-urlencoded"}
+    assert_error_shape(client.post("/api/v1/product/create", content=chunks(), headers=headers), 413)
+    assert ws.connect().execute("SELECT COUNT(*) FROM folders").fetchone()[0] == folders
