@@ -7,6 +7,7 @@ httpx; each branch imports what it needs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
@@ -29,6 +30,7 @@ EXIT_CODES = (
     (6, "refused: the tenant's export (or import) job slot is busy; the message names the running job — retry later"),
     (130, "interrupted (Ctrl-C): an export job was cancelled and nothing was left behind; an import job goes on "
           "(Spark cannot cancel one)"),
+    (141, "the reader of the output went away (e.g. piped into head -1): the rest is dropped quietly, no traceback"),
 )
 """The exit codes of --batch, as the README's table lists them (a test keeps the two equal)."""
 
@@ -36,6 +38,7 @@ MORE_HELP = """\
 more help:
   spark-tui --batch --help   the batch operations, their options and exit codes
   spark-tui serve --help     the Spark-compatible HTTP API"""
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a tool killed by the closed pipe would end
 
 EXPORT_OPTIONS = (
     "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
@@ -216,8 +219,40 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
             parser.error("--if-present goes with --import-package or --load-package, or --promote-to")
 
 
+def _not_text(argv: Sequence[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (Python hands such bytes over as lone surrogates)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+    return None
+
+
+def _quiet_broken_pipe() -> int:
+    """stdout's reader is gone: point stdout at /dev/null so the flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (tests): nothing to flush at exit
+        pass
+    finally:
+        os.close(devnull)
+    return BROKEN_PIPE_EXIT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if (bad := _not_text(argv)) is not None:
+        sys.stderr.write(f"spark-tui: error: argument '{bad}' is not valid UTF-8 text; pass names and values as UTF-8\n")
+        return 2
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser(batch="--batch" in argv)
     try:
         args = parser.parse_args(argv)

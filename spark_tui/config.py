@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from spark_tui import paths
 from spark_tui.spark.errors import Code, ConfigError
+from spark_tui.spark.uri import InvalidReference, validate_name
 
 DEMO_PROFILE = "demo"
 ENV_PROFILE = "spark"
@@ -31,7 +32,7 @@ PROFILE_KEYS = {
     "spark": {"backend", "base_url", "tenant", "user", "groups", "client_id", "token_url", "timeout_s"}
     | {f"{s}{suffix}" for s in SECRETS for suffix in ("", "_env", "_file")},
 }
-SERVE_USER_KEYS = {"name", "groups"} | {f"{s}{suffix}" for s in ("token", "api_key") for suffix in ("", "_env", "_file")}
+SERVE_USER_KEYS = {"name", "groups", "tenants"} | {f"{s}{suffix}" for s in ("token", "api_key") for suffix in ("", "_env", "_file")}
 TOP_KEYS = {"default_profile", "theme", "profiles", "serve"}
 
 
@@ -84,6 +85,7 @@ class ServeUser:
     token: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
     problem: str | None = None  # why this user cannot be served (e.g. an unset *_env); only `serve` cares
+    tenants: tuple[str, ...] | None = None  # the tenants this user may use; None = every tenant
 
 
 @dataclass
@@ -195,6 +197,20 @@ class _Reader:
             return default
         if not isinstance(value, list) or not all(isinstance(g, str) and g for g in value):
             raise self.error("groups", f"must be a list of strings (got {value!r}); write groups = [\"supervisor:pf\"]")
+        return tuple(value)
+
+    def tenants(self) -> tuple[str, ...] | None:
+        """`tenants = [...]`: valid tenant names, or None when the key is absent (every tenant)."""
+        value = self.table.get("tenants")
+        if value is None:
+            return None
+        if not isinstance(value, list) or not value or not all(isinstance(t, str) for t in value):
+            raise self.error("tenants", f"must be a non-empty list of tenant names (got {value!r}); write tenants = [\"acme\"]")
+        for tenant in value:
+            try:
+                validate_name("tenant", tenant)
+            except InvalidReference as exc:
+                raise self.error("tenants", f"holds an {exc}") from None
         return tuple(value)
 
     def secret(self, name: str, base_dir: Path) -> tuple[str | None, str | None]:
@@ -356,11 +372,11 @@ def _serve_users(file: Path, serve: Any) -> list[ServeUser]:
             if problem:
                 problems.append(f"{file}: serve user '{name}': {problem}")
         if problems:  # an unset variable matters to `serve` only, not to the TUI or --batch
-            result.append(ServeUser(name=name, groups=u.groups(()), problem="; ".join(problems)))
+            result.append(ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), problem="; ".join(problems)))
             continue
         if not (resolved["token"] or resolved["api_key"]):
             raise u.error("token", f"is missing for serve user '{name}'; set token, token_env, api_key or api_key_env")
-        result.append(ServeUser(name=name, groups=u.groups(()), **resolved))
+        result.append(ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), **resolved))
     return result
 
 

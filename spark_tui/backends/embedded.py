@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from spark_tui.backends.base import BackendInfo, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
+from spark_tui.engine.access import require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
 from spark_tui.spark.uri import InvalidReference, validate_name
@@ -102,17 +103,7 @@ class EmbeddedBackend:
             raise _invalid(Code.SERVICE_NOT_FOUND, str(exc), f"{folder}/{service}") from None
 
     def _accessible_folder(self, folder: str) -> None:
-        try:
-            row = self.ws.folder(self.tenant, folder)
-        except NotFound as exc:
-            raise _invalid(Code.FOLDER_NOT_FOUND, str(exc), folder) from None
-        if row["required_group"] and row["required_group"] not in self.groups:
-            raise _invalid(
-                Code.ACCESS_DENIED,
-                f"folder '{folder}' is restricted to group '{row['required_group']}', which user '{self.user}' "
-                "is not in",
-                folder,
-            )
+        require_folder_access(self.ws, self.tenant, folder, self.user, self.groups)
 
     # --- exports -------------------------------------------------------------------------------
 

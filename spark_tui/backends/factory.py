@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,18 +26,16 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
         return RemoteBackend(with_tenant(profile, tenant) if tenant else profile, timeout_s=profile.timeout_s)
 
     root = Path(workspace or profile.workspace or paths.default_workspace()).expanduser()
-    if root.exists() and not root.is_dir():
-        raise ConfigError(f"workspace {root} is not a directory; choose another --workspace")
     tenant = tenant or profile.tenant
-    from spark_tui.engine.store import Workspace
+    from spark_tui.engine.store import open_workspace, workspace_errors
     from spark_tui.spark.uri import InvalidReference, validate_name
 
     try:
         validate_name("tenant", tenant)
     except InvalidReference as exc:
         raise ConfigError(f"{exc}; choose another --tenant") from None
-    try:
-        ws = Workspace(root)
+    ws = open_workspace(root)
+    with workspace_errors(root):
         try:
             if not ws.has_tenant(tenant):  # first use: the demo tenant gets its demo data
                 from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
@@ -50,10 +47,6 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
         from spark_tui.backends.embedded import EmbeddedBackend
 
         return EmbeddedBackend(root, tenant, profile.user, profile.groups, profile=profile.name)
-    except OSError as exc:
-        raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
-    except sqlite3.DatabaseError as exc:
-        raise ConfigError(f"workspace {root} is not a usable spark-tui workspace ({exc}); choose another --workspace") from None
 
 
 def with_tenant(profile: Profile, tenant: str) -> Profile:

@@ -1,28 +1,32 @@
 """Blobs of one import, kept apart until the catalog commits: all or nothing, stored bytes included.
 
-Files are streamed into a staging directory (named by content hash) outside the workspace lock.
-Inside the catalog transaction `publish` moves each staged blob into the store (unless the store
-already holds it) and returns the blobs it added; if the transaction then fails, `unpublish`
-removes exactly those. Whatever happens, `close` removes the staging directory.
+Files are streamed into a staging directory in the workspace's `tmp/` (named by content hash)
+outside the workspace lock; the sweep of `tmp/` removes it after a killed process, never while its
+process holds the workspace open. Inside the catalog transaction `publish` moves each staged blob
+into the store — over a stored copy too, like `Workspace.put_blob`, so freshly hashed content
+repairs a damaged blob — and returns the blobs it added; if the transaction then fails,
+`unpublish` removes exactly those. Whatever happens, `close` (or leaving the `with` block) removes
+the staging directory.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from spark_tui.engine import housekeeping
 from spark_tui.engine.store import Workspace, write_hashed
 
 
 class BlobStage:
-    """Staged blobs in `directory` (created; removed by `close`) for workspace `ws`."""
+    """Staged blobs for workspace `ws`, in a new directory of its `tmp/` named `prefix…` (removed by `close`)."""
 
-    def __init__(self, ws: Workspace, directory: Path) -> None:
+    def __init__(self, ws: Workspace, prefix: str) -> None:
         self.ws = ws
-        self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix=prefix, dir=ws.tmp))
         self.staged: dict[str, Path] = {}
 
     def put(self, source: BinaryIO | bytes, progress: Callable[[int], None] | None = None) -> tuple[str, int]:
@@ -45,9 +49,10 @@ class BlobStage:
         try:
             for sha, staged in self.staged.items():
                 final = self.ws.blob_path(sha)
-                final.parent.mkdir(exist_ok=True)
-                if not final.exists():
-                    os.replace(staged, final)
+                final.parent.mkdir(mode=housekeeping.DIR_MODE, exist_ok=True)
+                existed = final.exists()
+                os.replace(staged, final)  # always: content just hashed replaces a damaged copy
+                if not existed:
                     added.append(final)
         except BaseException:
             self.unpublish(added)
@@ -62,3 +67,9 @@ class BlobStage:
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> BlobStage:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -77,7 +77,8 @@ class ImportJobs:
         target = job_package(manager, job_id)
         try:
             target.parent.mkdir()
-            size = _place(package, target, take, progress)
+            part = target.with_name(f".{target.name}.part")  # swept with the workspace's leftovers if killed here
+            size = _place(package, part, take, progress)
             now = iso(utc_now())
             with self.ws.transaction() as db:
                 dead = manager._reap(db, tenant)
@@ -90,10 +91,11 @@ class ImportJobs:
                         request.source_system, request.correlation_id, IMPORT, json.dumps(list(groups)),
                     ),
                 )
+                os.replace(part, target)  # the package becomes the job's with its row
         except BaseException as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
             if isinstance(exc, (OSError, sqlite3.OperationalError)):
-                raise write_refusal(exc, f"receiving import package '{name}'") from None
+                raise write_refusal(exc, f"receiving import package '{name}'", self.ws) from None
             raise
         manager._remove_dirs(dead)
         if manager.spawn:

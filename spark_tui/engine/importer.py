@@ -16,10 +16,8 @@ later export of it agrees with itself.
 
 from __future__ import annotations
 
-import errno
 import json
 import sqlite3
-import tempfile
 import uuid
 import zipfile
 import zlib
@@ -27,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from spark_tui.engine import housekeeping
+from spark_tui.engine.access import AccessDenied, FolderNotFound, require_folder_access
 from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.package_reader import (
     MAX_JSON_BYTES,
@@ -37,9 +37,9 @@ from spark_tui.engine.package_reader import (
     open_package,
     parse_json,
 )
-from spark_tui.engine.resolver import folder_access_error
+from spark_tui.spark.request_check import text_errors
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.errors import Code, DiskFull, ServiceExists, SparkTuiError, ValidationFailed
+from spark_tui.spark.errors import Code, DiskFull, excerpt, ServiceExists, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportedService,
     ImportedServiceVersion,
@@ -54,7 +54,6 @@ from spark_tui.spark.uri import InvalidReference, parse_service_ref, service_uri
 Files = dict[str, tuple[str, int]]
 ProgressBytes = Callable[[int, int], None]
 CommitHook = Callable[[sqlite3.Connection, ImportOutputs], None]
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
@@ -67,10 +66,14 @@ def _error(code: Code, message: str, ref: str | None) -> ApiError:
 
 def service_pair(text: str) -> tuple[str, str]:
     """(folder, service) of a `services_modify` URI; InvalidReference unless it is `folder/service`."""
-    wrong = InvalidReference(f"'{text}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
+    wrong = InvalidReference(f"'{excerpt(text)}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
     try:
         ref = parse_service_ref(text)
     except InvalidReference:
+        folder, sep, service = text.strip().partition("/")
+        if sep and "/" not in service:  # the shape is right: name the part no package can hold
+            validate_name("folder", folder)
+            validate_name("service", service)
         raise wrong from None
     if ref.folder is None or ref.service is None or ref.version_spec is not None:
         raise wrong
@@ -78,9 +81,9 @@ def service_pair(text: str) -> tuple[str, str]:
 
 
 def check_import_request(entity: ImportRequestEntity) -> list[ApiError]:
-    """What is wrong with the request itself (no package, no database): bad URIs, repeated sources
-    or destinations. Unknown `services_existing` values are refused when the entity is parsed."""
-    errors: list[ApiError] = []
+    """What is wrong with the request itself (no package, no database): over-long texts, bad URIs,
+    repeated sources or destinations. Unknown `services_existing` values are refused when the entity is parsed."""
+    errors: list[ApiError] = text_errors(entity)
     sources: set[tuple[str, str]] = set()
     destinations: set[tuple[str, str]] = set()
     for n, mapping in enumerate(entity.inputs.services_modify):
@@ -139,7 +142,7 @@ def _existing(db: sqlite3.Connection, tenant: str, folder: str, service: str) ->
 
 
 def plan_import(
-    db: sqlite3.Connection, tenant: str, package: PackageContents, entity: ImportRequestEntity, groups: tuple[str, ...]
+    ws: Workspace, db: sqlite3.Connection, tenant: str, package: PackageContents, entity: ImportRequestEntity, groups: tuple[str, ...]
 ) -> tuple[list[Placement], list[ApiError]]:
     """Spark's prerequisites (DESIGN §2b): the placements, and every violation."""
     errors: list[ApiError] = []
@@ -172,8 +175,9 @@ def plan_import(
             ))
             continue
         placement = Placement(source, versions, df, ds, mapping.update_version_type)
-        folder = db.execute("SELECT required_group FROM folders WHERE tenant=? AND name=?", (tenant, df)).fetchone()
-        if folder is None:
+        try:
+            require_folder_access(ws, tenant, df, None, groups, db=db)
+        except FolderNotFound:
             errors.append(_error(
                 Code.FOLDER_NOT_FOUND,
                 f"destination folder '{df}' does not exist in tenant '{tenant}'; create it first "
@@ -181,8 +185,8 @@ def plan_import(
                 mapping.destination,
             ))
             continue
-        if denied := folder_access_error(df, folder[0], groups, mapping.destination):
-            errors.append(denied)
+        except AccessDenied as exc:
+            errors.append(_error(Code.ACCESS_DENIED, exc.message, mapping.destination))
             continue
         placement.existing_id, placement.latest = _existing(db, tenant, df, ds)
         if placement.existing_id is not None and entity.services_existing is IfPresent.abort:
@@ -329,15 +333,9 @@ def _restamped(stage: BlobStage, v: PackageVersion, files: Files, version: str, 
 # --- the two operations ------------------------------------------------------------------------
 
 
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
-        return True
-    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
-
-
-def write_refusal(exc: BaseException, what: str) -> SparkTuiError:
-    """A clean error for a write failure, naming no server path."""
-    if _disk_full(exc):
+def write_refusal(exc: BaseException, what: str, ws: Workspace) -> SparkTuiError:
+    """A clean error for a write failure in `ws`, naming no server path."""
+    if housekeeping.disk_full(exc, ws.root):
         return DiskFull(what)
     reason = getattr(exc, "strerror", None) or type(exc).__name__
     message = f"writing failed while {what} ({reason}); nothing was imported"
@@ -345,27 +343,26 @@ def write_refusal(exc: BaseException, what: str) -> SparkTuiError:
 
 
 def _commit(
-    ws: Workspace, package: PackageContents, stage: BlobStage, tenant: str, if_present: IfPresent,
+    ws: Workspace, package: PackageContents, stage_prefix: str, tenant: str, if_present: IfPresent,
     plan: Callable[[sqlite3.Connection], list[Placement]], progress: ProgressBytes | None, hook: CommitHook | None,
 ) -> ImportOutputs:
     """Stage the placed files, then re-plan and write catalog and blobs in one transaction."""
     try:
-        staged = _stage_files(package, plan(ws.connect()), stage, progress)
-        added: list[Path] = []
-        try:
-            with ws.transaction() as db:
-                outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage)
-                added = stage.publish()
-                if hook is not None:
-                    hook(db, outputs)
-        except BaseException:
-            stage.unpublish(added)
-            raise
-        return outputs
+        with BlobStage(ws, stage_prefix) as stage:
+            staged = _stage_files(package, plan(ws.connect()), stage, progress)
+            added: list[Path] = []
+            try:
+                with ws.transaction() as db:
+                    outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage)
+                    added = stage.publish()
+                    if hook is not None:
+                        hook(db, outputs)
+            except BaseException:
+                stage.unpublish(added)
+                raise
+            return outputs
     except (OSError, sqlite3.OperationalError) as exc:
-        raise write_refusal(exc, f"importing package '{package.name}'") from None
-    finally:
-        stage.close()
+        raise write_refusal(exc, f"importing package '{package.name}'", ws) from None
 
 
 def run_import(
@@ -375,7 +372,6 @@ def run_import(
     entity: ImportRequestEntity,
     groups: tuple[str, ...],
     *,
-    stage_dir: Path,
     name: str = "package.zip",
     progress: ProgressBytes | None = None,
     hook: CommitHook | None = None,
@@ -389,14 +385,13 @@ def run_import(
         raise ValidationFailed.of(errors)
 
     def plan(db: sqlite3.Connection) -> list[Placement]:
-        placements, violations = plan_import(db, tenant, package, entity, groups)
+        placements, violations = plan_import(ws, db, tenant, package, entity, groups)
         if violations:
             raise ValidationFailed.of(violations)
         return placements
 
     with open_package(path, name) as package:
-        stage = BlobStage(ws, stage_dir)
-        return _commit(ws, package, stage, tenant, entity.services_existing, plan, progress, hook)
+        return _commit(ws, package, "import-", tenant, entity.services_existing, plan, progress, hook)
 
 
 def load_package(
@@ -409,7 +404,6 @@ def load_package(
         raise ValidationFailed.of([_error(Code.INVALID_VALUE, str(exc), tenant)]) from None
     if_present, bump = IfPresent(if_present), VersionBump(bump)
     with open_package(path) as package:
-        stage = BlobStage(ws, Path(tempfile.mkdtemp(prefix="load-", dir=ws.tmp)))
-        outputs = _commit(ws, package, stage, tenant, if_present, lambda db: plan_seed(db, tenant, package, bump, if_present), None, None)
+        outputs = _commit(ws, package, "load-", tenant, if_present, lambda db: plan_seed(db, tenant, package, bump, if_present), None, None)
     return ImportResult(tenant=tenant, services=outputs.services, service_versions=outputs.service_versions)
 

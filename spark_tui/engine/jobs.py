@@ -126,21 +126,25 @@ class JobManager:
     # --- public operations --------------------------------------------------------------------
 
     def submit(self, tenant: str, user: str, groups: tuple[str, ...], request: ExportRequest) -> ExportJob:
+        """Resolve and record a job. Resolving (long for a large request) reads a snapshot outside
+        the workspace-wide write lock; only the slot check and the insert take it."""
         if errors := check_request(request):
             raise ValidationFailed.of(errors)
         config = self._existing_config(tenant)
         file_name = package_file_name(request.file_name)
+        self._maintain(tenant)
+        self._claim_slot(self.ws.connect(), tenant, EXPORT, config.job_limit)  # a busy slot is refused before resolving
+        try:
+            selection = resolve(self.ws, tenant, request, tuple(groups))
+        except ValidationFailed as exc:
+            status, selection, errors = JobStatus.failed, None, exc.errors
+        else:
+            status, errors = JobStatus.created, []
         now = iso(utc_now())
         job_id = str(uuid.uuid4())
         with self.ws.transaction() as db:
             dead = self._reap(db, tenant)
             self._claim_slot(db, tenant, EXPORT, config.job_limit)
-            try:
-                selection = resolve(self.ws, tenant, request, tuple(groups))
-            except ValidationFailed as exc:
-                status, selection, errors = JobStatus.failed, None, exc.errors
-            else:
-                status, errors = JobStatus.created, []
             db.execute(
                 "INSERT INTO jobs (id, tenant, created_by, status, request_json, selection_json, file_name, created,"
                 " updated, finished, bytes_total, outputs_json, errors_json, source_system, correlation_id)"
@@ -213,7 +217,8 @@ class JobManager:
 
     @staticmethod
     def _claim_slot(db: sqlite3.Connection, tenant: str, kind: str, limit: int) -> None:
-        """Inside the submitting transaction: JobSlotBusy when the tenant runs `limit` jobs of `kind`."""
+        """JobSlotBusy when the tenant runs `limit` jobs of `kind` (binding inside the submitting
+        transaction; outside it, a pre-check that refuses before expensive work)."""
         running = [r["id"] for r in db.execute(
             "SELECT id FROM jobs WHERE tenant=? AND kind=? AND status IN (?,?) ORDER BY created", (tenant, kind, *ACTIVE)
         )]

@@ -6,19 +6,22 @@ repeats the version directory entry before some files; each entry is written onc
 The ZIP goes out through a non-seekable writer, so zipfile streams every entry with a data
 descriptor; the writer hashes and counts each byte on its way to disk. Blobs are copied in 1 MiB
 chunks; each version's file list is read from the workspace as its turn comes and checked
-against the sizes the selection recorded. The file appears under `dest` only complete: temp
-name in the same directory, fsync, rename.
+against the sizes the selection recorded. Each blob is checked against its content address (its
+SHA-256) as it is copied, on a second thread so the two hashes run side by side: a damaged blob
+fails the job naming the file. Tenant, folder and service names are checked again (they become
+directories of the ZIP). The file appears under `dest` only complete: temp name in the same
+directory, fsync, rename.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import tempfile
 import time
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -27,6 +30,7 @@ from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import CHUNK, StoredFile, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.models import ApiError, PackageManifest
+from spark_tui.spark.uri import InvalidReference, validate_name
 
 DIR_MODE = 0o40755
 FILE_MODE = 0o100644
@@ -57,6 +61,25 @@ class PackageTooLarge(ValidationFailed):
             f"{size_limit} bytes; export fewer versions or use file_filter 'onpremises'"
         )
         return cls(message, [ApiError(code=Code.PACKAGE_TOO_LARGE.value, message=message, ref=None)])
+
+
+class CorruptBlob(ValidationFailed):
+    """A stored file whose content no longer matches its SHA-256 (or its recorded size)."""
+
+    @classmethod
+    def of(cls, entry: str, f: StoredFile, why: str) -> CorruptBlob:
+        message = (
+            f"stored file '{entry}' is damaged in the workspace ({why}); no package was written; "
+            "import a package holding this version again to repair it"
+        )
+        return cls(message, [ApiError(code=Code.BLOB_CORRUPT.value, message=message, ref=entry)])
+
+
+def _checked_name(kind: str, name: str) -> str:
+    try:
+        return validate_name(kind, name)
+    except InvalidReference as exc:
+        raise ValidationFailed(str(exc), [ApiError(code=Code.INVALID_REFERENCE.value, message=str(exc), ref=name)]) from None
 
 
 @dataclass(frozen=True)
@@ -150,9 +173,10 @@ class _Packer:
     """Writes the entries of one package into an open ZipFile, reporting progress per chunk."""
 
     def __init__(self, ws: Workspace, zf: zipfile.ZipFile, total: int, progress: Callable[[int, int], None] | None,
-                 should_cancel: Callable[[], bool] | None) -> None:
+                 should_cancel: Callable[[], bool] | None, hasher: ThreadPoolExecutor) -> None:
         self.ws = ws
         self.zf = zf
+        self.hasher = hasher  # one thread: hashes a chunk while the main thread writes it
         self.total = total
         self.done = 0
         self.progress = progress
@@ -170,17 +194,26 @@ class _Packer:
     def blob(self, name: str, f: StoredFile) -> None:
         info = _info(name, self.date_time, size=f.size, compress_type=_compress_type(self.ws, f))
         view = memoryview(self.buffer)
+        digest = hashlib.sha256()
         copied = 0
         with open(self.ws.blob_path(f.sha256), "rb", buffering=0) as src, self.zf.open(info, "w") as dst:
             while n := src.readinto(self.buffer):
                 self.check_cancel()
-                dst.write(view[:n])
+                if copied + n > f.size:
+                    raise CorruptBlob.of(name, f, f"it holds more than the recorded {f.size} bytes")
+                hashed = self.hasher.submit(digest.update, view[:n])
+                try:
+                    dst.write(view[:n])
+                finally:
+                    hashed.result()  # the buffer is refilled next: its hash must be done
                 copied += n
                 self.done += n
                 if self.progress is not None:
                     self.progress(self.done, self.total)
         if copied != f.size:
-            raise OSError(errno.EIO, f"blob {f.sha256} of '{name}' holds {copied} bytes but the catalog says {f.size}")
+            raise CorruptBlob.of(name, f, f"it holds {copied} bytes, the catalog records {f.size}")
+        if digest.hexdigest() != f.sha256:
+            raise CorruptBlob.of(name, f, f"its SHA-256 is {digest.hexdigest()}, its content address {f.sha256}")
 
     def text(self, name: str, content: str) -> None:
         data = content.encode("utf-8")
@@ -188,13 +221,15 @@ class _Packer:
             dst.write(data)
 
     def selection(self, selection: Selection, manifest: str) -> None:
-        tenant = selection.tenant
+        tenant = _checked_name("tenant", selection.tenant)
         if self.progress is not None:
             self.progress(0, self.total)
         self.directory(f"{tenant}/")
         service_dir = None
         for v in selection.versions:
             if (d := f"{tenant}/{v.folder}/{v.service}/") != service_dir:
+                _checked_name("folder", v.folder)
+                _checked_name("service", v.service)
                 service_dir = d
                 self.directory(d)
             self.directory(v.entry_dir(tenant))
@@ -216,16 +251,17 @@ def write_package(
 ) -> PackageResult:
     """Write the package of `selection` to `dest` atomically and return its path, SHA-256 and size.
 
-    Raises PackageTooLarge, PackagingCancelled or OSError; in every failure no file is left behind.
+    Raises PackageTooLarge, CorruptBlob, ValidationFailed (a name unfit for a ZIP path),
+    PackagingCancelled or OSError; in every failure no file is left behind.
     """
     dest = Path(dest)
     manifest = PackageManifest(id=job_id, outputs=selection.outputs()).compact_json()
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with open(fd, "wb") as out:
+        with open(fd, "wb") as out, ThreadPoolExecutor(1, thread_name_prefix="blob-hash") as hasher:
             writer = _HashingWriter(out, size_limit)
             with zipfile.ZipFile(writer, "w") as zf:  # type: ignore[arg-type]
-                _Packer(ws, zf, selection.projected_bytes, progress, should_cancel).selection(selection, manifest)
+                _Packer(ws, zf, selection.projected_bytes, progress, should_cancel, hasher).selection(selection, manifest)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp_name, dest)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple
 
+from spark_tui.engine.access import denied_message, may_access
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
@@ -137,18 +138,6 @@ def _sizes(db: sqlite3.Cursor, tenant: str, version_ids: list[str]) -> dict[str,
 # --- resolution -------------------------------------------------------------------------------
 
 
-def folder_access_error(folder: str, required_group: str | None, groups: Iterable[str], ref: str) -> ApiError | None:
-    """The folder-group rule (exports and imports alike): None when `groups` may use the folder."""
-    if required_group is None or required_group in groups:
-        return None
-    return _error(
-        Code.ACCESS_DENIED,
-        f"access to folder '{folder}' requires group '{required_group}', which the caller lacks; "
-        "ask for that group or remove the reference",
-        ref,
-    )
-
-
 class _Resolution:
     """Walks the references in request order, collecting chosen versions and errors."""
 
@@ -170,11 +159,11 @@ class _Resolution:
         self.chosen.setdefault(version.id, (version, ref))
 
     def accessible(self, folder: _Folder, ref: str) -> bool:
-        error = folder_access_error(folder.name, folder.required_group, self.groups, ref)
-        if error is not None and (error.code, error.message, error.ref) not in self._seen:
-            self._seen.add((error.code, error.message, error.ref))
-            self.errors.append(error)
-        return error is None
+        if may_access(folder.required_group, self.groups):
+            return True
+        assert folder.required_group is not None
+        self.fail(Code.ACCESS_DENIED, denied_message(folder.name, folder.required_group), ref)
+        return False
 
     def whole_service(self, service: _Service, ref: str) -> None:
         for v in service.versions[-1:] if self.latest_only else service.versions:
@@ -260,7 +249,7 @@ def resolve(ws: Workspace, tenant: str, request: ExportRequest, groups: tuple[st
 
     Raises ValidationFailed carrying every error: syntax, resolution, access, modules, size limit.
     """
-    with _gc_paused():
+    with _gc_paused(), ws.snapshot():
         return _resolve(ws, tenant, request, groups)
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TypeVar
 
+from spark_tui.engine import housekeeping
+from spark_tui.spark.errors import ConfigError, DiskFull
 from spark_tui.spark.models import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
@@ -155,11 +157,14 @@ class Workspace:
         self.blobs = self.root / "blobs"
         self.packages = self.root / "packages"
         self.tmp = self.root / "tmp"
+        existed = self.db_path.exists()  # a new workspace has no leftovers: its tmp/ is not swept
         for d in (self.root, self.blobs, self.packages, self.tmp):
-            d.mkdir(parents=True, exist_ok=True)
+            housekeeping.private_dir(d)
+        housekeeping.hold_lock(self, self.root, lambda: existed and housekeeping.sweep(self.tmp, self.packages))
         self._local = threading.local()
         self.connect().executescript(SCHEMA)
         _add_missing_columns(self.connect())
+        housekeeping.tighten(self.db_path, self.blobs)
 
     # --- connections ------------------------------------------------------------------------
 
@@ -186,6 +191,20 @@ class Workspace:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same catalog, and writers of other
+        connections go on meanwhile (WAL). Inside an open transaction it simply joins it."""
+        db = self.connect()
+        if db.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN DEFERRED")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -244,11 +263,8 @@ class Workspace:
         tmp_name, sha, size = write_hashed(source, self.tmp)
         try:
             final = self.blob_path(sha)
-            final.parent.mkdir(exist_ok=True)
-            if final.exists():
-                os.unlink(tmp_name)
-            else:
-                os.replace(tmp_name, final)
+            final.parent.mkdir(mode=housekeeping.DIR_MODE, exist_ok=True)
+            os.replace(tmp_name, final)  # always: content just hashed replaces a damaged copy
             return sha, size
         except BaseException:
             if os.path.exists(tmp_name):
@@ -356,6 +372,8 @@ class Workspace:
         return row
 
     def list_folders(self, tenant: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> tuple[list[FolderInfo], int]:
+        from spark_tui.engine.access import may_access  # access reads the store: imported here, not at the top
+
         db = self.connect()
         total = db.execute("SELECT COUNT(*) FROM folders WHERE tenant=?", (tenant,)).fetchone()[0]
         rows = db.execute(
@@ -366,7 +384,7 @@ class Workspace:
         items = [
             FolderInfo(
                 id=r["id"], name=r["name"], service_count=r["n"], required_group=r["required_group"],
-                accessible=r["required_group"] is None or r["required_group"] in groups,
+                accessible=may_access(r["required_group"], groups),
             )
             for r in rows
         ]
@@ -488,6 +506,29 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
             except sqlite3.OperationalError as exc:  # another process added it first
                 if "duplicate column" not in str(exc):
                     raise
+
+
+def open_workspace(root: Path | str) -> Workspace:
+    """Open (creating if needed) the workspace at `root`, errors as `workspace_errors` words them."""
+    root = Path(root).expanduser()
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"workspace {root} is not a directory; choose another --workspace")
+    with workspace_errors(root):
+        return Workspace(root)
+
+
+@contextmanager
+def workspace_errors(root: Path) -> Iterator[None]:
+    """OSError and sqlite3 errors inside as one line naming the workspace and the fix: DiskFull
+    when its disk is full, else ConfigError."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        if housekeeping.disk_full(exc, root):
+            raise DiskFull(f"writing to workspace {root}") from None
+        if isinstance(exc, OSError):
+            raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
+        raise ConfigError(f"workspace {root} is not a usable spark-tui workspace ({exc}); choose another --workspace") from None
 
 
 def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:

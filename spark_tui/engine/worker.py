@@ -124,7 +124,7 @@ def run_job(ws: Workspace, job_id: str) -> JobStatus:
     started = time.monotonic()
     dest = ws.packages / job_id / row["file_name"]
     try:
-        dest.parent.mkdir(exist_ok=True)
+        dest.parent.mkdir(mode=0o700, exist_ok=True)
         result = write_package(
             ws, selection_from_json(row["selection_json"]), job_id, dest,
             size_limit=config.size_limit, progress=monitor.progress, should_cancel=monitor.should_cancel,
@@ -183,7 +183,7 @@ def _run_import(ws: Workspace, row: sqlite3.Row) -> JobStatus:
     try:
         run_import(
             ws, row["tenant"], ws.packages / job_id / PACKAGE_NAME, ImportRequestEntity.model_validate_json(row["request_json"]),
-            tuple(json.loads(row["groups_json"] or "[]")), stage_dir=ws.packages / job_id / "staged",
+            tuple(json.loads(row["groups_json"] or "[]")),
             name=row["file_name"], progress=monitor.progress, hook=close_job,
         )
     except _JobEnded:

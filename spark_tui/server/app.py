@@ -3,9 +3,13 @@
 Every error answers `{"message": "<one line>", "errors": [{"code", "message", "ref"}]}` with
 400 (a bad import package), 401 (no or unknown credentials), 403 (refused, e.g. an expired
 download link), 404 (unknown tenant, job, folder or service), 409 (job slot busy, naming the
-running job; cancelling a finished job), 413 (an import upload over the tenant's size limit),
-422 (malformed request: the engine's error list, or the invalid field) or 507 (disk full).
-Import prerequisites are not HTTP errors: as on Spark, they end the import job `failed`.
+running job; cancelling a finished job), 413 (a body over 1 MiB, or an import upload over the
+tenant's size limit), 422 (malformed request: the engine's error list, or the invalid field; the
+reply quotes at most a short prefix of the bad value) or 507 (disk full). Import prerequisites are
+not HTTP errors: as on Spark, they end the import job `failed`.
+
+The OpenAPI document is served at `/openapi.json`; the Swagger and ReDoc pages are off (they
+load their scripts from a CDN, so they would not work offline).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from spark_tui.server import routes_browse, routes_export, routes_folders, route
 from spark_tui.server.auth import Authenticator, UserEntry
 from spark_tui.server.context import ServerContext
 from spark_tui.server.errors import install_error_handlers
+from spark_tui.server.limits import BodyLimit
 from spark_tui.server.signing import LinkSigner
 
 
@@ -45,7 +50,10 @@ def create_app(
         version=__version__,
         description="The Coherent Spark Export API over a local spark-tui workspace. "
         "Routes marked 'spark-tui extension' do not exist on real Spark.",
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(BodyLimit)
     all_users = [*users, *([default_user] if default_user else [])]
     app.state.ctx = ServerContext(
         ws=ws,

@@ -1,7 +1,8 @@
 """Who is calling: `Authorization: Bearer <token>` or `x-synthetic-key` + `x-tenant-name`.
 
-Credentials come from `[[serve.users]]`; each maps to a user name and groups. Comparisons are
-constant-time; secrets never appear in messages.
+Credentials come from `[[serve.users]]`; each maps to a user name, groups and (optionally) the
+tenants the user may use. Comparisons are constant-time; secrets never appear in messages.
+`check_users` refuses, at start-up, secrets shared by two users and secrets too short to guess.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from spark_tui.spark.errors import AuthError
+from spark_tui.spark.errors import AuthError, ConfigError, excerpt
 from spark_tui.spark.models import ApiError
 
 
@@ -21,6 +22,40 @@ class UserEntry(Protocol):
     groups: Sequence[str]
     token: str | None
     api_key: str | None
+    tenants: tuple[str, ...] | None  # None = every tenant
+
+
+MIN_SECRET_CHARS = 16
+
+
+def check_users(users: Sequence[UserEntry]) -> None:
+    """Refuse (ConfigError) a token or API key shorter than MIN_SECRET_CHARS or held by two users."""
+    owners: dict[str, str] = {}
+    for user in users:
+        for kind in ("token", "api_key"):
+            secret = getattr(user, kind)
+            if secret is None:
+                continue
+            if len(secret) < MIN_SECRET_CHARS:
+                raise ConfigError(
+                    f"serve user '{user.name}': the {kind} has {len(secret)} characters, fewer than "
+                    f"{MIN_SECRET_CHARS}; use a random one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
+            other = owners.setdefault(secret, user.name)
+            if other != user.name:
+                raise ConfigError(
+                    f"serve users '{other}' and '{user.name}' share the same {kind.replace('_', ' ')} (or token and API key); "
+                    "give every user secrets of their own"
+                )
+
+
+def check_link_key(key: str, variable: str) -> bytes:
+    """The download-link signing key from `variable`: at least MIN_SECRET_CHARS characters."""
+    if len(key) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"{variable} has {len(key)} characters, fewer than {MIN_SECRET_CHARS}; set it to a long random value or unset it"
+        )
+    return key.encode()
 
 
 @dataclass(frozen=True)
@@ -72,8 +107,17 @@ class Authenticator:
                 raise auth_failure("unknown API key; use an api_key of [[serve.users]] in the server's config")
             if tenant and tenant_header != tenant:
                 raise auth_failure(
-                    f"x-tenant-name '{tenant_header}' does not match the tenant '{tenant}' of the URL", status=403
+                    f"x-tenant-name '{excerpt(tenant_header)}' does not match the tenant '{excerpt(tenant)}' of the URL",
+                    status=403,
                 )
         else:
             raise auth_failure("authentication required: send 'Authorization: Bearer <token>' or x-synthetic-key + x-tenant-name")
+        addressed = tenant or tenant_header
+        allowed = getattr(user, "tenants", None)
+        if addressed and allowed is not None and addressed not in allowed:
+            raise auth_failure(
+                f"user '{user.name}' may not use tenant '{excerpt(addressed)}' (allowed: {', '.join(allowed)}); "
+                "check the tenant, or add it to the user's tenants in [[serve.users]]",
+                status=403,
+            )
         return Identity(user.name, tuple(user.groups))

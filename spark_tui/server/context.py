@@ -13,7 +13,7 @@ from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.server.auth import Authenticator, Identity
 from spark_tui.server.signing import LinkSigner
-from spark_tui.spark.errors import SparkTuiError
+from spark_tui.spark.errors import SparkTuiError, excerpt
 from spark_tui.spark.models import ApiError, ExportJob, OutputFile
 
 
@@ -22,8 +22,8 @@ class TenantNotFound(SparkTuiError):
     http_status = 404
 
     def __init__(self, tenant: str) -> None:
-        message = f"tenant '{tenant}' not found in this server's workspace; check the tenant in the base URL"
-        super().__init__(message, [ApiError(code="TENANT_NOT_FOUND", message=message, ref=tenant)])
+        message = f"tenant '{excerpt(tenant)}' not found in this server's workspace; check the tenant in the base URL"
+        super().__init__(message, [ApiError(code="TENANT_NOT_FOUND", message=message, ref=excerpt(tenant))])
 
 
 @dataclass

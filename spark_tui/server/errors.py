@@ -9,9 +9,12 @@ from starlette.exceptions import HTTPException
 
 from spark_tui.engine.store import NotFound
 from spark_tui.spark.browse_wire import ErrorBody
-from spark_tui.spark.errors import Code, SparkTuiError
+from spark_tui.spark.errors import Code, SparkTuiError, excerpt
 from spark_tui.spark.models import ApiError
 from spark_tui.spark.uri import InvalidReference
+
+
+MAX_LISTED_ERRORS = 20
 
 
 def error_response(status: int, message: str, errors: list[ApiError] | None = None) -> JSONResponse:
@@ -21,6 +24,14 @@ def error_response(status: int, message: str, errors: list[ApiError] | None = No
 
 def _field(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+def _undecodable(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid UTF-8 (byte {cause.start}); send JSON text in UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    return "the body could not be read as JSON"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -33,11 +44,11 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [
             ApiError(
                 code=Code.INVALID_VALUE.value,
-                message=f"{_field(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid value')}"
-                + (f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], (dict, list)) else ""),
-                ref=_field(tuple(e.get("loc", ()))),
+                message=f"{excerpt(_field(tuple(e.get('loc', ()))))}: {e.get('msg', 'invalid value')}"
+                + (f" (got {excerpt(e['input'])})" if "input" in e and not isinstance(e["input"], (dict, list)) else ""),
+                ref=excerpt(_field(tuple(e.get("loc", ())))),
             )
-            for e in exc.errors()
+            for e in exc.errors()[:MAX_LISTED_ERRORS]
         ]
         head = errors[0].message if errors else "malformed request"
         return error_response(422, f"malformed request: {head}", errors)
@@ -50,7 +61,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return error_response(404, str(exc), [ApiError(code="NOT_FOUND", message=str(exc))])
 
+    @app.exception_handler(RecursionError)
+    async def too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        message = f"malformed request: {_undecodable(exc)}"
+        return error_response(422, message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref="body")])
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """Last resort: still the one error body, never a traceback (the server's log has it)."""
+        message = f"internal error ({type(exc).__name__}) on {request.method} {excerpt(request.url.path)}; see the server's log"
+        return error_response(500, message)
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        message = str(exc.detail) if exc.status_code != 404 else f"no route {request.method} {request.url.path}"
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not decode the JSON body
+            message = f"malformed request: {_undecodable(exc.__cause__)}"
+            return error_response(422, message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref="body")])
+        message = str(exc.detail) if exc.status_code != 404 else f"no route {request.method} {excerpt(request.url.path)}"
         return error_response(exc.status_code, message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Request
 
+from spark_tui.engine.access import FolderNotFound, require_folder_access
 from spark_tui.engine.store import NotFound
 from spark_tui.server.context import ServerContext, ctx_of
 from spark_tui.server.auth import Identity
@@ -42,16 +43,8 @@ def _not_found(code: Code, exc: NotFound, ref: str) -> ValidationFailed:
 
 
 def _accessible(ctx: ServerContext, tenant: str, folder: str, who: Identity) -> None:
-    """Like the embedded backend: a folder restricted to a group the caller lacks is refused (403)."""
-    try:
-        row = ctx.ws.folder(tenant, folder)
-    except NotFound as exc:
-        raise _not_found(Code.FOLDER_NOT_FOUND, exc, folder) from None
-    if row["required_group"] and row["required_group"] not in who.groups:
-        message = f"folder '{folder}' is restricted to group '{row['required_group']}', which user '{who.user}' is not in"
-        error = ValidationFailed(message, [ApiError(code=Code.ACCESS_DENIED.value, message=message, ref=folder)])
-        error.http_status = 403
-        raise error
+    """The shared access rule (`engine.access`): 404 for an unknown folder, 403 for a restricted one."""
+    require_folder_access(ctx.ws, tenant, folder, who.user, who.groups)
 
 
 def _paged(data: list, page: int, page_size: int, total: int) -> dict:
@@ -122,11 +115,12 @@ def list_versions(folder: str, service: str, request: Request) -> dict:
 @router.get("/{tenant}/api/v3/folders/{folder}/services/{service}/exists", summary="Whether a service exists")
 def service_exists(tenant: str, folder: str, service: str, request: Request) -> dict:
     ctx = ctx_of(request)
-    ctx.caller(request, tenant)
+    who = ctx.caller(request, tenant)
     ctx.require_tenant(tenant)
     try:
+        _accessible(ctx, tenant, folder, who)  # a restricted folder's services are not revealed
         versions = ctx.ws.list_versions(tenant, folder, service)
-    except NotFound:
+    except (NotFound, FolderNotFound):
         data = V3ServiceExists()
     else:
         latest = versions[0] if versions else None

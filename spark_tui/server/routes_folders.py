@@ -13,10 +13,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 
+from spark_tui.engine.access import may_access
 from spark_tui.engine.store import NotFound
 from spark_tui.server.routes_browse import _not_found, _tenant_caller
 from spark_tui.spark.browse_wire import V1Envelope, V1Folder, V1FolderCreated
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.models import ApiError, FolderInfo
 from spark_tui.spark.uri import InvalidReference, validate_name
 
@@ -45,7 +46,7 @@ async def create_folder(request: Request) -> dict:
     try:
         folder_id = ctx.ws.add_folder(tenant, validate_name("folder", name))
     except InvalidReference as exc:
-        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=str(exc), ref=name)]) from None
+        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=str(exc), ref=excerpt(name))]) from None
     except sqlite3.IntegrityError:
         message = f"folder '{name}' already exists in tenant '{tenant}'"
         return V1Envelope[None](
@@ -64,9 +65,10 @@ def get_folder(folder_id: str, request: Request) -> dict:
         (tenant, folder_id),
     ).fetchone()
     if row is None:
-        raise _not_found(Code.FOLDER_NOT_FOUND, NotFound(f"folder id '{folder_id}' not found in tenant '{tenant}'"), folder_id)
+        shown = excerpt(folder_id)
+        raise _not_found(Code.FOLDER_NOT_FOUND, NotFound(f"folder id '{shown}' not found in tenant '{tenant}'"), shown)
     info = FolderInfo(
         id=row["id"], name=row["name"], service_count=row["n"], required_group=row["required_group"],
-        accessible=row["required_group"] is None or row["required_group"] in who.groups,
+        accessible=may_access(row["required_group"], who.groups),
     )
     return V1Envelope[V1Folder](data=V1Folder.of(info)).model_dump(mode="json")

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from spark_tui.server.context import ctx_of
 from spark_tui.server.upload import ENTITY_FIELD, FILE_FIELD, invalid_form, receive_import_form
+from spark_tui.spark.errors import excerpt
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
 from spark_tui.spark.models import IfPresent
 
@@ -31,7 +32,6 @@ _FORM_SCHEMA = {
         }}},
     },
 }
-_PREFIX = 40
 
 
 def _entity(raw: bytes | None) -> ImportRequestEntity:
@@ -41,15 +41,15 @@ def _entity(raw: bytes | None) -> ImportRequestEntity:
         return ImportRequestEntity.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or ENTITY_FIELD
+        where = ".".join(str(p) for p in first.get("loc", ()))
         got = first.get("input")
-        shown = f" (got {str(got)[:_PREFIX]!r})" if isinstance(got, (str, int, float)) else ""
+        shown = f" (got '{excerpt(got)}')" if isinstance(got, (str, int, float)) else ""
         if where == "services_existing":
             valid = ", ".join(v.value for v in IfPresent)
             message = f"{ENTITY_FIELD}.services_existing{shown} is not supported; use one of {valid}"
         else:
-            message = f"{ENTITY_FIELD}.{where}: {first.get('msg')}{shown}"
-        raise invalid_form(message, f"{ENTITY_FIELD}.{where}") from None
+            message = f"{ENTITY_FIELD}{'.' + where if where else ''}: {first.get('msg')}{shown}"
+        raise invalid_form(message, f"{ENTITY_FIELD}.{where}" if where else ENTITY_FIELD) from None
 
 
 def _publish(job: ImportJob, request: Request, tenant: str) -> dict:

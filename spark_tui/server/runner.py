@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import socket
@@ -29,6 +30,16 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or `localhost`) only accepts connections from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None) -> int:
     """Serve the profile's workspace until interrupted; returns the exit code."""
     import uvicorn
@@ -36,19 +47,21 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     from spark_tui import paths
     from spark_tui.config import ServeUser
     from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
-    from spark_tui.engine.store import Workspace
+    from spark_tui.engine.store import open_workspace
     from spark_tui.server.app import create_app
+    from spark_tui.server.auth import check_users, check_link_key
     from spark_tui.spark.errors import ConfigError
 
     if problems := [u.problem for u in config.serve_users if u.problem]:
         raise ConfigError(problems[0])
-    ws = Workspace(workspace or profile.workspace or paths.default_workspace())
+    check_users(config.serve_users)
+    key = check_link_key(os.environ[LINK_KEY_ENV], LINK_KEY_ENV) if os.environ.get(LINK_KEY_ENV) else None
+    ws = open_workspace(workspace or profile.workspace or paths.default_workspace())
     if profile.tenant == DEMO_TENANT:
         ensure_demo(ws, profile.tenant)
     default_user = None
     if not config.serve_users:
         default_user = ServeUser(name=profile.user, groups=tuple(profile.groups), token=secrets.token_urlsafe(24), api_key=None)
-    key = os.environ.get(LINK_KEY_ENV, "").encode() or None
     app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key)
     try:
         sock = bind(host, port)
@@ -56,7 +69,13 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
         return 3
     shown_host = f"[{host}]" if ":" in host else host
-    print(f"spark-tui serve: http://{shown_host}:{port}/{profile.tenant} (workspace {ws.root}); OpenAPI at /docs", flush=True)
+    print(f"spark-tui serve: http://{shown_host}:{port}/{profile.tenant} (workspace {ws.root}); OpenAPI at /openapi.json", flush=True)
+    if not is_loopback(host):
+        print(
+            f"warning: serving on {host} without TLS: tokens, API keys and packages cross the network in clear text; "
+            "put spark-tui serve behind a TLS-terminating reverse proxy and keep --host 127.0.0.1",
+            file=sys.stderr, flush=True,
+        )
     if default_user is not None:
         print(
             f"no [[serve.users]] configured; for this run, user '{default_user.name}' has the bearer token: {default_user.token}",

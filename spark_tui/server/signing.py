@@ -8,6 +8,8 @@ import secrets
 import time
 from typing import Callable
 
+from spark_tui.spark.errors import excerpt
+
 
 class LinkSigner:
     """Signs (tenant, job id, expiry) with a key that is random per server start unless given."""
@@ -34,8 +36,9 @@ class LinkSigner:
         try:
             when = int(expires)
         except ValueError:
-            return f"malformed expires '{expires}' in the download link"
-        if not hmac.compare_digest(self._digest(tenant, job_id, when), token):
+            return f"malformed expires '{excerpt(expires)}' in the download link"
+        # bytes, not str: compare_digest refuses non-ASCII str (a forged token may hold any text)
+        if not hmac.compare_digest(self._digest(tenant, job_id, when).encode(), token.encode("utf-8", "replace")):
             return "invalid download link signature; ask for the job status again for a fresh link"
         if when < self._clock():
             return "the download link has expired; ask for the job status again for a fresh link"

@@ -23,13 +23,25 @@ from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 
+from spark_tui.server.limits import MAX_JSON_BODY
 from spark_tui.spark.errors import BadPackage, Code, DiskFull, SparkTuiError, ValidationFailed
 from spark_tui.spark.models import ApiError
 
 ENTITY_FIELD = "importRequestEntity"
 FILE_FIELD = "file"
-MAX_FIELD_BYTES = 1024 * 1024
+MAX_FIELD_BYTES = MAX_JSON_BODY  # a form field holds what a JSON body may
 FORM_OVERHEAD = MAX_FIELD_BYTES + 64 * 1024  # what Content-Length may add to the package (fields, part headers)
+
+
+class FieldTooLarge(SparkTuiError):
+    """A form field over MAX_FIELD_BYTES: 413, as a JSON body over the limit is."""
+
+    exit_code = 2
+    http_status = 413
+
+    def __init__(self, name: str) -> None:
+        message = f"the {name} form field is over {MAX_FIELD_BYTES} bytes; send a smaller request"
+        super().__init__(message, [ApiError(code="HTTP_413", message=message, ref=name)])
 
 
 class UploadTooLarge(SparkTuiError):
@@ -116,7 +128,7 @@ class _FormReader:
         elif self._target is not None:
             value = self.fields[self._target]
             if len(value) + end - start > MAX_FIELD_BYTES:
-                raise invalid_form(f"the {self._target} form field is over {MAX_FIELD_BYTES} bytes", self._target)
+                raise FieldTooLarge(self._target)
             value.extend(data[start:end])
 
     def _end(self) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
-from spark_tui.spark.models import WireModel, ApiError, EngineType, FolderInfo, ServiceInfo, VersionInfo
+from spark_tui.spark.models import RequestModel, WireModel, ApiError, EngineType, FolderInfo, ServiceInfo, VersionInfo
 
 T = TypeVar("T")
 
@@ -55,13 +55,17 @@ class ErrorBody(WireModel):
 # --- request bodies ---------------------------------------------------------------------------
 
 
-class V1ListRequest(WireModel):
-    """Body of `POST /api/v1/product/list` and `POST /api/v1/product/{folder}/engines`."""
+MAX_PAGE = 2**31 - 1  # (page - 1) * pageSize must fit SQLite's 64-bit OFFSET
 
-    page: int = Field(default=1, ge=1)
+
+class V1ListRequest(RequestModel):
+    """Body of `POST /api/v1/product/list` and `POST /api/v1/product/{folder}/engines`
+    (`search` and `sort` are accepted, bounded, and not applied)."""
+
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     pageSize: int = Field(default=100, ge=1, le=1000)
-    search: list[dict[str, Any]] | None = None
-    sort: str | None = None
+    search: list[dict[str, Any]] | None = Field(default=None, max_length=20)
+    sort: str | None = Field(default=None, max_length=256)
 
 
 # --- items ------------------------------------------------------------------------------------

@@ -49,6 +49,19 @@ class Code(str, Enum):
     BACKEND_UNAVAILABLE = "BACKEND_UNAVAILABLE"
     BACKEND_ERROR = "BACKEND_ERROR"
     DOWNLOAD_FAILED = "DOWNLOAD_FAILED"
+    BLOB_CORRUPT = "BLOB_CORRUPT"
+
+
+EXCERPT_CHARS = 60
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """Bad input as an error message may quote it: at most `limit` characters, printable (lone
+    surrogates and control characters escaped), with the full length when it was cut."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = text[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
+    cut = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in cut)
+    return f"{cut}… ({len(text)} characters)" if len(text) > limit else cut
 
 
 class SparkTuiError(Exception):
@@ -106,9 +119,10 @@ class JobNotFound(SparkTuiError):
 
     def __init__(self, job_id: str, kind: str = "export") -> None:
         listing = "--imports" if kind == "import" else "--jobs"
+        shown = excerpt(job_id, 120)
         super().__init__(
-            f"{kind} job '{job_id}' not found; list jobs with {listing}",
-            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"{kind} job '{job_id}' not found", ref=job_id)],
+            f"{kind} job '{shown}' not found; list jobs with {listing}",
+            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"{kind} job '{shown}' not found", ref=shown)],
         )
         self.job_id = job_id
 

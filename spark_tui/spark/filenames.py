@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.models import ApiError
 
 DEFAULT_FILE_NAME = "package.zip"
 MAX_NAME_BYTES = 255
+QUOTED_CHARS = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _refuse(name: str, why: str) -> ValidationFailed:
-    message = f"invalid file name {name!r}: {why}; use a plain name such as 'my-export.zip'"
-    return ValidationFailed.of([ApiError(code=Code.INVALID_FILE_NAME.value, message=message, ref=name)])
+    short = len(name) <= QUOTED_CHARS  # a too-long name is quoted by its beginning only
+    shown = repr(name) if short else f"'{excerpt(name, QUOTED_CHARS)}'"
+    message = f"invalid file name {shown}: {why}; use a plain name such as 'my-export.zip'"
+    return ValidationFailed.of([ApiError(code=Code.INVALID_FILE_NAME.value, message=message, ref=name if short else shown)])
 
 
 def package_file_name(name: str | None) -> str:

@@ -17,6 +17,7 @@ from spark_tui.spark.models import (
     IfPresent,
     JobProgress,
     JobStatus,
+    RequestModel,
     VersionBump,
     WireModel,
 )
@@ -51,7 +52,7 @@ def lenient_errors(value: Any) -> Any:
 # --- request -----------------------------------------------------------------------------------
 
 
-class ServiceMapping(WireModel):
+class ServiceMapping(RequestModel):
     """One `services_modify` entry: import `service_uri_source` (`folder/service`) as the destination."""
 
     service_uri_source: str
@@ -63,11 +64,11 @@ class ServiceMapping(WireModel):
         return self.service_uri_destination or self.service_uri_source
 
 
-class ImportInputs(WireModel):
+class ImportInputs(RequestModel):
     services_modify: list[ServiceMapping] = Field(default_factory=list)
 
 
-class ImportRequestEntity(WireModel):
+class ImportRequestEntity(RequestModel):
     """The `importRequestEntity` multipart field (a JSON string)."""
 
     inputs: ImportInputs = Field(default_factory=ImportInputs)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def utc_now() -> datetime:
@@ -71,10 +71,33 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=False, defer_build=True)
 
 
+class RequestModel(WireModel):
+    """Base of the bodies clients send: every string must be valid Unicode text. A JSON escape
+    such as "\\ud800" decodes to a lone surrogate, which can be neither stored nor printed."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _valid_text(cls, value: object) -> object:
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError("is not valid Unicode text (it holds a lone surrogate such as \\ud800)") from None
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                pending.extend(item)
+        return value
+
+
 # --- export request -------------------------------------------------------------------------
 
 
-class ExportInputs(WireModel):
+class ExportInputs(RequestModel):
     folders: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
     version_ids: list[str] = Field(default_factory=list)
@@ -84,7 +107,7 @@ class ExportInputs(WireModel):
         return not (self.folders or self.services or self.version_ids)
 
 
-class ExportRequest(WireModel):
+class ExportRequest(RequestModel):
     """Body of `POST /{tenant}/api/v4/export` (and the TUI form / batch flags)."""
 
     # Built at import: FastAPI builds a deferred body model's schema outside its own warning filter
@@ -99,7 +122,7 @@ class ExportRequest(WireModel):
     file_name: str | None = None
 
 
-class CancelRequest(WireModel):
+class CancelRequest(RequestModel):
     """Body of `PATCH /{tenant}/api/v4/export/{id}`."""
 
     model_config = ConfigDict(defer_build=False)  # a request body, as ExportRequest

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.models import ApiError, ExportRequest, VersionFilter
+from spark_tui.spark.import_wire import ImportRequestEntity
+from spark_tui.spark.models import ApiError, ExportInputs, ExportRequest, VersionFilter
 from spark_tui.spark.uri import InvalidReference, ServiceRef, parse_service_ref, parse_version_id, validate_name
+
+MAX_REFERENCES = 10_000  # folders + services + version ids of one request
+MAX_REFERENCE_CHARS = 600  # a folder and a service name of 255 bytes each, and a version
+MAX_TEXT_CHARS = 256  # source_system, correlation_id
 
 
 @dataclass(frozen=True)
@@ -24,12 +29,44 @@ def api_error(code: Code, message: str, ref: str | None) -> ApiError:
     return ApiError(code=code.value, message=message, ref=ref)
 
 
+def text_errors(request: ExportRequest | ImportRequestEntity) -> list[ApiError]:
+    """Free-text fields of an export or import request too long to store and echo on every status."""
+    return [
+        api_error(Code.INVALID_VALUE, f"{name} has {len(value)} characters, more than {MAX_TEXT_CHARS}; shorten it", name)
+        for name, value in (("source_system", request.source_system), ("correlation_id", request.correlation_id))
+        if value is not None and len(value) > MAX_TEXT_CHARS
+    ]
+
+
+def _size_errors(inputs: ExportInputs) -> list[ApiError]:
+    """Too many references, or one too long to be a reference: checked before parsing any."""
+    count = len(inputs.folders) + len(inputs.services) + len(inputs.version_ids)
+    if count > MAX_REFERENCES:
+        message = (
+            f"the request names {count} references, more than {MAX_REFERENCES}; "
+            "split it into several exports or name whole folders"
+        )
+        return [api_error(Code.INVALID_VALUE, message, "inputs")]
+    return [
+        api_error(
+            Code.INVALID_REFERENCE,
+            f"inputs.{kind}: '{excerpt(text)}' is not a reference: it is longer than {MAX_REFERENCE_CHARS} characters",
+            excerpt(text),
+        )
+        for kind, texts in (("folders", inputs.folders), ("services", inputs.services), ("version_ids", inputs.version_ids))
+        for text in texts
+        if len(text) > MAX_REFERENCE_CHARS
+    ]
+
+
 def parse_request(request: ExportRequest) -> tuple[ParsedInputs, list[ApiError]]:
     """The well-formed references of `request` and every syntax error (no inputs, malformed reference
-    or id, bad file name, `latest` with a specific version)."""
+    or id, bad file name, `latest` with a specific version, too many or too long references or texts)."""
     parsed = ParsedInputs()
-    errors: list[ApiError] = []
     inputs = request.inputs
+    errors = text_errors(request)
+    if too_big := _size_errors(inputs):
+        return parsed, errors + too_big
     if inputs.is_empty:
         errors.append(api_error(Code.NO_INPUTS, "the request has no inputs; give at least one folder, service or version id", None))
     for name in inputs.folders:

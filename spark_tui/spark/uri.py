@@ -14,9 +14,11 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from spark_tui.spark.errors import excerpt
 from spark_tui.spark.semver import is_valid_spec
 
-_NAME = re.compile(r"^[^/\[\]\x00-\x1f\x7f]+$")
+_NAME = re.compile(r"^[^/\\\[\]\x00-\x1f\x7f]+$")
+MAX_NAME_BYTES = 255
 _REF = re.compile(r"^(?P<folder>[^/]*)/(?P<service>[^/\[]*)(?:\[(?P<spec>[^\]]*)\])?$")
 
 
@@ -52,11 +54,17 @@ def normalize_uuid(text: str) -> str | None:
 
 
 def validate_name(kind: str, name: str) -> str:
-    """A folder or service name must be non-empty and free of '/', brackets and control characters."""
-    if not name or not _NAME.match(name) or name != name.strip():
+    """A tenant, folder or service name: it becomes a directory of a package's ZIP, so it must be
+    non-empty, at most 255 bytes of UTF-8, not '.' or '..', and free of '/', '\\', brackets,
+    control characters and surrounding spaces."""
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        size = -1
+    if not name or size < 0 or size > MAX_NAME_BYTES or name in (".", "..") or not _NAME.match(name) or name != name.strip():
         raise InvalidReference(
-            f"invalid {kind} name '{name}': names must be non-empty, without '/', '[', ']', "
-            "control characters or surrounding spaces"
+            f"invalid {kind} name '{excerpt(name)}': names must be non-empty text of at most {MAX_NAME_BYTES} bytes, "
+            "not '.' or '..', without '/', '\\', '[', ']', control characters or surrounding spaces"
         )
     return name
 

@@ -115,3 +115,12 @@ def test_parse_map(text: str, source: str, destination: str, bump: VersionBump) 
 def test_parse_map_refuses_half_mappings(text: str) -> None:
     with pytest.raises(UsageError, match="is not SRC=DST"):
         parse_map(text, VersionBump.minor)
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a\\b", "n" * 256])
+def test_names_no_package_can_hold_are_refused_exit_2(cli, package: Path, name: str) -> None:
+    created = cli("--create-folder", name)
+    assert created.code == 2 and "invalid folder name" in created.err
+    mapped = cli("--import-package", str(package), "--map", f"{SERVICE}={name}/x")
+    assert mapped.code == 2 and "invalid folder name" in mapped.err
+    assert "import job" not in mapped.out  # refused before any job

@@ -1,10 +1,11 @@
-"""Benchmark: package ≥ 150 MB of incompressible payload vs `sha256sum` over the same source files.
+"""Benchmark: package ≥ 150 MB of incompressible payload vs `sha256sum` of the package it wrote.
 
     python tests/bench/bench_packager.py [--versions 30 --payload-mb 5] [--runs 3] [--workspace DIR]
 
-Targets: packaging ≤ 1.5× the time of `sha256sum` over the packaged blobs (both read warm from
-the page cache; packaging also deflates the small files, writes, hashes and fsyncs the ZIP), and
-peak memory growth < 64 MB while packaging (VmHWM of a child process, reset just before).
+Targets: packaging ≤ 1.2× the time of `sha256sum` over the finished package (both read warm from
+the page cache; packaging also checks every blob against its SHA-256, deflates the small files,
+writes, hashes and fsyncs the ZIP), and peak memory growth < 64 MB while packaging (VmHWM of a
+child process, reset just before). `sha256sum` over the source blobs is shown for comparison.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter  # no
 
 TENANT = "bench"
 MB = 1024 * 1024
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.2
 TARGET_MEMORY = 64 * MB
 
 
@@ -101,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         dest = ws.packages / "bench.zip"
 
         sha256sum_once(blobs)  # warm the page cache for both contenders
-        pack_runs, sum_runs = [], []
+        pack_runs, sum_runs, source_runs = [], [], []
         for _ in range(args.runs):
             pack_runs.append(package_once(root, dest, file_filter))
-            sum_runs.append(sha256sum_once(blobs))
+            sum_runs.append(sha256sum_once([str(dest)]))
+            source_runs.append(sha256sum_once(blobs))
         with open(dest, "rb") as f:
             assert hashlib.file_digest(f, "sha256").hexdigest() == pack_runs[-1]["sha256"], "returned sha256 is wrong"
         ws.close()
@@ -115,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio = pack_s / sum_s
     print(f"source: {len(selection.versions)} versions, {len(blobs)} files, {source / MB:.1f} MB ({file_filter.value})")
     print(f"package: {pack_runs[-1]['size'] / MB:.1f} MB in {pack_s:.3f} s ({source / MB / pack_s:.0f} MB/s), median of {args.runs}")
-    print(f"sha256sum over the same source files: {sum_s:.3f} s ({source / MB / sum_s:.0f} MB/s)")
-    print(f"ratio packaging / sha256sum: {ratio:.2f}× (target ≤ {TARGET_RATIO}×)")
+    print(f"sha256sum of the package: {sum_s:.3f} s ({pack_runs[-1]['size'] / MB / sum_s:.0f} MB/s)")
+    print(f"sha256sum of the source files (for comparison): {statistics.median(source_runs):.3f} s")
+    print(f"ratio packaging / sha256sum of the package: {ratio:.2f}× (target ≤ {TARGET_RATIO}×)")
     print(f"peak memory growth while packaging: {growth / MB:.1f} MB (target < {TARGET_MEMORY // MB} MB)")
     ok = ratio <= TARGET_RATIO and growth < TARGET_MEMORY and source >= 150 * 10**6
     print("PASS" if ok else "FAIL")

@@ -219,9 +219,9 @@ def test_a_failed_commit_removes_the_blobs_it_published(ws: Workspace, package: 
     with pytest.raises(DiskFull, match="disk full"):
         import_now(
             fresh, TARGET, package, request(mapping("Pricing/quote", f"{DEST}/quote")), (),
-            stage_dir=tmp_path / "stage", hook=commit_fails,
+            hook=commit_fails,
         )
-    assert state(fresh, catalog_counts) == before and not (tmp_path / "stage").exists()
+    assert state(fresh, catalog_counts) == before and not any(fresh.tmp.iterdir())
     fresh.close()
 
 
@@ -292,16 +292,20 @@ def test_a_dead_worker_is_noticed(ws: Workspace, package: Path) -> None:
     assert job_row(ws, job.id)["status"] == "failed" and leftovers(ws, job.id) == []
 
 
+@pytest.mark.parametrize("where", ["write_hashed", "staging_dir"])
 def test_load_package_on_a_full_disk_refuses_and_leaves_nothing(
-    ws: Workspace, package: Path, tmp_path: Path, catalog_counts, monkeypatch: pytest.MonkeyPatch
+    ws: Workspace, package: Path, tmp_path: Path, catalog_counts, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     from spark_tui.engine.importer import load_package
 
-    def no_space(source, directory, progress=None):
-        raise OSError(errno.ENOSPC, "No space left on device", str(directory / "secret.blob"))
+    def no_space(*_: object, **__: object):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "secret.blob"))
 
     fresh = Workspace(tmp_path / "fresh")
-    monkeypatch.setattr(blob_stage, "write_hashed", no_space)
+    if where == "write_hashed":
+        monkeypatch.setattr(blob_stage, "write_hashed", no_space)
+    else:  # the staging directory itself cannot be made
+        monkeypatch.setattr(blob_stage.tempfile, "mkdtemp", no_space)
     with pytest.raises(DiskFull) as info:
         load_package(fresh, package, "seeded")
     assert info.value.exit_code == 3 and info.value.http_status == 507 and "secret" not in info.value.message

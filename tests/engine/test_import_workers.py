@@ -76,6 +76,6 @@ def test_a_spawned_worker_imports_and_cleans_up(ws: Workspace, tmp_path: Path) -
     done = wait_for(lambda: (j := imports.status(TARGET, job.id, USER, ())).status.is_terminal and j, what="import job end")
     assert done.status is JobStatus.closed, done.errors
     assert [s.name for s in ws.list_services(TARGET, DEST)[0]] == ["spawned"]
-    assert leftovers(ws, job.id) == []
+    wait_for(lambda: leftovers(ws, job.id) == [], what="the worker's clean-up after the commit that closed the job")
     with pytest.raises(Exception, match="import job"):
         imports.status(TARGET, job.id, OTHER, ())

@@ -143,3 +143,57 @@ def test_disk_full_during_the_upload_is_507_and_leaves_nothing(
 
 async def _raise_async(fn) -> None:
     fn()
+
+
+# --- issue 10 limits on the import and folder routes ---------------------------------------------------
+
+
+def stored(ws: Workspace) -> tuple:
+    db = ws.connect()
+    return (*(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("jobs", "folders", "services")), sorted(ws.tmp.iterdir()))
+
+
+@pytest.mark.parametrize(("entity_json", "fragment"), [
+    ('{"inputs":{"services_modify":[{"service_uri_source":"synth-0000/service-0000","service_uri_destination":"\\ud800/x"}]}}',
+     "Invalid JSON"),
+    ('{"source_system":"\\udfff"}', "lone leading surrogate"),
+    ('{"source_system":"' + "s" * 257 + '","inputs":{"services_modify":[{"service_uri_source":"synth-0000/service-0000"}]}}',
+     "source_system has 257 characters"),
+    ('{"correlation_id":"' + "c" * 300 + '","inputs":{"services_modify":[{"service_uri_source":"synth-0000/service-0000"}]}}',
+     "correlation_id has 300 characters"),
+    *[(entity(f"{bad}/x"), "invalid folder name") for bad in ("..", ".", "a\\\\b", "f" * 256)],
+    (entity("synth-0000/.."), "invalid service name"),
+])
+def test_import_requests_are_bounded_like_export_requests(
+    client: TestClient, ws: Workspace, package: bytes, entity_json: str, fragment: str
+) -> None:
+    before = stored(ws)
+    response = start(client, package, entity_json)
+    body = response.json()
+    assert response.status_code == 422 and fragment in body["message"], body
+    assert set(body) == {"message", "errors"} and len(body["message"]) < 600
+    assert stored(ws) == before
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a\\b", "n" * 256, " lead"])
+def test_folder_create_refuses_names_a_package_cannot_hold(client: TestClient, ws: Workspace, name: str) -> None:
+    before = stored(ws)
+    response = client.post("/api/v1/product/create", data={"Name": name}, headers=auth())
+    assert response.status_code == 422 and "invalid folder name" in response.json()["message"]
+    assert stored(ws) == before
+
+
+def test_folder_create_body_over_the_limit_is_413(client: TestClient, ws: Workspace) -> None:
+    before = stored(ws)
+    response = client.post("/api/v1/product/create", data={"Name": "big", "Description": "d" * (1024 * 1024)}, headers=auth())
+    assert response.status_code == 413 and set(response.json()) == {"message", "errors"}
+    assert stored(ws) == before
+
+
+def test_unknown_folder_and_job_ids_are_quoted_by_prefix(client: TestClient) -> None:
+    long_id = "z" * 5000
+    for response in (
+        client.get(f"/api/v1/product/get/{long_id}", headers=auth()),
+        client.get(f"/{TENANT}/api/v4/import/{long_id}/status", headers=auth()),
+    ):
+        assert response.status_code == 404 and len(response.content) < 1000, response.text[:200]

@@ -151,7 +151,7 @@ def test_a_missing_or_repeated_part_is_named(client: TestClient, ws: Workspace, 
 def test_an_oversized_entity_field_is_refused(client: TestClient, ws: Workspace) -> None:
     big = b'{"source_system": "' + b"x" * (1024 * 1024) + b'"}'
     response = post_form(client, form(("importRequestEntity", big, None), ("file", b"PK", "a.zip")))
-    assert response.status_code == 422 and "over 1048576 bytes" in response.json()["message"]
+    assert response.status_code == 413 and "over 1048576 bytes" in response.json()["message"]  # as a JSON body over 1 MiB
     assert tmp_files(ws) == []
 
 

@@ -94,3 +94,15 @@ def test_page_has_more_and_version_exportable() -> None:
     assert not Page(items=[1, 2], page=1, page_size=2, total=2).has_more
     v = VersionInfo(id="i", folder="f", service="s", service_id="x", version="1.0.0")
     assert v.exportable and not v.model_copy(update={"has_module": False}).exportable
+
+
+@pytest.mark.parametrize("entity", [
+    {"source_system": "\ud800"},
+    {"correlation_id": "ok\udfff"},
+    {"inputs": {"services_modify": [{"service_uri_source": "f/s", "service_uri_destination": "f/\ud800"}]}},
+])
+def test_import_request_entities_refuse_lone_surrogates_like_export_requests(entity: dict) -> None:
+    from spark_tui.spark.import_wire import ImportRequestEntity
+
+    with pytest.raises(ValidationError, match="lone surrogate"):
+        ImportRequestEntity.model_validate(entity)

@@ -17,9 +17,9 @@ from spark_tui.spark.uri import (
 )
 
 names = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), blacklist_characters="/[]"),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), blacklist_characters="/\\[]"),
     min_size=1, max_size=20,
-)
+).filter(lambda n: n not in (".", ".."))
 folders = names.filter(lambda n: n not in ("service", "version"))  # `service/…`, `version/…` are the id forms
 specs = st.lists(st.integers(min_value=0, max_value=99).map(str), min_size=1, max_size=3).map(".".join)
 uuids = st.uuids().map(str)

@@ -19,7 +19,7 @@ from spark_tui.engine.worker import run_job
 from spark_tui.spark.errors import Code
 from spark_tui.spark.models import ExportInputs, ExportRequest, JobStatus
 from spark_tui.tui.app import SparkApp
-from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal
+from spark_tui.tui.screens.modals import ConfirmModal
 from spark_tui.tui.screens.preview import PreviewScreen
 from spark_tui.tui.widgets.catalog import CatalogTree
 from spark_tui.tui.widgets.jobs_table import JobsTable
