@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Self
 
 from spark_tui.spark.models import ApiError
 
@@ -39,11 +40,20 @@ class SparkTuiError(Exception):
 
     exit_code = 3
     http_status = 500
+    request_id: str | None = None
 
     def __init__(self, message: str, errors: list[ApiError] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
+
+    def with_request_id(self, request_id: str | None) -> Self:
+        """Name the HTTP request that failed (its `x-request-id`) in the message, to quote to support."""
+        if request_id and self.request_id is None:
+            self.request_id = request_id
+            self.message = f"{self.message} [x-request-id {request_id}]"
+            self.args = (self.message,)
+        return self
 
 
 class ValidationFailed(SparkTuiError):
