@@ -17,7 +17,7 @@ from spark_tui.spark.models import ExportJob
 
 DEFAULT_DEADLINE_S = 1200.0
 FIRST_INTERVAL_S = 0.1  # embedded: steady (a status read is a local SQLite query); remote: the first pause
-REMOTE_BACKOFF = 1.5
+REMOTE_BACKOFF = 1.25
 REMOTE_MAX_INTERVAL_S = 5.0
 TRANSIENT_RETRIES = 3
 CANCEL_GRACE_S = 30.0
@@ -48,7 +48,7 @@ def wait_for_job(
 ) -> ExportJob:
     """Poll `backend.status` until the job is terminal and return it.
 
-    Remote backends back off from `interval_s` (×1.5 per poll) up to 5 s; embedded ones poll at a
+    Remote backends back off from `interval_s` (×1.25 per poll) up to 5 s; embedded ones poll at a
     steady `interval_s`. Up to 3 consecutive BackendUnavailable
     errors are retried. When `cancel` is set the job is cancelled on the backend and the wait
     returns its terminal state (normally `cancelled`).

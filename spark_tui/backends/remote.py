@@ -29,6 +29,7 @@ from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback, redac
 from spark_tui.backends.http_answer import REQUEST_ID_HEADER, new_request_id, request_id_of, server_message, text_snippet
 from spark_tui.backends.http_retry import RetryPolicy
 from spark_tui.backends.token_claims import caller_of_token
+from spark_tui.backends.transport import LazyTLSTransport
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.backends.oauth import ClientCredentials, token_endpoint
 from spark_tui.config import Profile, default_user
@@ -115,7 +116,7 @@ class RemoteBackend:
         self._submitted: set[str] = set()
         self._lock = threading.Lock()
         self.retry = retry or RetryPolicy()
-        self._client = httpx.Client(transport=transport, timeout=timeout_s, follow_redirects=True)
+        self._client = httpx.Client(transport=transport or LazyTLSTransport(), timeout=timeout_s, follow_redirects=True)
         self._token = profile.token
         self._api_key = profile.api_key
         self._oauth: ClientCredentials | None = None
@@ -246,7 +247,8 @@ class RemoteBackend:
                 return JobFinished(_job_id_of(url) or "?", found.group(1) if found else "finished")
             running = [r for e in errors if e.code == Code.JOB_SLOT_BUSY.value and e.ref for r in e.ref.split(", ")]
             limit = re.search(r"\(limit (\d+)\)", message)
-            return JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)))
+            detail = None if Code.JOB_SLOT_BUSY.value in codes else message  # serve's message is rebuilt in full
+            return JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)), detail)
         if status in (400, 404, 413, 422):
             errors = errors or [ApiError(code=Code.INVALID_VALUE.value, message=message)]
             error = ValidationFailed(message, errors)
@@ -420,7 +422,7 @@ class RemoteBackend:
         self, job: ExportJob, index: int, dest: Path, progress: ProgressCallback | None, cancel: threading.Event | None
     ) -> Download:
         expected = (job.outputs.files or [])[index].file_hash.lower()
-        problem = ""
+        problem, request_id = "", None
         refreshed = False
         attempt = 0
         while attempt < self.retry.attempts:
@@ -433,7 +435,7 @@ class RemoteBackend:
                 job, refreshed = self.status(job.id), True  # the signed link expired: ask for a fresh one
                 continue
             except _BadDownload as exc:
-                problem = str(exc)
+                problem, request_id = str(exc), exc.request_id
             else:
                 return Download(path=str(dest), bytes=size, sha256=digest, verified=True)
             attempt += 1
@@ -441,26 +443,30 @@ class RemoteBackend:
                 self.retry.sleep(self.retry.backoff(attempt - 1))
         raise BackendUnavailable(
             f"download of {dest.name} for job '{job.id}' failed {self.retry.attempts} time(s): {problem}; nothing was kept"
-        )
+        ).with_request_id(request_id)
 
     def _stream_to(
         self, url: str, dest: Path, expected: str, progress: ProgressCallback | None, cancel: threading.Event | None
     ) -> tuple[int, str]:
         """Stream one file to a temp name beside `dest`, check it, rename. Raises _BadDownload."""
+        request_id = None
         with VerifiedFile(dest, progress=progress, cancel=cancel) as sink:
             try:
                 with self._open_stream(url) as response:
+                    request_id = request_id_of(response)
                     sink.total = int(response.headers.get("content-length") or 0)
                     for chunk in response.iter_bytes(CHUNK):
                         sink.write(chunk)
-            except (httpx.TransportError, BackendUnavailable) as exc:
-                raise _BadDownload(f"transfer broke after {sink.size} bytes ({type(exc).__name__})") from None
+            except httpx.TransportError as exc:
+                raise _BadDownload(f"transfer broke after {sink.size} bytes ({type(exc).__name__})", request_id) from None
+            except BackendUnavailable as exc:
+                raise _BadDownload(f"transfer broke after {sink.size} bytes ({exc.message})", exc.request_id) from None
             if sink.total and sink.size != sink.total:
-                raise _BadDownload(f"truncated: got {sink.size} of {sink.total} bytes")
+                raise _BadDownload(f"truncated: got {sink.size} of {sink.total} bytes", request_id)
             try:
                 return sink.size, sink.commit(expected)
             except HashMismatch as exc:
-                raise _BadDownload(f"{exc} (file_hash)") from None
+                raise _BadDownload(f"{exc} (file_hash)", request_id) from None
 
     @contextmanager
     def _open_stream(self, url: str) -> Iterator[httpx.Response]:
@@ -510,6 +516,10 @@ class RemoteBackend:
 
 class _BadDownload(Exception):
     """One download attempt produced a truncated or corrupt file (already removed)."""
+
+    def __init__(self, message: str, request_id: str | None) -> None:
+        super().__init__(message)
+        self.request_id = request_id
 
 
 def package_services(path: Path) -> list[str]:

@@ -51,8 +51,9 @@ class SparkTuiError(Exception):
         """Name the HTTP request that failed (its `x-request-id`) in the message, to quote to support."""
         if request_id and self.request_id is None:
             self.request_id = request_id
-            self.message = f"{self.message} [x-request-id {request_id}]"
-            self.args = (self.message,)
+            if request_id not in self.message:
+                self.message = f"{self.message} [x-request-id {request_id}]"
+                self.args = (self.message,)
         return self
 
 
@@ -75,11 +76,14 @@ class JobSlotBusy(SparkTuiError):
     exit_code = 6
     http_status = 409
 
-    def __init__(self, tenant: str, running: list[str], limit: int) -> None:
+    def __init__(self, tenant: str, running: list[str], limit: int, detail: str | None = None) -> None:
         jobs = ", ".join(running) or "unknown"
+        busy = f"already runs {len(running)} export job(s) (limit {limit}): {jobs}" if running else (
+            f"has no free export job slot (limit {limit})"
+        )
+        said = f" (the server says: {detail})" if detail else ""
         super().__init__(
-            f"tenant '{tenant}' already runs {len(running)} export job(s) (limit {limit}): {jobs}; "
-            "wait for it to finish or cancel it, then retry",
+            f"tenant '{tenant}' {busy}{said}; wait for it to finish or cancel it, then retry",
             [ApiError(code=Code.JOB_SLOT_BUSY.value, message=f"job slot busy: {jobs}", ref=jobs)],
         )
         self.tenant = tenant
