@@ -56,6 +56,8 @@ def report_error(exc: SparkTuiError, console: Console) -> int:
     if exc.errors and isinstance(exc, ValidationFailed):
         for line in output.error_lines(exc.errors):
             console.note(line)
+        if exc.request_id:
+            console.note(f"x-request-id {exc.request_id} (quote it to support)")
         if console.json:
             console.result("", {"errors": [e.model_dump(mode="json") for e in exc.errors]})
     else:

@@ -192,3 +192,13 @@ def test_unknown_tenant_is_an_error_naming_the_known_ones(tmp_path: Path) -> Non
     for call in (backend.list_folders, backend.tenant_status, backend.list_jobs):
         with pytest.raises(ValidationFailed, match=r"tenant 'nosuch' does not exist .*\(tenants: uat\).*--import-package"):
             call()
+
+
+def test_whoami_is_the_profile_and_own_jobs_are_its_own(backend: EmbeddedBackend) -> None:
+    caller = backend.whoami()
+    assert (caller.user, caller.groups, caller.source) == (USER, GROUPS, "profile")
+    assert backend.submitted_ids == frozenset()
+    job = backend.submit(SMALL)
+    assert backend.submitted_ids == {job.id}
+    assert backend.is_own(job.id, None) and backend.is_own("other-job", USER)
+    assert not backend.is_own("other-job", "someone@example.com")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from pathlib import Path
 
@@ -12,8 +13,9 @@ import pytest
 from scripted import Recorder, Spark
 
 from spark_tui.backends.oauth import token_endpoint
-from spark_tui.spark.errors import AuthError, BackendUnavailable, JobNotFound
-from spark_tui.spark.models import ExportJob
+from spark_tui.batch.runner import Console, report_error
+from spark_tui.spark.errors import AuthError, BackendUnavailable, JobNotFound, ValidationFailed
+from spark_tui.spark.models import ExportJob, ExportRequest
 
 JOB = "3f0c8a8e-2f43-4b7e-9a59-1d6f3d0b7a11"
 
@@ -72,3 +74,13 @@ def test_failed_download_quotes_the_last_transfer(tmp_path: Path) -> None:
         spark.backend(attempts=2).download(job, tmp_path)
     assert info.value.request_id == spark.requests[-1].headers["x-request-id"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_batch_prints_the_request_id_of_a_refused_request() -> None:
+    spark = Spark({"POST /api/v4/export": (422, {"message": "no inputs", "errors": [{"code": "NO_INPUTS", "message": "no inputs"}]})})
+    with pytest.raises(ValidationFailed) as info:
+        spark.backend().submit(ExportRequest())
+    err = io.StringIO()
+    assert report_error(info.value, Console(out=io.StringIO(), err=err)) == 2
+    rid = spark.requests[-1].headers["x-request-id"]
+    assert err.getvalue().splitlines() == ["error: NO_INPUTS: no inputs", f"x-request-id {rid} (quote it to support)"]
