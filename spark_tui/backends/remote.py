@@ -32,6 +32,7 @@ from spark_tui.backends.token_claims import caller_of_token
 from spark_tui.backends.transport import LazyTLSTransport
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.backends.oauth import ClientCredentials, token_endpoint
+from spark_tui.backends.pump import pump
 from spark_tui.config import Profile, default_user
 from spark_tui.spark.browse_wire import V1Engine, V1Envelope, V1Folder, V1Version, V3Envelope, V3ServiceExists
 from spark_tui.spark.errors import (
@@ -455,8 +456,7 @@ class RemoteBackend:
                 with self._open_stream(url) as response:
                     request_id = request_id_of(response)
                     sink.total = int(response.headers.get("content-length") or 0)
-                    for chunk in response.iter_bytes(CHUNK):
-                        sink.write(chunk)
+                    pump(response.iter_bytes(CHUNK), sink.write)
             except httpx.TransportError as exc:
                 raise _BadDownload(f"transfer broke after {sink.size} bytes ({type(exc).__name__})", request_id) from None
             except BackendUnavailable as exc:
