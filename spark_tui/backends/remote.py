@@ -18,12 +18,11 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from functools import lru_cache
-from typing import Annotated, Any, Iterator
+from typing import Any, Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback, redact
 from spark_tui.backends.http_answer import REQUEST_ID_HEADER, new_request_id, request_id_of, server_message, text_snippet
@@ -75,7 +74,6 @@ IMPORT_DEADLINE_S = 1200.0
 WHOAMI_PATH = "whoami"  # spark-tui serve extension: GET /{tenant}/api/v4/whoami
 _AUTH_CODES = ("UNAUTHORI", "FORBIDDEN", "ACCESS", "TOKEN", "PERMISSION")
 _NOT_FOUND_CODES = ("NOT_FOUND", "NOTFOUND", "NOT_EXIST", "DOES_NOT_EXIST")
-JobOrAccepted = Annotated[ExportJob | JobAccepted, Field(union_mode="left_to_right")]
 
 
 def split_base_url(base_url: str, tenant: str | None) -> tuple[str, str]:
@@ -302,18 +300,25 @@ class RemoteBackend:
     def submit(self, request: ExportRequest) -> ExportJob:
         """Start an export job; a POST answer of only `{id, object, status_url}` is followed by a
         status read. The job id is remembered in `submitted_ids`."""
-        accepted = self._call(JobOrAccepted, "export job", "POST", self._v4("export"), json=request.model_dump(mode="json"))
+        job = self._job_or_accepted("POST", self._v4("export"), json=request.model_dump(mode="json"))
         with self._lock:
-            self._submitted.add(accepted.id)
-        return accepted if isinstance(accepted, ExportJob) else self.status(accepted.id)
+            self._submitted.add(job.id)
+        return job if isinstance(job, ExportJob) else self.status(job.id)
 
     def status(self, job_id: str) -> ExportJob:
         return self._call(ExportJob, "export job", "GET", self._v4(f"export/{quote(job_id, safe='')}/status"))
 
     def cancel(self, job_id: str) -> ExportJob:
         url = self._v4(f"export/{quote(job_id, safe='')}")
-        answer = self._call(JobOrAccepted, "export job", "PATCH", url, json={"export_status": "cancelled"})
-        return answer if isinstance(answer, ExportJob) else self.status(answer.id)
+        job = self._job_or_accepted("PATCH", url, json={"export_status": "cancelled"})
+        return job if isinstance(job, ExportJob) else self.status(job.id)
+
+    def _job_or_accepted(self, method: str, url: str, **kwargs: Any) -> ExportJob | JobAccepted:
+        """The job a POST/PATCH answers with, or only its `{id, object, status_url}` (no status)."""
+        response = self._send(method, url, **kwargs)
+        raw = self._decode(response, url)
+        model = ExportJob if isinstance(raw, dict) and "status" in raw else JobAccepted
+        return _parse(model, raw, "export job", request_id_of(response))
 
     def tenant_status(self) -> TenantExportStatus:
         return self._call(TenantExportStatus, "tenant export status", "GET", self._v4("export/status"))
@@ -543,15 +548,10 @@ def _job_id_of(url: str) -> str | None:
     return unquote(found.group(1))
 
 
-@lru_cache(maxsize=None)
-def _adapter(model: Any) -> TypeAdapter:
-    return TypeAdapter(model)
-
-
 def _parse(model: Any, raw: Any, what: str, request_id: str | None = None) -> Any:
-    """`raw` as `model` (a model class or a union of them); a shape beyond leniency is an error."""
+    """`raw` as `model`; a shape beyond leniency is an error naming the field."""
     try:
-        return _adapter(model).validate_python(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
