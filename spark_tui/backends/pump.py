@@ -7,7 +7,7 @@ import queue
 import threading
 from typing import Callable, Iterable
 
-DEPTH = 16  # chunks in flight: bounds the memory held (16 × 256 KiB)
+DEPTH = 4  # chunks in flight: bounds the memory held (4 × 256 KiB)
 
 
 def pump(chunks: Iterable[bytes], consume: Callable[[bytes], None]) -> None:
