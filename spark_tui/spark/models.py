@@ -230,32 +230,24 @@ class ErrorBody(SparkAnswer):
         if not isinstance(value, dict):
             return {"message": _compact(value)}
         body = dict(value)
-        errors = _error_items(body.get("errors")) + _error_items(body.get("error") if isinstance(body.get("error"), (dict, list)) else None)
-        if isinstance(body.get("detail"), list):
-            errors += _error_items(body["detail"])
+        nested = [body.get(k) for k in ("errors", "error", "detail") if isinstance(body.get(k), (dict, list))]
+        errors = [ApiError.model_validate(item) for group in nested for item in _error_items(group)]
         message = next((t for k in _MESSAGE_KEYS if (t := _text(body.get(k)))), None)
         code = next((t for k in ("errorCode", "error_code", "code") if (t := _text(body.get(k)))), None)
-        if message is None:
-            message = errors[0].get("message") if errors and isinstance(errors[0], dict) else None
-            message = _text(message) or (_text(errors[0]) if errors and isinstance(errors[0], str) else None)
-        message = message or code or _compact(value)
+        message = message or (errors[0].message if errors else None) or code or _compact(value)
         if code and code not in message:
             message = f"{code}: {message}"
         if not errors and code:
-            errors = [{"code": code, "message": message}]
+            errors = [ApiError(code=code, message=message)]
         body.update(message=message, errors=errors)
         return body
 
 
-def _error_items(value: Any) -> list:
+def _error_items(value: dict | list) -> list:
     """Error items of any shape: a list, one object, or problem details' `{field: [messages]}`."""
-    if value is None:
-        return []
     if isinstance(value, list):
         return value
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict) and not any(k in value for k in (*_MESSAGE_KEYS, *_CODE_KEYS)):
+    if not any(k in value for k in (*_MESSAGE_KEYS, *_CODE_KEYS)):
         return [
             {"code": UNSPECIFIED_CODE, "ref": str(field), "message": f"{field}: {' '.join(map(str, v)) if isinstance(v, list) else v}"}
             for field, v in value.items()

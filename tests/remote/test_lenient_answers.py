@@ -13,7 +13,7 @@ from scripted import Spark, sample
 
 from spark_tui.batch import exit_codes, output
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobSlotBusy, ValidationFailed
-from spark_tui.spark.models import ApiWarning, ExportInputs, ExportJob, ExportRequest, JobStatus
+from spark_tui.spark.models import ApiWarning, ErrorBody, ExportInputs, ExportJob, ExportRequest, JobStatus
 
 JOB = "34d7d465-86eb-4eed-a388-fa4525cf7be6"
 STATUS = f"GET /api/v4/export/{JOB}/status"
@@ -171,3 +171,17 @@ def test_our_own_job_json_is_unchanged_by_leniency() -> None:
         "object", "id", "response_timestamp", "status", "status_url", "process_time", "outputs", "errors",
         "source_system", "correlation_id",
     }
+
+
+@pytest.mark.parametrize("raw, message, items", [
+    ({"message": "m", "errors": [{"code": "C", "message": "x", "ref": "r"}]}, "m", [("C", "x")]),
+    ({"detail": [{"loc": ["body", "inputs"], "msg": "field required", "type": "missing"}]}, "field required", [("missing", "field required")]),
+    ({"status": "Error", "errorCode": "PRODUCT_ALREADY_EXISTS", "message": None, "data": None}, "PRODUCT_ALREADY_EXISTS", [("PRODUCT_ALREADY_EXISTS", "PRODUCT_ALREADY_EXISTS")]),
+    ({"status": "Error", "errorCode": "E42", "message": "folder is locked"}, "E42: folder is locked", [("E42", "E42: folder is locked")]),
+    ([{"message": "one"}, "two"], '[{"message":"one"},"two"]', [("UNSPECIFIED", "one"), ("UNSPECIFIED", "two")]),
+    (42, "42", []),
+    ({"unexpected": {"deep": True}}, '{"unexpected":{"deep":true}}', []),
+])
+def test_error_body_of_any_json(raw: object, message: str, items: list) -> None:
+    body = ErrorBody.model_validate(raw)
+    assert body.message == message and [(e.code, e.message) for e in body.errors] == items
