@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import httpx
+from pydantic import TypeAdapter
 import pytest
 
 from scripted import Spark, sample
 
 from spark_tui.batch import exit_codes, output
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobSlotBusy, ValidationFailed
-from spark_tui.spark.models import ApiWarning, ErrorBody, ExportInputs, ExportJob, ExportRequest, JobStatus
+from spark_tui.spark.models import ApiErrors, ApiWarning, ApiWarnings, ErrorBody, ExportInputs, ExportJob, ExportRequest, JobStatus
 
 JOB = "34d7d465-86eb-4eed-a388-fa4525cf7be6"
 STATUS = f"GET /api/v4/export/{JOB}/status"
@@ -185,3 +185,13 @@ def test_our_own_job_json_is_unchanged_by_leniency() -> None:
 def test_error_body_of_any_json(raw: object, message: str, items: list) -> None:
     body = ErrorBody.model_validate(raw)
     assert body.message == message and [(e.code, e.message) for e in body.errors] == items
+
+
+def test_error_and_warning_lists_for_any_job_shape() -> None:
+    """`ApiErrors` / `ApiWarnings` type any job's `errors` / `warnings` (export here, import in import_wire)."""
+    errors, warnings = TypeAdapter(ApiErrors), TypeAdapter(ApiWarnings)
+    assert errors.validate_python(None) is None
+    assert [e.message for e in errors.validate_python({"message": "one error, not a list"})] == ["one error, not a list"]
+    assert warnings.validate_python(None) == []
+    assert [w.message for w in warnings.validate_python("one warning")] == ["one warning"]
+    assert [w.code for w in warnings.validate_python([{"code": "W", "message": "m"}, "s"])] == ["W", None]
