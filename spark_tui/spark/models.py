@@ -145,11 +145,11 @@ _CODE_KEYS = ("code", "errorCode", "error_code", "type")
 
 
 def _text(value: Any) -> str | None:
-    """A non-empty one-line text of a scalar (dicts and lists are not messages)."""
+    """A scalar as text, unchanged, unless blank (dicts and lists are not messages)."""
     if value is None or isinstance(value, (dict, list)):
         return None
-    text = " ".join(str(value).split())
-    return text or None
+    text = str(value)
+    return text if text.strip() else None
 
 
 def _compact(value: Any) -> str:
