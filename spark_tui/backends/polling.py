@@ -49,9 +49,9 @@ def wait_for_job(
     """Poll `backend.status` until the job is terminal and return it.
 
     Remote backends back off from `interval_s` (×1.25 per poll) up to 5 s; embedded ones poll at a
-    steady `interval_s`. Up to 3 consecutive BackendUnavailable
-    errors are retried. When `cancel` is set the job is cancelled on the backend and the wait
-    returns its terminal state (normally `cancelled`).
+    steady `interval_s`. Up to 3 consecutive BackendUnavailable errors are retried. When `cancel`
+    is set the job is cancelled on the backend and the wait returns its terminal state (normally
+    `cancelled`).
     """
     remote = backend.info.kind != "embedded"
     stop = cancel or threading.Event()
