@@ -300,7 +300,7 @@ class RemoteBackend:
     def submit(self, request: ExportRequest) -> ExportJob:
         """Start an export job; a POST answer of only `{id, object, status_url}` is followed by a
         status read. The job id is remembered in `submitted_ids`."""
-        job = self._job_or_accepted("POST", self._v4("export"), json=request.model_dump(mode="json"))
+        job = self._job_or_accepted(ExportJob, "POST", self._v4("export"), json=request.model_dump(mode="json"))
         with self._lock:
             self._submitted.add(job.id)
         return job if isinstance(job, ExportJob) else self.status(job.id)
@@ -310,15 +310,16 @@ class RemoteBackend:
 
     def cancel(self, job_id: str) -> ExportJob:
         url = self._v4(f"export/{quote(job_id, safe='')}")
-        job = self._job_or_accepted("PATCH", url, json={"export_status": "cancelled"})
+        job = self._job_or_accepted(ExportJob, "PATCH", url, json={"export_status": "cancelled"})
         return job if isinstance(job, ExportJob) else self.status(job.id)
 
-    def _job_or_accepted(self, method: str, url: str, **kwargs: Any) -> ExportJob | JobAccepted:
-        """The job a POST/PATCH answers with, or only its `{id, object, status_url}` (no status)."""
+    def _job_or_accepted(self, job_model: Any, method: str, url: str, **kwargs: Any) -> Any:
+        """The job (`job_model`, e.g. ExportJob) a POST/PATCH answers with, or a JobAccepted when
+        the answer is only `{id, object, status_url}` (no status): the caller then reads the status."""
         response = self._send(method, url, **kwargs)
         raw = self._decode(response, url)
-        model = ExportJob if isinstance(raw, dict) and "status" in raw else JobAccepted
-        return _parse(model, raw, "export job", request_id_of(response))
+        model = job_model if isinstance(raw, dict) and "status" in raw else JobAccepted
+        return _parse(model, raw, f"answer to {method}", request_id_of(response))
 
     def tenant_status(self) -> TenantExportStatus:
         return self._call(TenantExportStatus, "tenant export status", "GET", self._v4("export/status"))
