@@ -462,7 +462,7 @@ class RemoteBackend:
                 with self._open_stream(url) as response:
                     request_id = request_id_of(response)
                     sink.total = int(response.headers.get("content-length") or 0)
-                    pump(response.iter_bytes(CHUNK), sink.write)
+                    pump(_admitted(response.iter_bytes(CHUNK), sink), sink.store)  # progress stays in this thread
             except httpx.TransportError as exc:
                 raise _BadDownload(f"transfer broke after {sink.size} bytes ({type(exc).__name__})", request_id) from None
             except BackendUnavailable as exc:
@@ -526,6 +526,13 @@ class _BadDownload(Exception):
     def __init__(self, message: str, request_id: str | None) -> None:
         super().__init__(message)
         self.request_id = request_id
+
+
+def _admitted(chunks: Iterator[bytes], sink: VerifiedFile) -> Iterator[bytes]:
+    """The chunks, each counted (progress, cancel) by `sink` before it is handed on."""
+    for chunk in chunks:
+        sink.admit(chunk)
+        yield chunk
 
 
 def package_services(path: Path) -> list[str]:

@@ -193,3 +193,12 @@ def test_api_key_headers_and_paths() -> None:
     assert str(sent.url) == "https://excel.uat.us.coherent.global/api/v1/product/list"
     assert sent.headers["x-synthetic-key"] == "key-123" and sent.headers["x-tenant-name"] == "acme"
     assert "key-123" not in repr(backend)
+
+
+def test_download_progress_is_reported_in_the_callers_thread(tmp_path: Path) -> None:
+    rec = _download_server([PACKAGE])
+    seen: list[tuple[str, int, int]] = []
+    rec.backend().download(ExportJob.model_validate(job_body()), tmp_path,
+                           progress=lambda done, total: seen.append((threading.current_thread().name, done, total)))
+    assert {name for name, _, _ in seen} == {threading.current_thread().name}
+    assert seen[-1][1:] == (len(PACKAGE), len(PACKAGE))
