@@ -238,16 +238,18 @@ class RemoteBackend:
             return AuthError(
                 f"Spark at {where} refused the credentials of profile '{self._profile}' (HTTP {status}): {message}"
             )
+        # the server's words are added to errors rebuilt here, unless they carry spark-tui's own codes
+        words = None if codes & {c.value for c in Code} else message
         if status == 404 and (job_id := _job_id_of(url)):
-            return JobNotFound(job_id)
+            return JobNotFound(job_id).with_server_words(words)
         if status == 409:
             if Code.JOB_FINISHED.value in codes or (_job_id_of(url) and Code.JOB_SLOT_BUSY.value not in codes):
                 found = re.search(r"status '(\w+)'", message)
-                return JobFinished(_job_id_of(url) or "?", found.group(1) if found else "finished")
+                return JobFinished(_job_id_of(url) or "?", found.group(1) if found else "finished").with_server_words(words)
             running = [r for e in errors if e.code == Code.JOB_SLOT_BUSY.value and e.ref for r in e.ref.split(", ")]
             limit = re.search(r"\(limit (\d+)\)", message)
-            detail = None if Code.JOB_SLOT_BUSY.value in codes else message  # serve's message is rebuilt in full
-            return JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)), detail)
+            busy = JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)))
+            return busy.with_server_words(words)
         if status in (400, 404, 413, 422):
             errors = errors or [ApiError(code=Code.INVALID_VALUE.value, message=message)]
             error = ValidationFailed(message, errors)

@@ -47,6 +47,13 @@ class SparkTuiError(Exception):
         self.message = message
         self.errors = errors or []
 
+    def with_server_words(self, words: str | None) -> Self:
+        """Add what the server said, when this error's own message does not already carry it."""
+        if words and words not in self.message:
+            self.message = f"{self.message} (the server says: {words})"
+            self.args = (self.message,)
+        return self
+
     def with_request_id(self, request_id: str | None) -> Self:
         """Name the HTTP request that failed (its `x-request-id`) in the message, to quote to support."""
         if request_id and self.request_id is None:
@@ -76,14 +83,13 @@ class JobSlotBusy(SparkTuiError):
     exit_code = 6
     http_status = 409
 
-    def __init__(self, tenant: str, running: list[str], limit: int, detail: str | None = None) -> None:
+    def __init__(self, tenant: str, running: list[str], limit: int) -> None:
         jobs = ", ".join(running) or "unknown"
         busy = f"already runs {len(running)} export job(s) (limit {limit}): {jobs}" if running else (
             f"has no free export job slot (limit {limit})"
         )
-        said = f" (the server says: {detail})" if detail else ""
         super().__init__(
-            f"tenant '{tenant}' {busy}{said}; wait for it to finish or cancel it, then retry",
+            f"tenant '{tenant}' {busy}; wait for it to finish or cancel it, then retry",
             [ApiError(code=Code.JOB_SLOT_BUSY.value, message=f"job slot busy: {jobs}", ref=jobs)],
         )
         self.tenant = tenant

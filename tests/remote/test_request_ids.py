@@ -14,7 +14,7 @@ from scripted import Recorder, Spark
 
 from spark_tui.backends.oauth import token_endpoint
 from spark_tui.batch.runner import Console, report_error
-from spark_tui.spark.errors import AuthError, BackendUnavailable, JobNotFound, ValidationFailed
+from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, ValidationFailed
 from spark_tui.spark.models import ExportJob, ExportRequest
 
 JOB = "3f0c8a8e-2f43-4b7e-9a59-1d6f3d0b7a11"
@@ -84,3 +84,14 @@ def test_batch_prints_the_request_id_of_a_refused_request() -> None:
     assert report_error(info.value, Console(out=io.StringIO(), err=err)) == 2
     rid = spark.requests[-1].headers["x-request-id"]
     assert err.getvalue().splitlines() == ["error: NO_INPUTS: no inputs", f"x-request-id {rid} (quote it to support)"]
+
+
+def test_errors_rebuilt_here_keep_the_servers_words() -> None:
+    spark = Spark({
+        f"GET /api/v4/export/{JOB}/status": (404, {"message": "Export job is expired or unknown"}),
+        f"PATCH /api/v4/export/{JOB}": (409, "Job already completed"),
+    })
+    with pytest.raises(JobNotFound, match=r"not found; list jobs with --jobs \(the server says: Export job is expired or unknown\)"):
+        spark.backend().status(JOB)
+    with pytest.raises(JobFinished, match=r"\(the server says: Job already completed\) \[x-request-id "):
+        spark.backend().cancel(JOB)
