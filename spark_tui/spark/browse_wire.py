@@ -22,12 +22,12 @@ from spark_tui.spark.models import (  # ErrorBody is also imported from here by 
 )
 
 T = TypeVar("T")
-SUCCESS = "success"
+SUCCESS = ("success", "ok")
 
 
 def _refusal(status: str | None, code: str | None, message: str | None, error: Any = None) -> tuple[str, str] | None:
     """(code, message) when an envelope reports a failure (with HTTP 2xx, as v1 folder calls do)."""
-    if (status or SUCCESS).strip().lower() == SUCCESS and not code and not error:
+    if (status or SUCCESS[0]).strip().lower() in SUCCESS and not code and not error:
         return None
     detail = ErrorBody.model_validate(error).message if error else None
     text = message or detail or f"status '{status}'"
