@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spark_tui.backends.base import BackendInfo, ProgressCallback
+from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
@@ -45,6 +45,7 @@ class EmbeddedBackend:
         self._jobs: JobManager | None = None
         self._jobs_lock = threading.Lock()
         self.tenant, self.user, self.groups = tenant, user, tuple(groups)
+        self._submitted: set[str] = set()
         self.info = BackendInfo(
             profile=profile, kind="embedded", location=str(self.ws.root), tenant=tenant, user=user, groups=self.groups,
         )
@@ -121,7 +122,10 @@ class EmbeddedBackend:
         return selection.preview(self.ws, size_limit)
 
     def submit(self, request: ExportRequest) -> ExportJob:
-        return self.jobs.submit(self.tenant, self.user, self.groups, request)
+        job = self.jobs.submit(self.tenant, self.user, self.groups, request)
+        with self._jobs_lock:
+            self._submitted.add(job.id)
+        return job
 
     def status(self, job_id: str) -> ExportJob:
         return self.jobs.status(self.tenant, job_id, self.user, self.groups)
@@ -136,6 +140,20 @@ class EmbeddedBackend:
     def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
         self._require_tenant()
         return self.jobs.list_jobs(self.tenant, self.user, self.groups, all_users=all_users)
+
+    # --- identity ------------------------------------------------------------------------------
+
+    def whoami(self) -> Caller:
+        """The profile's user and groups (the embedded engine acts as exactly them)."""
+        return Caller(self.user, self.groups, "profile")
+
+    @property
+    def submitted_ids(self) -> frozenset[str]:
+        with self._jobs_lock:
+            return frozenset(self._submitted)
+
+    def is_own(self, job_id: str, created_by: str | None) -> bool:
+        return created_by == self.user or job_id in self.submitted_ids
 
     def download(
         self,

@@ -1,7 +1,8 @@
 """Wait for an export or import job to end: bounded interval, wall-clock deadline, cancellable.
 
 Unlike the SDKs (which notice only `closed` and back off without bound), every terminal status
-ends the wait, the interval is capped and the deadline is a real clock.
+ends the wait, the interval is capped and the deadline is a real clock. A fresh job is polled
+from 0.1 s, so a short job is not held up by the first interval.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.models import ExportJob
 
 DEFAULT_DEADLINE_S = 1200.0
+FIRST_INTERVAL_S = 0.1  # embedded: steady (a status read is a local SQLite query); remote: the first pause
+REMOTE_BACKOFF = 1.25
 REMOTE_MAX_INTERVAL_S = 5.0
 TRANSIENT_RETRIES = 3
 CANCEL_GRACE_S = 30.0
@@ -41,15 +44,16 @@ def wait_for_job(
     job_id: str,
     *,
     deadline_s: float = DEFAULT_DEADLINE_S,
-    interval_s: float = 0.5,
+    interval_s: float = FIRST_INTERVAL_S,
     on_update: Callable[[ExportJob], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportJob:
     """Poll `backend.status` until the job is terminal and return it.
 
-    Remote backends back off (×1.5 per poll) up to 5 s. Up to 3 consecutive BackendUnavailable
-    errors are retried. When `cancel` is set the job is cancelled on the backend and the wait
-    returns its terminal state (normally `cancelled`).
+    Remote backends back off from `interval_s` (×1.25 per poll) up to 5 s; embedded ones poll at a
+    steady `interval_s`. Up to 3 consecutive BackendUnavailable errors are retried. When `cancel`
+    is set the job is cancelled on the backend and the wait returns its terminal state (normally
+    `cancelled`).
     """
     remote = backend.info.kind != "embedded"
     stop = cancel or threading.Event()
@@ -85,7 +89,7 @@ def wait_for_job(
         else:
             stop.wait(pause)
         if remote:
-            interval = min(interval * 1.5, REMOTE_MAX_INTERVAL_S)
+            interval = min(interval * REMOTE_BACKOFF, REMOTE_MAX_INTERVAL_S)
 
 
 IMPORT_FIRST_INTERVAL_S = 0.1

@@ -88,10 +88,11 @@ def test_remote_backoff_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
             return False
 
     monkeypatch.setattr(polling.threading, "Event", Recorder)
-    backend = Scripted([JobStatus.in_progress] * 12 + [JobStatus.closed], kind="spark")
-    wait_for_job(backend, "j1", interval_s=0.5)
-    assert pauses[0] == 0.5 and pauses[1] == 0.75
+    backend = Scripted([JobStatus.in_progress] * 25 + [JobStatus.closed], kind="spark")
+    wait_for_job(backend, "j1")
+    assert pauses[0] == polling.FIRST_INTERVAL_S == 0.1  # a fresh job is polled from 0.1 s
+    assert pauses[1] == pytest.approx(0.1 * polling.REMOTE_BACKOFF) and polling.REMOTE_BACKOFF > 1
     assert max(pauses) == polling.REMOTE_MAX_INTERVAL_S and pauses == sorted(pauses)
     pauses.clear()
-    wait_for_job(Scripted([JobStatus.in_progress] * 5 + [JobStatus.closed]), "j1", interval_s=0.5)
-    assert set(pauses) == {0.5}  # embedded: a steady interval
+    wait_for_job(Scripted([JobStatus.in_progress] * 5 + [JobStatus.closed]), "j1")
+    assert set(pauses) == {0.1}  # embedded: a steady interval
