@@ -89,8 +89,14 @@ class SparkAnswer(WireModel):
     model_config = ConfigDict(extra="allow")
 
 
-def _none_as_empty(value: Any) -> Any:
+def none_as_empty(value: Any) -> Any:
+    """A `null` list reads as empty (export and import answers)."""
     return [] if value is None else value
+
+
+def none_as_object(value: Any) -> Any:
+    """A `null` object (e.g. a job's `outputs`) reads as an empty one."""
+    return {} if value is None else value
 
 
 def _whole_number(value: Any) -> Any:
@@ -207,7 +213,7 @@ class ApiWarning(SparkAnswer):
 ApiErrors = Annotated[list[ApiError] | None, BeforeValidator(_as_list)]
 """A job's `errors`: null, a list, or (leniently) a single item."""
 
-ApiWarnings = Annotated[list[ApiWarning], BeforeValidator(lambda v: _as_list(_none_as_empty(v)))]
+ApiWarnings = Annotated[list[ApiWarning], BeforeValidator(lambda v: _as_list(none_as_empty(v)))]
 """A job's `warnings`: a list of strings or objects; null reads as empty."""
 
 
@@ -281,8 +287,8 @@ class ServiceVersionOutput(SparkAnswer):
 
 class ExportOutputs(SparkAnswer):
     files: list[OutputFile] | None = Field(default_factory=list)
-    services: Annotated[list[ServiceOutput], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
-    service_versions: Annotated[list[ServiceVersionOutput], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
+    services: Annotated[list[ServiceOutput], BeforeValidator(none_as_empty)] = Field(default_factory=list)
+    service_versions: Annotated[list[ServiceVersionOutput], BeforeValidator(none_as_empty)] = Field(default_factory=list)
 
 
 class JobProgress(WireModel):
@@ -314,7 +320,7 @@ class ExportJob(SparkAnswer):
     status: JobStatus
     status_url: str | None = None
     process_time: Millis = 0
-    outputs: Annotated[ExportOutputs, BeforeValidator(lambda v: {} if v is None else v)] = Field(default_factory=ExportOutputs)
+    outputs: Annotated[ExportOutputs, BeforeValidator(none_as_object)] = Field(default_factory=ExportOutputs)
     errors: ApiErrors = None
     source_system: str | None = None
     correlation_id: str | None = None
@@ -370,8 +376,8 @@ class TenantInfo(SparkAnswer):
 class TenantExportStatus(SparkAnswer):
     """Response of `GET /{tenant}/api/v4/export/status`."""
 
-    in_progress_exports: Annotated[list[TenantJob], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
-    recent_exports: Annotated[list[TenantJob], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
+    in_progress_exports: Annotated[list[TenantJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
+    recent_exports: Annotated[list[TenantJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
     tenant: TenantInfo = Field(default_factory=TenantInfo)
 
 
@@ -452,7 +458,7 @@ class WhoAmI(SparkAnswer):
     """Response of `GET /{tenant}/api/v4/whoami` (spark-tui serve only): who the caller is."""
 
     user: str
-    groups: Annotated[list[str], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
+    groups: Annotated[list[str], BeforeValidator(none_as_empty)] = Field(default_factory=list)
 
 
 # --- downloads (batch output) -----------------------------------------------------------------
