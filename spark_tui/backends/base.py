@@ -105,7 +105,7 @@ class Backend(Protocol):
 
     @property
     def submitted_ids(self) -> frozenset[str]:
-        """Ids of the export jobs this backend object submitted."""
+        """Ids of the export and import jobs this backend object submitted."""
         ...
 
     def is_own(self, job_id: str, created_by: str | None) -> bool:

@@ -202,7 +202,10 @@ class EmbeddedBackend:
         """Copy the package into the workspace (reporting `progress`) and start an import job."""
         self._require_tenant()
         path = Path(path)
-        return self.imports.submit(self.tenant, self.user, self.groups, path, request, name=path.name, progress=progress)
+        job = self.imports.submit(self.tenant, self.user, self.groups, path, request, name=path.name, progress=progress)
+        with self._jobs_lock:
+            self._submitted.add(job.id)
+        return job
 
     def import_status(self, job_id: str) -> ImportJob:
         return self.imports.status(self.tenant, job_id, self.user, self.groups)

@@ -7,7 +7,7 @@ Auth: bearer token, API key (`x-synthetic-key`) or OAuth2 client credentials. Ev
 carries a fresh `x-request-id`, and every error raised here quotes it. Transient failures are
 retried (capped exponential backoff with jitter, honouring Retry-After); downloads are streamed
 to a temporary file, SHA-256-checked against `file_hash`, then renamed. Answers are parsed
-leniently (spark/models.py); an error shows the server's own message.
+leniently (spark/models.py, spark/import_wire.py); an error shows the server's own message.
 """
 
 from __future__ import annotations
@@ -244,15 +244,16 @@ class RemoteBackend:
             )
         # the server's words are added to errors rebuilt here, unless they carry spark-tui's own codes
         words = None if codes & {c.value for c in Code} else message
-        if status == 404 and (job_id := _job_id_of(url)):
-            return JobNotFound(job_id).with_server_words(words)
+        kind, job_id = _job_of(url)
+        if status == 404 and job_id:
+            return JobNotFound(job_id, kind=kind).with_server_words(words)
         if status == 409:
-            if Code.JOB_FINISHED.value in codes or (_job_id_of(url) and Code.JOB_SLOT_BUSY.value not in codes):
+            if Code.JOB_FINISHED.value in codes or (job_id and Code.JOB_SLOT_BUSY.value not in codes):
                 found = re.search(r"status '(\w+)'", message)
-                return JobFinished(_job_id_of(url) or "?", found.group(1) if found else "finished").with_server_words(words)
+                return JobFinished(job_id or "?", found.group(1) if found else "finished").with_server_words(words)
             running = [r for e in errors if e.code == Code.JOB_SLOT_BUSY.value and e.ref for r in e.ref.split(", ")]
             limit = re.search(r"\(limit (\d+)\)", message)
-            busy = JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)))
+            busy = JobSlotBusy(self.tenant, running, int(limit.group(1)) if limit else max(1, len(running)), kind=kind)
             return busy.with_server_words(words)
         if status in (400, 404, 413, 422):
             errors = errors or [ApiError(code=Code.INVALID_VALUE.value, message=message)]
@@ -493,7 +494,10 @@ class RemoteBackend:
     def submit_import(
         self, path: Path, request: ImportRequestEntity, progress: ProgressCallback | None = None
     ) -> ImportJob:
-        """Spark's import: the package and `importRequestEntity` as multipart; returns the created job."""
+        """Spark's import: the package and `importRequestEntity` as multipart; returns the created job.
+
+        A POST answer of only `{id, object, status_url}` is followed by a status read; the job id
+        is remembered in `submitted_ids`."""
         path = Path(path)
         if not path.is_file():
             raise BadPackage(f"package '{path}' does not exist or is not a file; give the path of an export ZIP")
@@ -501,30 +505,23 @@ class RemoteBackend:
             upload = _ProgressReader(handle, path.stat().st_size, progress)
             files = {"file": ("package.zip", upload, "application/zip")}
             data = {"importRequestEntity": request.model_dump_json()}
-            try:
-                raw = self._json("POST", self._v4("import"), data=data, files=files)
-            except JobSlotBusy as exc:
-                raise JobSlotBusy(self.tenant, exc.running, exc.limit, kind="import") from None
-        return _parse(ImportJob, raw, "import job")
+            job = self._job_or_accepted(ImportJob, "POST", self._v4("import"), data=data, files=files)
+        with self._lock:
+            self._submitted.add(job.id)
+        return job if isinstance(job, ImportJob) else self.import_status(job.id)
 
     def import_status(self, job_id: str) -> ImportJob:
-        try:
-            raw = self._json("GET", self._v4(f"import/{quote(job_id, safe='')}/status"))
-        except ValidationFailed as exc:
-            if exc.http_status == 404:
-                raise JobNotFound(job_id, kind="import") from None
-            raise
-        return _parse(ImportJob, raw, "import job")
+        return self._call(ImportJob, "import job", "GET", self._v4(f"import/{quote(job_id, safe='')}/status"))
 
     def import_tenant_status(self) -> TenantImportStatus:
-        return _parse(TenantImportStatus, self._json("GET", self._v4("import/status")), "tenant import status")
+        return self._call(TenantImportStatus, "tenant import status", "GET", self._v4("import/status"))
 
     def list_imports(self, all_users: bool = False) -> list[ImportJob]:
-        """Jobs of the tenant-wide import status (own ones unless `all_users`), newest first."""
+        """Jobs of the tenant-wide import status (own ones, see `is_own`, unless `all_users`), newest first."""
         summary = self.import_tenant_status()
         entries = [*summary.in_progress_imports, *summary.recent_imports]
         if not all_users:
-            entries = [e for e in entries if e.data.created_by in (None, self.info.user)]
+            entries = [e for e in entries if self.is_own(e.id, e.data.created_by)]
         entries.sort(key=lambda e: e.data.created_timestamp or "", reverse=True)
         jobs = []
         for entry in entries:
@@ -535,27 +532,34 @@ class RemoteBackend:
         return jobs
 
     def folder_exists(self, name: str) -> bool:
-        raw = self._json("POST", f"{self.root}/api/v1/product/isproductexists/{quote(name, safe='')}")
-        return isinstance(raw, dict) and raw.get("data") is True
+        url = f"{self.root}/api/v1/product/isproductexists/{quote(name, safe='')}"
+        return self._call(V1Envelope[Any], "folder exists", "POST", url).data is True
 
     def create_folder(self, name: str) -> FolderInfo:
-        """Spark's folder create (form fields as the SDK sends them); PRODUCT_ALREADY_EXISTS → ValidationFailed."""
+        """Spark's folder create (form fields as the SDK sends them). A refusal in the v1 envelope
+        (HTTP 2xx, `status` ≠ Success) → ValidationFailed with its code (PRODUCT_ALREADY_EXISTS
+        for an existing folder), or AuthError for an auth-like code."""
         today = time.strftime("%Y-%m-%dT00:00:00")
         form = {
             "Name": name, "Description": "Created by spark-tui", "Category": "Other",
             "StartDate": today, "LaunchDate": today, "Status": "Design",
         }
-        raw = self._json("POST", f"{self.root}/api/v1/product/create", data=form)
-        data = {"data": None, **raw} if isinstance(raw, dict) else raw  # failures may come without data
-        envelope = _parse(V1Envelope[V1FolderCreated | None], data, "folder create")
-        if envelope.status == "Success" and envelope.data is not None:
+        url = f"{self.root}/api/v1/product/create"
+        response = self._send("POST", url, data=form)
+        request_id = request_id_of(response)
+        envelope = _parse(V1Envelope[V1FolderCreated | None], self._decode(response, url), "folder create", request_id)
+        refusal = envelope.refusal
+        if refusal is None and envelope.data is not None:
             return FolderInfo(id=envelope.data.folderId, name=name)
         code = envelope.errorCode or Code.INVALID_VALUE.value
+        if refusal is not None and any(part in code.upper() for part in _AUTH_CODES):
+            raise self._refused(refusal, url).with_request_id(request_id)
         if code == Code.PRODUCT_ALREADY_EXISTS.value:
             message = f"folder '{name}' already exists in tenant '{self.tenant}'"
         else:
-            message = f"Spark refused to create folder '{name}': {envelope.message or code}"
-        raise ValidationFailed.of([ApiError(code=code, message=message, ref=name)])
+            said = refusal[1] if refusal is not None else "its answer names no folder id"
+            message = f"Spark refused to create folder '{name}': {said}"
+        raise ValidationFailed.of([ApiError(code=code, message=message, ref=name)]).with_request_id(request_id)
 
     def close(self) -> None:
         self._client.close()
@@ -599,12 +603,13 @@ class _ProgressReader:
         return self.handle.seek(offset, whence)
 
 
-def _job_id_of(url: str) -> str | None:
-    """The job id of a `/api/v4/export/{id}…` URL."""
-    found = re.search(r"/api/v4/export/([^/?]+)(?:/status|/download/[^?]*)?(?:\?|$)", url)
-    if not found or found.group(1) in ("status", "preview"):
-        return None
-    return unquote(found.group(1))
+def _job_of(url: str) -> tuple[str, str | None]:
+    """(kind, job id) of a `/api/v4/{export|import}/{id}…` URL; the id is None for other URLs."""
+    found = re.search(r"/api/v4/(export|import)(?:/([^/?]+)(?:/status|/download/[^?]*)?)?(?:\?|$)", url)
+    if not found:
+        return "export", None
+    job_id = found.group(2)
+    return found.group(1), None if job_id in (None, "status", "preview") else unquote(job_id)
 
 
 def _parse(model: Any, raw: Any, what: str, request_id: str | None = None) -> Any:
