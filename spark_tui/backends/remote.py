@@ -200,10 +200,6 @@ class RemoteBackend:
                 f"{text_snippet(response) or '(empty body)'}; check base_url of profile '{self._profile}'"
             ).with_request_id(request_id_of(response)) from None
 
-    def _json(self, method: str, url: str, **kwargs: Any) -> Any:
-        """The decoded JSON answer of one request."""
-        return self._decode(self._send(method, url, **kwargs), url)
-
     def _call(self, model: Any, what: str, method: str, url: str, **kwargs: Any) -> Any:
         """One request whose JSON answer is parsed as `model`; errors quote the x-request-id."""
         response = self._send(method, url, **kwargs)
