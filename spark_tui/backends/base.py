@@ -38,6 +38,19 @@ ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
+class Caller:
+    """Who the backend knows the caller as; `user` is None when no source names them.
+
+    `source`: "profile" (embedded, or a user set in a spark profile), "server" (`spark-tui
+    serve`'s whoami route), "token" (a claim of the JWT bearer / OAuth access token), "unknown".
+    """
+
+    user: str | None
+    groups: tuple[str, ...] = ()
+    source: str = "profile"
+
+
+@dataclass(frozen=True)
 class BackendInfo:
     """Who and where: shown in the TUI header and batch diagnostics (never holds secrets)."""
 
@@ -91,6 +104,19 @@ class Backend(Protocol):
         only the caller's own unless `all_users` (which needs supervisor:pf to see others')."""
         ...
 
+    def whoami(self) -> Caller:
+        """Who the caller is (cached after the first call); `info.user`/`groups` then show it."""
+        ...
+
+    @property
+    def submitted_ids(self) -> frozenset[str]:
+        """Ids of the export and import jobs this backend object submitted."""
+        ...
+
+    def is_own(self, job_id: str, created_by: str | None) -> bool:
+        """Whether a job is the caller's: created by `whoami().user`, or submitted by this client."""
+        ...
+
     def download(
         self,
         job: ExportJob,
@@ -130,4 +156,4 @@ class Backend(Protocol):
         ...
 
 
-__all__ = ["Backend", "BackendInfo", "ProgressCallback", "FolderInfo", "ServiceInfo"]
+__all__ = ["Backend", "BackendInfo", "Caller", "ProgressCallback", "FolderInfo", "ServiceInfo"]

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spark_tui.backends.base import BackendInfo, ProgressCallback
+from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.access import require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
@@ -46,6 +46,7 @@ class EmbeddedBackend:
         self._jobs: JobManager | None = None
         self._jobs_lock = threading.Lock()
         self.tenant, self.user, self.groups = tenant, user, tuple(groups)
+        self._submitted: set[str] = set()
         self.info = BackendInfo(
             profile=profile, kind="embedded", location=str(self.ws.root), tenant=tenant, user=user, groups=self.groups,
         )
@@ -118,7 +119,10 @@ class EmbeddedBackend:
         return selection.preview(self.ws, size_limit)
 
     def submit(self, request: ExportRequest) -> ExportJob:
-        return self.jobs.submit(self.tenant, self.user, self.groups, request)
+        job = self.jobs.submit(self.tenant, self.user, self.groups, request)
+        with self._jobs_lock:
+            self._submitted.add(job.id)
+        return job
 
     def status(self, job_id: str) -> ExportJob:
         return self.jobs.status(self.tenant, job_id, self.user, self.groups)
@@ -133,6 +137,20 @@ class EmbeddedBackend:
     def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
         self._require_tenant()
         return self.jobs.list_jobs(self.tenant, self.user, self.groups, all_users=all_users)
+
+    # --- identity ------------------------------------------------------------------------------
+
+    def whoami(self) -> Caller:
+        """The profile's user and groups (the embedded engine acts as exactly them)."""
+        return Caller(self.user, self.groups, "profile")
+
+    @property
+    def submitted_ids(self) -> frozenset[str]:
+        with self._jobs_lock:
+            return frozenset(self._submitted)
+
+    def is_own(self, job_id: str, created_by: str | None) -> bool:
+        return created_by == self.user or job_id in self.submitted_ids
 
     def download(
         self,
@@ -181,7 +199,10 @@ class EmbeddedBackend:
         """Copy the package into the workspace (reporting `progress`) and start an import job."""
         self._require_tenant()
         path = Path(path)
-        return self.imports.submit(self.tenant, self.user, self.groups, path, request, name=path.name, progress=progress)
+        job = self.imports.submit(self.tenant, self.user, self.groups, path, request, name=path.name, progress=progress)
+        with self._jobs_lock:
+            self._submitted.add(job.id)
+        return job
 
     def import_status(self, job_id: str) -> ImportJob:
         return self.imports.status(self.tenant, job_id, self.user, self.groups)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from spark_tui.backends.http_answer import request_id_of, server_message
 from spark_tui.spark.errors import AuthError
 
 _SPARK_HOST = re.compile(r"^[^.]+\.((?:[^.]+\.)?[^.]+)\.coherent\.global$", re.IGNORECASE)
@@ -66,16 +67,20 @@ class ClientCredentials:
     def _fetch(self) -> None:
         form = {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self._secret}
         response = self._post(self.token_url, form)
+        request_id = request_id_of(response)
         if response.status_code >= 400:
             raise AuthError(
                 f"OAuth2 token endpoint {self.token_url} refused client '{self.client_id}' "
-                f"(HTTP {response.status_code}); check client_id/client_secret or token_url of the profile"
-            )
+                f"(HTTP {response.status_code}: {server_message(response)[0]}); "
+                "check client_id/client_secret or token_url of the profile"
+            ).with_request_id(request_id)
         try:
             body = response.json()
             token = str(body["access_token"])
             expires_in = float(body.get("expires_in") or 300)
         except (ValueError, KeyError, TypeError):
-            raise AuthError(f"OAuth2 token endpoint {self.token_url} answered without an access_token") from None
+            raise AuthError(
+                f"OAuth2 token endpoint {self.token_url} answered without an access_token"
+            ).with_request_id(request_id) from None
         self._token = token
         self._expires_at = self._clock() + max(1.0, expires_in - min(EXPIRY_MARGIN_S, expires_in / 2))

@@ -1,14 +1,15 @@
 """Wait for an export or import job to end: bounded interval, wall-clock deadline, cancellable.
 
 Unlike the SDKs (which notice only `closed` and back off without bound), every terminal status
-ends the wait, the interval is capped and the deadline is a real clock.
+ends the wait, the interval is capped and the deadline is a real clock. A fresh job is polled
+from 0.1 s, so a short job is not held up by the first interval.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import BackendUnavailable, Code, JobFinished, SparkTuiError
@@ -16,6 +17,8 @@ from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.models import ExportJob
 
 DEFAULT_DEADLINE_S = 1200.0
+FIRST_INTERVAL_S = 0.1  # embedded: steady (a status read is a local SQLite query); remote: the first pause
+REMOTE_BACKOFF = 1.25
 REMOTE_MAX_INTERVAL_S = 5.0
 TRANSIENT_RETRIES = 3
 CANCEL_GRACE_S = 30.0
@@ -37,25 +40,37 @@ class JobDeadlineExceeded(SparkTuiError):
         self.job = job
 
 
+def poll_pauses(backend: Backend, first_s: float = FIRST_INTERVAL_S) -> Iterator[float]:
+    """The pauses between status reads of one job, export or import (the one polling schedule).
+
+    From `first_s`; remote backends back off ×1.25 per poll up to 5 s, embedded ones stay steady.
+    """
+    interval = first_s
+    remote = backend.info.kind != "embedded"
+    while True:
+        yield interval
+        if remote:
+            interval = min(interval * REMOTE_BACKOFF, REMOTE_MAX_INTERVAL_S)
+
+
 def wait_for_job(
     backend: Backend,
     job_id: str,
     *,
     deadline_s: float = DEFAULT_DEADLINE_S,
-    interval_s: float = 0.5,
+    interval_s: float = FIRST_INTERVAL_S,
     on_update: Callable[[ExportJob], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportJob:
     """Poll `backend.status` until the job is terminal and return it.
 
-    Remote backends back off (×1.5 per poll) up to 5 s. Up to 3 consecutive BackendUnavailable
-    errors are retried. When `cancel` is set the job is cancelled on the backend and the wait
-    returns its terminal state (normally `cancelled`).
+    Pauses follow `poll_pauses` from `interval_s`. Up to 3 consecutive BackendUnavailable errors
+    are retried. When `cancel` is set the job is cancelled on the backend and the wait returns its
+    terminal state (normally `cancelled`).
     """
-    remote = backend.info.kind != "embedded"
     stop = cancel or threading.Event()
     end = time.monotonic() + deadline_s
-    interval = interval_s
+    pauses = poll_pauses(backend, interval_s)
     failures = 0
     cancel_sent = False
     while True:
@@ -80,16 +95,11 @@ def wait_for_job(
                 return job
             if time.monotonic() >= end:
                 raise JobDeadlineExceeded(job, deadline_s)
-        pause = max(0.0, min(interval, end - time.monotonic()))
+        pause = max(0.0, min(next(pauses), end - time.monotonic()))
         if cancel_sent:
             time.sleep(min(pause, 0.2))  # the event stays set: wait without it
         else:
             stop.wait(pause)
-        if remote:
-            interval = min(interval * 1.5, REMOTE_MAX_INTERVAL_S)
-
-
-IMPORT_FIRST_INTERVAL_S = 0.1
 
 
 def wait_for_import(
@@ -101,20 +111,19 @@ def wait_for_import(
 ) -> ImportJob:
     """Poll `backend.import_status` until the import job is terminal and return it.
 
-    Polls from 0.1 s, backing off ×1.5 up to 5 s (a short import is not held up). Spark has no
-    import cancel: when `cancel` is set the wait stops and returns the job as last seen (the job
-    goes on). Up to 3 consecutive BackendUnavailable errors are retried.
+    Pauses follow `poll_pauses` (as for exports). Spark has no import cancel: when `cancel` is set the wait stops
+    and returns the job as last seen (the job goes on). Up to 3 consecutive BackendUnavailable
+    errors are retried.
     """
     stop = cancel or threading.Event()
     end = time.monotonic() + deadline_s
-    interval = IMPORT_FIRST_INTERVAL_S
+    pauses = poll_pauses(backend)
     failures = 0
     while not job.status.is_terminal:
         if time.monotonic() >= end:
             raise JobDeadlineExceeded(job, deadline_s)
-        if stop.wait(max(0.0, min(interval, end - time.monotonic()))):
+        if stop.wait(max(0.0, min(next(pauses), end - time.monotonic()))):
             return job
-        interval = min(interval * 1.5, REMOTE_MAX_INTERVAL_S)
         try:
             job = backend.import_status(job.id)
             failures = 0

@@ -63,13 +63,21 @@ class VerifiedFile:
         return self
 
     def write(self, chunk: bytes) -> None:
+        self.admit(chunk)
+        self.store(chunk)
+
+    def admit(self, chunk: bytes) -> None:
+        """Count a chunk and report progress (InterruptedError when cancelled), in the caller's thread."""
         if self.cancel is not None and self.cancel.is_set():
             raise InterruptedError(f"download of {self.dest.name} cancelled; nothing was kept")
-        self._out.write(chunk)
-        self._digest.update(chunk)
         self.size += len(chunk)
         if self.progress is not None:
             self.progress(self.size, self.total or self.size)
+
+    def store(self, chunk: bytes) -> None:
+        """Write and hash an admitted chunk; may run in one helper thread (see backends/pump.py)."""
+        self._out.write(chunk)
+        self._digest.update(chunk)
 
     @property
     def sha256(self) -> str:

@@ -24,9 +24,6 @@ from spark_tui.spark.models import ApiError, Download, ExportJob, ExportRequest,
 from spark_tui.spark.request_check import check_request
 from spark_tui.spark.uri import InvalidReference, validate_name
 
-EMBEDDED_INTERVAL_S = 0.1  # a status read is a local SQLite query
-REMOTE_INTERVAL_S = 0.5  # backs off to 5 s (see wait_for_job)
-
 
 class UsageError(SparkTuiError):
     """A bad argument found before anything was sent (exit 2)."""
@@ -63,6 +60,8 @@ def report_error(exc: SparkTuiError, console: Console) -> int:
     if exc.errors and isinstance(exc, ValidationFailed):
         for line in output.error_lines(exc.errors):
             console.note(line)
+        if exc.request_id:
+            console.note(f"x-request-id {exc.request_id} (quote it to support)")
         if console.json:
             console.result("", {"errors": [e.model_dump(mode="json") for e in exc.errors]})
     else:
@@ -128,9 +127,8 @@ def export(
         console.note(f"export job {job.id}: {job.status.value}")
         if no_wait or job.status.is_terminal:
             return _finished(job, console)
-        interval_s = EMBEDDED_INTERVAL_S if backend.info.kind == "embedded" else REMOTE_INTERVAL_S
         try:
-            job = wait_for_job(backend, job.id, deadline_s=deadline_s, interval_s=interval_s, on_update=progress.job, cancel=cancel)
+            job = wait_for_job(backend, job.id, deadline_s=deadline_s, on_update=progress.job, cancel=cancel)
         finally:
             progress.finish()
         if cancel.is_set():

@@ -58,7 +58,6 @@ from spark_tui.spark.promotion_wire import (
 from spark_tui.spark.uri import service_uri
 
 SOURCE_SYSTEM = "spark-tui promote"
-FIRST_POLL_S = 0.1  # a fresh job is polled from 0.1 s (remote backends back off ×1.5 to 5 s)
 
 
 class Step(str, Enum):
@@ -350,7 +349,7 @@ def _export_and_download(
                               done=p.bytes_done if p else 0, total=p.bytes_total if p else 0))
 
         if not job.status.is_terminal:
-            job = wait_for_job(source, job.id, deadline_s=deadline_s, interval_s=FIRST_POLL_S, on_update=seen, cancel=cancel)
+            job = wait_for_job(source, job.id, deadline_s=deadline_s, on_update=seen, cancel=cancel)
             state.export_job = job
         if cancel.is_set():
             raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", 130, cancelled=True)

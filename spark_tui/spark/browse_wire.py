@@ -11,45 +11,69 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
-from spark_tui.spark.models import RequestModel, WireModel, ApiError, EngineType, FolderInfo, ServiceInfo, VersionInfo
+from spark_tui.spark.models import (  # ErrorBody is also imported from here by server.errors
+    EngineType,
+    ErrorBody,
+    FolderInfo,
+    RequestModel,
+    ServiceInfo,
+    SparkAnswer,
+    VersionInfo,
+)
 
 T = TypeVar("T")
+SUCCESS = ("success", "ok")
+
+
+def _refusal(status: str | None, code: str | None, message: str | None, error: Any = None) -> tuple[str, str] | None:
+    """(code, message) when an envelope reports a failure (with HTTP 2xx, as v1 folder calls do)."""
+    if (status or SUCCESS[0]).strip().lower() in SUCCESS and not code and not error:
+        return None
+    detail = ErrorBody.model_validate(error).message if error else None
+    text = message or detail or f"status '{status}'"
+    return code or (status or "ERROR"), text
 
 
 # --- envelopes --------------------------------------------------------------------------------
 
 
-class V1Envelope(WireModel, Generic[T]):
-    """`{status, message, errorCode, data, count, next, previous}` of the v1 APIs."""
+class V1Envelope(SparkAnswer, Generic[T]):
+    """`{status, message, errorCode, data, count, next, previous}` of the v1 APIs.
 
-    status: str = "Success"
+    A failure may come with HTTP 2xx, `status` other than `Success`, an `errorCode` and no
+    `data` (see `refusal`)."""
+
+    status: str | None = "Success"
     message: str | None = None
     errorCode: str | None = None
-    data: T
+    data: T | None = None
     count: int | None = None
     next: int | str | None = None
     previous: int | str | None = None
 
+    @property
+    def refusal(self) -> tuple[str, str] | None:
+        """(errorCode, message) when the envelope reports a failure, else None."""
+        return _refusal(self.status, self.errorCode, self.message)
 
-class V3Meta(WireModel):
+
+class V3Meta(SparkAnswer):
     system: str = "SPARK"
     request_timestamp: str | None = None
 
 
-class V3Envelope(WireModel, Generic[T]):
+class V3Envelope(SparkAnswer, Generic[T]):
     """`{status, response_data, response_meta, error}` of the v3 APIs."""
 
-    status: str = "Success"
-    response_data: T
+    status: str | None = "Success"
+    response_data: T | None = None
     response_meta: V3Meta = Field(default_factory=V3Meta)
     error: Any = None
 
-
-class ErrorBody(WireModel):
-    """Every error response of `spark-tui serve`: a one-line message and every error in detail."""
-
-    message: str
-    errors: list[ApiError] = Field(default_factory=list)
+    @property
+    def refusal(self) -> tuple[str, str] | None:
+        """(code, message) when the envelope reports a failure, else None."""
+        return _refusal(self.status, None, None, self.error)
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -71,7 +95,7 @@ class V1ListRequest(RequestModel):
 # --- items ------------------------------------------------------------------------------------
 
 
-class V1Folder(WireModel):
+class V1Folder(SparkAnswer):
     """An item of `POST /api/v1/product/list`."""
 
     id: str
@@ -101,14 +125,14 @@ class V1Folder(WireModel):
         )
 
 
-class V1FolderCreated(WireModel):
+class V1FolderCreated(SparkAnswer):
     """`data` of `POST /api/v1/product/create`: the new folder's id and the URL that reads it back."""
 
     folderId: str
     get_product_url: str | None = None
 
 
-class V1Engine(WireModel):
+class V1Engine(SparkAnswer):
     """An item of `POST /api/v1/product/{folder}/engines` (one service, its latest version)."""
 
     serviceName: str
@@ -137,7 +161,7 @@ class V1Engine(WireModel):
         )
 
 
-class V1Version(WireModel):
+class V1Version(SparkAnswer):
     """An item of `GET /api/v1/product/{folder}/engines/getversions/{service}`."""
 
     id: str
@@ -171,7 +195,7 @@ class V1Version(WireModel):
         )
 
 
-class V3ServiceExists(WireModel):
+class V3ServiceExists(SparkAnswer):
     """`response_data` of `GET /{tenant}/api/v3/folders/{folder}/services/{service}/exists`."""
 
     id: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Self
 
 from spark_tui.spark.models import ApiError
 
@@ -73,12 +74,29 @@ class SparkTuiError(Exception):
     exit_code = 3
     http_status = 500
     default_code = Code.BACKEND_ERROR
+    request_id: str | None = None
 
     def __init__(self, message: str, errors: list[ApiError] | None = None, code: Code | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
         self.code = self.errors[0].code if self.errors else (code or self.default_code).value
+
+    def with_server_words(self, words: str | None) -> Self:
+        """Add what the server said, when this error's own message does not already carry it."""
+        if words and words not in self.message:
+            self.message = f"{self.message} (the server says: {words})"
+            self.args = (self.message,)
+        return self
+
+    def with_request_id(self, request_id: str | None) -> Self:
+        """Name the HTTP request that failed (its `x-request-id`) in the message, to quote to support."""
+        if request_id and self.request_id is None:
+            self.request_id = request_id
+            if request_id not in self.message:
+                self.message = f"{self.message} [x-request-id {request_id}]"
+                self.args = (self.message,)
+        return self
 
 
 class ValidationFailed(SparkTuiError):
@@ -96,16 +114,18 @@ class ValidationFailed(SparkTuiError):
 
 
 class JobSlotBusy(SparkTuiError):
-    """The tenant's export job limit is reached; the message names the running job(s)."""
+    """The tenant's export (or import) job limit is reached; the message names the running job(s)."""
 
     exit_code = 6
     http_status = 409
 
     def __init__(self, tenant: str, running: list[str], limit: int, kind: str = "export") -> None:
         jobs = ", ".join(running) or "unknown"
+        busy = f"already runs {len(running)} {kind} job(s) (limit {limit}): {jobs}" if running else (
+            f"has no free {kind} job slot (limit {limit})"
+        )
         super().__init__(
-            f"tenant '{tenant}' already runs {len(running)} {kind} job(s) (limit {limit}): {jobs}; "
-            "wait for it to finish or cancel it, then retry",
+            f"tenant '{tenant}' {busy}; wait for it to finish or cancel it, then retry",
             [ApiError(code=Code.JOB_SLOT_BUSY.value, message=f"job slot busy: {jobs}", ref=jobs)],
         )
         self.tenant = tenant

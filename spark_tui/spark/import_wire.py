@@ -1,52 +1,32 @@
 """Wire shapes of Spark's import API (`POST /{tenant}/api/v4/import`, reference/spark-api.md §2.6–2.7).
 
-One definition for the engine, `serve`, the remote client and batch output. Parsing is lenient
-about what a real tenant may send: unknown fields are kept, `completed` reads as `closed`, error
-items may lack a code or a message, warnings may be strings or objects, and item statuses other
-than added/replaced/updated are accepted. What spark-tui emits always has every field.
+One definition for the engine, `serve`, the remote client and batch output. Answers are parsed
+with the same lenient pieces as export answers (spark/models.py: `SparkAnswer` keeps unknown
+fields, `JobStatus` reads `completed` as `closed`, `ApiErrors`/`ApiWarnings` take items of any
+shape); item statuses other than added/replaced/updated are accepted. What spark-tui emits
+always has every field.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from spark_tui.spark.models import (
-    ApiError,
+    ApiErrors,
+    ApiWarnings,
     IfPresent,
     JobProgress,
     JobStatus,
+    Millis,
     RequestModel,
+    SparkAnswer,
     VersionBump,
     WireModel,
+    none_as_empty,
+    none_as_object,
 )
-
-
-class LenientModel(WireModel):
-    """A wire model that keeps the fields it does not know (a real tenant may send more)."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True, use_enum_values=False, defer_build=True)
-
-
-def lenient_status(value: Any) -> Any:
-    """`completed` (seen from real tenants and accepted by both SDKs) is `closed`."""
-    return JobStatus.closed.value if value == "completed" else value
-
-
-def lenient_errors(value: Any) -> Any:
-    """Error items missing `code` or `message` get them from what they do hold."""
-    if not isinstance(value, list):
-        return value
-    items = []
-    for item in value:
-        if isinstance(item, str):
-            item = {"message": item}
-        if isinstance(item, dict):
-            text = item.get("message") or item.get("error") or item.get("detail") or item.get("code")
-            item = {**item, "code": item.get("code") or "ERROR", "message": text or str(item)}
-        items.append(item)
-    return items
 
 
 # --- request -----------------------------------------------------------------------------------
@@ -85,7 +65,7 @@ class ImportRequestEntity(RequestModel):
 # --- results -----------------------------------------------------------------------------------
 
 
-class _ServiceFields(LenientModel):
+class _ServiceFields(SparkAnswer):
     service_uri_source: str | None = None
     folder_source: str | None = None
     service_source: str | None = None
@@ -112,14 +92,9 @@ class ImportedServiceVersion(_ServiceFields):
     status: str = "added"
 
 
-class ImportOutputs(LenientModel):
-    services: list[ImportedService] = Field(default_factory=list)
-    service_versions: list[ImportedServiceVersion] = Field(default_factory=list)
-
-    @field_validator("services", "service_versions", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+class ImportOutputs(SparkAnswer):
+    services: Annotated[list[ImportedService], BeforeValidator(none_as_empty)] = Field(default_factory=list)
+    service_versions: Annotated[list[ImportedServiceVersion], BeforeValidator(none_as_empty)] = Field(default_factory=list)
 
 
 class ImportResult(WireModel):
@@ -130,39 +105,25 @@ class ImportResult(WireModel):
     service_versions: list[ImportedServiceVersion] = Field(default_factory=list)
 
 
-class ImportJob(LenientModel):
+class ImportJob(SparkAnswer):
     """Response of `POST /{tenant}/api/v4/import` and `GET …/import/{id}/status`.
 
-    A POST answer may hold only `{id, object, status_url}`: the status then reads `created`.
+    A POST answer may hold only `{id, object, status_url}`: the status then reads `created`
+    (the remote backend reads the job's status after such an answer).
     """
 
     object: str = "import"
     id: str
-    response_timestamp: str | None = None
+    response_timestamp: str = ""
     status: JobStatus = JobStatus.created
     status_url: str | None = None
-    process_time: int = 0
-    outputs: ImportOutputs = Field(default_factory=ImportOutputs)
-    errors: list[ApiError] | None = None
-    warnings: list[str | dict[str, Any]] | None = Field(default_factory=list)
+    process_time: Millis = 0
+    outputs: Annotated[ImportOutputs, BeforeValidator(none_as_object)] = Field(default_factory=ImportOutputs)
+    errors: ApiErrors = None
+    warnings: ApiWarnings = Field(default_factory=list)
     source_system: str | None = None
     correlation_id: str | None = None
     progress: JobProgress | None = None
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _completed_is_closed(cls, value: Any) -> Any:
-        return lenient_status(value)
-
-    @field_validator("errors", mode="before")
-    @classmethod
-    def _error_items(cls, value: Any) -> Any:
-        return lenient_errors(value)
-
-    @field_validator("outputs", mode="before")
-    @classmethod
-    def _null_outputs(cls, value: Any) -> Any:
-        return {} if value is None else value
 
     def wire(self) -> dict:
         """The JSON body as Spark sends it (our `progress` extension only when present)."""
@@ -172,47 +133,37 @@ class ImportJob(LenientModel):
 # --- tenant-wide status --------------------------------------------------------------------------
 
 
-class TenantImportJobData(LenientModel):
+class TenantImportJobData(SparkAnswer):
     import_status: JobStatus
     response_timestamp: str | None = None
     created_by: str | None = None
     created_timestamp: str | None = None
     updated_timestamp: str | None = None
-    process_time: int = 0
-
-    @field_validator("import_status", mode="before")
-    @classmethod
-    def _completed_is_closed(cls, value: Any) -> Any:
-        return lenient_status(value)
+    process_time: Millis = 0
 
 
-class TenantImportJob(LenientModel):
+class TenantImportJob(SparkAnswer):
     object: str = "import"
     id: str
     data: TenantImportJobData
 
 
-class TenantImportConfiguration(LenientModel):
+class TenantImportConfiguration(SparkAnswer):
     import_api_job_limit: int | None = None
 
 
-class TenantImportCounts(LenientModel):
+class TenantImportCounts(SparkAnswer):
     import_api_jobs_in_progress: int | None = None
 
 
-class TenantImportInfo(LenientModel):
+class TenantImportInfo(SparkAnswer):
     configuration: TenantImportConfiguration = Field(default_factory=TenantImportConfiguration)
     status: TenantImportCounts = Field(default_factory=TenantImportCounts)
 
 
-class TenantImportStatus(LenientModel):
+class TenantImportStatus(SparkAnswer):
     """Response of `GET /{tenant}/api/v4/import/status`: in-progress imports and those of the past hour."""
 
-    in_progress_imports: list[TenantImportJob] = Field(default_factory=list)
-    recent_imports: list[TenantImportJob] = Field(default_factory=list)
+    in_progress_imports: Annotated[list[TenantImportJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
+    recent_imports: Annotated[list[TenantImportJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
     tenant: TenantImportInfo = Field(default_factory=TenantImportInfo)
-
-    @field_validator("in_progress_imports", "recent_imports", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value

@@ -1,16 +1,19 @@
 """Pydantic models of every JSON shape of the Export API: the single definition of each.
 
 Field names are exactly Spark's. The engine, the HTTP server, the remote client and the batch
-output all (de)serialise through these models.
+output all (de)serialise through these models. Shapes Spark sends back (`SparkAnswer` models)
+are parsed leniently, as both official SDKs accept them: unknown fields are kept, `completed`
+reads as `closed`, `null` lists read as empty, error and warning items of any shape are accepted.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 
 def utc_now() -> datetime:
@@ -33,12 +36,21 @@ class VersionFilter(str, Enum):
 
 
 class JobStatus(str, Enum):
+    """A job's status; `completed` (which both SDKs accept as done) reads as `closed`, any case."""
+
     created = "created"
     in_progress = "in_progress"
     closed = "closed"
     failed = "failed"
     closed_by_timeout = "closed_by_timeout"
     cancelled = "cancelled"
+
+    @classmethod
+    def _missing_(cls, value: object) -> JobStatus | None:
+        text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+        return {"completed": cls.closed, "canceled": cls.cancelled, "inprogress": cls.in_progress}.get(text) or next(
+            (member for member in cls if member.value == text), None
+        )
 
     @property
     def is_terminal(self) -> bool:
@@ -94,6 +106,35 @@ class RequestModel(WireModel):
         return value
 
 
+class SparkAnswer(WireModel):
+    """Base of shapes Spark sends back: unknown fields are kept (and shown again with `--json`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def none_as_empty(value: Any) -> Any:
+    """A `null` list reads as empty (export and import answers)."""
+    return [] if value is None else value
+
+
+def none_as_object(value: Any) -> Any:
+    """A `null` object (e.g. a job's `outputs`) reads as an empty one."""
+    return {} if value is None else value
+
+
+def _whole_number(value: Any) -> Any:
+    return round(value) if isinstance(value, float) else value
+
+
+def _as_list(value: Any) -> Any:
+    """A single error/warning (object or string) sent where a list is expected becomes a list of one."""
+    return [value] if isinstance(value, (dict, str)) else value
+
+
+Millis = Annotated[int, BeforeValidator(_whole_number)]
+"""`process_time`: milliseconds; a fractional number is rounded."""
+
+
 # --- export request -------------------------------------------------------------------------
 
 
@@ -133,30 +174,138 @@ class CancelRequest(RequestModel):
 # --- errors ---------------------------------------------------------------------------------
 
 
-class ApiError(WireModel):
-    """One entry of a job's `errors`: a code, a message naming the bad value, and the reference."""
+UNSPECIFIED_CODE = "UNSPECIFIED"
+_MESSAGE_KEYS = ("message", "msg", "description", "detail", "error_description", "title", "error", "reason")
+_CODE_KEYS = ("code", "errorCode", "error_code", "type")
+
+
+def _text(value: Any) -> str | None:
+    """A scalar as text, unchanged, unless blank (dicts and lists are not messages)."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)[:300]
+
+
+class ApiError(SparkAnswer):
+    """One entry of a job's `errors`: a code, a message naming the bad value, and the reference.
+
+    Parsed leniently: a bare string is a message; a missing code reads as `UNSPECIFIED` (or the
+    item's `errorCode`/`type`); a missing message is taken from `msg`/`description`/`detail`/…,
+    else the code, else the item itself as compact JSON.
+    """
 
     code: str
     message: str
     ref: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _lenient(cls, value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return value
+        if not isinstance(value, dict):
+            return {"code": UNSPECIFIED_CODE, "message": _text(value) or _compact(value)}
+        item = dict(value)
+        code = next((t for k in _CODE_KEYS if (t := _text(item.get(k)))), None)
+        message = next((t for k in _MESSAGE_KEYS if (t := _text(item.get(k)))), None)
+        item["code"] = code or UNSPECIFIED_CODE
+        item["message"] = message or code or _compact(value)
+        if item.get("ref") is not None and not isinstance(item["ref"], str):
+            item["ref"] = _compact(item["ref"])
+        return item
+
+
+class ApiWarning(SparkAnswer):
+    """One entry of a job's `warnings`: a string or an object; `message` is always readable."""
+
+    message: str
+    code: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lenient(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"message": value}
+        if not isinstance(value, dict):
+            return {"message": _compact(value)}
+        item = dict(value)
+        item["code"] = next((t for k in _CODE_KEYS if (t := _text(item.get(k)))), None)
+        item["message"] = next((t for k in _MESSAGE_KEYS if (t := _text(item.get(k)))), None) or item["code"] or _compact(value)
+        return item
+
+
+ApiErrors = Annotated[list[ApiError] | None, BeforeValidator(_as_list)]
+"""A job's `errors`: null, a list, or (leniently) a single item."""
+
+ApiWarnings = Annotated[list[ApiWarning], BeforeValidator(lambda v: _as_list(none_as_empty(v)))]
+"""A job's `warnings`: a list of strings or objects; null reads as empty."""
+
+
+class ErrorBody(SparkAnswer):
+    """An error response body. `spark-tui serve` always sends `{message, errors}`; from Spark any
+    JSON is accepted (v1 `{status, errorCode, message}`, v3 `{error}`, OAuth `{error,
+    error_description}`, problem details `{title, detail, errors: {field: [..]}}`, `{detail}`,
+    a bare string or list): `message` is the server's own words, `errors` every item it named."""
+
+    message: str
+    errors: list[ApiError] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lenient(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"message": _text(value) or "(empty message)"}
+        if isinstance(value, list):
+            return {"message": _compact(value), "errors": value}
+        if not isinstance(value, dict):
+            return {"message": _compact(value)}
+        body = dict(value)
+        nested = [body.get(k) for k in ("errors", "error", "detail") if isinstance(body.get(k), (dict, list))]
+        errors = [ApiError.model_validate(item) for group in nested for item in _error_items(group)]
+        message = next((t for k in _MESSAGE_KEYS if (t := _text(body.get(k)))), None)
+        code = next((t for k in ("errorCode", "error_code", "code") if (t := _text(body.get(k)))), None)
+        message = message or (errors[0].message if errors else None) or code or _compact(value)
+        if code and code not in message:
+            message = f"{code}: {message}"
+        if not errors and code:
+            errors = [ApiError(code=code, message=message)]
+        body.update(message=message, errors=errors)
+        return body
+
+
+def _error_items(value: dict | list) -> list:
+    """Error items of any shape: a list, one object, or problem details' `{field: [messages]}`."""
+    if isinstance(value, list):
+        return value
+    if not any(k in value for k in (*_MESSAGE_KEYS, *_CODE_KEYS)):
+        return [
+            {"code": UNSPECIFIED_CODE, "ref": str(field), "message": f"{field}: {' '.join(map(str, v)) if isinstance(v, list) else v}"}
+            for field, v in value.items()
+        ]
+    return [value]
+
 
 # --- job status -----------------------------------------------------------------------------
 
 
-class OutputFile(WireModel):
+class OutputFile(SparkAnswer):
     file: str
     file_hash: str
 
 
-class ServiceOutput(WireModel):
+class ServiceOutput(SparkAnswer):
     service_uri_source: str
     folder_source: str
     service_source: str
     service_id_source: str
 
 
-class ServiceVersionOutput(WireModel):
+class ServiceVersionOutput(SparkAnswer):
     service_uri_source: str
     folder_source: str
     service_source: str
@@ -165,10 +314,10 @@ class ServiceVersionOutput(WireModel):
     version_id_source: str
 
 
-class ExportOutputs(WireModel):
+class ExportOutputs(SparkAnswer):
     files: list[OutputFile] | None = Field(default_factory=list)
-    services: list[ServiceOutput] = Field(default_factory=list)
-    service_versions: list[ServiceVersionOutput] = Field(default_factory=list)
+    services: Annotated[list[ServiceOutput], BeforeValidator(none_as_empty)] = Field(default_factory=list)
+    service_versions: Annotated[list[ServiceVersionOutput], BeforeValidator(none_as_empty)] = Field(default_factory=list)
 
 
 class JobProgress(WireModel):
@@ -182,17 +331,26 @@ class JobProgress(WireModel):
     package_bytes: int | None = None
 
 
-class ExportJob(WireModel):
+class JobAccepted(SparkAnswer):
+    """The least a job POST may answer (the SDKs' `{id, object, status_url}`); the client then
+    reads the job's status."""
+
+    object: str | None = None
+    id: str
+    status_url: str | None = None
+
+
+class ExportJob(SparkAnswer):
     """Response of POST / GET status / PATCH: the export job object."""
 
-    object: Literal["export"] = "export"
+    object: str = "export"
     id: str
-    response_timestamp: str
+    response_timestamp: str = ""
     status: JobStatus
     status_url: str | None = None
-    process_time: int = 0
-    outputs: ExportOutputs = Field(default_factory=ExportOutputs)
-    errors: list[ApiError] | None = None
+    process_time: Millis = 0
+    outputs: Annotated[ExportOutputs, BeforeValidator(none_as_object)] = Field(default_factory=ExportOutputs)
+    errors: ApiErrors = None
     source_system: str | None = None
     correlation_id: str | None = None
     progress: JobProgress | None = None
@@ -216,40 +374,40 @@ class PackageManifest(WireModel):
 # --- tenant-wide status ---------------------------------------------------------------------
 
 
-class TenantJobData(WireModel):
+class TenantJobData(SparkAnswer):
     export_status: JobStatus
-    response_timestamp: str
-    created_by: str
-    created_timestamp: str
-    updated_timestamp: str
-    process_time: int = 0
+    response_timestamp: str = ""
+    created_by: str = ""
+    created_timestamp: str = ""
+    updated_timestamp: str = ""
+    process_time: Millis = 0
 
 
-class TenantJob(WireModel):
-    object: Literal["export"] = "export"
+class TenantJob(SparkAnswer):
+    object: str = "export"
     id: str
     data: TenantJobData
 
 
-class TenantConfiguration(WireModel):
-    export_api_job_limit: int
+class TenantConfiguration(SparkAnswer):
+    export_api_job_limit: int = 1
 
 
-class TenantJobCounts(WireModel):
-    export_api_jobs_in_progress: int
+class TenantJobCounts(SparkAnswer):
+    export_api_jobs_in_progress: int = 0
 
 
-class TenantInfo(WireModel):
-    configuration: TenantConfiguration
-    status: TenantJobCounts
+class TenantInfo(SparkAnswer):
+    configuration: TenantConfiguration = Field(default_factory=TenantConfiguration)
+    status: TenantJobCounts = Field(default_factory=TenantJobCounts)
 
 
-class TenantExportStatus(WireModel):
+class TenantExportStatus(SparkAnswer):
     """Response of `GET /{tenant}/api/v4/export/status`."""
 
-    in_progress_exports: list[TenantJob] = Field(default_factory=list)
-    recent_exports: list[TenantJob] = Field(default_factory=list)
-    tenant: TenantInfo
+    in_progress_exports: Annotated[list[TenantJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
+    recent_exports: Annotated[list[TenantJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
+    tenant: TenantInfo = Field(default_factory=TenantInfo)
 
 
 # --- browsing (backend-neutral) ---------------------------------------------------------------
@@ -320,6 +478,16 @@ class ExportPreview(WireModel):
     projected_bytes: int = 0
     size_limit: int = 0
     errors: list[ApiError] = Field(default_factory=list)
+
+
+# --- identity (spark-tui serve extension) -------------------------------------------------------
+
+
+class WhoAmI(SparkAnswer):
+    """Response of `GET /{tenant}/api/v4/whoami` (spark-tui serve only): who the caller is."""
+
+    user: str
+    groups: Annotated[list[str], BeforeValidator(none_as_empty)] = Field(default_factory=list)
 
 
 # --- downloads (batch output) -----------------------------------------------------------------

@@ -231,3 +231,13 @@ def test_creating_a_folder_creates_a_tenant_the_workspace_lacks(workspace: Path)
     fresh.create_folder("pricing")
     assert [f.name for f in fresh.list_folders().items] == ["pricing"]
     fresh.close()
+
+
+def test_whoami_is_the_profile_and_own_jobs_are_its_own(backend: EmbeddedBackend) -> None:
+    caller = backend.whoami()
+    assert (caller.user, caller.groups, caller.source) == (USER, GROUPS, "profile")
+    assert backend.submitted_ids == frozenset()
+    job = backend.submit(SMALL)
+    assert backend.submitted_ids == {job.id}
+    assert backend.is_own(job.id, None) and backend.is_own("other-job", USER)
+    assert not backend.is_own("other-job", "someone@example.com")

@@ -1,4 +1,5 @@
-"""wait_for_job: every terminal status ends the wait, deadline, transient errors, cancel, backoff."""
+"""wait_for_job / wait_for_import: every terminal status ends the wait, deadline, transient errors,
+cancel, and the one backoff schedule both use."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 
 from spark_tui.backends import polling
 from spark_tui.backends.base import BackendInfo
-from spark_tui.backends.polling import JobDeadlineExceeded, wait_for_job
+from spark_tui.backends.polling import JobDeadlineExceeded, poll_pauses, wait_for_import, wait_for_job
 from spark_tui.spark.errors import BackendUnavailable, JobFinished
+from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.models import ExportJob, JobStatus
 
 
@@ -32,6 +34,9 @@ class Scripted:
         if isinstance(item, Exception):
             raise item
         return job(item)
+
+    def import_status(self, job_id: str) -> ImportJob:
+        return ImportJob(id=job_id, status=self.status(job_id).status)
 
     def cancel(self, job_id: str) -> ExportJob:
         self.cancelled += 1
@@ -88,10 +93,31 @@ def test_remote_backoff_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
             return False
 
     monkeypatch.setattr(polling.threading, "Event", Recorder)
-    backend = Scripted([JobStatus.in_progress] * 12 + [JobStatus.closed], kind="spark")
-    wait_for_job(backend, "j1", interval_s=0.5)
-    assert pauses[0] == 0.5 and pauses[1] == 0.75
+    backend = Scripted([JobStatus.in_progress] * 25 + [JobStatus.closed], kind="spark")
+    wait_for_job(backend, "j1")
+    assert pauses[0] == polling.FIRST_INTERVAL_S == 0.1  # a fresh job is polled from 0.1 s
+    assert pauses[1] == pytest.approx(0.1 * polling.REMOTE_BACKOFF) and polling.REMOTE_BACKOFF > 1
     assert max(pauses) == polling.REMOTE_MAX_INTERVAL_S and pauses == sorted(pauses)
     pauses.clear()
-    wait_for_job(Scripted([JobStatus.in_progress] * 5 + [JobStatus.closed]), "j1", interval_s=0.5)
-    assert set(pauses) == {0.5}  # embedded: a steady interval
+    wait_for_job(Scripted([JobStatus.in_progress] * 5 + [JobStatus.closed]), "j1")
+    assert set(pauses) == {0.1}  # embedded: a steady interval
+
+
+def test_imports_wait_on_the_same_schedule_as_exports(monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+
+    class Recorder(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            pauses.append(timeout or 0)
+            return False
+
+    monkeypatch.setattr(polling.threading, "Event", Recorder)
+    for kind in ("spark", "embedded"):
+        pauses.clear()
+        backend = Scripted([JobStatus.in_progress] * 25 + [JobStatus.closed], kind=kind)
+        wait_for_import(backend, ImportJob(id="j1"))
+        schedule = poll_pauses(backend)
+        assert pauses == [next(schedule) for _ in pauses]
+    assert set(pauses) == {polling.FIRST_INTERVAL_S}  # embedded: steady
+    remote = poll_pauses(Scripted([JobStatus.closed], kind="spark"))
+    assert [round(next(remote), 4) for _ in range(3)] == [0.1, 0.125, 0.1562]

@@ -37,7 +37,7 @@ from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
 from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter  # noqa: E402
 
-SOURCE, TARGET, TOKEN = "acme", "target", "bench-token"
+SOURCE, TARGET, TOKEN = "acme", "target", "bench-token-0123456789abcdef"
 GNU_TIME = "/usr/bin/time"
 
 
@@ -152,7 +152,8 @@ def one_import(tmp: Path, package: Path, services: list[str], run: int) -> tuple
         if job["status"] != "closed":
             raise SystemExit(f"import ended {job['status']}: {job['errors']}")
     finally:
-        os.kill(server, signal.SIGTERM)
+        if timed.poll() is None:  # a server that failed to start has already exited
+            os.kill(server, signal.SIGTERM)
         timed.wait(30)
     peak = int(rss_file.read_text().strip().splitlines()[-1])
     shutil.rmtree(root, ignore_errors=True)

@@ -36,7 +36,7 @@ from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
 
 TENANT = "acme"
-TOKEN = "bench-token"
+TOKEN = "bench-token-0123456789abcdef"
 TIME = "/usr/bin/time"
 CSPARK_WRAPPER = """
 import sys, httpx

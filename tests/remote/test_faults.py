@@ -5,19 +5,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import pytest
 
-from spark_tui.backends.http_retry import RetryPolicy
+from scripted import BASE, Recorder
+
 from spark_tui.backends.oauth import token_endpoint
-from spark_tui.backends.remote import RemoteBackend
-from spark_tui.config import Profile
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.models import ExportInputs, ExportJob, ExportRequest
 
-BASE = "https://excel.uat.us.coherent.global/acme"
 JOB = "3f0c8a8e-2f43-4b7e-9a59-1d6f3d0b7a11"
 PACKAGE = b"PK\x03\x04" + bytes(range(256)) * 40
 SHA = hashlib.sha256(PACKAGE).hexdigest()
@@ -32,26 +29,6 @@ def job_body(status: str = "closed", files: list | None = None) -> dict:
                     "services": [], "service_versions": []},
         "errors": None,
     }
-
-
-class Recorder:
-    """A scripted server: `handler(request, n)` answers the n-th request (0-based)."""
-
-    def __init__(self, handler: Callable[[httpx.Request, int], httpx.Response]) -> None:
-        self.handler = handler
-        self.requests: list[httpx.Request] = []
-        self.sleeps: list[float] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.handler(request, len(self.requests) - 1)
-
-    def backend(self, attempts: int = 4, **profile: object) -> RemoteBackend:
-        values = {"name": "uat", "backend": "spark", "base_url": BASE, "tenant": "acme", "user": "me@example.com",
-                  "token": "s3cret-token"}
-        values.update(profile)
-        policy = RetryPolicy(attempts=attempts, base_s=0.001, cap_s=0.004, sleep=self.sleeps.append)
-        return RemoteBackend(Profile(**values), transport=httpx.MockTransport(self), retry=policy)
 
 
 def test_connect_timeout_is_retried_with_capped_backoff() -> None:
@@ -216,3 +193,12 @@ def test_api_key_headers_and_paths() -> None:
     assert str(sent.url) == "https://excel.uat.us.coherent.global/api/v1/product/list"
     assert sent.headers["x-synthetic-key"] == "key-123" and sent.headers["x-tenant-name"] == "acme"
     assert "key-123" not in repr(backend)
+
+
+def test_download_progress_is_reported_in_the_callers_thread(tmp_path: Path) -> None:
+    rec = _download_server([PACKAGE])
+    seen: list[tuple[str, int, int]] = []
+    rec.backend().download(ExportJob.model_validate(job_body()), tmp_path,
+                           progress=lambda done, total: seen.append((threading.current_thread().name, done, total)))
+    assert {name for name, _, _ in seen} == {threading.current_thread().name}
+    assert seen[-1][1:] == (len(PACKAGE), len(PACKAGE))

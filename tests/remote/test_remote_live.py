@@ -15,6 +15,7 @@ from serve_live import ALICE, BOB, SECRET_FOLDER, TENANT, Served, serve_workspac
 from spark_tui.backends.http_retry import RetryPolicy
 from spark_tui.backends.polling import wait_for_job
 from spark_tui.backends.remote import RemoteBackend
+from spark_tui.backends.transport import LazyTLSTransport
 from spark_tui.config import Profile
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.models import ExportInputs, ExportRequest, JobStatus
@@ -154,3 +155,12 @@ def test_wrong_token_and_unreachable_server(served: Served, tmp_path: Path) -> N
     dead = Profile(name="dead", backend="spark", base_url="http://127.0.0.1:9/acme", token="t")
     with pytest.raises(BackendUnavailable, match="127.0.0.1:9/acme"):
         RemoteBackend(dead, retry=FAST).tenant_status()
+
+
+def test_plain_http_never_builds_the_tls_transport(served: Served) -> None:
+    b = backend(served)
+    transport = b._client._transport
+    assert isinstance(transport, LazyTLSTransport)
+    assert b.list_folders().total == 3
+    assert transport._tls is None  # the CA bundle was never loaded
+    b.close()
