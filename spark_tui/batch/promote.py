@@ -235,9 +235,10 @@ def _show_plan(plan: Plan, console: Console) -> int:
 
 def _package_request(args: argparse.Namespace) -> ImportRequestEntity:
     return import_request(
-        args.import_package, args.map, if_present=IfPresent(args.if_present or "abort"),
-        upgrade=VersionBump(args.upgrade or "minor"), source_system=args.source_system,
-        correlation_id=args.correlation_id,
+        args.import_package, args.map, mapping_file=args.mapping_file,
+        if_present=IfPresent(args.if_present) if args.if_present else None,
+        upgrade=VersionBump(args.upgrade) if args.upgrade else None,
+        source_system=args.source_system, correlation_id=args.correlation_id,
     )
 
 

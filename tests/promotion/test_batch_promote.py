@@ -140,7 +140,7 @@ def test_package_made_earlier_plan_and_inspect(cli, profiles: Pair, tmp_path: Pa
     refused = cli("--profile", "uat", "--import-package", str(package), "--plan")
     assert refused.code == 2 and "destination folder 'synth-0000' does not exist" in refused.err
     absent = cli("--profile", "uat", "--import-package", str(package), "--plan", "--map", "nope/x=UAT/x")
-    assert absent.code == 2 and "error: SERVICE_NOT_IN_PACKAGE: service 'nope/x' is not in package 'ci.zip'" in absent.err
+    assert absent.code == 2 and "error: INVALID_VALUE: --map: service 'nope/x' is not in the selection or package; map one of synth-0000, synth-0000/service-0000" in absent.err
     assert profiles.snapshot() == before and len(profiles.target.list_imports()) == 1  # only the real import above
 
 
@@ -179,7 +179,7 @@ def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, 
 @pytest.mark.parametrize("argv, message", [
     (("--folder", "a", "--map", "a=b"), "--map goes with --import-package or --promote-to"),
     (("--folder", "a", "--plan"), "--plan goes with --import-package or --promote-to"),
-    (("--import-package", "p.zip", "--mapping-file", "m.toml"), "--mapping-file goes with --promote-to"),
+    (("--load-package", "p.zip", "--mapping-file", "m.toml"), "--mapping-file goes with --promote-to or --import-package"),
     (("--import-package", "p.zip", "--plan", "--create-folders"), "--create-folders goes with --promote-to"),
     (("--promote-to", "uat", "--folder", "a", "--dry-run"), "--promote-to cannot be combined with --dry-run (use --plan"),
     (("--promote-to", "uat", "--jobs"), "--promote-to cannot be combined with --jobs"),
