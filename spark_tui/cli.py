@@ -168,7 +168,8 @@ def build_parser(batch: bool = False) -> argparse.ArgumentParser:
     pr.add_argument("--create-folders", action="store_true", help="create missing destination folders before importing")
     pr.add_argument("--plan", action="store_true",
                     help="with --promote-to or --import-package: print what the import would do, write nothing (exit 0 go, 2 refused)")
-    pr.add_argument("--push-runner", metavar="URL", help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner")
+    pr.add_argument("--push-runner", metavar="URL|PROFILE",
+                    help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner (a URL or a runner profile)")
 
     sub = p.add_subparsers(dest="command", metavar="{serve}", help=argparse.SUPPRESS if batch else None)
     s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
