@@ -48,6 +48,7 @@ from spark_tui.spark.errors import (
     BadPackage,
     Code,
     ConfigError,
+    DiskFull,
     JobFinished,
     JobNotFound,
     JobSlotBusy,
@@ -257,6 +258,8 @@ class RemoteBackend:
             error = ValidationFailed(message, errors)
             error.http_status = status
             return error
+        if status == 507 or Code.DISK_FULL.value in codes:
+            return DiskFull.on_server(where, message)
         return BackendUnavailable(f"Spark at {where} answered HTTP {status}: {message}")
 
     def _v4(self, path: str) -> str:
@@ -288,12 +291,11 @@ class RemoteBackend:
             folders = self.list_folders(page=folder_page, page_size=500)
             for folder in folders.items:
                 body = {"page": 1, "pageSize": 1000, "search": [{"field": "name", "value": query}], "sort": "name1"}
+                url = f"{self.root}/api/v1/product/{quote(folder.name, safe='')}/engines"
                 try:
-                    raw = self._json("POST", f"{self.root}/api/v1/product/{quote(folder.name, safe='')}/engines",
-                                     json=body)
+                    engines = self._call(V1Envelope[list[V1Engine]], "service list", "POST", url, json=body).data or []
                 except (AuthError, ValidationFailed):
                     continue  # a restricted or vanished folder
-                engines = _parse(V1Envelope[list[V1Engine]], raw, "service list").data
                 services = (engine.info(folder.name) for engine in engines)
                 found += sorted((s for s in services if needle in s.name.lower()), key=lambda s: s.name)
             if folder_page * 500 >= folders.total or not folders.items:
