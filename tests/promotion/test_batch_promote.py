@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -174,6 +176,28 @@ def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, 
         refused = cli("--import-package", str(tmp_path / "m.zip"), "--push-runner", server.url)
         assert refused.code == 2 and "is a migrate export; a Hybrid Runner takes onpremises packages" in refused.err
     assert len(app.state.uploads) == 2
+
+
+def test_snapshot_is_not_disturbed_by_a_job_dir_the_worker_removes(profiles: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flake of test_package_made_earlier_plan_and_inspect, made deterministic: the import worker
+    removes packages/<job id>/ after the job reads closed, while the test takes a snapshot."""
+    before = profiles.snapshot()
+    packages = profiles.target_ws.packages
+    job_dir = packages / "job"
+    job_dir.mkdir()
+    (job_dir / "package.zip").write_bytes(b"PK")
+    real = Path._scandir
+
+    def scandir(self: Path):
+        if self != packages or not job_dir.exists():
+            return real(self)
+        with real(self) as listed:
+            entries = list(listed)
+        shutil.rmtree(job_dir)  # the worker's cleanup, between listing packages/ and entering the job dir
+        return contextlib.nullcontext(iter(entries))
+
+    monkeypatch.setattr(Path, "_scandir", scandir)
+    assert profiles.snapshot() == before
 
 
 def runner_profile(home: Path, url: str, **keys: str) -> None:
