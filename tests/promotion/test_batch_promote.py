@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import sys
@@ -182,19 +181,15 @@ def test_snapshot_is_not_disturbed_by_a_job_dir_the_worker_removes(profiles: Pai
     """The flake of test_package_made_earlier_plan_and_inspect, made deterministic: the import worker
     removes packages/<job id>/ after the job reads closed, while the test takes a snapshot."""
     before = profiles.snapshot()
-    packages = profiles.target_ws.packages
-    job_dir = packages / "job"
+    job_dir = profiles.target_ws.packages / "job"
     job_dir.mkdir()
     (job_dir / "package.zip").write_bytes(b"PK")
     real = Path._scandir
 
     def scandir(self: Path):
-        if self != packages or not job_dir.exists():
-            return real(self)
-        with real(self) as listed:
-            entries = list(listed)
-        shutil.rmtree(job_dir)  # the worker's cleanup, between listing packages/ and entering the job dir
-        return contextlib.nullcontext(iter(entries))
+        if self == job_dir:  # listed in packages/, removed by the worker before the walk enters it
+            shutil.rmtree(job_dir)
+        return real(self)
 
     monkeypatch.setattr(Path, "_scandir", scandir)
     assert profiles.snapshot() == before
