@@ -155,7 +155,7 @@ def build_parser(batch: bool = False) -> argparse.ArgumentParser:
     i = p.add_argument_group("import (--batch --import-package FILE; also --no-wait, --deadline, --source-system, --correlation-id)")
     i.add_argument("--map", metavar="SRC=DST[:BUMP]", action="append", default=[],
                    help="import service SRC (folder/service) as DST, BUMP = major|minor|patch for add_version (repeatable; "
-                   "default: every service of the package under its own name); with --promote-to also FOLDER=FOLDER")
+                   "default: every service of the package under its own name); also FOLDER=FOLDER, or SRC alone to keep the name")
     i.add_argument("--upgrade", choices=("major", "minor", "patch"),
                    help="how add_version numbers the added versions (default minor; per mapping with SRC=DST:BUMP)")
     i.add_argument("--if-present", choices=("abort", "replace", "add_version"),
@@ -163,11 +163,13 @@ def build_parser(batch: bool = False) -> argparse.ArgumentParser:
 
     pr = p.add_argument_group("promotion (--batch; export from --profile, import into another profile)")
     pr.add_argument("--promote-to", metavar="PROFILE", help="promote the selection into PROFILE: plan, export, verify, import, receipt")
-    pr.add_argument("--mapping-file", metavar="FILE", type=Path, help="TOML file of mappings ([folders], [services], upgrade, if_present)")
+    pr.add_argument("--mapping-file", metavar="FILE", type=Path,
+                    help="TOML file of mappings ([folders], [services], upgrade, if_present); also with --import-package")
     pr.add_argument("--create-folders", action="store_true", help="create missing destination folders before importing")
     pr.add_argument("--plan", action="store_true",
                     help="with --promote-to or --import-package: print what the import would do, write nothing (exit 0 go, 2 refused)")
-    pr.add_argument("--push-runner", metavar="URL", help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner")
+    pr.add_argument("--push-runner", metavar="URL|PROFILE",
+                    help="upload an onpremises export (or --import-package PKG) to a Hybrid Runner (a URL or a runner profile)")
 
     sub = p.add_subparsers(dest="command", metavar="{serve}", help=argparse.SUPPRESS if batch else None)
     s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
@@ -213,8 +215,10 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
     if not args.promote_to:
         if action != "import_package" and (extra := [d for d in IMPORT_OPTIONS + ("plan",) if d in given]):
             parser.error(f"{_flag(extra[0])} goes with --import-package or --promote-to")
-        if extra := [d for d in PROMOTE_ONLY if d in given]:
-            parser.error(f"{_flag(extra[0])} goes with --promote-to")
+        if action == "import_package" and args.create_folders:
+            parser.error("--create-folders goes with --promote-to (create folders first with --create-folder NAME)")
+        if action != "import_package" and (extra := [d for d in PROMOTE_ONLY if d in given]):
+            parser.error(f"{_flag(extra[0])} goes with --promote-to" + (" or --import-package" if extra[0] == "mapping_file" else ""))
         if args.if_present and action not in ("import_package", "load_package"):
             parser.error("--if-present goes with --import-package or --load-package, or --promote-to")
 
@@ -296,7 +300,9 @@ def _import_action(args: argparse.Namespace, console: Console) -> Callable[[Back
     if_present = IfPresent(args.if_present or "abort")
     if args.import_package is not None:
         request = imports.import_request(
-            args.import_package, args.map, if_present=if_present, upgrade=VersionBump(args.upgrade or "minor"),
+            args.import_package, args.map, mapping_file=args.mapping_file,
+            if_present=IfPresent(args.if_present) if args.if_present else None,
+            upgrade=VersionBump(args.upgrade) if args.upgrade else None,
             source_system=args.source_system, correlation_id=args.correlation_id,
         )
         options: dict = {"deadline_s": args.deadline} if args.deadline else {}

@@ -25,12 +25,13 @@ from spark_tui.spark.uri import InvalidReference, validate_name
 DEMO_PROFILE = "demo"
 ENV_PROFILE = "spark"
 SUPERVISOR_GROUP = "supervisor:pf"
-BACKENDS = ("embedded", "spark")
+BACKENDS = ("embedded", "spark", "runner")
 SECRETS = ("token", "api_key", "client_secret")
 PROFILE_KEYS = {
     "embedded": {"backend", "workspace", "tenant", "user", "groups"},
     "spark": {"backend", "base_url", "tenant", "user", "groups", "client_id", "token_url", "timeout_s"}
     | {f"{s}{suffix}" for s in SECRETS for suffix in ("", "_env", "_file")},
+    "runner": {"backend", "url", "token", "token_env", "token_file"},
 }
 SERVE_USER_KEYS = {"name", "groups", "tenants"} | {f"{s}{suffix}" for s in ("token", "api_key") for suffix in ("", "_env", "_file")}
 TOP_KEYS = {"default_profile", "theme", "profiles", "serve"}
@@ -49,7 +50,11 @@ def default_user() -> str:
 
 @dataclass(frozen=True)
 class Profile:
-    """One backend to talk to, with identity and (already resolved) secrets."""
+    """One backend to talk to, with identity and (already resolved) secrets.
+
+    `backend = "runner"` is a Hybrid Runner: only a promotion target (`base_url` holds its URL,
+    `token` its optional bearer token); it has no catalog to browse or export from.
+    """
 
     name: str
     backend: str = "embedded"
@@ -294,7 +299,7 @@ def _profile(file: Path, name: str, spec: Any) -> Profile:
         raise ConfigError(f"{file}: '{prefix}' must be a table; write [{prefix}] followed by its keys")
     backend = spec.get("backend", "embedded")
     if backend not in BACKENDS:
-        raise ConfigError(f"{file}: '{prefix}.backend' is {backend!r}; use \"embedded\" or \"spark\"")
+        raise ConfigError(f"{file}: '{prefix}.backend' is {backend!r}; use \"embedded\", \"spark\" or \"runner\"")
     r = _Reader(file, prefix, spec, PROFILE_KEYS[backend])
     common = dict(user=r.str("user", default_user()), groups=r.groups((SUPERVISOR_GROUP,)))
     if backend == "embedded":
@@ -303,6 +308,8 @@ def _profile(file: Path, name: str, spec: Any) -> Profile:
             name=name, backend=backend, workspace=_resolve_path(ws, file.parent) if ws else None,
             tenant=r.str("tenant", "demo"), **common,
         )
+    if backend == "runner":
+        return _runner_profile(r, name, file)
     base_url = r.str("base_url")
     if base_url is None or urlparse(base_url).scheme not in ("http", "https"):
         raise r.error("base_url", "must be an http(s) URL of the tenant, e.g. \"https://excel.uat.us.coherent.global/acme\"")
@@ -320,6 +327,15 @@ def _profile(file: Path, name: str, spec: Any) -> Profile:
         name, base_url, tenant=r.str("tenant"), client_id=client_id, token_url=r.str("token_url"),
         timeout_s=r.seconds("timeout_s", Profile.timeout_s), problem="; ".join(problems) or None, **secrets, **common,
     )
+
+
+def _runner_profile(r: _Reader, name: str, file: Path) -> Profile:
+    """A Hybrid Runner target: `url` (http or https) and an optional token (inline, _env or _file)."""
+    url = r.str("url")
+    if url is None or urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
+        raise r.error("url", "must be the http(s) URL of the Hybrid Runner, e.g. \"http://localhost:3000\"")
+    token, problem = r.secret("token", file.parent)
+    return Profile(name=name, backend="runner", base_url=url.rstrip("/"), tenant="", token=token, problem=problem)
 
 
 def _spark_profile(name: str, base_url: str, *, tenant: str | None, problem: str | None = None, **values: Any) -> Profile:

@@ -92,7 +92,10 @@ def test_unknown_profile_lists_the_available_ones() -> None:
     [
         ("default_profile = \n", r"invalid TOML: .*line 1"),
         ("colour = 'x'\n", r"'colour' unknown key; use one of: default_profile, profiles, serve, theme"),
-        ("[profiles.a]\nbackend = 'ftp'\n", r"'profiles.a.backend' is 'ftp'; use \"embedded\" or \"spark\""),
+        ("[profiles.a]\nbackend = 'ftp'\n", r"'profiles.a.backend' is 'ftp'; use \"embedded\", \"spark\" or \"runner\""),
+        ("[profiles.a]\nbackend = 'runner'\n", r"'profiles.a.url' must be the http\(s\) URL of the Hybrid Runner"),
+        ("[profiles.a]\nbackend = 'runner'\nurl = 'localhost:3000'\n", r"'profiles.a.url' must be the http\(s\) URL"),
+        ("[profiles.a]\nbackend = 'runner'\nurl = 'http://h'\napi_key = 'k'\n", r"'profiles.a.api_key' unknown key; use one of: backend, token"),
         ("[profiles.a]\nworkspce = 'x'\n", r"'profiles.a.workspce' unknown key; use one of: backend, groups"),
         ("[profiles.a]\ngroups = 'ops'\n", r"'profiles.a.groups' must be a list of strings"),
         ("[profiles.a]\ntenant = 3\n", r"'profiles.a.tenant' must be a non-empty string \(got 3\)"),
@@ -139,6 +142,23 @@ def test_secret_file_must_be_0600(spark_tui_home: Path) -> None:
         load_config()
     secret.chmod(0o600)
     assert load_config().profile("a").token == "file-token-value"
+
+
+def test_runner_profile_secret_rules(spark_tui_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = write(spark_tui_home / "config.toml", "[profiles.hr]\nbackend = 'runner'\nurl = 'http://h:3000/'\ntoken = 'runner-inline-token'\n", 0o644)
+    with pytest.raises(ConfigError, match=f"run chmod 600 {file}") as info:
+        load_config()
+    assert "runner-inline-token" not in str(info.value)
+    file.chmod(0o600)
+    runner = load_config().profile("hr")
+    assert (runner.backend, runner.base_url, runner.token) == ("runner", "http://h:3000", "runner-inline-token")
+    assert "runner-inline-token" not in repr(runner) and runner.masked()["token"] == "runn…"
+    write(file, "[profiles.hr]\nbackend = 'runner'\nurl = 'https://h'\ntoken_env = 'HR_TOKEN_UNSET'\n")
+    monkeypatch.delenv("HR_TOKEN_UNSET", raising=False)
+    with pytest.raises(ConfigError, match="profile 'hr' cannot be used: environment variable HR_TOKEN_UNSET"):
+        load_config().profile("hr")
+    write(file, "[profiles.hr]\nbackend = 'runner'\nurl = 'https://h'\n")
+    assert load_config().profile("hr").token is None  # a runner without auth
 
 
 def test_unset_env_secret_only_blocks_that_profile(spark_tui_home: Path) -> None:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from spark_tui import paths
 from spark_tui.backends.base import Backend
 from spark_tui.config import Profile
-from spark_tui.spark.errors import ConfigError
+from spark_tui.spark.errors import Code, ConfigError
 
 
 def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str | None = None) -> Backend:
@@ -18,6 +18,10 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
     Embedded: opens (creating if needed) the workspace and, for the `demo` tenant, fills it with
     the demo data on first use. Spark: an HTTPS client of the tenant.
     """
+    if profile.backend == "runner":
+        raise ConfigError(
+            f"profile '{profile.name}' is a Hybrid Runner; it is only a target: --promote-to {profile.name} "
+            f"or --push-runner {profile.name}", code=Code.PROFILE_UNUSABLE)
     if profile.backend == "spark":
         if workspace is not None:
             raise ConfigError(f"--workspace applies to embedded profiles only; profile '{profile.name}' is a Spark tenant")

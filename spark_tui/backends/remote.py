@@ -48,6 +48,7 @@ from spark_tui.spark.errors import (
     BadPackage,
     Code,
     ConfigError,
+    DiskFull,
     JobFinished,
     JobNotFound,
     JobSlotBusy,
@@ -257,6 +258,8 @@ class RemoteBackend:
             error = ValidationFailed(message, errors)
             error.http_status = status
             return error
+        if status == 507 or Code.DISK_FULL.value in codes:
+            return DiskFull.on_server(where, message)
         return BackendUnavailable(f"Spark at {where} answered HTTP {status}: {message}")
 
     def _v4(self, path: str) -> str:

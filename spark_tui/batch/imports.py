@@ -1,8 +1,9 @@
 """The `--batch` import operations: import a package (Spark's import API), watch import jobs,
 create a folder, and seed an embedded workspace from a package (`--load-package`).
 
-`--map SRC=DST[:major|minor|patch]` (repeatable) renames services on the way in; with no `--map`
-every service of the package is imported under its own name. Upload and job progress go to
+`--map SRC=DST[:major|minor|patch]` (repeatable) and `--mapping-file FILE` rename services or whole
+folders on the way in (promotion's parser); only the mapped services are imported, and with no
+mapping every service of the package under its own name. Upload and job progress go to
 stderr; the job (or its API JSON with `--json`) to stdout. Exit codes as for export: 0 closed,
 1 failed while running, 2 refused (prerequisites, bad request or package), 3 backend or disk full,
 4 client deadline, 6 the tenant's import slot is busy, 130 interrupted (the job goes on).
@@ -19,30 +20,11 @@ from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress
 from spark_tui.batch.runner import Console, UsageError, sigint_sets
+from spark_tui.promotion.mappings import MappingSet, covers, parse_map, read_mapping_file, service_mappings
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
-from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
+from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.models import ApiError, IfPresent, JobStatus, VersionBump
 from spark_tui.spark.uri import InvalidReference, validate_name
-
-_BUMPS = tuple(b.value for b in VersionBump)
-
-
-def parse_map(text: str, default: VersionBump) -> ServiceMapping:
-    """`SRC`, `SRC=DST` or either with `:major|minor|patch` → one services_modify entry."""
-    body, _, bump = text.rpartition(":")
-    if not body or bump not in _BUMPS:
-        body, bump = text, default.value
-    source, sep, destination = body.partition("=")
-    if not source or (sep and not destination):
-        raise UsageError(
-            f"--map '{text}' is not SRC=DST; e.g. --map claims/fraud-score=uat-claims/fraud-score[:major|minor|patch]",
-            code=Code.INVALID_VALUE,
-        )
-    return ServiceMapping(
-        service_uri_source=source.strip(), service_uri_destination=(destination or source).strip(),
-        update_version_type=VersionBump(bump),
-    )
-
 
 def missing_package(package: Path, what: str = "package") -> ApiError | None:
     """PACKAGE_NOT_FOUND naming `package` when it is not a file; None when it is."""
@@ -59,32 +41,47 @@ def _require_package(package: Path, what: str = "package") -> None:
 
 
 def import_request(
-    package: Path, maps: list[str], *, if_present: IfPresent, upgrade: VersionBump, source_system: str | None,
-    correlation_id: str | None,
+    package: Path, maps: list[str], *, mapping_file: Path | None = None, if_present: IfPresent | None,
+    upgrade: VersionBump | None, source_system: str | None, correlation_id: str | None,
 ) -> ImportRequestEntity:
-    """The request `--import-package` sends; ValidationFailed names every bad --map and a missing or
-    unreadable package at once (read only when no --map names the services)."""
+    """The request `--import-package` sends; ValidationFailed names every bad --map, a bad mapping
+    file and a missing or unreadable package at once.
+
+    Maps are promotion's (`promotion.mappings`: services, whole folders, a TOML file); with any
+    mapping only the services it names are imported, with none every service under its own name.
+    `if_present`/`upgrade` from flags beat the mapping file's; abort and minor are the defaults.
+    """
     problems: list[ApiError] = []
-    mappings = []
+    found = MappingSet()
+    if mapping_file is not None:
+        try:
+            found = read_mapping_file(mapping_file)
+        except ValidationFailed as exc:
+            problems += exc.errors
     for text in maps:
         try:
-            mappings.append(parse_map(text, upgrade))
-        except UsageError as exc:
-            problems.append(ApiError(code=exc.code, message=exc.message, ref=text))
+            found.mappings.append(parse_map(text))
+        except ValidationFailed as exc:
+            problems += exc.errors
+    services: list[tuple[str, str]] = []
     if (missing := missing_package(package, "import package")) is not None:
         problems.append(missing)
-    elif not maps:
+    else:
         try:
-            mappings = [
-                ServiceMapping(service_uri_source=uri, service_uri_destination=uri, update_version_type=upgrade)
-                for uri in package_services(package)
-            ]
+            services = [tuple(uri.split("/", 1)) for uri in package_services(package)]
         except BadPackage as exc:
             problems += exc.errors or [ApiError(code=exc.code, message=exc.message, ref=str(package))]
+    if not problems:
+        try:
+            mappings = service_mappings(found.mappings, services, upgrade or found.upgrade or VersionBump.minor)
+        except ValidationFailed as exc:
+            problems += exc.errors
+        else:  # with mappings, only the services they name
+            mappings = [m for m in mappings if not found.mappings or any(covers(f, m.service_uri_source) for f in found.mappings)]
     if problems:
         raise ValidationFailed.of(problems)
     return ImportRequestEntity(
-        inputs=ImportInputs(services_modify=mappings), services_existing=if_present,
+        inputs=ImportInputs(services_modify=mappings), services_existing=if_present or found.if_present or IfPresent.abort,
         source_system=source_system or "spark-tui", correlation_id=correlation_id,
     )
 

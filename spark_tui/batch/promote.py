@@ -1,5 +1,8 @@
 """`--batch` promotion: `--promote-to`, `--import-package PKG --plan`, `--inspect PKG`, `--push-runner URL`.
 
+A Hybrid Runner target is `--push-runner URL_OR_PROFILE` or `--promote-to PROFILE` of a
+`backend = "runner"` profile: an `onpremises` export (or the given package) is uploaded as it is.
+
 Plans, receipts and inspections print as text (their JSON with `--json`) on stdout; the plan of a
 run and its progress go to stderr. `preflight` finds every problem of the arguments before a backend
 opens; a refusing plan exits 2 before anything is exported or written.
@@ -23,7 +26,7 @@ from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import promote as core
 from spark_tui.promotion.inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
-from spark_tui.promotion.runner import upload_url
+from spark_tui.promotion.runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportRequestEntity
@@ -41,19 +44,25 @@ def wanted(args: argparse.Namespace) -> bool:
 
 def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
     """Every problem of the arguments found before a backend opens: a missing package (--inspect,
-    --import-package), a bad --map or --mapping-file, an unknown --promote-to profile, a bad runner URL,
+    --import-package), a bad --map or --mapping-file, an unknown --promote-to profile, a bad runner URL or profile,
     the selection's syntax, and (when a package will be written) the -o directory and an existing
     package or receipt."""
     if args.inspect:
         return _found([missing_package(args.inspect)])
     problems: list[ApiError] = []
-    if args.push_runner:
-        problems += _errors(lambda: upload_url(args.push_runner))
+    runner = _runner_name(args, config)
+    if runner is not None:
+        problems += _errors(lambda: resolve_runner(config, runner))
     if args.import_package:
         if args.plan:
             return problems + _errors(lambda: _package_request(args))
         return problems + _found([missing_package(args.import_package)])
-    if args.promote_to:
+    if runner is not None and args.promote_to:
+        if extra := [f for f in ("map", "mapping_file", "create_folders", "plan", "if_present", "upgrade") if getattr(args, f)]:
+            problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=args.promote_to, message=(
+                f"--{extra[0].replace('_', '-')} does not go with --promote-to {args.promote_to}, a Hybrid Runner "
+                "(it takes the package as it is)")))
+    elif args.promote_to:
         try:
             config.profile(args.promote_to)
         except ConfigError as exc:
@@ -62,7 +71,7 @@ def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
             problems += _errors(lambda: parse_map(text))
         if args.mapping_file:
             problems += _errors(lambda: read_mapping_file(args.mapping_file))
-    selection = _selection(args)
+    selection = _selection(args, onpremises=runner is not None)
     problems += check_request(selection)
     if args.plan:
         return problems
@@ -80,12 +89,23 @@ def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
 
 
 def _errors(check) -> list[ApiError]:
-    """The errors `check()` raises as ValidationFailed; none when it passes."""
+    """The errors `check()` raises as ValidationFailed (or ConfigError); none when it passes."""
     try:
         check()
     except ValidationFailed as exc:
         return exc.errors
+    except ConfigError as exc:
+        return [ApiError(code=exc.code, message=exc.message)]
     return []
+
+
+def _runner_name(args: argparse.Namespace, config: AppConfig) -> str | None:
+    """The Hybrid Runner (URL or profile name) the arguments target; None when the target is no runner."""
+    if args.push_runner:
+        return args.push_runner
+    if args.promote_to and is_runner_profile(config, args.promote_to):
+        return args.promote_to
+    return None
 
 
 def _found(problems: list[ApiError | None]) -> list[ApiError]:
@@ -98,8 +118,10 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
     try:
         if args.inspect:
             return inspect(args.inspect, console)
-        if args.push_runner and args.import_package:
-            outcome = core.push_package(args.import_package, args.push_runner, on_update=_listener(console, None))
+        name = _runner_name(args, config)
+        runner: Runner | None = resolve_runner(config, name) if name is not None else None
+        if runner is not None and args.import_package:
+            outcome = core.push_package(args.import_package, runner, on_update=_listener(console, None))
             return _done(outcome, console)
         if args.import_package:  # with --plan: the plan of exactly the request --import-package would send
             request = _package_request(args)
@@ -115,13 +137,13 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
         )
         source = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
         try:
-            if args.push_runner:
+            if runner is not None:
                 return _run(console, args, lambda on_update, cancel, deadline: core.export_and_push(
-                    source, _selection(args), args.push_runner, _out_dir(args),
+                    source, _selection(args, onpremises=True), runner, _out_dir(args),
                     on_update=on_update, cancel=cancel, deadline_s=deadline))
             target = open_backend(config.profile(args.promote_to))
             try:
-                return promote(source, target, _selection(args), maps, options, console, args)
+                return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
             finally:
                 target.close()
         finally:
@@ -235,9 +257,10 @@ def _show_plan(plan: Plan, console: Console) -> int:
 
 def _package_request(args: argparse.Namespace) -> ImportRequestEntity:
     return import_request(
-        args.import_package, args.map, if_present=IfPresent(args.if_present or "abort"),
-        upgrade=VersionBump(args.upgrade or "minor"), source_system=args.source_system,
-        correlation_id=args.correlation_id,
+        args.import_package, args.map, mapping_file=args.mapping_file,
+        if_present=IfPresent(args.if_present) if args.if_present else None,
+        upgrade=VersionBump(args.upgrade) if args.upgrade else None,
+        source_system=args.source_system, correlation_id=args.correlation_id,
     )
 
 
@@ -247,12 +270,12 @@ def _mappings(args: argparse.Namespace) -> MappingSet:
     return maps
 
 
-def _selection(args: argparse.Namespace) -> ExportRequest:
+def _selection(args: argparse.Namespace, *, onpremises: bool) -> ExportRequest:
     if not (args.folder or args.service or args.version_id):
         raise UsageError("nothing to promote; give --folder, --service or --version-id (each repeatable)")
     return ExportRequest(
         inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
-        file_filter=FileFilter(args.file_filter or ("onpremises" if args.push_runner else "migrate")),
+        file_filter=FileFilter(args.file_filter or ("onpremises" if onpremises else "migrate")),
         version_filter=VersionFilter(args.version_filter or "all"),
         source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
     )

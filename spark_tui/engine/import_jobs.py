@@ -3,7 +3,7 @@
 An import job is a `jobs` row of kind `import`: the same lifecycle (`created` → `in_progress` →
 `closed` | `failed`), per-tenant slot (checked inside `BEGIN IMMEDIATE`, separate from exports),
 visibility (own jobs unless `supervisor:pf`), dead-worker reaping and restart survival as export
-jobs, through the JobManager's own machinery. The uploaded package waits in
+jobs, through the JobManager's public slot, worker and row API. The uploaded package waits in
 `packages/<job id>/package.zip` until the worker has imported it, and is removed then.
 """
 
@@ -80,9 +80,7 @@ class ImportJobs:
             part = target.with_name(f".{target.name}.part")  # swept with the workspace's leftovers if killed here
             size = _place(package, part, take, progress)
             now = iso(utc_now())
-            with self.ws.transaction() as db:
-                dead = manager._reap(db, tenant)
-                manager._claim_slot(db, tenant, IMPORT, config.job_limit)
+            with manager.claimed_slot(tenant, IMPORT, config.job_limit) as db:
                 db.execute(
                     "INSERT INTO jobs (id, tenant, created_by, status, request_json, file_name, created, updated,"
                     " bytes_total, source_system, correlation_id, kind, groups_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -97,41 +95,36 @@ class ImportJobs:
             if isinstance(exc, (OSError, sqlite3.OperationalError)):
                 raise write_refusal(exc, f"receiving import package '{name}'", self.ws) from None
             raise
-        manager._remove_dirs(dead)
-        if manager.spawn:
-            manager._start_worker(job_id)
-        return self.job(manager._row(tenant, job_id, IMPORT))
+        manager.start_worker(job_id)
+        return self.job(manager.row(tenant, job_id, IMPORT))
 
     def ensure_slot(self, tenant: str) -> TenantConfig:
         """JobSlotBusy now when an import job of the tenant runs (ended dead jobs first); the tenant's config."""
-        manager = self.manager
-        config = manager._existing_config(tenant)
-        with self.ws.transaction() as db:
-            dead = manager._reap(db, tenant)
-            manager._claim_slot(db, tenant, IMPORT, config.job_limit)
-        manager._remove_dirs(dead)
+        config = self.manager.existing_config(tenant)
+        with self.manager.claimed_slot(tenant, IMPORT, config.job_limit):
+            pass  # only the check: the job's row is inserted later, in its own claimed_slot
         return config
 
     def status(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ImportJob:
-        self.manager._maintain(tenant)
-        return self.job(self.manager._visible_row(tenant, job_id, user, groups, IMPORT))
+        self.manager.maintain(tenant)
+        return self.job(self.manager.visible_row(tenant, job_id, user, groups, IMPORT))
 
     def list_jobs(self, tenant: str, user: str, groups: tuple[str, ...], *, all_users: bool = False) -> list[ImportJob]:
         """In-progress import jobs and those finished within the past hour, newest first."""
-        self.manager._maintain(tenant)
+        self.manager.maintain(tenant)
         everyone = all_users and SUPERVISOR_GROUP in groups
-        return [self.job(r) for r in self.manager._current_rows(tenant, None if everyone else user, IMPORT)]
+        return [self.job(r) for r in self.manager.current_rows(tenant, None if everyone else user, IMPORT)]
 
     def tenant_status(self, tenant: str, user: str, groups: tuple[str, ...]) -> TenantImportStatus:
         manager = self.manager
-        manager._maintain(tenant)
-        rows = manager._current_rows(tenant, None if SUPERVISOR_GROUP in groups else user, IMPORT)
+        manager.maintain(tenant)
+        rows = manager.current_rows(tenant, None if SUPERVISOR_GROUP in groups else user, IMPORT)
         return TenantImportStatus(
             in_progress_imports=[self._tenant_job(r) for r in rows if r["status"] in ACTIVE],
             recent_imports=[self._tenant_job(r) for r in rows if r["status"] not in ACTIVE],
             tenant=TenantImportInfo(
-                configuration=TenantImportConfiguration(import_api_job_limit=manager._config(tenant).job_limit),
-                status=TenantImportCounts(import_api_jobs_in_progress=manager._running(tenant, IMPORT)),
+                configuration=TenantImportConfiguration(import_api_job_limit=manager.tenant_config(tenant).job_limit),
+                status=TenantImportCounts(import_api_jobs_in_progress=manager.running(tenant, IMPORT)),
             ),
         )
 
@@ -142,7 +135,7 @@ class ImportJobs:
         errors = [ApiError.model_validate(e) for e in json.loads(row["errors_json"])] if row["errors_json"] else None
         return ImportJob(
             id=row["id"], response_timestamp=iso(utc_now()), status=JobStatus(row["status"]),
-            process_time=self.manager._process_time(row), outputs=outputs, errors=errors, warnings=[],
+            process_time=self.manager.process_time(row), outputs=outputs, errors=errors, warnings=[],
             source_system=row["source_system"], correlation_id=row["correlation_id"],
             progress=JobProgress(
                 bytes_done=row["bytes_done"], bytes_total=row["bytes_total"], created_by=row["created_by"],
@@ -156,7 +149,7 @@ class ImportJobs:
             data=TenantImportJobData(
                 import_status=JobStatus(row["status"]), response_timestamp=iso(utc_now()),
                 created_by=row["created_by"], created_timestamp=row["created"], updated_timestamp=row["updated"],
-                process_time=self.manager._process_time(row),
+                process_time=self.manager.process_time(row),
             ),
         )
 

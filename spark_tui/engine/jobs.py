@@ -16,8 +16,10 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Iterator
 
 import spark_tui
 from spark_tui.engine.resolver import resolve
@@ -130,9 +132,9 @@ class JobManager:
         the workspace-wide write lock; only the slot check and the insert take it."""
         if errors := check_request(request):
             raise ValidationFailed.of(errors)
-        config = self._existing_config(tenant)
+        config = self.existing_config(tenant)
         file_name = package_file_name(request.file_name)
-        self._maintain(tenant)
+        self.maintain(tenant)
         self._claim_slot(self.ws.connect(), tenant, EXPORT, config.job_limit)  # a busy slot is refused before resolving
         try:
             selection = resolve(self.ws, tenant, request, tuple(groups))
@@ -142,9 +144,7 @@ class JobManager:
             status, errors = JobStatus.created, []
         now = iso(utc_now())
         job_id = str(uuid.uuid4())
-        with self.ws.transaction() as db:
-            dead = self._reap(db, tenant)
-            self._claim_slot(db, tenant, EXPORT, config.job_limit)
+        with self.claimed_slot(tenant, EXPORT, config.job_limit) as db:
             db.execute(
                 "INSERT INTO jobs (id, tenant, created_by, status, request_json, selection_json, file_name, created,"
                 " updated, finished, bytes_total, outputs_json, errors_json, source_system, correlation_id)"
@@ -157,17 +157,16 @@ class JobManager:
                     errors_json(errors) if errors else None, request.source_system, request.correlation_id,
                 ),
             )
-        self._remove_dirs(dead)
-        if status is JobStatus.created and self.spawn:
-            self._start_worker(job_id)
-        return self._job(self._row(tenant, job_id))
+        if status is JobStatus.created:
+            self.start_worker(job_id)
+        return self._job(self.row(tenant, job_id))
 
     def status(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ExportJob:
-        self._maintain(tenant)
-        return self._job(self._visible_row(tenant, job_id, user, groups))
+        self.maintain(tenant)
+        return self._job(self.visible_row(tenant, job_id, user, groups))
 
     def cancel(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> ExportJob:
-        self._visible_row(tenant, job_id, user, groups)
+        self.visible_row(tenant, job_id, user, groups)
         now = iso(utc_now())
         with self.ws.transaction() as db:
             row = db.execute("SELECT * FROM jobs WHERE tenant=? AND id=?", (tenant, job_id)).fetchone()
@@ -184,36 +183,51 @@ class JobManager:
             )
         if row["worker_pid"] is None or not pid_alive(row["worker_pid"]):
             remove_package_dir(self.ws, job_id)
-        return self._job(self._row(tenant, job_id))
+        return self._job(self.row(tenant, job_id))
 
     def list_jobs(self, tenant: str, user: str, groups: tuple[str, ...], *, all_users: bool = False) -> list[ExportJob]:
         """In-progress jobs and jobs finished within the past hour, newest first."""
-        self._maintain(tenant)
+        self.maintain(tenant)
         everyone = all_users and SUPERVISOR_GROUP in groups
-        return [self._job(r) for r in self._current_rows(tenant, None if everyone else user)]
+        return [self._job(r) for r in self.current_rows(tenant, None if everyone else user)]
 
     def tenant_status(self, tenant: str, user: str, groups: tuple[str, ...]) -> TenantExportStatus:
-        self._maintain(tenant)
-        rows = self._current_rows(tenant, None if SUPERVISOR_GROUP in groups else user)
-        running = self._running(tenant, EXPORT)
+        self.maintain(tenant)
+        rows = self.current_rows(tenant, None if SUPERVISOR_GROUP in groups else user)
+        running = self.running(tenant, EXPORT)
         return TenantExportStatus(
             in_progress_exports=[self._tenant_job(r) for r in rows if r["status"] in ACTIVE],
             recent_exports=[self._tenant_job(r) for r in rows if r["status"] not in ACTIVE],
             tenant=TenantInfo(
-                configuration=TenantConfiguration(export_api_job_limit=self._config(tenant).job_limit),
+                configuration=TenantConfiguration(export_api_job_limit=self.tenant_config(tenant).job_limit),
                 status=TenantJobCounts(export_api_jobs_in_progress=running),
             ),
         )
 
     def package_path(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> Path:
         """The kept package of a closed job; JobNotFound when the job has none (anymore)."""
-        self._maintain(tenant)
-        row = self._visible_row(tenant, job_id, user, groups)
+        self.maintain(tenant)
+        row = self.visible_row(tenant, job_id, user, groups)
         if row["status"] != JobStatus.closed.value or not row["package_path"] or not Path(row["package_path"]).exists():
             raise JobNotFound(job_id)
         return Path(row["package_path"])
 
     # --- job slots and worker processes (export and import) ------------------------------------
+
+    @contextmanager
+    def claimed_slot(self, tenant: str, kind: str, limit: int) -> Iterator[sqlite3.Connection]:
+        """A write transaction in which the tenant holds a free slot of `kind` (dead jobs ended
+        first; JobSlotBusy otherwise): insert the job's row in it. Dead jobs' dirs go after commit."""
+        with self.ws.transaction() as db:
+            dead = self._reap(db, tenant)
+            self._claim_slot(db, tenant, kind, limit)
+            yield db
+        self._remove_dirs(dead)
+
+    def start_worker(self, job_id: str) -> None:
+        """Start the detached worker of a recorded job (unless this manager does not spawn: tests)."""
+        if self.spawn:
+            self._start_worker(job_id)
 
     @staticmethod
     def _claim_slot(db: sqlite3.Connection, tenant: str, kind: str, limit: int) -> None:
@@ -225,7 +239,7 @@ class JobManager:
         if len(running) >= limit:
             raise JobSlotBusy(tenant, running, limit, kind=kind)
 
-    def _running(self, tenant: str, kind: str) -> int:
+    def running(self, tenant: str, kind: str) -> int:
         return self.ws.connect().execute(
             "SELECT COUNT(*) FROM jobs WHERE tenant=? AND kind=? AND status IN (?,?)", (tenant, kind, *ACTIVE)
         ).fetchone()[0]
@@ -268,7 +282,7 @@ class JobManager:
 
     # --- maintenance: dead workers, stuck jobs, retention ---------------------------------------
 
-    def _maintain(self, tenant: str) -> None:
+    def maintain(self, tenant: str) -> None:
         self._collect_children()
         db = self.ws.connect()
         active = db.execute("SELECT * FROM jobs WHERE tenant=? AND status IN (?,?)", (tenant, *ACTIVE)).fetchall()
@@ -316,7 +330,7 @@ class JobManager:
                 ref=job_id,
             )
         if row["started"] is not None:
-            timeout_s = self._config(row["tenant"]).timeout_s
+            timeout_s = self.tenant_config(row["tenant"]).timeout_s
             if now - parse_iso(row["started"]).timestamp() > timeout_s + TIMEOUT_GRACE_S:
                 return JobStatus.closed_by_timeout, ApiError(
                     code=Code.TIMEOUT.value, message=f"{kind} job exceeded the tenant timeout of {timeout_s} s",
@@ -325,7 +339,7 @@ class JobManager:
         return None
 
     def _expire_packages(self, tenant: str) -> None:
-        cutoff = iso(utc_now() - timedelta(seconds=self._config(tenant).retention_s))
+        cutoff = iso(utc_now() - timedelta(seconds=self.tenant_config(tenant).retention_s))
         db = self.ws.connect()
         expired = [r["id"] for r in db.execute(
             "SELECT id FROM jobs WHERE tenant=? AND status=? AND package_path IS NOT NULL AND finished < ?",
@@ -341,21 +355,21 @@ class JobManager:
         for job_id in job_ids:
             remove_package_dir(self.ws, job_id)
 
-    # --- rows and their wire shapes ------------------------------------------------------------
+    # --- rows and their wire shapes (export and import) -------------------------------------------
 
-    def _existing_config(self, tenant: str) -> TenantConfig:
+    def existing_config(self, tenant: str) -> TenantConfig:
         try:
             return self.ws.tenant_config(tenant)
         except NotFound as exc:
             raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=str(exc), ref=tenant)]) from None
 
-    def _config(self, tenant: str) -> TenantConfig:
+    def tenant_config(self, tenant: str) -> TenantConfig:
         try:
             return self.ws.tenant_config(tenant)
         except NotFound:
             return TenantConfig(tenant, job_limit=DEFAULT_JOB_LIMIT)
 
-    def _row(self, tenant: str, job_id: str, kind: str = EXPORT) -> sqlite3.Row:
+    def row(self, tenant: str, job_id: str, kind: str = EXPORT) -> sqlite3.Row:
         row = self.ws.connect().execute(
             "SELECT * FROM jobs WHERE tenant=? AND id=? AND kind=?", (tenant, job_id, kind)
         ).fetchone()
@@ -363,13 +377,13 @@ class JobManager:
             raise JobNotFound(job_id, kind)
         return row
 
-    def _visible_row(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...], kind: str = EXPORT) -> sqlite3.Row:
-        row = self._row(tenant, job_id, kind)
+    def visible_row(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...], kind: str = EXPORT) -> sqlite3.Row:
+        row = self.row(tenant, job_id, kind)
         if row["created_by"] != user and SUPERVISOR_GROUP not in groups:
             raise JobNotFound(job_id, kind)
         return row
 
-    def _current_rows(self, tenant: str, user: str | None, kind: str = EXPORT) -> list[sqlite3.Row]:
+    def current_rows(self, tenant: str, user: str | None, kind: str = EXPORT) -> list[sqlite3.Row]:
         cutoff = iso(utc_now() - RECENT)
         sql = "SELECT * FROM jobs WHERE tenant=? AND kind=? AND (status IN (?,?) OR finished >= ?)"
         args: tuple = (tenant, kind, *ACTIVE, cutoff)
@@ -379,7 +393,7 @@ class JobManager:
         return self.ws.connect().execute(sql + " ORDER BY created DESC, rowid DESC", args).fetchall()
 
     @staticmethod
-    def _process_time(row: sqlite3.Row) -> int:
+    def process_time(row: sqlite3.Row) -> int:
         return row["process_time_ms"] if row["status"] not in ACTIVE else _elapsed_ms(row["started"])
 
     def _job(self, row: sqlite3.Row) -> ExportJob:
@@ -390,7 +404,7 @@ class JobManager:
         errors = [ApiError.model_validate(e) for e in json.loads(row["errors_json"])] if row["errors_json"] else None
         return ExportJob(
             id=row["id"], response_timestamp=iso(utc_now()), status=JobStatus(row["status"]),
-            process_time=self._process_time(row), outputs=outputs, errors=errors,
+            process_time=self.process_time(row), outputs=outputs, errors=errors,
             source_system=row["source_system"], correlation_id=row["correlation_id"],
             progress=JobProgress(
                 bytes_done=row["bytes_done"], bytes_total=row["bytes_total"], created_by=row["created_by"],
@@ -404,6 +418,6 @@ class JobManager:
             data=TenantJobData(
                 export_status=JobStatus(row["status"]), response_timestamp=iso(utc_now()),
                 created_by=row["created_by"], created_timestamp=row["created"], updated_timestamp=row["updated"],
-                process_time=self._process_time(row),
+                process_time=self.process_time(row),
             ),
         )

@@ -1,9 +1,11 @@
 """Source → destination mappings: `--map SRC=DST[:major|minor|patch]` and `--mapping-file FILE` (TOML).
 
+The one parser of both `--promote-to` and `--import-package` (the TUI's mapping table too).
 A mapping renames a service (`claims/fraud=uat-claims/fraud-score`) or a whole folder
 (`claims=uat-claims`: every service of the folder keeps its name under the new folder). Expanded
 against the services of a selection or package, every service gets one `ServiceMapping` (Spark's
-`services_modify` entry): its service mapping, else its folder's, else its own name.
+`services_modify` entry): its service mapping, else its folder's, else its own name. `SRC` alone
+(`claims/fraud`, `claims/fraud:major`) keeps the name: an import then takes only the mapped services.
 
 Mapping file:
 
@@ -86,14 +88,20 @@ def make_mapping(source: str, destination: str, upgrade: str | None = None, orig
 
 
 def parse_map(text: str) -> Mapping:
-    """`SRC=DST[:major|minor|patch]` (a name may hold ':'; only a trailing bump word is taken)."""
-    source, sep, rest = text.partition("=")
-    if not sep or not source or not rest:
-        raise _invalid(f"--map '{text}' is not {FORM}; e.g. --map claims/fraud=uat-claims/fraud:major", text)
-    destination, colon, bump = rest.rpartition(":")
+    """`SRC=DST[:major|minor|patch]` or `SRC[:bump]` (same name); a name may hold ':', only a trailing
+    bump word is taken."""
+    body, colon, bump = text.rpartition(":")
     if not colon or bump not in BUMPS:
-        destination, bump = rest, None
-    return make_mapping(source.strip(), destination.strip(), bump)
+        body, bump = text, None
+    source, sep, destination = body.partition("=")
+    if not source.strip() or (sep and not destination.strip()):
+        raise _invalid(f"--map '{text}' is not {FORM}; e.g. --map claims/fraud=uat-claims/fraud:major", text)
+    return make_mapping(source.strip(), (destination if sep else source).strip(), bump)
+
+
+def covers(mapping: Mapping, uri: str) -> bool:
+    """Whether `mapping` names the service `folder/service` (itself or its whole folder)."""
+    return mapping.source in (uri, uri.partition("/")[0])
 
 
 def read_mapping_file(path: Path) -> MappingSet:

@@ -29,7 +29,7 @@ from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
-from spark_tui.promotion.runner import push, upload_url
+from spark_tui.promotion.runner import Runner, push, upload_url
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
@@ -421,14 +421,14 @@ def _import(
 # --- Hybrid Runner -----------------------------------------------------------------------------------
 
 
-def runner_endpoint(url: str, tenant: str) -> Endpoint:
-    return Endpoint(profile="runner", kind="runner", location=redact(url.rstrip("/")), tenant=tenant)
+def runner_endpoint(runner: Runner, tenant: str) -> Endpoint:
+    return Endpoint(profile=runner.profile, kind="runner", location=redact(runner.url.rstrip("/")), tenant=tenant)
 
 
 def export_and_push(
     source: Backend,
     selection: ExportRequest,
-    runner_url: str,
+    runner: Runner,
     out_dir: Path,
     *,
     on_update: Listener | None = None,
@@ -436,38 +436,38 @@ def export_and_push(
     deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> Outcome:
     """Export `onpremises` from `source`, download and verify, upload to the Hybrid Runner, receipt."""
-    upload_url(runner_url)  # a bad URL is refused before anything runs
+    upload_url(runner.url)  # a bad URL is refused before anything runs
     notify = on_update or (lambda update: None)
     cancel = cancel or threading.Event()
     request = selection.model_copy(update={
         "file_filter": FileFilter.onpremises,
         "file_name": selection.file_name or default_file_name(source, "runner"),
     })
-    state = _Run(endpoint(source.info), runner_endpoint(runner_url, source.info.tenant), iso(utc_now()))
+    state = _Run(endpoint(source.info), runner_endpoint(runner, source.info.tenant), iso(utc_now()))
     package = _export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s)
-    return _push(package, runner_url, state, notify, cancel)
+    return _push(package, runner, state, notify, cancel)
 
 
-def push_package(path: Path, runner_url: str, *, on_update: Listener | None = None) -> Outcome:
+def push_package(path: Path, runner: Runner, *, on_update: Listener | None = None) -> Outcome:
     """Upload a package made earlier to the Hybrid Runner; the receipt goes beside it."""
-    upload_url(runner_url)
+    upload_url(runner.url)
     path = Path(path)
     with open_package(path) as pkg:
         source = package_endpoint(path, pkg)
-    state = _Run(source, runner_endpoint(runner_url, source.tenant), iso(utc_now()))
+    state = _Run(source, runner_endpoint(runner, source.tenant), iso(utc_now()))
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     state.package = PackageRecord(path=str(path), bytes=path.stat().st_size, sha256=digest.hexdigest(), verified=False)
-    return _push(path, runner_url, state, on_update or (lambda update: None), threading.Event())
+    return _push(path, runner, state, on_update or (lambda update: None), threading.Event())
 
 
-def _push(package: Path, runner_url: str, state: _Run, notify: Listener, cancel: threading.Event) -> Outcome:
+def _push(package: Path, runner: Runner, state: _Run, notify: Listener, cancel: threading.Event) -> Outcome:
     try:
         with _step(Step.runner, cancel):
-            notify(StepUpdate(Step.runner, f"uploading {package.name} to the Hybrid Runner at {redact(runner_url)}"))
-            state.runner = push(package, runner_url)
+            notify(StepUpdate(Step.runner, f"uploading {package.name} to the Hybrid Runner at {redact(runner.url)}"))
+            state.runner = push(package, runner)
             if state.runner.tenant:
                 state.target = state.target.model_copy(update={"tenant": state.runner.tenant})
     except PromotionFailed as exc:

@@ -1,5 +1,8 @@
 """Upload an `onpremises` package to a Hybrid Runner (`POST {runner}/api/v3/upload`, multipart `file`).
 
+A runner is a URL (`--push-runner URL`) or a `backend = "runner"` profile (URL plus an optional
+bearer token, sent as `Authorization: Bearer …`).
+
 The answer must list every version of the package (by version id, or folder/service/version);
 anything else is an error naming what is missing. The file is streamed, never read into memory.
 """
@@ -7,12 +10,14 @@ anything else is an error naming what is missing. The file is streamed, never re
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from pydantic import ValidationError
 
 from spark_tui.backends.base import redact
+from spark_tui.config import AppConfig
 from spark_tui.engine.package_reader import PackageKind, open_package
 from spark_tui.spark.errors import BackendUnavailable, Code, ValidationFailed
 from spark_tui.spark.models import ApiError, iso, utc_now
@@ -27,6 +32,34 @@ class RunnerRefused(BackendUnavailable):
     """The runner refused the upload or did not list every uploaded version (exit 3)."""
 
 
+@dataclass(frozen=True)
+class Runner:
+    """Where to upload: the runner's base URL, its token, and the profile it came from."""
+
+    url: str
+    token: str | None = field(default=None, repr=False)
+    profile: str = "runner"
+
+
+def resolve_runner(config: AppConfig, name_or_url: str) -> Runner:
+    """`--push-runner`/`--promote-to` value → Runner: an http(s) URL, or a `backend = "runner"` profile."""
+    if "://" in name_or_url:  # a URL (upload_url refuses one that is not http(s))
+        upload_url(name_or_url)
+        return Runner(name_or_url.rstrip("/"))
+    profile = config.profile(name_or_url)  # ConfigError: unknown or unusable profile
+    if profile.backend != "runner":
+        raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=name_or_url, message=(
+            f"profile '{name_or_url}' is a {profile.backend} profile, not a Hybrid Runner; give a runner URL "
+            "or a profile with backend = \"runner\""))])
+    assert profile.base_url is not None
+    return Runner(profile.base_url, profile.token, profile.name)
+
+
+def is_runner_profile(config: AppConfig, name: str) -> bool:
+    found = config.profiles.get(name)
+    return found is not None and found.backend == "runner"
+
+
 def upload_url(runner: str) -> str:
     base = runner.rstrip("/")
     if not base.startswith(("http://", "https://")):
@@ -35,9 +68,9 @@ def upload_url(runner: str) -> str:
     return f"{base}/api/v3/upload"
 
 
-def push(path: Path, runner: str, *, client: httpx.Client | None = None) -> RunnerUpload:
+def push(path: Path, runner: Runner, *, client: httpx.Client | None = None) -> RunnerUpload:
     """Upload the package at `path` and check the runner's answer; the record for a receipt."""
-    url = upload_url(runner)
+    url = upload_url(runner.url)
     with open_package(path) as pkg:
         if pkg.kind is not PackageKind.onpremises:
             raise ValidationFailed.of([ApiError(code=Code.BAD_PACKAGE.value, ref=str(path), message=(
@@ -50,12 +83,17 @@ def push(path: Path, runner: str, *, client: httpx.Client | None = None) -> Runn
     try:
         with open(path, "rb") as f:
             response = client.post(url, files={"file": (Path(path).name, f, "application/zip")},
-                                   headers={"x-request-id": request_id})
+                                   headers=_headers(runner, request_id))
     except httpx.HTTPError as exc:
         raise BackendUnavailable(f"cannot reach the Hybrid Runner at {redact(url)}: {exc}") from None
     finally:
         if owned:
             client.close()
+    if response.status_code in (401, 403):
+        hint = "check the runner profile's token" if runner.token else "give the runner a token (token_env in a runner profile)"
+        raise RunnerRefused(
+            f"the Hybrid Runner at {redact(url)} refused the credentials (HTTP {response.status_code}); {hint} "
+            f"(x-request-id {request_id})")
     if response.status_code >= 400:
         raise RunnerRefused(
             f"the Hybrid Runner at {redact(url)} answered HTTP {response.status_code}: {response.text[:300].strip()} "
@@ -72,4 +110,11 @@ def push(path: Path, runner: str, *, client: httpx.Client | None = None) -> Runn
         raise RunnerRefused(
             f"the Hybrid Runner at {redact(url)} did not list {len(missing)} uploaded version(s): {', '.join(missing)}")
     tenant = next((t.tenant for t in answer.response_data or [] if t.tenant), None)
-    return RunnerUpload(url=redact(runner), tenant=tenant, uploaded=sorted(wanted.values()), timestamp=iso(utc_now()))
+    return RunnerUpload(url=redact(runner.url), tenant=tenant, uploaded=sorted(wanted.values()), timestamp=iso(utc_now()))
+
+
+def _headers(runner: Runner, request_id: str) -> dict[str, str]:
+    headers = {"x-request-id": request_id}
+    if runner.token:
+        headers["Authorization"] = f"Bearer {runner.token}"
+    return headers

@@ -182,9 +182,16 @@ class DiskFull(SparkTuiError):
     exit_code = 3
     http_status = 507
 
-    def __init__(self, what: str) -> None:
-        message = f"disk full while {what}; nothing was kept — free space in the workspace's file system and retry"
+    def __init__(self, what: str, *, message: str | None = None) -> None:
+        message = message or f"disk full while {what}; nothing was kept — free space in the workspace's file system and retry"
         super().__init__(message, [ApiError(code=Code.DISK_FULL.value, message=message)])
+
+    @classmethod
+    def on_server(cls, where: str, words: str) -> DiskFull:
+        """A server's HTTP 507 (or DISK_FULL error): its disk, not ours, is full."""
+        return cls(where, message=(
+            f"disk full on the server at {where} (HTTP 507): {words}; nothing was kept there — free space on the "
+            "server and retry"))
 
 
 class AuthError(SparkTuiError):

@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spark_tui.batch.imports import parse_map
-from spark_tui.batch.runner import UsageError
 from spark_tui.spark.import_wire import ImportJob, ImportResult
-from spark_tui.spark.models import VersionBump
 
 SERVICE = "insurance-pricing/home-premium"
 
@@ -96,25 +93,34 @@ def test_load_package_seeds_a_new_tenant_as_before(cli, package: Path, fixture_z
     assert onprem.code == 0 and "1 service(s)" in onprem.out.splitlines()[0]
 
 
-@pytest.mark.parametrize(
-    ("text", "source", "destination", "bump"),
-    [
-        ("a/b", "a/b", "a/b", VersionBump.minor),
-        ("a/b=c/d", "a/b", "c/d", VersionBump.minor),
-        ("a/b=c/d:major", "a/b", "c/d", VersionBump.major),
-        ("a/b:patch", "a/b", "a/b", VersionBump.patch),
-        ("a/b=c:d/e", "a/b", "c:d/e", VersionBump.minor),
-    ],
-)
-def test_parse_map(text: str, source: str, destination: str, bump: VersionBump) -> None:
-    mapping = parse_map(text, VersionBump.minor)
-    assert (mapping.service_uri_source, mapping.service_uri_destination, mapping.update_version_type) == (source, destination, bump)
+def test_one_map_imports_only_that_service(cli, package: Path) -> None:
+    cli("--create-folder", "uat")
+    r = cli("--import-package", str(package), "--map", f"{SERVICE}=uat/home", "--json")
+    assert r.code == 0, r.err
+    assert [s["service_uri_destination"] for s in r.json["outputs"]["services"]] == ["uat/home"]
 
 
-@pytest.mark.parametrize("text", ["=c/d", "a/b=", "a/b=:major"])
-def test_parse_map_refuses_half_mappings(text: str) -> None:
-    with pytest.raises(UsageError, match="is not SRC=DST"):
-        parse_map(text, VersionBump.minor)
+def test_folder_map_and_mapping_file_with_import_package(cli, package: Path, tmp_path: Path) -> None:
+    cli("--create-folder", "uat")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('if_present = "add_version"\n[folders]\n"insurance-pricing" = "uat"\n'
+                       f'[services]\n"{SERVICE}" = {{ to = "uat/home-v2", upgrade = "major" }}\n')
+    planned = cli("--import-package", str(package), "--mapping-file", str(mapping), "--plan", "--json")
+    assert planned.code == 0, planned.err
+    r = cli("--import-package", str(package), "--mapping-file", str(mapping), "--json")
+    assert r.code == 0, r.err
+    destinations = {s["service_uri_source"]: s["service_uri_destination"] for s in r.json["outputs"]["services"]}
+    assert destinations[SERVICE] == "uat/home-v2" and len(destinations) > 1
+    assert all(d.startswith("uat/") and d.split("/")[1] == s.split("/")[1]
+               for s, d in destinations.items() if s != SERVICE)
+    assert [p["service_uri_destination"] for p in planned.json["services"]] == [
+        destinations[s["service_uri_source"]] for s in planned.json["services"]]
+
+
+def test_a_map_whose_source_is_not_in_the_package_is_refused_before_upload(cli, package: Path) -> None:
+    r = cli("--import-package", str(package), "--map", "insurance-pricing/none=uat/x", "--map", "other=uat")
+    assert r.code == 2 and "'insurance-pricing/none' is not in the selection or package" in r.err
+    assert "folder 'other'" in r.err and "upload:" not in r.err
 
 
 @pytest.mark.parametrize("name", ["..", ".", "a\\b", "n" * 256])

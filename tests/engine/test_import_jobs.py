@@ -325,3 +325,18 @@ def test_disk_full_while_receiving_the_package_creates_no_job(ws: Workspace, pac
     assert ws.connect().execute("SELECT COUNT(*) FROM jobs WHERE kind='import'").fetchone()[0] == 0
     export_dirs = {r[0] for r in ws.connect().execute("SELECT id FROM jobs")}
     assert {p.name for p in ws.packages.iterdir()} <= export_dirs
+
+
+def test_import_jobs_use_only_the_public_api_of_the_job_manager() -> None:
+    import ast
+    import inspect
+
+    import spark_tui.engine.import_jobs as module
+
+    reached = sorted({
+        f"{node.value.id if isinstance(node.value, ast.Name) else ast.unparse(node.value)}.{node.attr}"
+        for node in ast.walk(ast.parse(inspect.getsource(module)))
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+        and ast.unparse(node.value) != "self"
+    })
+    assert reached == []

@@ -29,7 +29,9 @@ class Pair:
             "JOIN folders f ON f.id=s.folder_id WHERE v.tenant=? ORDER BY 1, 2, 3", ("uat",),
         ).fetchall()
         folders = db.execute("SELECT name FROM folders WHERE tenant='uat' ORDER BY name").fetchall()
-        blobs = sorted(p.name for p in self.target_ws.root.rglob("*") if p.is_file() and "blobs" in p.parts)
+        # only the blob store: a finished import job's worker removes packages/<job id>/ just after the
+        # job reads closed, and walking the whole workspace then raced with that removal
+        blobs = sorted(p.name for p in self.target_ws.blobs.rglob("*") if p.is_file())
         return [tuple(r) for r in rows], [r[0] for r in folders], blobs
 
 

@@ -10,17 +10,20 @@ import json
 import tempfile
 import zipfile
 
-from fastapi import FastAPI, UploadFile
+from fastapi import FastAPI, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 
-def runner_app(behaviour: str = "ok") -> FastAPI:
-    """behaviour: ok | drop_one (lists one version fewer) | error (HTTP 400 with a message)."""
+def runner_app(behaviour: str = "ok", token: str | None = None) -> FastAPI:
+    """behaviour: ok | drop_one (lists one version fewer) | error (HTTP 400 with a message);
+    with `token`, an upload without `Authorization: Bearer <token>` gets HTTP 401."""
     app = FastAPI()
     app.state.uploads = []
 
     @app.post("/api/v3/upload")
-    async def upload(file: UploadFile) -> JSONResponse:
+    async def upload(file: UploadFile, request: Request) -> JSONResponse:
+        if token is not None and request.headers.get("authorization") != f"Bearer {token}":
+            return JSONResponse({"message": "Unauthorized"}, status_code=401)
         if behaviour == "error":
             return JSONResponse({"message": "UPLOAD_ENABLED is false on this runner"}, status_code=400)
         with tempfile.TemporaryFile() as copy:

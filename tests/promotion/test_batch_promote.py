@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def test_package_made_earlier_plan_and_inspect(cli, profiles: Pair, tmp_path: Pa
     refused = cli("--profile", "uat", "--import-package", str(package), "--plan")
     assert refused.code == 2 and "destination folder 'synth-0000' does not exist" in refused.err
     absent = cli("--profile", "uat", "--import-package", str(package), "--plan", "--map", "nope/x=UAT/x")
-    assert absent.code == 2 and "error: SERVICE_NOT_IN_PACKAGE: service 'nope/x' is not in package 'ci.zip'" in absent.err
+    assert absent.code == 2 and "error: INVALID_VALUE: --map: service 'nope/x' is not in the selection or package; map one of synth-0000, synth-0000/service-0000" in absent.err
     assert profiles.snapshot() == before and len(profiles.target.list_imports()) == 1  # only the real import above
 
 
@@ -176,10 +177,72 @@ def test_push_runner_export_and_package(cli, profiles: Pair, fixture_zip: Path, 
     assert len(app.state.uploads) == 2
 
 
+def test_snapshot_is_not_disturbed_by_a_job_dir_the_worker_removes(profiles: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flake of test_package_made_earlier_plan_and_inspect, made deterministic: the import worker
+    removes packages/<job id>/ after the job reads closed, while the test takes a snapshot."""
+    before = profiles.snapshot()
+    job_dir = profiles.target_ws.packages / "job"
+    job_dir.mkdir()
+    (job_dir / "package.zip").write_bytes(b"PK")
+    real = Path._scandir
+
+    def scandir(self: Path):
+        if self == job_dir:  # listed in packages/, removed by the worker before the walk enters it
+            shutil.rmtree(job_dir)
+        return real(self)
+
+    monkeypatch.setattr(Path, "_scandir", scandir)
+    assert profiles.snapshot() == before
+
+
+def runner_profile(home: Path, url: str, **keys: str) -> None:
+    """Append a `backend = "runner"` profile named `hr` to the config the `profiles` fixture wrote."""
+    config = home / "config.toml"
+    extra = "".join(f'{k} = "{v}"\n' for k, v in keys.items())
+    config.write_text(config.read_text() + f'[profiles.hr]\nbackend = "runner"\nurl = "{url}"\n{extra}')
+
+
+def test_promote_to_a_runner_profile_with_a_token(
+    cli, profiles: Pair, spark_tui_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = runner_app(token="runner-token-0123456789")
+    monkeypatch.setenv("HR_TOKEN", "runner-token-0123456789")
+    with LiveServer(app) as server:
+        runner_profile(spark_tui_home, server.url, token_env="HR_TOKEN")
+        promoted = cli("--profile", "dev", "--folder", "synth-0000", "--promote-to", "hr", "-o", str(tmp_path), "--json")
+        assert promoted.code == 0, promoted.err
+        receipt = promoted.json
+        assert receipt["outcome"] == "uploaded" and receipt["target"]["profile"] == "hr"
+        assert receipt["target"]["kind"] == "runner" and len(receipt["runner"]["uploaded"]) == 4
+        assert json.loads(Path(promoted.err.split("receipt ")[-1].split()[0]).read_text())["runner"] == receipt["runner"]
+        copy = tmp_path / "again.zip"
+        copy.write_bytes(Path(receipt["package"]["path"]).read_bytes())
+        pushed = cli("--import-package", str(copy), "--push-runner", "hr")
+        assert pushed.code == 0, pushed.err
+        monkeypatch.delenv("HR_TOKEN")
+        unset = cli("--profile", "dev", "--folder", "synth-0000", "--promote-to", "hr", "-o", str(tmp_path / "none"))
+        assert unset.code == 2 and "environment variable HR_TOKEN" in unset.err
+    assert app.state.uploads == [Path(receipt["package"]["path"]).name, "again.zip"]
+    assert "runner-token" not in promoted.out + promoted.err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("--promote-to", "hr", "--folder", "synth-0000", "--map", "a=b"), "--map does not go with --promote-to hr, a Hybrid Runner"),
+    (("--promote-to", "hr", "--folder", "synth-0000", "--plan"), "--plan does not go with --promote-to hr, a Hybrid Runner"),
+    (("--push-runner", "uat", "--folder", "synth-0000"), "profile 'uat' is a embedded profile, not a Hybrid Runner"),
+    (("--push-runner", "nope", "--folder", "synth-0000"), "unknown profile 'nope'"),
+    (("--profile", "hr", "--jobs"), "profile 'hr' is a Hybrid Runner; it is only a target"),
+])
+def test_runner_profile_misuse(cli, profiles: Pair, spark_tui_home: Path, argv: tuple, message: str) -> None:
+    runner_profile(spark_tui_home, "http://127.0.0.1:9")
+    result = cli(*argv)
+    assert result.code == 2 and message in result.err, result.err
+
+
 @pytest.mark.parametrize("argv, message", [
     (("--folder", "a", "--map", "a=b"), "--map goes with --import-package or --promote-to"),
     (("--folder", "a", "--plan"), "--plan goes with --import-package or --promote-to"),
-    (("--import-package", "p.zip", "--mapping-file", "m.toml"), "--mapping-file goes with --promote-to"),
+    (("--load-package", "p.zip", "--mapping-file", "m.toml"), "--mapping-file goes with --promote-to or --import-package"),
     (("--import-package", "p.zip", "--plan", "--create-folders"), "--create-folders goes with --promote-to"),
     (("--promote-to", "uat", "--folder", "a", "--dry-run"), "--promote-to cannot be combined with --dry-run (use --plan"),
     (("--promote-to", "uat", "--jobs"), "--promote-to cannot be combined with --jobs"),

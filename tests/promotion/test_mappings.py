@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spark_tui.promotion.mappings import Mapping, make_mapping, parse_map, read_mapping_file, service_mappings
+from spark_tui.promotion.mappings import Mapping, covers, make_mapping, parse_map, read_mapping_file, service_mappings
 from spark_tui.spark.errors import ValidationFailed
 from spark_tui.spark.models import IfPresent, VersionBump
 
@@ -20,11 +20,26 @@ def test_parse_service_and_folder_maps() -> None:
 
 def test_a_colon_that_is_not_a_bump_stays_in_the_name() -> None:
     assert parse_map("f/s=f/s:v2").destination == "f/s:v2"
+    assert parse_map("a/b=c:d/e").destination == "c:d/e"
+
+
+@pytest.mark.parametrize("text, source, bump", [
+    ("claims/fraud", "claims/fraud", None), ("claims/fraud:patch", "claims/fraud", VersionBump.patch),
+    ("claims", "claims", None),
+])
+def test_a_source_alone_keeps_its_name(text: str, source: str, bump: VersionBump | None) -> None:
+    assert parse_map(text) == Mapping(source, source, bump)
+
+
+def test_covers_names_the_service_or_its_folder() -> None:
+    assert covers(parse_map("claims"), "claims/fraud") and covers(parse_map("claims/fraud=x/y"), "claims/fraud")
+    assert not covers(parse_map("claims/triage"), "claims/fraud") and not covers(parse_map("claim"), "claims/fraud")
 
 
 @pytest.mark.parametrize("text, named", [
-    ("claims/fraud", "SRC=DST"),
     ("=x/y", "SRC=DST"),
+    ("a/b=", "SRC=DST"),
+    ("a/b=:major", "SRC=DST"),
     ("a/b/c=x/y", "more than one '/'"),
     ("claims=uat/fraud", "folder onto a service"),
     ("claims/ fraud=x/y", "invalid service name"),

@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 
 from runner_standin import runner_app
-from spark_tui.promotion.runner import RunnerRefused, push
+from spark_tui.promotion.runner import Runner, RunnerRefused, push
 from spark_tui.spark.errors import BackendUnavailable, ValidationFailed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
@@ -25,7 +25,7 @@ def runner(request: pytest.FixtureRequest) -> Iterator[tuple[str, object]]:
 
 def test_upload_lists_every_version(runner, fixture_zip: Path) -> None:
     url, app = runner
-    record = push(fixture_zip, url)
+    record = push(fixture_zip, Runner(url))
     assert record.uploaded == ["my-folder/volume-cylinder[0.1.0]"] and record.tenant == "fieldengineering"
     assert record.url == url and app.state.uploads == ["volume-cylinder.zip"]
 
@@ -33,20 +33,30 @@ def test_upload_lists_every_version(runner, fixture_zip: Path) -> None:
 @pytest.mark.parametrize("runner", ["drop_one"], indirect=True)
 def test_an_answer_missing_a_version_is_an_error(runner, fixture_zip: Path) -> None:
     with pytest.raises(RunnerRefused, match=r"did not list 1 uploaded version\(s\): my-folder/volume-cylinder\[0.1.0\]"):
-        push(fixture_zip, runner[0])
+        push(fixture_zip, Runner(runner[0]))
 
 
 @pytest.mark.parametrize("runner", ["error"], indirect=True)
 def test_a_refusal_shows_the_runners_message(runner, fixture_zip: Path) -> None:
     with pytest.raises(RunnerRefused, match="HTTP 400: .*UPLOAD_ENABLED is false"):
-        push(fixture_zip, runner[0])
+        push(fixture_zip, Runner(runner[0]))
 
 
 def test_unreachable_runner(fixture_zip: Path) -> None:
     with pytest.raises(BackendUnavailable, match="cannot reach the Hybrid Runner at http://127.0.0.1:9/api/v3/upload"):
-        push(fixture_zip, "http://127.0.0.1:9")
+        push(fixture_zip, Runner("http://127.0.0.1:9"))
 
 
 def test_bad_url(fixture_zip: Path) -> None:
     with pytest.raises(ValidationFailed, match="'ftp://x' is not an http"):
-        push(fixture_zip, "ftp://x")
+        push(fixture_zip, Runner("ftp://x"))
+
+
+def test_a_token_is_sent_as_bearer_and_a_refusal_names_the_token(fixture_zip: Path) -> None:
+    with LiveServer(runner_app(token="s3cret-runner-token")) as server:
+        assert push(fixture_zip, Runner(server.url, "s3cret-runner-token")).uploaded
+        with pytest.raises(RunnerRefused, match=r"refused the credentials \(HTTP 401\); give the runner a token") as exc:
+            push(fixture_zip, Runner(server.url))
+        with pytest.raises(RunnerRefused, match="check the runner profile's token") as wrong:
+            push(fixture_zip, Runner(server.url, "wrong-token-value"))
+    assert "wrong-token" not in str(wrong.value) and "s3cret" not in str(exc.value)

@@ -10,7 +10,7 @@ import pytest
 
 from scripted import Spark
 
-from spark_tui.spark.errors import AuthError, BackendUnavailable, JobNotFound, JobSlotBusy, ValidationFailed
+from spark_tui.spark.errors import AuthError, BackendUnavailable, DiskFull, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportRequestEntity
 from spark_tui.spark.models import JobStatus
 
@@ -118,3 +118,17 @@ def test_own_imports_are_the_submitted_ones_when_the_identity_is_unknown(package
     b.submit_import(package, ImportRequestEntity())
     assert [(j.id, j.status) for j in b.list_imports()] == [(JOB, JobStatus.closed)]
     assert [j.id for j in b.list_imports(all_users=True)] == [JOB, "theirs"]
+
+
+@pytest.mark.parametrize("answer", [
+    (507, {"errors": [{"code": "DISK_FULL", "message": "disk full while receiving import package 'package.zip'"}]}),
+    (507, "Insufficient Storage"),
+])
+def test_a_full_server_disk_is_disk_full_exit_3(package: Path, answer: tuple) -> None:
+    spark = Spark({"POST /api/v4/import": answer})
+    with pytest.raises(DiskFull) as info:
+        spark.backend().submit_import(package, ImportRequestEntity())
+    error = info.value
+    assert error.exit_code == 3 and error.code == "DISK_FULL" and error.request_id == last_id(spark)
+    assert "disk full on the server at" in str(error) and "(HTTP 507)" in str(error) and "free space on the server" in str(error)
+    assert not isinstance(error, BackendUnavailable)
