@@ -72,16 +72,16 @@ class MainScreen(Screen[None]):
         self.add_class(self._breakpoint_class(self.app.size.width))
         yield InfoHeader(id="header")
         yield Static("", id="pane-tabs")
-        with Horizontal(id="main-body"):
-            browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active")
-            browser.border_title = "Catalog"
-            yield browser
-            with Vertical(id="right"):
+        with Vertical(id="main-body"):
+            with Horizontal(id="top"):
+                browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active")
+                browser.border_title = "Catalog"
+                yield browser
                 form = ExportForm(self.dest_dir, id="form", classes="pane")
                 form.border_title = "Export"
                 yield form
-                with Vertical(id="jobs-pane", classes="pane"):
-                    yield JobsTable(id="jobs")
+            with Vertical(id="jobs-pane", classes="pane"):
+                yield JobsTable(id="jobs")
         yield Footer()
 
     def _breakpoint_class(self, width: int) -> str:
@@ -120,7 +120,7 @@ class MainScreen(Screen[None]):
     def _show_active(self, pane: str) -> None:
         for name in PANES:
             self.query_one(f"#{name}").set_class(name == pane, "-active")
-        self.query_one("#right").set_class(pane != "browser", "-active")
+        self.query_one("#top").set_class(pane != "jobs-pane", "-active")
         labels = {"browser": "F2 Browse", "form": "F3 Export form", "jobs-pane": "F4 Jobs"}
         tabs = Text()
         for name in PANES:
