@@ -207,6 +207,8 @@ def test_jobs_columns_fit_the_width_and_cut_text_with_an_ellipsis():
     narrowest = [key for key, *_ in fit(40, tenant_wide=False)]  # scrolls sideways, the id column frozen
     assert narrowest == ["id", "status", "elapsed", "size", "file"]
     assert "by" in {key for key, *_ in fit(200, tenant_wide=True)}
+    assert "kind" in {key for key, *_ in fit(78, tenant_wide=False)}  # 80 columns: imports and exports told apart
+    assert {"kind", "created", "sha", "correlation"} <= {key for key, *_ in fit(118, tenant_wide=False)}  # 120 columns
     assert ellipsis("package-2.zip", 8) == "package…" and ellipsis("a.zip", 8) == "a.zip"
 
 

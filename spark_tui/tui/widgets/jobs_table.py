@@ -47,7 +47,7 @@ class QueuedExport:
     queued_at: str
 
 
-DROP_ORDER = ("correlation", "created", "kind", "sha", "by", "progress")  # first dropped when narrow
+DROP_ORDER = ("correlation", "created", "sha", "kind", "by", "progress")  # first dropped when narrow
 
 
 def fit(width: int, tenant_wide: bool) -> list[tuple[str, str, int]]:
