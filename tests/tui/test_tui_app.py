@@ -212,6 +212,19 @@ def test_jobs_columns_fit_the_width_and_cut_text_with_an_ellipsis():
     assert ellipsis("package-2.zip", 8) == "package…" and ellipsis("a.zip", 8) == "a.zip"
 
 
+async def test_jobs_column_labels_cut_with_an_ellipsis_too():
+    from spark_tui.tui.widgets.jobs_table import JobsTable
+
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: table.size.width == 118, "the jobs table laid out across 120 columns")
+        table.show([], [], app.clock(), tenant_wide=True)
+        await pilot.pause()
+        labels = {key.value: str(column.label) for key, column in table.columns.items()}
+        assert labels["correlation"] == "Correla…" and labels["kind"] == "Kind" and labels["by"] == "Created by"
+
+
 async def test_import_jobs_are_listed_with_their_kind_and_open_their_own_details():
     from fake_backend import FakeImportBackend, import_job
 

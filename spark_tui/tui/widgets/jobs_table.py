@@ -136,7 +136,7 @@ class JobsTable(DataTable):
         self.clear(columns=True)
         self._columns = columns
         for key, label, width in columns:
-            self.add_column(label, key=key, width=width)
+            self.add_column(ellipsis(label, width), key=key, width=width)
         cells, self._cells = self._cells, {}
         self._rebuild(cells, selected)
 
