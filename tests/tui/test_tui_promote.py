@@ -345,6 +345,42 @@ async def test_quit_while_a_promotion_runs_says_so_and_stops_it(two_profiles, tm
     assert uat_versions(uat, "UAT", "rates") == {"2.0.0": RATES_ID}
 
 
+async def test_a_running_import_is_in_the_main_jobs_table_and_quitting_says_it_goes_on(
+        two_profiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spark_tui.backends import factory
+
+    dev, uat = two_profiles
+    target = EmbeddedBackend(uat, "uat", "uat@example.com", GROUPS, profile="uat", spawn=False)  # the import waits
+    monkeypatch.setattr(factory, "open_backend", lambda profile, **kwargs: target)
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        screen.query_one("#create_folders").focus()
+        await pilot.press("space", "f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.main.promoted, "the import job", timeout=30)
+        (import_id, job), = app.main.promoted.items()
+        assert not job.status.is_terminal and screen.step.value == "import"
+        main_jobs = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: import_id in main_jobs.jobs, "the import row in the main table")
+        row = dict(zip(main_jobs.columns, main_jobs.get_row(import_id)))
+        assert row["kind"] == "import" and not app.main.running_jobs()  # the export closed; imports are not exports
+        cancel = screen.cancel
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the quit question")
+        assert app.screen.question.startswith("A promotion into profile 'uat' is importing: the import job goes on "
+                                              "in the target (Spark cannot cancel an import)")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, "the app to end")
+    assert cancel.is_set()
+    assert target.import_status(import_id).status.value == "created"  # left to the target, as the question said
+    target.close()
+
+
 async def test_promote_from_the_command_palette(two_profiles, tmp_path: Path) -> None:
     dev, _ = two_profiles
     app = make_app(dev, tmp_path)
