@@ -1,4 +1,5 @@
-"""Regenerate the README screenshots (SVG) of the TUI's main states on a fresh demo workspace.
+"""Regenerate the README screenshots (SVG) of the TUI's main states on a fresh demo workspace (profile `demo`),
+plus the Promote screen's plan into a second workspace (profile `uat`) named in a temporary config.
 
 Run from the project root: `python screenshots/make_screenshots.py` (writes screenshots/*.svg).
 """
@@ -16,13 +17,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from spark_tui.backends.embedded import EmbeddedBackend  # noqa: E402
+from spark_tui.config import load_config  # noqa: E402
+from spark_tui.engine.artifacts import version_files  # noqa: E402
 from spark_tui.engine.demo import DEMO_TENANT, ensure_demo  # noqa: E402
 from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.worker import run_job  # noqa: E402
 from spark_tui.tui.app import SparkApp  # noqa: E402
 from spark_tui.tui.screens.details import JobDetailsScreen  # noqa: E402
 from spark_tui.tui.screens.preview import PreviewScreen  # noqa: E402
+from spark_tui.tui.screens.promote import PromoteScreen  # noqa: E402
 from spark_tui.tui.widgets.catalog import CatalogTree  # noqa: E402
+from spark_tui.tui.widgets.mapping_table import MappingTable  # noqa: E402
+from spark_tui.tui.widgets.plan_table import PlanTable  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 
@@ -36,8 +42,10 @@ async def until(pilot, predicate, timeout: float = 10.0) -> None:
 
 
 async def shoot(workspace: Path, size: tuple[int, int], name: str, steps) -> None:
-    backend = EmbeddedBackend(workspace, DEMO_TENANT, "me@example.com", ("supervisor:pf",), spawn=False)
-    app = SparkApp(backend, dest_dir=workspace)
+    backend = EmbeddedBackend(workspace, DEMO_TENANT, "me@example.com", ("supervisor:pf",), profile="demo",
+                              spawn=False)
+    config = load_config()
+    app = SparkApp(backend, config, config.profile("demo"), dest_dir=workspace)
     async with app.run_test(size=size) as pilot:
         tree = app.main.query_one(CatalogTree)
         await until(pilot, lambda: tree._find("folder:insurance-pricing") is not None)
@@ -87,6 +95,37 @@ async def event_log(app, pilot, tree) -> None:
     await until(pilot, lambda: app.screen is not app.main)
 
 
+async def promote_plan(app, pilot, tree) -> None:
+    """insurance-pricing promoted into profile uat with add_version: new services and added versions."""
+    from spark_tui.spark.models import IfPresent
+
+    await until(pilot, lambda: app.main.query_one("ExportForm").ready)
+    tree.move_cursor(tree._find("folder:insurance-pricing"))
+    await pilot.press("space", "ctrl+o")
+    await until(pilot, lambda: isinstance(app.screen, PromoteScreen))
+    screen = app.screen
+    await until(pilot, lambda: screen.query_one(MappingTable).row_count == 3)
+    screen.query_one("#target").value = "uat"
+    screen.query_one("#if_present").value = IfPresent.add_version
+    await until(pilot, lambda: screen.target is not None)
+    await pilot.press("f5")
+    await until(pilot, lambda: screen.prepared is not None)
+    action = screen.query_one(PlanTable).ordered_columns[0]  # auto widths are computed when the app is idle
+    await until(pilot, lambda: action.content_width == len("+ add version"))
+
+
+def make_uat(workspace: Path) -> None:
+    """A second workspace, tenant uat, where insurance-pricing/travel-quote already has version 3.20.1."""
+    ws = Workspace(workspace)
+    ws.ensure_tenant("uat")
+    ws.add_folder("uat", "insurance-pricing")
+    sid = ws.add_service("uat", "insurance-pricing", "travel-quote")
+    version_id = "5b0e6f3a-2c1d-4e8f-9a7b-6c5d4e3f2a1b"
+    ws.add_version("uat", sid, "3.20.1", version_files(ws, "uat", "insurance-pricing", "travel-quote", "3.20.1",
+                                                       version_id, payload_bytes=500), version_id=version_id)
+    ws.close()
+
+
 async def help_screen(app, pilot, tree) -> None:
     await pilot.press("f1")
     await until(pilot, lambda: app.screen is not app.main)
@@ -94,8 +133,16 @@ async def help_screen(app, pilot, tree) -> None:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["SPARK_TUI_HOME"] = str(Path(tmp) / "home")  # nothing of the run lands in the user's files
+        home = Path(tmp) / "home"
+        os.environ["SPARK_TUI_HOME"] = str(home)  # nothing of the run lands in the user's files
         workspace = Path(tmp) / "ws"
+        make_uat(Path(tmp) / "uat-ws")
+        home.mkdir()
+        (home / "config.toml").write_text(
+            'default_profile = "demo"\n'
+            f'[profiles.demo]\nworkspace = "{workspace}"\ntenant = "{DEMO_TENANT}"\nuser = "me@example.com"\n'
+            f'[profiles.uat]\nworkspace = "{Path(tmp) / "uat-ws"}"\ntenant = "uat"\nuser = "release@example.com"\n',
+            encoding="utf-8")
         ws = Workspace(workspace)
         ensure_demo(ws, DEMO_TENANT)
         backend = EmbeddedBackend(workspace, DEMO_TENANT, "me@example.com", ("supervisor:pf",), spawn=False)
@@ -112,6 +159,7 @@ async def main() -> None:
         await shoot(workspace, (120, 40), "job-details", details)
         await shoot(workspace, (100, 30), "help", help_screen)
         await shoot(workspace, (100, 24), "event-log", event_log)
+        await shoot(workspace, (120, 32), "promote-plan", promote_plan)
 
 
 if __name__ == "__main__":

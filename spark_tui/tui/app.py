@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from spark_tui.config import AppConfig, Profile
     from spark_tui.spark.models import Page
+    from spark_tui.tui.screens.promote import PromoteScreen
 
 T = TypeVar("T")
 MAX_TOASTS = 2
@@ -154,9 +155,15 @@ class SparkApp(App[int]):
         keys.sort(key=lambda k: k[0])  # our own keys (they all have ids) first
         self.push_screen(HelpScreen([k[1:] for k in keys]))
 
+    def _running_promotions(self) -> list[PromoteScreen]:
+        from spark_tui.tui.screens.promote import PromoteScreen
+
+        return [s for s in self.screen_stack if isinstance(s, PromoteScreen) and s.cancel is not None]
+
     async def action_quit(self) -> None:
-        question = self.main.quit_question()
-        if question is None:
+        promotions = self._running_promotions()
+        lines = [p.quit_line() for p in promotions] + self.main.quit_lines({p.export_job_id for p in promotions})
+        if not lines:
             self.exit(0)
             return
         from spark_tui.tui.screens.modals import ConfirmModal
@@ -166,9 +173,12 @@ class SparkApp(App[int]):
 
         def answer(yes: bool | None) -> None:
             if yes:
+                for promotion in self._running_promotions():
+                    promotion.stop()
                 self.exit(0)
 
-        self.push_screen(ConfirmModal("Quit spark-tui?", question, yes="Quit", no="Stay"), answer)
+        self.push_screen(ConfirmModal("Quit spark-tui?", "\n".join(lines) + "\n\nQuit anyway?", yes="Quit", no="Stay"),
+                         answer)
 
     def show_error(self, title: str, error: BaseException) -> None:
         from spark_tui.tui.screens.modals import ErrorModal

@@ -207,7 +207,26 @@ def test_jobs_columns_fit_the_width_and_cut_text_with_an_ellipsis():
     narrowest = [key for key, *_ in fit(40, tenant_wide=False)]  # scrolls sideways, the id column frozen
     assert narrowest == ["id", "status", "elapsed", "size", "file"]
     assert "by" in {key for key, *_ in fit(200, tenant_wide=True)}
+    assert "kind" in {key for key, *_ in fit(78, tenant_wide=False)}  # 80 columns: imports and exports told apart
+    assert {"kind", "created", "sha", "correlation"} <= {key for key, *_ in fit(118, tenant_wide=False)}  # 120 columns
     assert ellipsis("package-2.zip", 8) == "package…" and ellipsis("a.zip", 8) == "a.zip"
+
+
+async def test_jobs_column_labels_cut_with_an_ellipsis_too():
+    from spark_tui.tui.widgets.jobs_table import JobsTable
+
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: table.size.width == 118, "the jobs table laid out across 120 columns")
+        app.main.action_toggle_scope()  # the tenant-wide view: a Created by column, less room for the others
+
+        def labels() -> dict[str, str]:
+            return {key.value: str(column.label) for key, column in table.columns.items()}
+
+        await wait_for(pilot, lambda: "by" in labels(), "the tenant-wide columns")
+        shown = labels()
+        assert shown["correlation"] == "Correla…" and shown["kind"] == "Kind" and shown["by"] == "Created by"
 
 
 async def test_import_jobs_are_listed_with_their_kind_and_open_their_own_details():

@@ -22,6 +22,7 @@ from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.modals import ConfirmModal
 from spark_tui.tui.screens.promote import PromoteScreen
 from spark_tui.tui.widgets.catalog import CatalogTree
+from spark_tui.tui.widgets.jobs_table import JobsTable
 from spark_tui.tui.widgets.mapping_table import MappingModal, MappingTable
 from spark_tui.tui.widgets.plan_table import PlanTable
 from spark_tui.tui.widgets.promotion_run import PromotionJobs, ReceiptTable
@@ -187,6 +188,14 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
         assert screen.query_one("#promote-body").current == "run"
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
+        # the main jobs table lists the import too (it ran in profile uat, which its refresh does not list)
+        await pilot.resize_terminal(120, 40)
+        main_jobs = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: "kind" in main_jobs.columns, "the Kind column at 120 columns")
+        await wait_for(pilot, lambda: receipt.import_job_id in main_jobs.jobs, "the import row in the main table")
+        row = dict(zip(main_jobs.columns, main_jobs.get_row(receipt.import_job_id)))
+        assert (row["id"], row["kind"], str(row["status"])) == (receipt.import_job_id[:8], "import", "✓ closed")
+        assert receipt.export_job_id in main_jobs.jobs
 
     rates = uat_versions(uat, "UAT", "rates")
     assert set(rates) == {"2.0.0", "3.0.0", "4.0.0"}
@@ -303,6 +312,73 @@ async def test_stopping_a_running_promotion_cancels_the_export(two_profiles, tmp
         assert "stopped at step 'export': cancelled" in summary and "The target was not changed." in summary
         assert app.backend.list_jobs()[0].status.value == "cancelled"
     assert uat_versions(uat, "UAT", "rates") == {"2.0.0": RATES_ID}
+
+
+async def test_quit_while_a_promotion_runs_says_so_and_stops_it(two_profiles, tmp_path: Path) -> None:
+    dev, uat = two_profiles
+    app = make_app(dev, tmp_path, spawn=False)  # no worker process: the export job waits until cancelled
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        screen.query_one("#create_folders").focus()
+        await pilot.press("space", "f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.export_job_id is not None, "the export job")
+        await wait_for(pilot, lambda: app.main.running_jobs() == 1, "the export in the main jobs table")
+        cancel = screen.cancel
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the quit question")
+        question = app.screen.question
+        assert "A promotion into profile 'uat' is at step 'export': it stops, a running export job is cancelled" \
+            in question
+        assert "export job(s) are running" not in question  # the promotion's export is not counted twice
+        await pilot.press("n")
+        assert app.is_running and not cancel.is_set()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the quit question again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, "the app to end")
+    assert cancel.is_set() and app.return_value == 0
+    assert uat_versions(uat, "UAT", "rates") == {"2.0.0": RATES_ID}
+
+
+async def test_a_running_import_is_in_the_main_jobs_table_and_quitting_says_it_goes_on(
+        two_profiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spark_tui.backends import factory
+
+    dev, uat = two_profiles
+    target = EmbeddedBackend(uat, "uat", "uat@example.com", GROUPS, profile="uat", spawn=False)  # the import waits
+    monkeypatch.setattr(factory, "open_backend", lambda profile, **kwargs: target)
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        screen.query_one("#create_folders").focus()
+        await pilot.press("space", "f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.main.promoted, "the import job", timeout=30)
+        (import_id, job), = app.main.promoted.items()
+        assert not job.status.is_terminal and screen.step.value == "import"
+        main_jobs = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: import_id in main_jobs.jobs, "the import row in the main table")
+        row = dict(zip(main_jobs.columns, main_jobs.get_row(import_id)))
+        assert row["kind"] == "import" and not app.main.running_jobs()  # the export closed; imports are not exports
+        cancel = screen.cancel
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the quit question")
+        assert app.screen.question.startswith("A promotion into profile 'uat' is importing: the import job goes on "
+                                              "in the target (Spark cannot cancel an import)")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, "the app to end")
+    assert cancel.is_set()
+    assert target.import_status(import_id).status.value == "created"  # left to the target, as the question said
+    target.close()
 
 
 async def test_promote_from_the_command_palette(two_profiles, tmp_path: Path) -> None:

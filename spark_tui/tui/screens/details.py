@@ -80,7 +80,12 @@ class JobDetailsScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.query_one(InfoHeader).refresh()  # the connection state may have changed
-        if not self.job.status.is_terminal:
+        if self.job.status.is_terminal:
+            return
+        promoted = self.app.main.promoted.get(self.job.id)
+        if promoted is not None:  # a promotion's import in another profile: the promotion follows it
+            self.show(promoted)
+        else:
             self._poll()
 
     @work(thread=True, exclusive=True, group="details", exit_on_error=False, description="job status")

@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.models import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
@@ -58,6 +59,7 @@ class MainScreen(Screen[None]):
         self.own: dict[str, ExportJob] = {}  # jobs submitted from here, last known state
         self.last_status: dict[str, JobStatus] = {}
         self.jobs: list[ExportJob] = []
+        self.promoted: dict[str, ImportJob] = {}  # import jobs of promotions into other profiles, last state seen
         self.events = EventLog()
         self._refreshing = False
         self._refresh_started: datetime | None = None
@@ -70,16 +72,16 @@ class MainScreen(Screen[None]):
         self.add_class(self._breakpoint_class(self.app.size.width))
         yield InfoHeader(id="header")
         yield Static("", id="pane-tabs")
-        with Horizontal(id="main-body"):
-            browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active")
-            browser.border_title = "Catalog"
-            yield browser
-            with Vertical(id="right"):
+        with Vertical(id="main-body"):
+            with Horizontal(id="top"):
+                browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active")
+                browser.border_title = "Catalog"
+                yield browser
                 form = ExportForm(self.dest_dir, id="form", classes="pane")
                 form.border_title = "Export"
                 yield form
-                with Vertical(id="jobs-pane", classes="pane"):
-                    yield JobsTable(id="jobs")
+            with Vertical(id="jobs-pane", classes="pane"):
+                yield JobsTable(id="jobs")
         yield Footer()
 
     def _breakpoint_class(self, width: int) -> str:
@@ -118,7 +120,7 @@ class MainScreen(Screen[None]):
     def _show_active(self, pane: str) -> None:
         for name in PANES:
             self.query_one(f"#{name}").set_class(name == pane, "-active")
-        self.query_one("#right").set_class(pane != "browser", "-active")
+        self.query_one("#top").set_class(pane != "jobs-pane", "-active")
         labels = {"browser": "F2 Browse", "form": "F3 Export form", "jobs-pane": "F4 Jobs"}
         tabs = Text()
         for name in PANES:
@@ -403,8 +405,8 @@ class MainScreen(Screen[None]):
             if job_id in self.pending:
                 self.pending.remove(job_id)
                 self.events.add("failed", f"export {job_id[:8]} is gone from the tenant; its package is not saved")
-        self.jobs = message.jobs
-        for job in message.jobs:
+        self.jobs = newest_first([*self.promoted.values(), *message.jobs])
+        for job in self.jobs:
             before = self.last_status.get(job.id)
             self.last_status[job.id] = job.status
             if job.id in self.own:
@@ -440,6 +442,16 @@ class MainScreen(Screen[None]):
         else:
             self.events.add("failed", f"saving the package of {job_id[:8]} failed")
 
+    def follow_promoted(self, job: ImportJob) -> None:
+        """Show a promotion's import job (it runs in another profile, which the jobs refresh does not list)."""
+        before = self.last_status.get(job.id)
+        self.promoted[job.id] = job
+        self.last_status[job.id] = job.status
+        self.jobs = newest_first([*self.jobs, job])
+        if job.status.is_terminal and before is not None and not before.is_terminal:
+            self._announce_end(job)
+        self._show_jobs()
+
     def _show_jobs(self) -> None:
         self.query_one(JobsTable).show(self.jobs, self.queue, self.app.clock(), tenant_wide=self.all_users)
         self._update_jobs_title()
@@ -450,15 +462,17 @@ class MainScreen(Screen[None]):
         extra = f" · {len(self.queue)} queued" if self.queue else ""
         self.query_one("#jobs-pane").border_title = f"Jobs · {scope} (t) · {running} running{extra}"
 
-    def running_jobs(self) -> int:
-        """Own jobs still running (in the tenant-wide view, those submitted from here)."""
-        return sum(1 for j in self.jobs if not j.status.is_terminal and (not self.all_users or j.id in self.own))
+    def running_jobs(self, besides: set[str] = frozenset()) -> int:
+        """Own export jobs still running (in the tenant-wide view, those submitted from here), `besides` aside."""
+        return sum(1 for j in self.jobs if not j.status.is_terminal and not is_import(j) and j.id not in besides
+                   and (not self.all_users or j.id in self.own))
 
-    def quit_question(self) -> str | None:
-        """What quitting does to running, queued and to-be-saved exports; None when nothing is affected."""
-        running, queued, saves = self.running_jobs(), len(self.queue), len(self.pending.items)
+    def quit_lines(self, besides: set[str] = frozenset()) -> list[str]:
+        """What quitting does to running, queued and to-be-saved exports (empty when nothing is affected);
+        `besides`: running jobs someone else answers for (promotions)."""
+        running, queued, saves = self.running_jobs(besides), len(self.queue), len(self.pending.items)
         if not (running or queued):
-            return None
+            return []
         where = "in the background (embedded jobs are detached)" if self.app.backend.info.kind == "embedded" \
             else "on the Spark tenant"
         lines = []
@@ -469,7 +483,7 @@ class MainScreen(Screen[None]):
                          f"with profile '{self.app.backend.info.profile}' (or with s in the jobs table).")
         if queued:
             lines.append(f"{queued} queued export(s) never started: they are dropped.")
-        return "\n".join(lines) + "\n\nQuit anyway?"
+        return lines
 
     def action_toggle_scope(self) -> None:
         self.all_users = not self.all_users

@@ -119,6 +119,8 @@ class PromoteScreen(Screen[None]):
         self.prepared: core.Prepared | None = None
         self.generation = 0  # bumped by every change of the inputs: older plans are stale
         self.cancel: threading.Event | None = None  # set while a promotion runs
+        self.step: core.Step | None = None  # the running promotion's step
+        self.export_job_id: str | None = None  # the running promotion's export job, once submitted
         self.outcome: core.Outcome | None = None
 
     # --- layout ----------------------------------------------------------------------------------
@@ -355,6 +357,7 @@ class PromoteScreen(Screen[None]):
 
     def _start(self, target: Backend, prepared: core.Prepared, out_dir: Path) -> None:
         self.cancel = threading.Event()
+        self.step = core.Step.export
         self._lock_inputs(True)
         self.query_one(PromotionJobs).start(prepared.plan.source, prepared.plan.target)
         self.query_one("#run-steps", Static).update(steps_line(core.Step.export))
@@ -388,13 +391,18 @@ class PromoteScreen(Screen[None]):
     @on(PromotionProgressed)
     def _progressed(self, message: PromotionProgressed) -> None:
         update = message.update
+        self.step = update.step
+        if update.export_job is not None:
+            self.export_job_id = update.export_job.id
+        if update.import_job is not None:
+            self.app.main.follow_promoted(update.import_job)
         self.query_one(PromotionJobs).update_from(update)
         self.query_one("#run-steps", Static).update(steps_line(update.step))
         self.query_one("#run-message", Static).update(Text(update.message, style="dim"))
 
     @on(PromotionEnded)
     def _ended(self, message: PromotionEnded) -> None:
-        self.cancel = None
+        self.cancel, self.step, self.export_job_id = None, None, None
         self.prepared = None  # the target changed (or may have): plan again before another run
         self.generation += 1
         self._lock_inputs(False)
@@ -425,15 +433,29 @@ class PromoteScreen(Screen[None]):
 
     # --- leaving -----------------------------------------------------------------------------------
 
+    def quit_line(self) -> str:
+        """What quitting does to the running promotion (the app asks before quitting)."""
+        target = self.target.info.profile if self.target is not None else self.target_name
+        if self.step in (core.Step.import_, core.Step.receipt):
+            return (f"A promotion into profile '{target}' is importing: the import job goes on in the target (Spark "
+                    "cannot cancel an import) but nothing follows it; the receipt says it was left running.")
+        step = self.step.value if self.step is not None else "export"
+        return (f"A promotion into profile '{target}' is at step '{step}': it stops, a running export job is "
+                "cancelled, and nothing is imported.")
+
+    def stop(self) -> None:
+        """Stop the running promotion: the core cancels a running export job (an import goes on)."""
+        if self.cancel is not None:
+            self.cancel.set()
+
     def action_back(self) -> None:
         if self.cancel is None:
             self.dismiss(None)
             return
-        cancel = self.cancel
 
         def answer(yes: bool | None) -> None:
             if yes:
-                cancel.set()
+                self.stop()
                 self.notify("Stopping the promotion… (a running export job is cancelled)", timeout=4)
 
         from spark_tui.tui.screens.modals import ConfirmModal

@@ -47,7 +47,7 @@ class QueuedExport:
     queued_at: str
 
 
-DROP_ORDER = ("correlation", "created", "kind", "sha", "by", "progress")  # first dropped when narrow
+DROP_ORDER = ("correlation", "created", "sha", "kind", "by", "progress")  # first dropped when narrow
 
 
 def fit(width: int, tenant_wide: bool) -> list[tuple[str, str, int]]:
@@ -136,7 +136,7 @@ class JobsTable(DataTable):
         self.clear(columns=True)
         self._columns = columns
         for key, label, width in columns:
-            self.add_column(label, key=key, width=width)
+            self.add_column(ellipsis(label, width), key=key, width=width)
         cells, self._cells = self._cells, {}
         self._rebuild(cells, selected)
 
