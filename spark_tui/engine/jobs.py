@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -120,10 +121,14 @@ def _elapsed_ms(start: str | None, end: str | None = None) -> int:
 class JobManager:
     """Export jobs of every tenant of one workspace (see the module docstring)."""
 
-    def __init__(self, ws: Workspace, *, spawn: bool = True) -> None:
+    def __init__(self, ws: Workspace, *, spawn: bool = True, standby: bool = False) -> None:
+        """`standby`: keep one worker started ahead (`worker.py --standby`) that the next job is handed to."""
         self.ws = ws
         self.spawn = spawn
         self._children: dict[str, subprocess.Popen] = {}
+        self._standby_wanted = spawn and standby
+        self._standby: tuple[subprocess.Popen, dict[str, str]] | None = None
+        self._standby_lock = threading.Lock()
 
     # --- public operations --------------------------------------------------------------------
 
@@ -247,20 +252,69 @@ class JobManager:
     # --- worker processes ------------------------------------------------------------------------
 
     def _start_worker(self, job_id: str) -> None:
-        root = str(Path(spark_tui.__file__).resolve().parents[1])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "spark_tui.engine.worker", "--workspace", str(self.ws.root), "--job", job_id],
-                start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, close_fds=True, env=env,
-            )
-        except OSError as exc:
-            self._fail_active(job_id, f"could not start a worker process: {exc}")
-            return
+        env = self._worker_env()
+        proc = self._hand_to_standby(job_id, env)
+        if proc is None:
+            try:
+                proc = self._spawn_worker(["--job", job_id], env, stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                self._fail_active(job_id, f"could not start a worker process: {exc}")
+                return
         self._children[job_id] = proc
         with self.ws.transaction() as db:
             db.execute("UPDATE jobs SET worker_pid=? WHERE id=? AND worker_pid IS NULL", (proc.pid, job_id))
+        self.warm_standby()
+
+    def warm_standby(self) -> None:
+        """Start the standby worker for the next job, unless this manager keeps none or has one."""
+        with self._standby_lock:
+            if not self._standby_wanted or self._standby is not None:
+                return
+            env = self._worker_env()
+            try:
+                self._standby = self._spawn_worker(["--standby"], env, stdin=subprocess.PIPE), env
+            except OSError:
+                self._standby = None  # the next job starts its own worker, which reports a failure
+
+    def close_standby(self) -> None:
+        """Let the standby worker exit (end of its stdin) and keep no other."""
+        with self._standby_lock:
+            self._standby_wanted = False
+            standby, self._standby = self._standby, None
+        if standby is not None:
+            standby[0].stdin.close()
+
+    def _hand_to_standby(self, job_id: str, env: dict[str, str]) -> subprocess.Popen | None:
+        """The standby worker, now running `job_id`; None when there is none alive started with `env`."""
+        with self._standby_lock:
+            standby, self._standby = self._standby, None
+        if standby is None:
+            return None
+        proc, standby_env = standby
+        try:
+            if standby_env != env or proc.poll() is not None:
+                raise BrokenPipeError
+            proc.stdin.write(f"{job_id}\n".encode())
+            proc.stdin.close()
+        except OSError:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            self._children[f"standby-{proc.pid}"] = proc  # collected once it has exited
+            return None
+        return proc
+
+    def _worker_env(self) -> dict[str, str]:
+        root = str(Path(spark_tui.__file__).resolve().parents[1])
+        return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+
+    def _spawn_worker(self, args: list[str], env: dict[str, str], *, stdin: int) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "spark_tui.engine.worker", "--workspace", str(self.ws.root), *args],
+            start_new_session=True, stdin=stdin, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, close_fds=True, env=env,
+        )
 
     def _collect_children(self) -> None:
         """Wait for our own finished workers so that they do not linger as zombies."""

@@ -1,5 +1,9 @@
 """The detached worker that runs one job: `python -m spark_tui.engine.worker --workspace DIR --job ID`.
 
+With `--standby` instead of `--job`, the worker imports everything first and then reads the job id
+as one line on stdin (end of input: it exits without a job), so `spark-tui serve` can keep one
+worker ready and a job starts without waiting for a Python start-up.
+
 It claims the job (`created` → `in_progress`) and keeps a heartbeat. An import job imports its
 uploaded package (`engine/importer.py`) and ends `closed` in the very transaction that writes the
 catalog, or `failed` with every error; its package directory is removed either way. An export job
@@ -236,9 +240,15 @@ def _finish(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m spark_tui.engine.worker", description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", required=True, type=Path, help="the workspace directory")
-    parser.add_argument("--job", required=True, help="id of the export or import job to run")
+    start = parser.add_mutually_exclusive_group(required=True)
+    start.add_argument("--job", help="id of the export or import job to run")
+    start.add_argument("--standby", action="store_true", help="read the job id from stdin (one line) once it is given")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.standby:
+        args.job = sys.stdin.readline().strip()
+        if not args.job:
+            return 0  # the server closed the pipe without a job (it stopped or replaced this standby)
     ws = Workspace(args.workspace)
     try:
         status = run_job(ws, args.job)

@@ -47,6 +47,7 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     from spark_tui import paths
     from spark_tui.config import ServeUser
     from spark_tui.engine.demo import DEMO_TENANT, ensure_demo
+    from spark_tui.engine.jobs import JobManager
     from spark_tui.engine.store import open_workspace
     from spark_tui.server.app import create_app
     from spark_tui.server.auth import check_users, check_link_key
@@ -62,7 +63,8 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     default_user = None
     if not config.serve_users:
         default_user = ServeUser(name=profile.user, groups=tuple(profile.groups), token=secrets.token_urlsafe(24), api_key=None)
-    app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key)
+    jobs = JobManager(ws, standby=True)  # a worker started ahead: a job does not wait for a Python start-up
+    app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key, jobs=jobs)
     try:
         sock = bind(host, port)
     except OSError as exc:
@@ -82,9 +84,11 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
             flush=True,
         )
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    jobs.warm_standby()
     try:
         server.run(sockets=[sock])
     finally:
+        jobs.close_standby()
         sock.close()
         ws.close()
     return 0
