@@ -145,3 +145,42 @@ def test_worker_main_rejects_an_unknown_job(ws: Workspace) -> None:
     )
     assert proc.returncode == 1
     assert "job 'nope' not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_standby_worker_runs_the_next_job_and_a_new_one_is_started(ws: Workspace) -> None:
+    jobs = JobManager(ws, standby=True)
+    jobs.warm_standby()
+    standby = jobs._standby[0]
+    job = jobs.submit(TENANT, USER, GROUPS, export_folder())
+    assert job_row(ws, job.id)["worker_pid"] == standby.pid
+    final = wait_for(lambda: (j := status(jobs, job.id)).status.is_terminal and j, what="the standby worker to finish")
+    assert final.status is JobStatus.closed, final.errors
+    package = jobs.package_path(TENANT, job.id, USER, GROUPS)
+    assert final.outputs.files[0].file_hash == hashlib.sha256(package.read_bytes()).hexdigest()
+    following = jobs._standby[0]
+    assert following.pid != standby.pid and following.poll() is None
+    jobs.close_standby()
+    assert following.wait(timeout=30) == 0 and jobs._standby is None
+
+
+def test_standby_started_in_another_environment_is_replaced_by_a_fresh_worker(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = JobManager(ws, standby=True)
+    jobs.warm_standby()
+    stale = jobs._standby[0]
+    monkeypatch.setenv(CHUNK_DELAY_ENV, "0.01")
+    job = jobs.submit(TENANT, USER, GROUPS, export_folder())
+    assert job_row(ws, job.id)["worker_pid"] != stale.pid
+    assert stale.wait(timeout=30) == 0  # told to exit without a job
+    final = wait_for(lambda: (j := status(jobs, job.id)).status.is_terminal and j, what="the fresh worker to finish")
+    assert final.status is JobStatus.closed, final.errors
+    jobs.close_standby()
+
+
+def test_standby_worker_exits_when_no_job_is_given(ws: Workspace) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "spark_tui.engine.worker", "--workspace", str(ws.root), "--standby"],
+        cwd=ROOT, input="", capture_output=True, text=True, timeout=30,
+    )
+    assert proc.returncode == 0 and proc.stderr == ""
