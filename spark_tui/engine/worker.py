@@ -143,16 +143,10 @@ def run_job(ws: Workspace, job_id: str) -> JobStatus:
         _finish(ws, job_id, started, JobStatus.failed, errors=exc.errors)
     except OSError as exc:
         _finish(ws, job_id, started, JobStatus.failed, errors=[_write_error(exc, job_id, row["file_name"])])
-    except Exception as exc:  # noqa: BLE001 — any other failure still ends the job, with its cause
-        _finish(ws, job_id, started, JobStatus.failed, errors=[ApiError(
-            code=Code.WRITE_FAILED.value, message=f"packaging failed: {type(exc).__name__}: {exc}", ref=job_id,
-        )])
-    except BaseException:
-        _finish(ws, job_id, started, JobStatus.failed, errors=[ApiError(
-            code=Code.WORKER_DIED.value, message=f"worker process {os.getpid()} was stopped; no package was kept",
-            ref=job_id,
-        )])
-        raise
+    except BaseException as exc:
+        _fail_unexpected(ws, job_id, started, exc, f"packaging failed: {type(exc).__name__}: {exc}", "no package was kept")
+        if not isinstance(exc, Exception):  # the worker was stopped: let it stop
+            raise
     else:
         _finish(ws, job_id, started, JobStatus.closed, package=result)
     finally:
@@ -195,20 +189,24 @@ def _run_import(ws: Workspace, row: sqlite3.Row) -> JobStatus:
     except SparkTuiError as exc:
         errors = exc.errors or [ApiError(code=Code.WRITE_FAILED.value, message=exc.message, ref=job_id)]
         _finish(ws, job_id, started, JobStatus.failed, errors=errors)
-    except Exception as exc:  # noqa: BLE001 — any other failure still ends the job, with its cause
-        _finish(ws, job_id, started, JobStatus.failed, errors=[ApiError(
-            code=Code.WRITE_FAILED.value, message=f"import failed: {type(exc).__name__}", ref=job_id,
-        )])
-    except BaseException:
-        _finish(ws, job_id, started, JobStatus.failed, errors=[ApiError(
-            code=Code.WORKER_DIED.value, message=f"worker process {os.getpid()} was stopped; nothing was imported",
-            ref=job_id,
-        )])
-        raise
+    except BaseException as exc:  # the message names no server path: the import's own errors carry those
+        _fail_unexpected(ws, job_id, started, exc, f"import failed: {type(exc).__name__}", "nothing was imported")
+        if not isinstance(exc, Exception):  # the worker was stopped: let it stop
+            raise
     finally:
         heartbeat.stop()
         remove_package_dir(ws, job_id)
     return JobStatus(ws.connect().execute("SELECT status FROM jobs WHERE id=?", (job_id,)).fetchone()["status"])
+
+
+def _fail_unexpected(ws: Workspace, job_id: str, started: float, exc: BaseException, failed: str, kept: str) -> None:
+    """End the job `failed` on an unforeseen error (`failed` names it) or on the worker being stopped
+    (KeyboardInterrupt, SystemExit: `kept` says what was left); the caller re-raises the latter."""
+    if isinstance(exc, Exception):
+        error = ApiError(code=Code.WRITE_FAILED.value, message=failed, ref=job_id)
+    else:
+        error = ApiError(code=Code.WORKER_DIED.value, message=f"worker process {os.getpid()} was stopped; {kept}", ref=job_id)
+    _finish(ws, job_id, started, JobStatus.failed, errors=[error])
 
 
 class _JobEnded(Exception):
