@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
@@ -402,14 +402,17 @@ class RemoteBackend:
     def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
         """Jobs of `tenant_status()`: own ones (see `is_own`) unless `all_users`."""
         summary = self.tenant_status()
-        entries = [*summary.in_progress_exports, *summary.recent_exports]
+        return self._full_jobs([*summary.in_progress_exports, *summary.recent_exports], all_users, self.status)
+
+    def _full_jobs(self, entries: list, all_users: bool, status: Callable[[str], Any]) -> list:
+        """The full status of each tenant-status entry (own ones unless `all_users`), newest first."""
         if not all_users:
             entries = [e for e in entries if self.is_own(e.id, e.data.created_by)]
-        entries.sort(key=lambda e: e.data.created_timestamp, reverse=True)
+        entries.sort(key=lambda e: e.data.created_timestamp or "", reverse=True)
         jobs = []
         for entry in entries:
             try:
-                jobs.append(self.status(entry.id))
+                jobs.append(status(entry.id))
             except JobNotFound:
                 continue  # expired between the two calls
         return jobs
@@ -543,17 +546,7 @@ class RemoteBackend:
     def list_imports(self, all_users: bool = False) -> list[ImportJob]:
         """Jobs of the tenant-wide import status (own ones, see `is_own`, unless `all_users`), newest first."""
         summary = self.import_tenant_status()
-        entries = [*summary.in_progress_imports, *summary.recent_imports]
-        if not all_users:
-            entries = [e for e in entries if self.is_own(e.id, e.data.created_by)]
-        entries.sort(key=lambda e: e.data.created_timestamp or "", reverse=True)
-        jobs = []
-        for entry in entries:
-            try:
-                jobs.append(self.import_status(entry.id))
-            except JobNotFound:
-                continue  # expired between the two calls
-        return jobs
+        return self._full_jobs([*summary.in_progress_imports, *summary.recent_imports], all_users, self.import_status)
 
     def folder_exists(self, name: str) -> bool:
         url = f"{self.root}/api/v1/product/isproductexists/{quote(name, safe='')}"
