@@ -97,7 +97,7 @@ async def event_log(app, pilot, tree) -> None:
 
 async def promote_plan(app, pilot, tree) -> None:
     """insurance-pricing promoted into profile uat with add_version: new services and added versions."""
-    from spark_tui.spark.models import IfPresent
+    from spark_tui.spark.export_wire import IfPresent
 
     await until(pilot, lambda: app.main.query_one("ExportForm").ready)
     tree.move_cursor(tree._find("folder:insurance-pricing"))
@@ -146,7 +146,7 @@ async def main() -> None:
         ws = Workspace(workspace)
         ensure_demo(ws, DEMO_TENANT)
         backend = EmbeddedBackend(workspace, DEMO_TENANT, "me@example.com", ("supervisor:pf",), spawn=False)
-        from spark_tui.spark.models import ExportInputs, ExportRequest
+        from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 
         job = backend.submit(ExportRequest(inputs=ExportInputs(services=["insurance-pricing/motor-premium[1.2]"]),
                                            correlation_id="release-42"))

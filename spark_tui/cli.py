@@ -16,7 +16,7 @@ from spark_tui import __version__
 
 if TYPE_CHECKING:
     from spark_tui.backends.base import Backend
-    from spark_tui.batch.runner import Console
+    from spark_tui.batch.operations import Console
     from spark_tui.config import AppConfig
 
 EXIT_CODES = (
@@ -280,7 +280,7 @@ def _main(argv: list[str]) -> int:
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)
     except SparkTuiError as exc:
-        from spark_tui.batch.runner import Console, report_error
+        from spark_tui.batch.operations import Console, report_error
 
         return report_error(exc, Console(sys.stdout, sys.stderr, json=bool(getattr(args, "json", False))))
     except KeyboardInterrupt:
@@ -295,7 +295,7 @@ def _import_action(args: argparse.Namespace, console: Console) -> Callable[[Back
     from spark_tui.batch import imports
     from spark_tui.batch.progress import for_stream
     from spark_tui.spark.errors import ValidationFailed
-    from spark_tui.spark.models import IfPresent, VersionBump
+    from spark_tui.spark.export_wire import IfPresent, VersionBump
 
     if_present = IfPresent(args.if_present or "abort")
     if args.import_package is not None:
@@ -326,16 +326,16 @@ def _import_action(args: argparse.Namespace, console: Console) -> Callable[[Back
 
 def _batch(args: argparse.Namespace, config: AppConfig) -> int:
     from spark_tui.backends.factory import open_backend
-    from spark_tui.batch import promote, runner
+    from spark_tui.batch import operations, promote
     from spark_tui.batch.progress import for_stream
     from spark_tui.spark.errors import ConfigError, ValidationFailed
-    from spark_tui.spark.models import ApiError, ExportInputs, ExportRequest, FileFilter, VersionFilter
+    from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter, VersionFilter
 
-    console = runner.Console(sys.stdout, sys.stderr, json=args.json)
+    console = operations.Console(sys.stdout, sys.stderr, json=args.json)
     promoting = promote.wanted(args)
     exporting = not promoting and not any(getattr(args, d) not in (None, False) for d in ACTIONS)
     if exporting and not (args.folder or args.service or args.version_id):
-        raise runner.UsageError(
+        raise operations.UsageError(
             "nothing to export; give --folder, --service or --version-id (each repeatable), "
             "or an operation such as --jobs or --list-folders"
         )
@@ -355,7 +355,7 @@ def _batch(args: argparse.Namespace, config: AppConfig) -> int:
             source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
         )
         output_dir = args.output_dir or Path.cwd()
-        problems += runner.preflight(request, output_dir, download=not (args.dry_run or args.no_wait))
+        problems += operations.preflight(request, output_dir, download=not (args.dry_run or args.no_wait))
     else:
         try:
             action = _import_action(args, console)
@@ -368,21 +368,21 @@ def _batch(args: argparse.Namespace, config: AppConfig) -> int:
     backend = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
     try:
         if args.status:
-            return runner.status(backend, args.status, console)
+            return operations.status(backend, args.status, console)
         if args.cancel:
-            return runner.cancel(backend, args.cancel, console)
+            return operations.cancel(backend, args.cancel, console)
         if args.jobs:
-            return runner.jobs(backend, console)
+            return operations.jobs(backend, console)
         if args.list_folders:
-            return runner.list_folders(backend, console)
+            return operations.list_folders(backend, console)
         if args.list_services is not None:
-            return runner.list_services(backend, args.list_services, console)
+            return operations.list_services(backend, args.list_services, console)
         if args.list_versions is not None:
-            return runner.list_versions(backend, args.list_versions, console)
+            return operations.list_versions(backend, args.list_versions, console)
         if action is not None:
             return action(backend)
         options: dict = {"deadline_s": args.deadline} if args.deadline else {}
-        return runner.export(
+        return operations.export(
             backend, request, console, for_stream(sys.stderr), output_dir=output_dir,
             dry_run=args.dry_run, no_wait=args.no_wait, **options,
         )

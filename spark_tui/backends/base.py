@@ -13,7 +13,7 @@ from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     Download,
     ExportJob,
     ExportPreview,

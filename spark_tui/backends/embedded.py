@@ -14,7 +14,7 @@ from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspac
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
 from spark_tui.spark.uri import InvalidReference, validate_name
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, ImportResult, TenantImportStatus
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     Download,
     ExportJob,

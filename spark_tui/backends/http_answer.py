@@ -10,7 +10,7 @@ import uuid
 import httpx
 from pydantic import ValidationError
 
-from spark_tui.spark.models import ApiError, ErrorBody
+from spark_tui.spark.export_wire import ApiError, ErrorBody
 
 REQUEST_ID_HEADER = "x-request-id"
 SNIPPET_CHARS = 300

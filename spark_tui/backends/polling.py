@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import BackendUnavailable, Code, JobFinished, SparkTuiError
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.models import ExportJob
+from spark_tui.spark.export_wire import ExportJob
 
 DEFAULT_DEADLINE_S = 1200.0
 FIRST_INTERVAL_S = 0.1  # embedded: steady (a status read is a local SQLite query); remote: the first pause

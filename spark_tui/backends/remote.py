@@ -7,7 +7,7 @@ Auth: bearer token, API key (`x-synthetic-key`) or OAuth2 client credentials. Ev
 carries a fresh `x-request-id`, and every error raised here quotes it. Transient failures are
 retried (capped exponential backoff with jitter, honouring Retry-After); downloads are streamed
 to a temporary file, SHA-256-checked against `file_hash`, then renamed. Answers are parsed
-leniently (spark/models.py, spark/import_wire.py); an error shows the server's own message.
+leniently (spark/export_wire.py, spark/import_wire.py); an error shows the server's own message.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from spark_tui.spark.errors import (
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.filenames import DEFAULT_FILE_NAME, package_file_name
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     Download,
     ExportJob,

@@ -11,7 +11,7 @@ from types import TracebackType
 
 from spark_tui.backends.base import ProgressCallback
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 
 
 class TargetExists(ValidationFailed):

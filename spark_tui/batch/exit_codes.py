@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spark_tui.spark.errors import Code
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.models import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobStatus
 
 OK = 0
 JOB_FAILED = 1

@@ -19,11 +19,11 @@ from spark_tui.backends.package_info import package_services
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress
-from spark_tui.batch.runner import Console, UsageError, sigint_sets
+from spark_tui.batch.operations import Console, UsageError, sigint_sets
 from spark_tui.promotion.mappings import MappingSet, covers, parse_map, read_mapping_file, service_mappings
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
-from spark_tui.spark.models import ApiError, IfPresent, JobStatus, VersionBump
+from spark_tui.spark.export_wire import ApiError, IfPresent, JobStatus, VersionBump
 from spark_tui.spark.uri import InvalidReference, validate_name
 
 def missing_package(package: Path, what: str = "package") -> ApiError | None:

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Sequence
 
 from spark_tui.backends.base import redact
 from spark_tui.spark.import_wire import ImportJob, ImportResult
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     Download,
     ExportJob,

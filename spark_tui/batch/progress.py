@@ -11,7 +11,7 @@ from typing import Callable, TextIO
 
 from spark_tui.batch.output import human_bytes
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.models import ExportJob
+from spark_tui.spark.export_wire import ExportJob
 
 Clock = Callable[[], float]
 

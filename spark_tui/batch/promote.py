@@ -21,16 +21,16 @@ from spark_tui.backends.polling import DEFAULT_DEADLINE_S
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress, for_stream
 from spark_tui.batch.imports import import_request, missing_package
-from spark_tui.batch.runner import Console, UsageError, output_problems, sigint_sets
+from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import promote as core
-from spark_tui.promotion.inspect import inspect_package
+from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
-from spark_tui.promotion.runner import Runner, is_runner_profile, resolve_runner
+from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportRequestEntity
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError, ExportInputs, ExportRequest, FileFilter, IfPresent, VersionBump, VersionFilter,
 )
 from spark_tui.spark.request_check import check_request

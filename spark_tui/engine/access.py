@@ -13,7 +13,7 @@ from typing import Iterable
 
 from spark_tui.engine.store import NotFound, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 
 
 class FolderNotFound(ValidationFailed):

@@ -32,7 +32,7 @@ from spark_tui.spark.import_wire import (
     TenantImportJobData,
     TenantImportStatus,
 )
-from spark_tui.spark.models import ApiError, JobProgress, JobStatus, iso, utc_now
+from spark_tui.spark.export_wire import ApiError, JobProgress, JobStatus, iso, utc_now
 
 PACKAGE_NAME = "package.zip"
 

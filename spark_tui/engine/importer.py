@@ -47,7 +47,7 @@ from spark_tui.spark.import_wire import (
     ImportRequestEntity,
     ImportResult,
 )
-from spark_tui.spark.models import ApiError, IfPresent, VersionBump, iso, utc_now
+from spark_tui.spark.export_wire import ApiError, IfPresent, VersionBump, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import InvalidReference, parse_service_ref, service_uri, validate_name
 

@@ -29,7 +29,7 @@ from spark_tui.engine.store import DEFAULT_JOB_LIMIT, NotFound, TenantConfig, Wo
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.request_check import check_request
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     ExportJob,
     ExportOutputs,

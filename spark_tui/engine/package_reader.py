@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, ONPREM_METADATA
 from spark_tui.spark.errors import BadPackage, Code
-from spark_tui.spark.models import ApiError, EngineType, PackageManifest
+from spark_tui.spark.export_wire import ApiError, EngineType, PackageManifest
 from spark_tui.spark.semver import InvalidVersion, SemVer
 from spark_tui.spark.uri import InvalidReference, normalize_uuid, service_uri, validate_name
 

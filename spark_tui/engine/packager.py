@@ -29,7 +29,7 @@ from typing import BinaryIO, Callable
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import CHUNK, StoredFile, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.models import ApiError, PackageManifest
+from spark_tui.spark.export_wire import ApiError, PackageManifest
 from spark_tui.spark.uri import InvalidReference, validate_name
 
 DIR_MODE = 0o40755

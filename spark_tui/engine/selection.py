@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from spark_tui.engine.store import StoredFile, Workspace
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ExportOutputs,
     ExportPreview,
     FileFilter,

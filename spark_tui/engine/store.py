@@ -25,7 +25,7 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from spark_tui.engine import housekeeping
 from spark_tui.spark.errors import ConfigError, DiskFull
-from spark_tui.spark.models import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
+from spark_tui.spark.export_wire import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 from spark_tui.backends.base import Backend, BackendInfo, redact
 from spark_tui.spark.errors import Code
 from spark_tui.spark.import_wire import ImportJob, ServiceMapping
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     FolderInfo,
     IfPresent,

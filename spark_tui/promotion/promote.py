@@ -29,11 +29,11 @@ from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
-from spark_tui.promotion.runner import Runner, push, upload_url
+from spark_tui.promotion.hybrid_runner import Runner, push, upload_url
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     ExportJob,
     ExportPreview,

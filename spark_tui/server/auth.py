@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 from spark_tui.spark.errors import AuthError, ConfigError, excerpt
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 
 
 class UserEntry(Protocol):

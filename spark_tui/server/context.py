@@ -14,7 +14,7 @@ from spark_tui.engine.store import Workspace
 from spark_tui.server.auth import Authenticator, Identity
 from spark_tui.server.signing import LinkSigner
 from spark_tui.spark.errors import SparkTuiError, excerpt
-from spark_tui.spark.models import ApiError, ExportJob, OutputFile
+from spark_tui.spark.export_wire import ApiError, ExportJob, OutputFile
 
 
 class TenantNotFound(SparkTuiError):

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from spark_tui.engine.store import NotFound
 from spark_tui.spark.browse_wire import ErrorBody
 from spark_tui.spark.errors import Code, SparkTuiError, excerpt
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 from spark_tui.spark.uri import InvalidReference
 
 

@@ -19,7 +19,7 @@ from spark_tui.spark.browse_wire import (
     V3ServiceExists,
 )
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.models import ApiError, iso, utc_now
+from spark_tui.spark.export_wire import ApiError, iso, utc_now
 
 router = APIRouter(tags=["browse"])
 

@@ -10,7 +10,7 @@ from spark_tui.engine.resolver import resolve
 from spark_tui.server.auth import auth_failure
 from spark_tui.server.context import ctx_of, file_name_of
 from spark_tui.spark.errors import JobNotFound, ValidationFailed
-from spark_tui.spark.models import CancelRequest, ExportPreview, ExportRequest, TenantExportStatus
+from spark_tui.spark.export_wire import CancelRequest, ExportPreview, ExportRequest, TenantExportStatus
 
 
 router = APIRouter(tags=["export"])

@@ -18,7 +18,7 @@ from spark_tui.engine.store import NotFound
 from spark_tui.server.routes_browse import _not_found, _tenant_caller
 from spark_tui.spark.browse_wire import V1Envelope, V1Folder, V1FolderCreated
 from spark_tui.spark.errors import Code, ValidationFailed, excerpt
-from spark_tui.spark.models import ApiError, FolderInfo
+from spark_tui.spark.export_wire import ApiError, FolderInfo
 from spark_tui.spark.uri import InvalidReference, validate_name
 
 router = APIRouter(tags=["folders"])

@@ -15,7 +15,7 @@ from spark_tui.server.context import ctx_of
 from spark_tui.server.upload import ENTITY_FIELD, FILE_FIELD, invalid_form, receive_import_form
 from spark_tui.spark.errors import excerpt
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
-from spark_tui.spark.models import IfPresent
+from spark_tui.spark.export_wire import IfPresent
 
 router = APIRouter(tags=["import"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from spark_tui.server.context import ctx_of
-from spark_tui.spark.models import WhoAmI
+from spark_tui.spark.export_wire import WhoAmI
 
 router = APIRouter(tags=["identity"])
 

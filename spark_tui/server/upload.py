@@ -25,7 +25,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from spark_tui.server.limits import MAX_JSON_BODY
 from spark_tui.spark.errors import BadPackage, Code, DiskFull, SparkTuiError, ValidationFailed
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 
 ENTITY_FIELD = "importRequestEntity"
 FILE_FIELD = "file"

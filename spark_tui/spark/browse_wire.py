@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
-from spark_tui.spark.models import (  # ErrorBody is also imported from here by server.errors
+from spark_tui.spark.export_wire import (  # ErrorBody is also imported from here by server.errors
     EngineType,
     ErrorBody,
     FolderInfo,

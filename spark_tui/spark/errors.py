@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Self
 
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 
 
 class Code(str, Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from spark_tui.spark.errors import Code, ValidationFailed, excerpt
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 
 DEFAULT_FILE_NAME = "package.zip"
 MAX_NAME_BYTES = 255

@@ -1,7 +1,7 @@
 """Wire shapes of Spark's import API (`POST /{tenant}/api/v4/import`, reference/spark-api.md §2.6–2.7).
 
 One definition for the engine, `serve`, the remote client and batch output. Answers are parsed
-with the same lenient pieces as export answers (spark/models.py: `SparkAnswer` keeps unknown
+with the same lenient pieces as export answers (spark/export_wire.py: `SparkAnswer` keeps unknown
 fields, `JobStatus` reads `completed` as `closed`, `ApiErrors`/`ApiWarnings` take items of any
 shape); item statuses other than added/replaced/updated are accepted. What spark-tui emits
 always has every field.
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiErrors,
     ApiWarnings,
     IfPresent,

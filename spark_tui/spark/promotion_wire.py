@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from spark_tui.spark.models import ApiError, IfPresent, VersionBump, WireModel
+from spark_tui.spark.export_wire import ApiError, IfPresent, VersionBump, WireModel
 
 
 class Endpoint(WireModel):

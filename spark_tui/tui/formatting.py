@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlparse
 
 from rich.text import Text
 
-from spark_tui.spark.models import ExportJob, JobProgress, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobProgress, JobStatus
 
 STATUS_STYLES: dict[str, str] = {
     JobStatus.created.value: "bold yellow",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spark_tui.spark.errors import ValidationFailed
-from spark_tui.spark.models import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobStatus
 from spark_tui.tui.formatting import file_name, is_import, package_hash, package_path
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import JobNotFound
-from spark_tui.spark.models import ExportJob
+from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.formatting import progress_of
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from spark_tui.spark.models import ExportJob, ExportPreview, ExportRequest, Page, VersionInfo
+from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest, Page, VersionInfo
 
 
 @dataclass

@@ -23,7 +23,7 @@ from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ExportInputs,
     ExportJob,
     ExportRequest,

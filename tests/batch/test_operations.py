@@ -12,10 +12,10 @@ import pytest
 
 from batchkit import build_tenant
 from spark_tui.backends.base import BackendInfo
-from spark_tui.batch import runner
+from spark_tui.batch import operations
 from spark_tui.batch.progress import Progress
 from spark_tui.engine.demo import RESTRICTED_FOLDER, RESTRICTED_GROUP
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     Download,
     ExportJob,
     ExportOutputs,
@@ -157,9 +157,9 @@ def closed_job() -> ExportJob:
 def test_interrupted_download_leaves_nothing(tmp_path: Path) -> None:
     stop = threading.Event()
     progress = Progress(io.StringIO(), tty=False)
-    assert runner._download(DownloadingBackend(tmp_path, True), closed_job(), tmp_path, progress, stop) is None  # type: ignore[arg-type]
+    assert operations._download(DownloadingBackend(tmp_path, True), closed_job(), tmp_path, progress, stop) is None  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
-    downloads = runner._download(DownloadingBackend(tmp_path, False), closed_job(), tmp_path, progress, threading.Event())  # type: ignore[arg-type]
+    downloads = operations._download(DownloadingBackend(tmp_path, False), closed_job(), tmp_path, progress, threading.Event())  # type: ignore[arg-type]
     assert downloads is not None and (tmp_path / "package.zip").exists()
 
 
@@ -168,6 +168,6 @@ def test_unverified_download_is_exit_3(tmp_path: Path) -> None:
         def download(self, *args, **kwargs) -> list[Download]:  # type: ignore[override]
             return [d.model_copy(update={"verified": False}) for d in super().download(*args, **kwargs)]
 
-    with pytest.raises(runner.DownloadFailed, match="failed SHA-256 verification") as info:
-        runner._download(Unverified(tmp_path, False), closed_job(), tmp_path, Progress(io.StringIO(), tty=False), threading.Event())  # type: ignore[arg-type]
+    with pytest.raises(operations.DownloadFailed, match="failed SHA-256 verification") as info:
+        operations._download(Unverified(tmp_path, False), closed_job(), tmp_path, Progress(io.StringIO(), tty=False), threading.Event())  # type: ignore[arg-type]
     assert info.value.exit_code == 3 and list(tmp_path.iterdir()) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.spark.models import ExportJob, JobProgress, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobProgress, JobStatus
 
 
 class Clock:

@@ -28,7 +28,7 @@ from spark_tui.engine.packager import write_package  # noqa: E402
 from spark_tui.engine.resolver import resolve  # noqa: E402
 from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
-from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter  # noqa: E402
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter  # noqa: E402
 
 TENANT = "bench"
 MB = 1024 * 1024

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.models import ExportInputs, ExportRequest
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 
 TENANT = "acme"
 FOLDER = "Pricing"

@@ -27,7 +27,7 @@ from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import Code, DiskFull, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportRequestEntity
-from spark_tui.spark.models import FileFilter, IfPresent, JobStatus, VersionBump
+from spark_tui.spark.export_wire import FileFilter, IfPresent, JobStatus, VersionBump
 
 DESTINATION_FIELDS = ("folder_destination", "service_destination", "service_uri_destination", "service_id_destination")
 

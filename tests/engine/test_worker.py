@@ -17,7 +17,7 @@ from spark_tui.engine.jobs import JobManager, pid_alive
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import CHUNK_DELAY_ENV
 from spark_tui.spark.errors import Code
-from spark_tui.spark.models import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ from spark_tui.engine import jobs
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import JobSlotBusy
-from spark_tui.spark.models import ExportInputs, ExportRequest
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 real_resolve = jobs.resolve
 jobs.resolve = lambda *args: (time.sleep(float(sys.argv[5])), real_resolve(*args))[1]
 go = Path(sys.argv[2])

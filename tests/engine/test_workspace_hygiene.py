@@ -20,7 +20,7 @@ from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace, open_workspace
 from spark_tui.spark.errors import ConfigError, DiskFull
-from spark_tui.spark.models import ExportInputs, ExportRequest
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 
 from helpers_export import OTHER_TENANT, TENANT, build_catalog
 

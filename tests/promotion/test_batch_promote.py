@@ -44,7 +44,7 @@ def test_plan_json(cli, profiles: Pair, tmp_path: Path) -> None:
 
 def test_a_failure_says_the_step_and_that_the_target_is_unchanged(cli, profiles: Pair, tmp_path: Path) -> None:
     from spark_tui.backends.embedded import EmbeddedBackend
-    from spark_tui.spark.models import ExportInputs, ExportRequest
+    from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 
     holder = EmbeddedBackend(profiles.source.ws.root, "dev", "other@example.com", (), spawn=False)
     holder.submit(ExportRequest(inputs=ExportInputs(folders=["synth-0000"])))  # holds the export slot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pkgkit import corrupt_entry_bytes, rewrite, rewrite_module
-from spark_tui.promotion.inspect import inspect_package
+from spark_tui.promotion.package_inspect import inspect_package
 
 MODULE = "fieldengineering/my-folder/volume-cylinder/0.1.0/91299a5d-9328-4435-911b-4e5f7783f5d4.zip"
 

@@ -14,7 +14,7 @@ from spark_tui.promotion.mappings import parse_map
 from spark_tui.promotion.promote import PlanRefused, PromotionFailed, Step, StepUpdate, prepare, promote, run
 from spark_tui.engine.artifacts import version_files
 from spark_tui.spark.errors import ValidationFailed
-from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent
 
 SELECTION = ExportRequest(inputs=ExportInputs(folders=["synth-0000"]))
 RENAMES = [parse_map("synth-0000=UAT"), parse_map("synth-0000/service-0001=UAT/rates:major")]

@@ -16,7 +16,7 @@ from spark_tui.engine.store import Workspace
 from spark_tui.promotion.mappings import parse_map
 from spark_tui.promotion.promote import PromotionFailed, Step, StepUpdate, prepare, run
 from spark_tui.server import create_app
-from spark_tui.spark.models import ExportInputs, ExportRequest, IfPresent
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
 from serve_live import ALICE, LiveServer  # noqa: E402

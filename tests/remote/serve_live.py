@@ -14,7 +14,7 @@ from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.synth import generate
 from spark_tui.server import create_app
-from spark_tui.server.runner import bind
+from spark_tui.server.launch import bind
 
 TENANT = "acme"
 SECRET_FOLDER = "secret"

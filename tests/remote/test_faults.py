@@ -13,7 +13,7 @@ from scripted import BASE, Recorder
 
 from spark_tui.backends.oauth import token_endpoint
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
-from spark_tui.spark.models import ExportInputs, ExportJob, ExportRequest
+from spark_tui.spark.export_wire import ExportInputs, ExportJob, ExportRequest
 
 JOB = "3f0c8a8e-2f43-4b7e-9a59-1d6f3d0b7a11"
 PACKAGE = b"PK\x03\x04" + bytes(range(256)) * 40

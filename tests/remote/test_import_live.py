@@ -20,7 +20,7 @@ from spark_tui.backends.polling import wait_for_import, wait_for_job
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.spark.errors import Code, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
-from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter, IfPresent, JobStatus
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent, JobStatus
 
 BETA = "beta"
 AUTH = {"Authorization": f"Bearer {ALICE.token}"}

@@ -13,7 +13,7 @@ from scripted import Spark, sample
 
 from spark_tui.batch import exit_codes, output
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobSlotBusy, ValidationFailed
-from spark_tui.spark.models import ApiErrors, ApiWarning, ApiWarnings, ErrorBody, ExportInputs, ExportJob, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import ApiErrors, ApiWarning, ApiWarnings, ErrorBody, ExportInputs, ExportJob, ExportRequest, JobStatus
 
 JOB = "34d7d465-86eb-4eed-a388-fa4525cf7be6"
 STATUS = f"GET /api/v4/export/{JOB}/status"

@@ -13,9 +13,9 @@ import pytest
 from scripted import Recorder, Spark
 
 from spark_tui.backends.oauth import token_endpoint
-from spark_tui.batch.runner import Console, report_error
+from spark_tui.batch.operations import Console, report_error
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, ValidationFailed
-from spark_tui.spark.models import ExportJob, ExportRequest
+from spark_tui.spark.export_wire import ExportJob, ExportRequest
 
 JOB = "3f0c8a8e-2f43-4b7e-9a59-1d6f3d0b7a11"
 

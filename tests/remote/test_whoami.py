@@ -17,7 +17,7 @@ from spark_tui.backends.remote import RemoteBackend
 from spark_tui.backends.token_claims import caller_of_token, claims_of
 from spark_tui.config import default_user
 from spark_tui.spark.errors import BackendUnavailable
-from spark_tui.spark.models import ExportInputs, ExportRequest
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 
 MINE = "34d7d465-86eb-4eed-a388-fa4525cf7be6"  # john.doe's job in tenant_export_status.json
 THEIRS = "0b6f7e0e-4a0c-4c39-9a57-2a1f3b1c9d10"  # jane.roe's

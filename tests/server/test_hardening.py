@@ -19,7 +19,7 @@ from spark_tui.engine.store import Workspace
 from spark_tui.server import create_app
 from spark_tui.server.auth import MIN_SECRET_CHARS, check_link_key, check_users
 from spark_tui.server.limits import MAX_JSON_BODY
-from spark_tui.server.runner import LINK_KEY_ENV, is_loopback, serve
+from spark_tui.server.launch import LINK_KEY_ENV, is_loopback, serve
 from spark_tui.spark.errors import ConfigError
 
 CAROL = ServeUser(name="carol@example.com", groups=(), api_key="carol-key-0123456789")

@@ -18,7 +18,7 @@ from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
-from spark_tui.spark.models import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
 
 BETA = "beta"
 URL = f"/{BETA}/api/v4/import"

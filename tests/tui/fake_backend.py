@@ -10,7 +10,7 @@ from spark_tui.backends.verified_file import TargetExists
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     Download,
     EngineType,

@@ -17,7 +17,7 @@ from spark_tui.config import load_config
 from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.synth import generate
-from spark_tui.spark.models import ExportInputs, ExportRequest
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.modals import ConfirmModal
 from spark_tui.tui.screens.promote import PromoteScreen
@@ -423,7 +423,7 @@ def fake_target(spark_tui_home: Path, monkeypatch: pytest.MonkeyPatch):
 def test_plan_snapshot(snap_compare, fake_target, size) -> None:
     from fake_backend import FakeBackend
 
-    from spark_tui.spark.models import IfPresent
+    from spark_tui.spark.export_wire import IfPresent
 
     async def run_before(pilot) -> None:
         app = pilot.app

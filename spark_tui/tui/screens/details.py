@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
-from spark_tui.spark.models import ExportJob
+from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.formatting import (
     duration,
     elapsed_ms,

@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.models import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
+from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
 from spark_tui.tui.job_feed import follow_up, list_imports, newest_first

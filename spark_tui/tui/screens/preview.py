@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Label, Static
 
-from spark_tui.spark.models import ApiError, ExportPreview, ExportRequest
+from spark_tui.spark.export_wire import ApiError, ExportPreview, ExportRequest
 from spark_tui.tui.formatting import human_bytes
 
 

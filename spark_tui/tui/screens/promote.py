@@ -24,7 +24,7 @@ from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Sel
 from spark_tui.backends.base import Backend
 from spark_tui.promotion import promote as core
 from spark_tui.spark.errors import SparkTuiError
-from spark_tui.spark.models import ExportPreview, ExportRequest, FileFilter, IfPresent
+from spark_tui.spark.export_wire import ExportPreview, ExportRequest, FileFilter, IfPresent
 from spark_tui.spark.promotion_wire import Receipt
 from spark_tui.tui.formatting import human_bytes
 from spark_tui.tui.screens.preview import errors_table

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
-from spark_tui.spark.models import FolderInfo, Page, ServiceInfo, VersionInfo
+from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import cue, human_bytes
 from spark_tui.tui.widgets.inputs import OrderedInput

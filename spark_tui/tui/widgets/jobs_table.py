@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import DataTable
 
-from spark_tui.spark.models import ExportJob, ExportRequest
+from spark_tui.spark.export_wire import ExportJob, ExportRequest
 from spark_tui.tui.formatting import (
     clock,
     duration,

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from spark_tui.promotion.mappings import Mapping, make_mapping
-from spark_tui.spark.models import VersionBump
+from spark_tui.spark.export_wire import VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 
 BUMPS = list(VersionBump)

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from spark_tui.promotion.promote import Step, StepUpdate
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.models import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobStatus
 from spark_tui.spark.promotion_wire import Endpoint, Receipt
 from spark_tui.tui.formatting import STATUS_STYLES, duration, human_bytes
 

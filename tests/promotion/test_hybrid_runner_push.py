@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 
 from runner_standin import runner_app
-from spark_tui.promotion.runner import Runner, RunnerRefused, push
+from spark_tui.promotion.hybrid_runner import Runner, RunnerRefused, push
 from spark_tui.spark.errors import BackendUnavailable, ValidationFailed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))

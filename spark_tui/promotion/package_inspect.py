@@ -16,7 +16,7 @@ from pathlib import Path
 
 from spark_tui.engine.package_reader import PackageContents, open_package
 from spark_tui.spark.errors import BadPackage, Code
-from spark_tui.spark.models import ApiError
+from spark_tui.spark.export_wire import ApiError
 from spark_tui.spark.promotion_wire import InspectedVersion, PackageInspection
 from spark_tui.spark.uri import service_uri
 

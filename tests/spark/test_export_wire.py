@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from spark_tui.spark.models import (
+from spark_tui.spark.export_wire import (
     ApiError,
     CancelRequest,
     ExportJob,

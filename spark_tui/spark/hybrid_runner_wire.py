@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from spark_tui.spark.models import WireModel
+from spark_tui.spark.export_wire import WireModel
 from spark_tui.spark.uri import service_uri
 
 

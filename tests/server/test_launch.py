@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
 from serve_live import small_workspace  # noqa: E402
 
 from spark_tui.config import AppConfig, Profile
-from spark_tui.server.runner import serve
+from spark_tui.server.launch import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """

@@ -20,7 +20,7 @@ from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.models import ApiError, Download, ExportJob, ExportRequest, JobStatus, Page
+from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportRequest, JobStatus, Page
 from spark_tui.spark.request_check import check_request
 from spark_tui.spark.uri import InvalidReference, validate_name
 

@@ -20,9 +20,9 @@ from spark_tui.backends.base import redact
 from spark_tui.config import AppConfig
 from spark_tui.engine.package_reader import PackageKind, open_package
 from spark_tui.spark.errors import BackendUnavailable, Code, ValidationFailed
-from spark_tui.spark.models import ApiError, iso, utc_now
+from spark_tui.spark.export_wire import ApiError, iso, utc_now
 from spark_tui.spark.promotion_wire import RunnerUpload
-from spark_tui.spark.runner_wire import RunnerUploadAnswer
+from spark_tui.spark.hybrid_runner_wire import RunnerUploadAnswer
 from spark_tui.spark.uri import service_uri
 
 UPLOAD_TIMEOUT_S = 600.0
