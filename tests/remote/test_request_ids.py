@@ -12,7 +12,7 @@ import pytest
 
 from scripted import Recorder, Spark
 
-from spark_tui.backends.oauth import token_endpoint
+from spark_tui.backends.remote.oauth import token_endpoint
 from spark_tui.batch.operations import Console, report_error
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, ValidationFailed
 from spark_tui.spark.export_wire import ExportJob, ExportRequest
