@@ -52,6 +52,7 @@ from spark_tui.spark.errors import (
     JobFinished,
     JobNotFound,
     JobSlotBusy,
+    NotFoundError,
     ServiceExists,
     SparkTuiError,
     ValidationFailed,
@@ -220,9 +221,7 @@ class RemoteBackend:
         if any(part in upper for part in _AUTH_CODES):
             return AuthError(f"Spark at {redact(url)} refused profile '{self._profile}': {text}")
         if any(part in upper for part in _NOT_FOUND_CODES):
-            error = ValidationFailed(text, [ApiError(code=code, message=message)])
-            error.http_status = 404
-            return error
+            return NotFoundError(text, [ApiError(code=code, message=message)])
         return BackendUnavailable(f"Spark at {redact(url)} reported a failure: {text}", [ApiError(code=code, message=message)])
 
     def _error(self, response: httpx.Response, url: str) -> SparkTuiError:
@@ -255,9 +254,7 @@ class RemoteBackend:
             return busy.with_server_words(words)
         if status in (400, 404, 413, 422):
             errors = errors or [ApiError(code=Code.INVALID_VALUE.value, message=message)]
-            error = ValidationFailed(message, errors)
-            error.http_status = status
-            return error
+            return (NotFoundError if status == 404 else ValidationFailed)(message, errors)
         if status == 507 or Code.DISK_FULL.value in codes:
             return DiskFull.on_server(where, message)
         return BackendUnavailable(f"Spark at {where} answered HTTP {status}: {message}")
@@ -322,7 +319,7 @@ class RemoteBackend:
         try:
             return self._call(ExportPreview, "preview", "POST", url, json=request.model_dump(mode="json"))
         except ValidationFailed as exc:
-            if exc.http_status == 404 and not exc.errors[0].code.startswith(("FOLDER", "SERVICE", "TENANT")):
+            if isinstance(exc, NotFoundError) and not exc.errors[0].code.startswith(("FOLDER", "SERVICE", "TENANT")):
                 raise BackendUnavailable(
                     f"Spark at {redact(url)} offers no dry run (a spark-tui serve extension); run the export instead"
                 ).with_request_id(exc.request_id) from None
