@@ -30,7 +30,7 @@ from spark_tui.spark.browse_wire import (
     V3Envelope,
     V3ServiceExists,
 )
-from spark_tui.spark.errors import AuthError, BackendUnavailable, BadPackage, Code, ConfigError, JobNotFound, ValidationFailed
+from spark_tui.spark.errors import AuthError, BackendUnavailable, BadPackage, Code, ConfigError, JobNotFound, NotFoundError, ValidationFailed
 from spark_tui.spark.export_wire import (
     ApiError,
     Download,
@@ -155,7 +155,7 @@ class RemoteBackend:
         try:
             return self.http.call(ExportPreview, "preview", "POST", url, json=request.model_dump(mode="json"))
         except ValidationFailed as exc:
-            if exc.http_status == 404 and not exc.errors[0].code.startswith(("FOLDER", "SERVICE", "TENANT")):
+            if isinstance(exc, NotFoundError) and not exc.errors[0].code.startswith(("FOLDER", "SERVICE", "TENANT")):
                 raise BackendUnavailable(
                     f"Spark at {redact(url)} offers no dry run (a spark-tui serve extension); run the export instead"
                 ).with_request_id(exc.request_id) from None

@@ -22,6 +22,7 @@ from spark_tui.spark.errors import (
     JobSlotBusy,
     ServiceExists,
     SparkTuiError,
+    NotFoundError,
     ValidationFailed,
 )
 from spark_tui.spark.export_wire import ApiError
@@ -38,9 +39,7 @@ def refused(refusal: tuple[str, str], url: str, profile: str) -> SparkTuiError:
     if any(part in upper for part in AUTH_CODES):
         return AuthError(f"Spark at {redact(url)} refused profile '{profile}': {text}")
     if any(part in upper for part in _NOT_FOUND_CODES):
-        error = ValidationFailed(text, [ApiError(code=code, message=message)])
-        error.http_status = 404
-        return error
+        return NotFoundError(text, [ApiError(code=code, message=message)])
     return BackendUnavailable(f"Spark at {redact(url)} reported a failure: {text}", [ApiError(code=code, message=message)])
 
 
@@ -75,9 +74,7 @@ def error_of(response: httpx.Response, url: str, profile: str, tenant: str) -> S
         return busy.with_server_words(words)
     if status in (400, 404, 413, 422):
         errors = errors or [ApiError(code=Code.INVALID_VALUE.value, message=message)]
-        error = ValidationFailed(message, errors)
-        error.http_status = status
-        return error
+        return (NotFoundError if status == 404 else ValidationFailed)(message, errors)
     if status == 507 or Code.DISK_FULL.value in codes:
         return DiskFull.on_server(where, message)
     return BackendUnavailable(f"Spark at {where} answered HTTP {status}: {message}")
