@@ -7,7 +7,9 @@ httpx; each branch imports what it needs.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Sequence
@@ -39,11 +41,56 @@ more help:
   spark-tui serve --help     the Spark-compatible HTTP API"""
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a tool killed by the closed pipe would end
 
+BATCH_HELP = "spark-tui --batch --help"
+
+
 class _Parser(argparse.ArgumentParser):
-    """Usage errors are one line on stderr, exit 2."""
+    """Usage errors are one line on stderr, exit 2, citing the help that lists the options; no prefix
+    abbreviations (a script's `--fold` would change meaning the day a `--folder-x` flag appears)."""
+
+    def __init__(self, *args, see: str | None = None, **kwargs) -> None:
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+        self.see = see or f"{self.prog} --help"
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        if message.startswith("argument {serve}: invalid choice") and self.see == BATCH_HELP:
+            message = f"unexpected argument {message.split(': ')[-1].split(' (')[0]}; batch options start with --"
+        self.fail(message)
+
+    def fail(self, message: str, see: str | None = None) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {see or self.see})\n")
+
+    def option_takes_value(self, name: str) -> bool | None:
+        """Whether option `name` takes a value; None when this parser has no such option."""
+        action = self._option_string_actions.get(name)
+        return None if action is None else action.nargs != 0
+
+
+_NUMBER = re.compile(r"-\d*\.?\d+")
+
+
+def _check_options(parser: _Parser, serve: _Parser, argv: list[str]) -> None:
+    """An unknown option is a usage error naming the closest known one, before argparse would read
+    the next word as a sub-command (`--fodler claims` -> "invalid choice: 'claims'")."""
+    current, skip = parser, False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--":
+            return
+        elif arg == "serve" and current is parser:
+            current = serve
+        elif arg.startswith("-") and len(arg) > 1 and not _NUMBER.fullmatch(arg):
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+            takes = current.option_takes_value(name)
+            if takes is None:
+                known = [o for o in current._option_string_actions if o.startswith("--")]
+                prefixed = [o for o in known if o.startswith(name)]  # abbreviations are not taken, but meant
+                close = prefixed[:1] if len(prefixed) == 1 else difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                batch_option = bool(close) and current is parser and close[0][2:].replace("-", "_") in registry.BATCH_DESTS
+                current.fail(f"unknown option {name}{hint}", see=BATCH_HELP if batch_option else None)
+            skip = takes and "=" not in arg and len(arg) == len(name)
 
 
 def _port(text: str) -> int:
@@ -61,10 +108,10 @@ def _exit_code_legend() -> str:
     return "\n".join(lines)
 
 
-def build_parser(batch: bool = False) -> argparse.ArgumentParser:
+def build_parser(batch: bool = False) -> _Parser:
     """The parser; `batch` selects the help it prints: the batch options and exit codes, or the overview."""
     p = _Parser(
-        prog="spark-tui",
+        prog="spark-tui", see=BATCH_HELP if batch else None,
         usage="%(prog)s --batch [profile and backend options] [--json] "
         "[export options | import options | promotion options | one other operation]" if batch else None,
         description="Run one Spark operation without the TUI and exit: results on stdout (--json: the API's\n"
@@ -101,17 +148,18 @@ def build_parser(batch: bool = False) -> argparse.ArgumentParser:
     s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
                    help="config file with the profiles and [[serve.users]] (default: config.toml in the user "
                    "config dir or $SPARK_TUI_HOME)")
+    p.serve = s  # type: ignore[attr-defined]
     return p
 
 
-def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def _check_combinations(parser: _Parser, args: argparse.Namespace) -> None:
     """Flags that parse but do not go together: a one-line usage error (exit 2)."""
     given = registry.given(args, parser.parse_args([]))
     if args.command == "serve" and (args.batch or given):
         parser.error(f"serve does not take {'--batch' if args.batch else registry.flag(given[0])}")
     if not args.batch:
         if given:
-            parser.error(f"{registry.flag(given[0])} needs --batch")
+            parser.fail(f"{registry.flag(given[0])} needs --batch", see=BATCH_HELP)
         return
     args.operation, problem = registry.select(given)
     if problem is not None:
@@ -154,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     parser = build_parser(batch="--batch" in argv)
     try:
+        _check_options(parser, parser.serve, argv)
         args = parser.parse_args(argv)
         _check_combinations(parser, args)
     except SystemExit as exc:  # --help, --version and usage errors
