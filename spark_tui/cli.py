@@ -244,9 +244,10 @@ def _batch(args: argparse.Namespace, config: AppConfig) -> int:
     try:
         profile = config.profile(args.profile)
     except ConfigError as exc:
-        problems.append(ApiError(code=exc.code, message=exc.message, ref=args.profile))
+        if operation.needs_profile:
+            problems.append(ApiError(code=exc.code, message=exc.message, ref=args.profile))
     if operation.preflight is not None:
         problems += operation.load("preflight")(args, config)
-    if problems or profile is None:
+    if problems:
         raise ValidationFailed.of(problems)
     return operation.load("run")(args, config, profile, Console(sys.stdout, sys.stderr, json=args.json))

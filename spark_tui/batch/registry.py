@@ -17,6 +17,8 @@ To add an operation, append one `Operation` to OPERATIONS:
         run="spark_tui.batch.compare:run",              # (args, config, profile, console) -> exit code
     )
 
+`_action(name, flag, run=..., **argparse keywords)` is the short form of a one-at-a-time operation.
+
 `one_of=True` puts the trigger in the one-at-a-time group of operations; `when` names further
 triggers that must all be given (e.g. `--import-package` with `--push-runner`); the operation with
 the most triggers given wins, the earlier declared on a tie. Pre-flight checks run before any backend
@@ -86,6 +88,8 @@ class Operation:
     options_section: str | None = None
     accepts: tuple[str, ...] = ()
     preflight: str | None = None
+    needs_profile: bool = True
+    """False: it runs even when the profile cannot be used (and gets None for it)."""
     combined: str = "{option} cannot be combined with {operation}"
     """The error for a trigger of another operation, or an option of the export, it does not take."""
     foreign: str | None = None
@@ -115,7 +119,7 @@ COMMANDS = "spark_tui.batch.commands"
 
 def _action(name: str, *flags: str, run: str, **kwargs: Any) -> Operation:
     """A one-at-a-time operation that takes nothing but its own argument."""
-    extra = {k: kwargs.pop(k) for k in ("options", "options_section", "accepts", "preflight") if k in kwargs}
+    extra = {k: kwargs.pop(k) for k in ("options", "options_section", "accepts", "preflight", "needs_profile") if k in kwargs}
     return Operation(name, run=run, trigger=Option(*flags, one_of=True, **kwargs), **extra)
 
 
@@ -184,6 +188,9 @@ OPERATIONS: tuple[Operation, ...] = (
             run=f"{COMMANDS}:run_load_package", preflight=f"{COMMANDS}:preflight_load_package", accepts=("if_present",)),
     _action("inspect", "--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)",
             run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect"),
+    _action("show-config", "--show-config", action="store_true",
+            help="the config file, profile, backend, workspace or URL, tenant and identity a command would use "
+            "(secrets masked)", run="spark_tui.batch.show_config:run", needs_profile=False),
     Operation(
         "promote", section=PROMOTION, run=f"{PROMOTE}:run_promote", preflight=f"{PROMOTE}:preflight_promote",
         trigger=Option("--promote-to", metavar="PROFILE",
