@@ -25,13 +25,14 @@ from typing import Callable
 
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
-from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
+from spark_tui.spark.package_format import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
 from spark_tui.promotion.hybrid_runner import Runner, push, upload_url
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.import_check import check_import_request
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.export_wire import (
     ApiError,
@@ -205,8 +206,6 @@ def plan_package(path: Path, target: Backend, request: ImportRequestEntity) -> P
     The import's own request checks apply (URIs, repeated sources or destinations); a mapping whose
     source is not in the package and an `onpremises` package are refusals, as the import's.
     """
-    from spark_tui.engine.importer import check_import_request
-
     with open_package(path) as pkg:
         versions, sizes = package_versions(pkg)
         held = set(pkg.services)
