@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Callable
 
+from spark_tui.atomic_file import atomic_write
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
 from spark_tui.spark.package_format import PackageContents, PackageKind, open_package
@@ -520,15 +519,7 @@ def receipt_path(package: Path) -> Path:
 
 
 def _write_receipt(package: Path, receipt: Receipt) -> Path:
-    """Write the receipt atomically beside the package (temp name, then rename)."""
+    """Write the receipt atomically beside the package."""
     path = receipt_path(package)
-    text = json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".receipt-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
     return path
