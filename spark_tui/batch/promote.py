@@ -36,6 +36,7 @@ from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
+from spark_tui.units import human_bytes
 from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt
 
 
@@ -300,7 +301,7 @@ def plan_text(plan: Plan) -> str:
         for v in s.versions:
             change = v.version_source if v.version_destination == v.version_source else f"{v.version_source} -> {v.version_destination}"
             rows.append((v.service_uri_source, s.service_uri_destination, change, s.action.value, v.status,
-                         output.human_bytes(v.bytes)))
+                         human_bytes(v.bytes)))
     n_services, n_versions = len(plan.services), len(plan.versions)
     verdict = (
         f"go: {n_services} service(s), {n_versions} version(s) can be imported"
@@ -340,7 +341,7 @@ def receipt_text(receipt: Receipt, path: Path) -> str:
 
 def inspection_text(result: PackageInspection) -> str:
     lines = [
-        f"package {result.path}: {result.bytes} bytes ({output.human_bytes(result.bytes)}), sha256 {result.sha256}",
+        f"package {result.path}: {result.bytes} bytes ({human_bytes(result.bytes)}), sha256 {result.sha256}",
         f"  kind {result.kind or '?'}, source tenant {result.tenant or '?'}, export job {result.export_job_id or '?'}",
         output.table(
             ["VERSION", "SERVICE ID", "VERSION ID", "FILES", "BYTES"],

@@ -15,23 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Callable
 
+from spark_tui.atomic_file import atomic_write
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
-from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
+from spark_tui.spark.package_format import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
 from spark_tui.promotion.hybrid_runner import Runner, push, upload_url
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.import_check import check_import_request
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.export_wire import (
     ApiError,
@@ -205,8 +205,6 @@ def plan_package(path: Path, target: Backend, request: ImportRequestEntity) -> P
     The import's own request checks apply (URIs, repeated sources or destinations); a mapping whose
     source is not in the package and an `onpremises` package are refusals, as the import's.
     """
-    from spark_tui.engine.importer import check_import_request
-
     with open_package(path) as pkg:
         versions, sizes = package_versions(pkg)
         held = set(pkg.services)
@@ -521,15 +519,7 @@ def receipt_path(package: Path) -> Path:
 
 
 def _write_receipt(package: Path, receipt: Receipt) -> Path:
-    """Write the receipt atomically beside the package (temp name, then rename)."""
+    """Write the receipt atomically beside the package."""
     path = receipt_path(package)
-    text = json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".receipt-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
     return path
