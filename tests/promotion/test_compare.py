@@ -213,3 +213,29 @@ def test_several_targets_make_a_matrix(tmp_path: Path) -> None:
         ("claims/a", "1.1.0", [("1.1.0", "="), ("1.0.0", "−")]),
         ("claims/only-prod", None, [None, ("1.0.0", "+")]),
     ]
+
+
+def test_after_a_promotion_with_renames_and_add_version_nothing_is_missing(one_workspace, out_dir: Path) -> None:
+    """A real promotion (export, import with add_version into a renamed service), then the comparison with the
+    same mappings: the copies are `same` under the target's numbers, uat's own 2.0.0 is extra."""
+    from spark_tui.promotion.promote import prepare, run as promote_run
+    from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent
+
+    renames = [parse_map("synth-0000=UAT"), parse_map("synth-0000/service-0001=UAT/rates:major")]
+    source, target = one_workspace.source, one_workspace.target
+    assert states(compare(source, [target], mappings=renames)) == {
+        "synth-0000/service-0000": "missing", "synth-0000/service-0001": "differs",  # rates 2.0.0 is neither 1.0.x
+    }
+    prepared = prepare(source, target, ExportRequest(inputs=ExportInputs(folders=["synth-0000"])), renames,
+                       if_present=IfPresent.add_version)
+    promote_run(source, target, prepared, out_dir)
+    result = compare(source, [target], mappings=renames)
+    [t] = result.targets
+    assert versions(row(t, "synth-0000/service-0001")) == [
+        ("1.0.0", "3.0.0", "same", "fingerprint"), ("1.0.1", "4.0.0", "same", "fingerprint"), (None, "2.0.0", "extra", "fingerprint"),
+    ]
+    assert row(t, "synth-0000/service-0001").service_uri_target == "UAT/rates"
+    assert versions(row(t, "synth-0000/service-0000")) == [
+        ("1.0.0", "1.0.0", "same", "fingerprint"), ("1.0.1", "1.0.1", "same", "fingerprint")]
+    assert states(result) == {"synth-0000/service-0000": "same", "synth-0000/service-0001": "extra_versions"}
+    assert drift_version_ids(t) == []
