@@ -451,9 +451,8 @@ class Workspace:
             rows = db.execute("SELECT * FROM versions WHERE tenant=? AND service_id=?", (tenant, srow["id"])).fetchall()
             files: dict[str, list[tuple[str, str]]] = {r["id"]: [] for r in rows}
             for f in db.execute(
-                "SELECT vf.version_id, vf.name, vf.sha256 FROM version_files vf JOIN versions v "
-                "ON v.tenant=vf.tenant AND v.id=vf.version_id WHERE v.tenant=? AND v.service_id=?",
-                (tenant, srow["id"]),
+                f"SELECT version_id, name, sha256 FROM version_files WHERE tenant=? AND version_id IN ({','.join('?' * len(rows))})",
+                (tenant, *files),
             ):
                 files[f[0]].append((f[1], f[2]))
         infos = [self._version_info(r, folder, service, version_fingerprint(r["id"], files[r["id"]])) for r in rows]

@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -80,6 +81,12 @@ class Scope:
 
 class DeepExportFailed(SparkTuiError):
     """A `--deep` export job did not close (exit 3); the comparison is not printed."""
+
+
+@lru_cache(maxsize=4096)
+def _order(number: str) -> tuple:
+    """The SemVer precedence key of a version number (a catalog repeats a few numbers thousands of times)."""
+    return SemVer.parse(number).sort_key()
 
 
 def _invalid(message: str, ref: str) -> ApiError:
@@ -353,8 +360,8 @@ def match_versions(
 ) -> list[VersionRow]:
     """The version rows of a service present on both sides (the four steps of the module docstring)."""
     sp, tp = src_prints or {}, tgt_prints or {}
-    source = sorted(source, key=lambda v: SemVer.parse(v.version))
-    target = sorted(target, key=lambda v: SemVer.parse(v.version))
+    source = sorted(source, key=lambda v: _order(v.version))
+    target = sorted(target, key=lambda v: _order(v.version))
     by_number = {t.version: t for t in target}
     rows: list[VersionRow] = []
     used_s: set[str] = set()
@@ -386,8 +393,8 @@ def match_versions(
 
 
 def _sorted(rows: list[VersionRow]) -> list[VersionRow]:
-    return sorted(rows, key=lambda r: (SemVer.parse(r.version_source or r.version_target or "0.0.0"),
-                                       SemVer.parse(r.version_target or r.version_source or "0.0.0")))
+    return sorted(rows, key=lambda r: (_order(r.version_source or r.version_target or "0.0.0"),
+                                       _order(r.version_target or r.version_source or "0.0.0")))
 
 
 def _service_state(rows: list[VersionRow]) -> ServiceState:
@@ -402,13 +409,13 @@ def _service_state(rows: list[VersionRow]) -> ServiceState:
 
 
 def _latest(versions: list[VersionInfo]) -> str | None:
-    return max((v.version for v in versions), key=SemVer.parse, default=None)
+    return max((v.version for v in versions), key=_order, default=None)
 
 
 def _ahead(source: str | None, target: str | None) -> str | None:
     if source is None or target is None:
         return None
-    s, t = SemVer.parse(source), SemVer.parse(target)
+    s, t = _order(source), _order(target)
     return "source" if s > t else "target" if t > s else "even"
 
 
