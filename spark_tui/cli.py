@@ -13,32 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
 from spark_tui import __version__
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for, legend
 
 if TYPE_CHECKING:
     from spark_tui.backends.base import Backend
     from spark_tui.batch.operations import Console
     from spark_tui.config import AppConfig
 
-EXIT_CODES = (
-    (0, "success (export closed and every file verified; other operations done)"),
-    (1, "the export or import job failed while running"),
-    (2, "usage or validation error: bad flag or value, refused request, import or promotion plan, unknown job or "
-        "profile, cancelling a finished job, bad config file, missing or corrupt import package"),
-    (3, "backend, connection or authorization error (also a download that fails verification, a full disk)"),
-    (4, "the job ended closed_by_timeout, or the client deadline passed"),
-    (5, "the job was cancelled (by someone else)"),
-    (6, "refused: the tenant's export (or import) job slot is busy; the message names the running job — retry later"),
-    (130, "interrupted (Ctrl-C): an export job was cancelled and nothing was left behind; an import job goes on "
-          "(Spark cannot cancel one)"),
-    (141, "the reader of the output went away (e.g. piped into head -1): the rest is dropped quietly, no traceback"),
-)
-"""The exit codes of --batch, as the README's table lists them (a test keeps the two equal)."""
-
 MORE_HELP = """\
 more help:
   spark-tui --batch --help   the batch operations, their options and exit codes
   spark-tui serve --help     the Spark-compatible HTTP API"""
-BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a tool killed by the closed pipe would end
 
 EXPORT_OPTIONS = (
     "folder", "service", "version_id", "file_filter", "version_filter", "source_system",
@@ -58,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors are one line on stderr, exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _flag(dest: str) -> str:
@@ -81,15 +66,6 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _exit_code_legend() -> str:
-    import textwrap
-
-    lines = ["exit codes:"]
-    for code, meaning in EXIT_CODES:
-        lines += textwrap.wrap(meaning, width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
-    return "\n".join(lines)
-
-
 def build_parser(batch: bool = False) -> argparse.ArgumentParser:
     """The parser; `batch` selects the help it prints: the batch options and exit codes, or the overview."""
     p = _Parser(
@@ -103,7 +79,7 @@ def build_parser(batch: bool = False) -> argparse.ArgumentParser:
         "Export, import and promote Coherent Spark services: an interactive TUI (the default), a\n"
         "--batch mode for scripts and CI (export, import a package, promote dev -> UAT -> prod),\n"
         "and a Spark-compatible HTTP API (serve).",
-        epilog=_exit_code_legend() if batch else MORE_HELP,
+        epilog=legend() if batch else MORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"spark-tui {__version__}")
@@ -242,14 +218,14 @@ def _quiet_broken_pipe() -> int:
         pass
     finally:
         os.close(devnull)
-    return BROKEN_PIPE_EXIT
+    return ExitCode.BROKEN_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if (bad := _not_text(argv)) is not None:
         sys.stderr.write(f"spark-tui: error: argument '{bad}' is not valid UTF-8 text; pass names and values as UTF-8\n")
-        return 2
+        return ExitCode.USAGE
     try:
         return _main(argv)
     except BrokenPipeError:
@@ -262,7 +238,7 @@ def _main(argv: list[str]) -> int:
         args = parser.parse_args(argv)
         _check_combinations(parser, args)
     except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else 2
+        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     from spark_tui.spark.errors import SparkTuiError
 
     try:
@@ -283,9 +259,9 @@ def _main(argv: list[str]) -> int:
         from spark_tui.batch.operations import Console, report_error
 
         return report_error(exc, Console(sys.stdout, sys.stderr, json=bool(getattr(args, "json", False))))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         sys.stderr.write("interrupted\n")
-        return 130
+        return exit_code_for(exc)
 
 
 def _import_action(args: argparse.Namespace, console: Console) -> Callable[[Backend], int] | None:

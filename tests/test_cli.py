@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from spark_tui import __version__
-from spark_tui.cli import EXIT_CODES, main
+from spark_tui.cli import main
+from spark_tui.spark.exit_codes import ExitCode
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -84,10 +85,13 @@ def readme_exit_codes() -> list[tuple[int, str]]:
     return [(int(code), meaning.replace("`", "")) for code, meaning in rows]
 
 
-def test_the_exit_code_legend_equals_the_readme_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert readme_exit_codes() == list(EXIT_CODES)
+def test_the_readme_exit_code_table_is_the_exit_code_enum() -> None:
+    assert readme_exit_codes() == [(code.value, code.meaning) for code in ExitCode]
+
+
+def test_the_batch_help_legend_is_generated_from_the_exit_code_enum(capsys: pytest.CaptureFixture[str]) -> None:
     legend = help_of(["--batch", "--help"], capsys).split("exit codes:\n", 1)[1]
-    assert " ".join(legend.split()) == " ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES)
+    assert " ".join(legend.split()) == " ".join(f"{code.value} {code.meaning}" for code in ExitCode)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +151,7 @@ def test_workspace_flag_with_a_spark_profile(monkeypatch: pytest.MonkeyPatch, ca
     monkeypatch.setenv("CSPARK_BASE_URL", "https://excel.test.coherent.global/acme")
     monkeypatch.setenv("CSPARK_API_KEY", "some-api-key-value")
     assert main(["--batch", "--profile", "spark", "--workspace", "/tmp/x", "--jobs"]) == 2
-    assert "--workspace applies to embedded profiles only" in one_line_error(capsys)
+    assert "workspace /tmp/x applies to embedded profiles only" in one_line_error(capsys)
 
 
 def test_default_runs_the_tui_with_profile_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import time
 from typing import TextIO
 
 from spark_tui.backends.factory import open_backend
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
 from spark_tui.batch.operations import Console, sigint_sets
 from spark_tui.batch.progress import for_stream
 from spark_tui.config import AppConfig, Profile
@@ -24,6 +24,7 @@ from spark_tui.promotion.compare import Scope, compare, drift_version_ids, matri
 from spark_tui.promotion.mappings import Mapping, MappingSet, parse_map, read_mapping_file
 from spark_tui.spark.compare_wire import Comparison, ServiceRow, TargetComparison, VersionRow, VersionState
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter
 from spark_tui.spark.promotion_wire import Endpoint
 
@@ -127,7 +128,7 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
     console.result(comparison_text(shown), shown.model_dump(mode="json"))
     for line in summary_lines(result):
         console.note(line)
-    return exit_codes.DIFFERS if args.exit_code and result.differs else exit_codes.OK
+    return ExitCode.DIFFERS if args.exit_code and result.differs else ExitCode.OK
 
 
 def drift_selection(

@@ -18,8 +18,9 @@ from pathlib import Path
 from spark_tui.backends.base import Backend
 from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
 from spark_tui.batch.compare import drift_problems, drift_selection
+from spark_tui.batch.fixes import how_to_fix
 from spark_tui.batch.progress import Progress, for_stream
 from spark_tui.batch.imports import import_request, missing_package
 from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
@@ -29,6 +30,7 @@ from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportRequestEntity
 from spark_tui.spark.export_wire import (
@@ -152,7 +154,7 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
                 selection = (drift_selection(source, target, args, maps.mappings, console) if args.drift
                              else _selection(args, onpremises=False))
                 if selection is None:  # --drift found nothing to promote
-                    return exit_codes.OK
+                    return ExitCode.OK
                 return promote(source, target, selection, maps, options, console, args)
             finally:
                 target.close()
@@ -182,7 +184,7 @@ def inspect(path: Path, console: Console) -> int:
     for line in output.error_lines(result.errors):
         console.note(line)
     console.result(inspection_text(result), result.model_dump(mode="json"))
-    return exit_codes.OK if result.ok else exit_codes.USAGE
+    return ExitCode.OK if result.ok else ExitCode.USAGE
 
 
 # --- running with progress, Ctrl-C and the outcome -------------------------------------------------
@@ -228,13 +230,14 @@ def _listener(console: Console, progress: Progress | None):
 
 def _done(outcome: core.Outcome, console: Console) -> int:
     console.result(receipt_text(outcome.receipt, outcome.receipt_path), outcome.receipt.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def _failed(exc: core.PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
-    console.note(f"error: {exc.code}: {exc.message}")
+    fix = how_to_fix(exc.__cause__)
+    console.note(f"error: {exc.code}: {exc.message}" + (f"; {fix}" if fix else ""))
     if not exc.target_may_change:
         created = f", except the folder(s) created: {', '.join(exc.created_folders)}" if exc.created_folders else ""
         console.note(f"the target was not changed{created}")
@@ -259,7 +262,7 @@ def _show_plan(plan: Plan, console: Console) -> int:
         if code in HINTS:
             console.note(HINTS[code])
     console.result(plan_text(plan), plan.model_dump(mode="json"))
-    return exit_codes.OK if plan.go else exit_codes.USAGE
+    return ExitCode.OK if plan.go else ExitCode.USAGE
 
 
 # --- arguments --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, TypeVar
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import AuthError, Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ Progress = Callable[[str, int, int], None]
 class CompareCancelled(SparkTuiError):
     """The caller stopped the comparison; nothing was written (exit 130)."""
 
-    exit_code = 130
+    exit_code = ExitCode.INTERRUPTED
 
     def __init__(self) -> None:
         super().__init__("comparison cancelled; nothing was written", code=Code.CANCELLED)

@@ -25,12 +25,12 @@ from typing import Callable
 
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
-from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
 from spark_tui.promotion.hybrid_runner import Runner, push, upload_url
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.export_wire import (
@@ -89,7 +89,7 @@ Listener = Callable[[StepUpdate], None]
 class PlanRefused(SparkTuiError):
     """The plan found conflicts: nothing was exported or written (exit 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     http_status = 409
 
     def __init__(self, plan: Plan) -> None:
@@ -101,7 +101,7 @@ class PlanRefused(SparkTuiError):
 class PromotionFailed(SparkTuiError):
     """A step failed or was cancelled; the message names the step (exit code of the cause)."""
 
-    def __init__(self, step: Step, message: str, exit_code: int, errors: list[ApiError] | None = None,
+    def __init__(self, step: Step, message: str, exit_code: ExitCode, errors: list[ApiError] | None = None,
                  cancelled: bool = False, code: Code | None = None) -> None:
         super().__init__(f"promotion stopped at step '{step.value}': {message}", errors,
                          code=Code.CANCELLED if cancelled else code)
@@ -173,7 +173,7 @@ def prepare(
             "drop --file-filter onpremises (use --push-runner for a Hybrid Runner)"))])
     preview = source.preview(selection)
     if preview.errors:
-        raise PromotionFailed(Step.resolve, preview.errors[0].message, 2, preview.errors)
+        raise PromotionFailed(Step.resolve, preview.errors[0].message, ExitCode.USAGE, preview.errors)
     services = [(s.folder_source, s.service_source) for s in preview.services]
     mappings = service_mappings(maps, services, upgrade)
     sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
@@ -310,17 +310,17 @@ class _step:
 
     def __enter__(self) -> None:
         if self.cancel.is_set():
-            raise PromotionFailed(self.step, "cancelled before it started", 130, cancelled=True)
+            raise PromotionFailed(self.step, "cancelled before it started", ExitCode.INTERRUPTED, cancelled=True)
 
     def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> bool:
         if exc is None or isinstance(exc, PromotionFailed):
             return False
         if self.cancel.is_set() and isinstance(exc, (InterruptedError, SparkTuiError, OSError)):
-            raise PromotionFailed(self.step, "cancelled", 130, cancelled=True) from None
+            raise PromotionFailed(self.step, "cancelled", ExitCode.INTERRUPTED, cancelled=True) from None
         if isinstance(exc, SparkTuiError):
-            raise PromotionFailed(self.step, exc.message, exc.exit_code, exc.errors) from None
+            raise PromotionFailed(self.step, exc.message, exc.exit_code, exc.errors) from exc
         if isinstance(exc, OSError):
-            raise PromotionFailed(self.step, f"{exc.strerror or exc}", 3, code=Code.WRITE_FAILED) from None
+            raise PromotionFailed(self.step, f"{exc.strerror or exc}", ExitCode.BACKEND, code=Code.WRITE_FAILED) from None
         return False
 
 
@@ -352,11 +352,11 @@ def _export_and_download(
             job = wait_for_job(source, job.id, deadline_s=deadline_s, on_update=seen, cancel=cancel)
             state.export_job = job
         if cancel.is_set():
-            raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", 130, cancelled=True)
+            raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", ExitCode.INTERRUPTED, cancelled=True)
         if job.status is not JobStatus.closed:
             errors = job.errors or []
             detail = errors[0].message if errors else f"the job ended '{job.status.value}'"
-            raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", for_job(job), errors)
+            raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", exit_code_for(job), errors)
     with _step(Step.download, cancel):
         def moved(done: int, total: int) -> None:
             notify(StepUpdate(Step.download, "downloading the package", done=done, total=total))
@@ -364,11 +364,11 @@ def _export_and_download(
         try:
             downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
         except BadPackage as exc:  # the SHA-256 did not match: a transfer error, as for an export (exit 3)
-            raise PromotionFailed(Step.download, exc.message, 3, exc.errors) from None
+            raise PromotionFailed(Step.download, exc.message, ExitCode.BACKEND, exc.errors) from None
         if len(downloads) != 1 or not downloads[0].verified:
             for d in downloads:
                 Path(d.path).unlink(missing_ok=True)
-            raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", 3,
+            raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", ExitCode.BACKEND,
                                   code=Code.DOWNLOAD_FAILED)
         state.package = PackageRecord(**downloads[0].model_dump())
         notify(StepUpdate(Step.download, f"package {downloads[0].path} verified (sha256 {downloads[0].sha256})"))
@@ -383,12 +383,12 @@ def _verify(package: Path, plan: Plan, state: _Run, notify: Listener) -> None:
             kind = pkg.kind
         planned = {v.version_id_source for v in plan.versions}
         if kind is not PackageKind.migrate:
-            raise PromotionFailed(Step.verify, f"package {package} is not a migrate export", 2, code=Code.BAD_PACKAGE)
+            raise PromotionFailed(Step.verify, f"package {package} is not a migrate export", ExitCode.USAGE, code=Code.BAD_PACKAGE)
         if held != planned:
             extra, missing = sorted(held - planned), sorted(planned - held)
             raise PromotionFailed(Step.verify, (
                 f"the package differs from the plan (the source changed since): extra version ids {extra or 'none'}, "
-                f"missing {missing or 'none'}; plan again"), 2, code=Code.BAD_PACKAGE)
+                f"missing {missing or 'none'}; plan again"), ExitCode.USAGE, code=Code.BAD_PACKAGE)
         notify(StepUpdate(Step.verify, f"package holds the {len(held)} planned version(s)"))
 
 
@@ -411,11 +411,11 @@ def _import(
         if cancel.is_set() and not job.status.is_terminal:
             raise PromotionFailed(Step.import_, (
                 f"stopped waiting; import job {job.id} is '{job.status.value}' and goes on in the target "
-                f"(Spark cannot cancel an import; check it with --import-status {job.id})"), 130, cancelled=True)
+                f"(Spark cannot cancel an import; check it with --import-status {job.id})"), ExitCode.INTERRUPTED, cancelled=True)
         if job.status is not JobStatus.closed:
             errors = job.errors or []
             detail = "; ".join(e.message for e in errors) or f"the job ended '{job.status.value}'"
-            raise PromotionFailed(Step.import_, f"import job {job.id} ended '{job.status.value}': {detail}", 1, errors)
+            raise PromotionFailed(Step.import_, f"import job {job.id} ended '{job.status.value}': {detail}", ExitCode.JOB_FAILED, errors)
 
 
 # --- Hybrid Runner -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from comparekit import Tenant, row, states, versions
-from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.config import Profile
 from spark_tui.promotion.compare import compare
