@@ -100,7 +100,7 @@ def test_the_batch_help_legend_is_generated_from_the_exit_code_enum(capsys: pyte
         (["--batch", "--file-filter", "zip"], "argument --file-filter: invalid choice: 'zip'"),
         (["--batch", "--version-filter", "newest", "--folder", "a"], "invalid choice: 'newest'"),
         (["--batch", "--if-present", "skip"], "invalid choice: 'skip'"),
-        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--bogus"], "unknown option --bogus (see spark-tui --help)"),
         (["--folder", "x"], "--folder needs --batch"),
         (["--json"], "--json needs --batch"),
         (["--jobs"], "--jobs needs --batch"),
@@ -123,6 +123,39 @@ def test_usage_errors_are_one_line_exit_2(argv: list[str], message: str, capsys:
     assert main(argv) == 2
     err = one_line_error(capsys)
     assert err.startswith("spark-tui") and ": error: " in err and message in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch", "--fodler", "claims"], "unknown option --fodler; did you mean --folder? (see spark-tui --batch --help)"),
+        (["--batch", "--fold", "claims"], "unknown option --fold; did you mean --folder?"),
+        (["--batch", "--folder", "a", "--dry", "--json"], "unknown option --dry; did you mean --dry-run?"),
+        (["--batch", "--jobs", "--jsn=1"], "unknown option --jsn; did you mean --json?"),
+        (["--fodler", "claims"], "unknown option --fodler; did you mean --folder? (see spark-tui --batch --help)"),
+        (["--profle", "x"], "unknown option --profle; did you mean --profile? (see spark-tui --help)"),
+        (["serve", "--prot", "9000"], "spark-tui serve: error: unknown option --prot; did you mean --port? (see spark-tui serve --help)"),
+        (["serve", "--po", "9000"], "unknown option --po"),
+        (["--batch", "claims"], "unexpected argument 'claims'; batch options start with -- (see spark-tui --batch --help)"),
+        (["--batch", "--status"], "argument --status: expected one argument (see spark-tui --batch --help)"),
+        (["--folder", "x"], "--folder needs --batch (see spark-tui --batch --help)"),
+    ],
+)
+def test_typos_are_named_with_the_closest_option_and_no_prefix_is_taken(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = one_line_error(capsys)
+    assert message in err and "invalid choice" not in err
+
+
+def test_values_that_look_like_options_or_subcommands_are_left_to_their_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--folder serve` is a folder called serve; `-oDIR` is -o with its value; `--deadline -3` a bad number."""
+    monkeypatch.setenv("SPARK_TUI_HOME", "/nonexistent-spark-tui-home")
+    assert main(["--batch", "--folder", "serve", "--json", "-o/nonexistent-dir", "--deadline", "-3"]) == 2
+    assert "'-3' is not a positive number of seconds" in one_line_error(capsys)
 
 
 def test_batch_without_anything_to_do(capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,10 +29,6 @@ from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, F
 from spark_tui.spark.promotion_wire import Endpoint
 
 
-def wanted(args: argparse.Namespace) -> bool:
-    return bool(args.compare)
-
-
 def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
     """Every problem found before a backend opens: unknown profiles, bad --map/--mapping-file, a --service
     that is not folder/service, flags that do not go with a comparison."""
@@ -121,8 +117,7 @@ def run_comparison(args: argparse.Namespace, config: AppConfig, profile: Profile
             backend.close()
 
 
-def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
-    console = Console(sys.stdout, sys.stderr, json=args.json)
+def run(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
     result = run_comparison(args, config, profile, console)
     shown = result.only_differences() if args.only_differences else result
     console.result(comparison_text(shown), shown.model_dump(mode="json"))
@@ -219,7 +214,10 @@ def comparison_text(result: Comparison) -> str:
     lines += [f"   with: {_side(t.target)}" for t in result.targets]
     if result.scope.folders or result.scope.services:
         lines.append(f"  scope: {', '.join([*result.scope.folders, *result.scope.services])}")
-    lines.append(diff_text(result.targets[0]) if len(result.targets) == 1 else matrix_text(result))
+    if not any(t.services for t in result.targets):
+        lines.append("no differences")
+    else:
+        lines.append(diff_text(result.targets[0]) if len(result.targets) == 1 else matrix_text(result))
     for t in result.targets:
         lines += [f"  not accessible in {t.target.profile if f.side == 'target' else result.source.profile}: "
                   f"folder {f.folder}: {f.message}" for f in t.inaccessible_folders]
