@@ -14,12 +14,12 @@ import threading
 import time
 from typing import TextIO
 
+from spark_tui.backends.base import Backend
 from spark_tui.backends.factory import open_backend
 from spark_tui.batch import output
 from spark_tui.batch.operations import Console, sigint_sets
 from spark_tui.batch.progress import for_stream
 from spark_tui.config import AppConfig, Profile
-from spark_tui.backends.base import Backend
 from spark_tui.promotion.compare import Scope, compare, drift_version_ids, matrix
 from spark_tui.promotion.mappings import Mapping, MappingSet, parse_map, read_mapping_file
 from spark_tui.spark.compare_wire import Comparison, ServiceRow, TargetComparison, VersionRow, VersionState
@@ -30,8 +30,8 @@ from spark_tui.spark.promotion_wire import Endpoint
 
 
 def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
-    """Every problem found before a backend opens: unknown profiles, bad --map/--mapping-file, a --service
-    that is not folder/service, flags that do not go with a comparison."""
+    """Every problem found before a backend opens: an unknown or repeated --compare profile, a --service that
+    is not FOLDER/SERVICE, a bad --map or --mapping-file."""
     problems: list[ApiError] = []
     for name in dict.fromkeys(args.compare):
         try:
@@ -41,7 +41,7 @@ def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
     if len(set(args.compare)) < len(args.compare):
         twice = next(n for n in args.compare if args.compare.count(n) > 1)
         problems.append(_problem(f"--compare {twice} is given twice; name each profile once", twice))
-    problems += scope_problems(args, "--compare")
+    problems += service_problems(args, "--compare")
     try:
         mappings(args)
     except ValidationFailed as exc:
@@ -51,7 +51,10 @@ def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
 
 def drift_problems(args: argparse.Namespace) -> list[ApiError]:
     """What does not go with `--promote-to --drift` (its mappings are checked with the promotion's)."""
-    problems = scope_problems(args, "--drift")
+    problems = service_problems(args, "--drift")
+    if args.version_id:
+        problems.append(_problem("--version-id does not go with --drift; narrow it with --folder or "
+                                 "--service FOLDER/SERVICE", args.version_id[0]))
     if args.file_filter == "onpremises" or args.version_filter == "latest":
         flag = "--file-filter onpremises" if args.file_filter == "onpremises" else "--version-filter latest"
         problems.append(_problem(f"{flag} does not go with --drift, which promotes exactly the versions that "
@@ -59,12 +62,9 @@ def drift_problems(args: argparse.Namespace) -> list[ApiError]:
     return problems
 
 
-def scope_problems(args: argparse.Namespace, flag: str) -> list[ApiError]:
-    """A comparison's scope is folders and whole services: no --version-id, no version spec."""
+def service_problems(args: argparse.Namespace, flag: str) -> list[ApiError]:
+    """A comparison's scope takes whole services: FOLDER/SERVICE, no version spec."""
     problems = []
-    if args.version_id:
-        problems.append(_problem(f"--version-id does not go with {flag}; narrow it with --folder or "
-                                 "--service FOLDER/SERVICE", args.version_id[0]))
     for text in args.service:
         folder, sep, service = text.partition("/")
         if not (sep and folder and service) or "/" in service or "[" in service:
@@ -100,18 +100,23 @@ def scope(args: argparse.Namespace) -> Scope:
     return Scope(folders=tuple(args.folder), services=tuple(args.service))
 
 
-def run_comparison(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> Comparison:
-    """Open the source and every --compare profile, compare them (Ctrl-C cancels), close them."""
-    source = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
-    targets = []
+def _compare(source: Backend, targets: list[Backend], args: argparse.Namespace, maps: list[Mapping],
+             console: Console) -> Comparison:
+    """`compare` over the arguments' scope (and --deep), its reads on stderr, the first Ctrl-C stopping it."""
     cancel = threading.Event()
-    progress = for_stream(sys.stderr)
+    with sigint_sets(cancel, console, for_stream(sys.stderr), "stopping the comparison"):
+        return compare(source, targets, scope=scope(args), mappings=maps, deep=args.deep,
+                       progress=ReadProgress(sys.stderr), cancel=cancel)
+
+
+def run_comparison(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> Comparison:
+    """Open the source and every --compare profile, compare them, close them."""
+    source = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
+    targets: list[Backend] = []
     try:
         for name in args.compare:
             targets.append(open_backend(config.profile(name)))
-        with sigint_sets(cancel, console, progress, "stopping the comparison"):
-            return compare(source, targets, scope=scope(args), mappings=mappings(args), deep=args.deep,
-                           progress=ReadProgress(sys.stderr), cancel=cancel)
+        return _compare(source, targets, args, mappings(args), console)
     finally:
         for backend in (source, *targets):
             backend.close()
@@ -131,10 +136,7 @@ def drift_selection(
 ) -> ExportRequest | None:
     """`--promote-to T --drift`: the source versions that a comparison with T finds `missing` or `differs`
     (same scope and mappings), as an export selection; None when there are none (the comparison is printed)."""
-    cancel = threading.Event()
-    with sigint_sets(cancel, console, for_stream(sys.stderr), "stopping the comparison"):
-        result = compare(source, [target], scope=scope(args), mappings=maps, deep=args.deep,
-                         progress=ReadProgress(sys.stderr), cancel=cancel)
+    result = _compare(source, [target], args, maps, console)
     for line in summary_lines(result):
         console.note(line)
     version_ids = drift_version_ids(result.targets[0])
