@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
@@ -147,7 +147,7 @@ def compare(
             (r, f) for r in tgts for f in sorted(r.folders or {}) if scope.whole_tenant or f in needed
         )
         reads.read_versions(_versions_wanted(src, tgts, side))
-        prints: dict[int, dict[str, tuple[str, DecidedBy]]] = {id(r): {} for r in readers}
+        prints: dict[int, Prints] = {id(r): {} for r in readers}
         result = _comparison(source, src, tgts, side, scope, deep, prints)
         if deep:
             result.deep_exports = _settle_deep(result, src, tgts, prints, cancel, deadline_s, progress)
@@ -252,7 +252,7 @@ def _scanned(reader: CatalogReader, side: _Source) -> list[str]:
 
 def _comparison(
     source: Backend, src: CatalogReader, tgts: list[CatalogReader], side: _Source, scope: Scope, deep: bool,
-    prints: dict[int, dict[str, tuple[str, DecidedBy]]],
+    prints: dict[int, Prints],
 ) -> Comparison:
     result = Comparison(
         source=endpoint(source.info), scope=CompareScope(folders=list(scope.folders), services=list(scope.services)), deep=deep,
