@@ -22,6 +22,7 @@ from spark_tui.batch import output
 from spark_tui.batch.commands import (
     export_request_from_args, has_selection, import_request_from_args, on_backend, output_dir,
 )
+from spark_tui.batch.compare import drift_problems, drift_selection
 from spark_tui.batch.fixes import how_to_fix
 from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
@@ -53,8 +54,12 @@ def _problems(check) -> list[ApiError]:
 
 def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
     """The selection's syntax and (unless --plan) the -o directory, an existing package or receipt."""
-    selection = _selection(args, onpremises=onpremises)
-    problems = check_request(selection)
+    if args.drift:  # the selection is what the comparison finds in this scope (none: the whole tenant)
+        selection = export_request_from_args(args)
+        problems = drift_problems(args) + [e for e in check_request(selection) if e.code != Code.NO_INPUTS.value]
+    else:
+        selection = _selection(args, onpremises=onpremises)
+        problems = check_request(selection)
     if args.plan:
         return problems
     out_dir = output_dir(args)
@@ -138,7 +143,11 @@ def run_promote(args: argparse.Namespace, config: AppConfig, profile: Profile, c
     def work(source: Backend) -> int:
         target = open_backend(config.profile(args.promote_to))
         try:
-            return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
+            selection = (drift_selection(source, target, args, maps.mappings, console) if args.drift
+                         else _selection(args, onpremises=False))
+            if selection is None:  # --drift: nothing is missing or differs
+                return ExitCode.OK
+            return promote(source, target, selection, maps, options, console, args)
         finally:
             target.close()
 

@@ -37,6 +37,7 @@ EXPORT = "export (--batch; the default operation)"
 OTHER = "other operations (--batch; one at a time)"
 IMPORT = "import (--batch --import-package FILE; also --no-wait, --deadline, --source-system, --correlation-id)"
 PROMOTION = "promotion (--batch; export from --profile, import into another profile)"
+COMPARISON = "comparison (--batch; what differs between --profile and other profiles; reads only)"
 
 
 def positive_seconds(text: str) -> float:
@@ -114,6 +115,7 @@ SELECTION = ("folder", "service", "version_id", "file_filter", "version_filter",
 """What is exported and where it is saved: the export's options that promotion takes too."""
 JOB_REQUEST = ("no_wait", "deadline", "source_system", "correlation_id")
 PROMOTE = "spark_tui.batch.promote"
+COMPARE = "spark_tui.batch.compare"
 COMMANDS = "spark_tui.batch.commands"
 
 
@@ -200,8 +202,11 @@ OPERATIONS: tuple[Operation, ...] = (
                    help="TOML file of mappings ([folders], [services], upgrade, if_present); also with --import-package"),
             Option("--create-folders", action="store_true", hint=" (create folders first with --create-folder NAME)",
                    help="create missing destination folders before importing"),
+            Option("--drift", action="store_true",
+                   help="promote exactly what --compare PROFILE finds missing or different (same --map, --folder, "
+                   "--service; default the whole tenant)"),
         ),
-        accepts=SELECTION + ("map", "upgrade", "if_present", "plan"),
+        accepts=SELECTION + ("map", "upgrade", "if_present", "plan", "deep"),
         combined="{operation} cannot be combined with {option} (use --plan to only see the plan)",
     ),
     Operation(
@@ -216,6 +221,21 @@ OPERATIONS: tuple[Operation, ...] = (
         "push-package", when=("import_package", "push_runner"),
         run=f"{PROMOTE}:run_push_package", preflight=f"{PROMOTE}:preflight_push_package",
         foreign="{option} does not go with --push-runner (a Hybrid Runner takes the package as it is)",
+    ),
+    Operation(
+        "compare", section=COMPARISON, run=f"{COMPARE}:run", preflight=f"{COMPARE}:preflight",
+        trigger=Option("--compare", metavar="PROFILE", action="append", default=[],
+                       help="compare --profile with PROFILE: per service and version same, differs, missing, extra "
+                       "(repeatable: a matrix of profiles); narrow with --folder/--service, pair with --map/--mapping-file"),
+        options=(
+            Option("--only-differences", action="store_true", help="leave out what is the same"),
+            Option("--deep", action="store_true",
+                   help="settle versions a backend publishes no fingerprint for (real Spark) by exporting them "
+                   "(migrate, one job per profile) and comparing the packages; also with --promote-to --drift"),
+            Option("--exit-code", action="store_true",
+                   help="exit 10 when the profiles differ (as git diff --exit-code), so CI can gate on drift"),
+        ),
+        accepts=("folder", "service", "map", "mapping_file"),
     ),
 )
 GLOBAL = (Option("--json", action="store_true", help="print the API's JSON shapes on stdout"),)

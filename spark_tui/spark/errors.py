@@ -34,6 +34,8 @@ exit code (`spark_tui.spark.exit_codes.ExitCode`) and HTTP status; a test keeps 
     ├── UsageError                         2 USAGE     500  batch.operations
     ├── DownloadFailed                     3 BACKEND   500  batch.operations
     ├── PlanRefused                        2 USAGE     409  promotion.promote
+    ├── CompareCancelled                   130 INTERRUPTED 500  promotion.catalog_reader
+    ├── DeepExportFailed                   3 BACKEND   500  promotion.compare
     └── PromotionFailed                    (its cause) 500  promotion.promote
 
 `serve`'s errors never reach a shell, so they keep the base's exit code; a promotion that failed
