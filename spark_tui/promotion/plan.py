@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from spark_tui.backends.base import Backend, BackendInfo, redact
 from spark_tui.spark.errors import Code
-from spark_tui.spark.import_wire import ImportJob, ServiceMapping
+from spark_tui.spark.import_wire import ServiceMapping
 from spark_tui.spark.export_wire import (
     ApiError,
     FolderInfo,
@@ -205,28 +205,3 @@ def version_sizes(files: Iterable[tuple[str, int]], versions: Iterable[ServiceVe
             sizes[vid] += size
     return dict(sizes)
 
-
-def compare(plan: Plan, job: ImportJob | None) -> list[str]:
-    """Where an import's result differs from the plan, one line per difference (empty: as planned)."""
-    if job is None:
-        return ["no import job"]
-    done = {v.version_id_source: v for v in job.outputs.service_versions if v.version_id_source}
-    lines = []
-    for planned in plan.versions:
-        item = done.pop(planned.version_id_source, None)
-        if item is None:
-            lines.append(f"{planned.service_uri_source}: planned '{planned.status}' but the import did not report it")
-            continue
-        got_uri = item.service_uri_destination or service_uri(
-            item.folder_destination or "", item.service_destination or "", item.version_destination)
-        expected = [
-            ("destination", planned.service_uri_destination, got_uri),
-            ("status", planned.status, item.status),
-        ]
-        if planned.version_id_destination is not None:
-            expected.append(("version id", planned.version_id_destination, item.version_id_destination))
-        for what, want, got in expected:
-            if want != got:
-                lines.append(f"{planned.service_uri_source}: planned {what} '{want}', the import gave '{got}'")
-    lines += [f"{v.service_uri_source}: imported but not planned" for v in done.values()]
-    return lines

@@ -11,7 +11,9 @@ import pytest
 
 from promokit import Pair
 from spark_tui.promotion.mappings import parse_map
-from spark_tui.promotion.promote import PlanRefused, PromotionFailed, Step, StepUpdate, prepare, promote, run
+from spark_tui.promotion.prepare import prepare
+from spark_tui.promotion.run import promote, run
+from spark_tui.promotion.steps import PlanRefused, PromotionFailed, Step, StepUpdate
 from spark_tui.engine.artifacts import version_files
 from spark_tui.spark.errors import ValidationFailed
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent
