@@ -36,6 +36,8 @@ class Prepared:
     preview: ExportPreview
     mappings: list[ServiceMapping]
     plan: Plan
+    upgrade: VersionBump = VersionBump.minor
+    create_folders: bool = False
 
 
 def prepare(
@@ -65,7 +67,7 @@ def prepare(
     sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
     plan = make_plan(target, endpoint(source.info), preview.service_versions, mappings, if_present,
                      create_folders=create_folders, sizes=sizes)
-    return Prepared(selection, preview, mappings, plan)
+    return Prepared(selection, preview, mappings, plan, upgrade, create_folders)
 
 
 def package_versions(pkg: PackageContents) -> tuple[list[ServiceVersionOutput], dict[str, int]]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from spark_tui.backends.base import Backend
+from spark_tui import __version__
+from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
 from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageKind, open_package
@@ -22,13 +23,13 @@ from spark_tui.promotion import receipt as receipts
 from spark_tui.promotion.mappings import Mapping
 from spark_tui.promotion.plan import endpoint
 from spark_tui.promotion.prepare import Prepared, prepare
-from spark_tui.promotion.receipt import RunState
+from spark_tui.promotion.receipt import Recorder, RunState
 from spark_tui.promotion.steps import Listener, Outcome, PlanRefused, PromotionFailed, Step, StepUpdate, guard, quiet
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, ExportJob, ExportRequest, IfPresent, JobStatus, VersionBump, iso, utc_now
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity
-from spark_tui.spark.promotion_wire import PackageRecord, Plan
+from spark_tui.spark.promotion_wire import Endpoint, PackageRecord, Plan, PromotionRequest, ResolvedVersion
 
 SOURCE_SYSTEM = "spark-tui promote"
 
@@ -66,21 +67,37 @@ def run(
     on_update: Listener | None = None,
     cancel: threading.Event | None = None,
     deadline_s: float = DEFAULT_DEADLINE_S,
+    argv: list[str] | None = None,
+    saved_plan: str | None = None,
 ) -> Outcome:
-    """Export, download and verify, create folders (when planned), import, write the receipt."""
+    """Export, download and verify, create folders (when planned), import, write the receipt.
+
+    The receipt is written before the export starts and replaced after each step (see receipt.Recorder).
+    `argv` (the command line) and `saved_plan` (the plan file applied) are recorded in it.
+    """
     plan = prepared.plan
     if not plan.go:
         raise PlanRefused(plan)
     notify = on_update or quiet
     cancel = cancel or threading.Event()
-    state = RunState(endpoint(source.info), plan.target, iso(utc_now()), plan.services_existing)
     request = prepared.request
     if not request.file_name:
         request = request.model_copy(update={"file_name": default_file_name(source, target.info.tenant)})
-    package = export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s)
+    out_dir = Path(out_dir)
+    with guard(Step.export, cancel):
+        package = free_package_path(out_dir, request)
+    with guard(Step.resolve, cancel):
+        state = RunState(identified(source), identified(target), iso(utc_now()), plan.services_existing)
+    state.plan = plan
+    state.request = request_record(prepared, argv, saved_plan)
+    recorder = Recorder(package, state)
     try:
+        recorder.step(Step.export)
+        package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder)
+        recorder.step(Step.verify)
         _verify(package, plan, state, notify)
         for name in plan.folders_to_create:
+            recorder.step(Step.folders)
             with guard(Step.folders, cancel):
                 notify(StepUpdate(Step.folders, f"creating folder '{name}' in tenant '{target.info.tenant}'"))
                 if not target.folder_exists(name):
@@ -90,34 +107,81 @@ def run(
             inputs=ImportInputs(services_modify=prepared.mappings), services_existing=plan.services_existing,
             source_system=request.source_system or SOURCE_SYSTEM, correlation_id=request.correlation_id,
         )
-        _import(target, package, entity, state, notify, cancel, deadline_s)
+        _import(target, package, entity, state, notify, cancel, deadline_s, recorder)
     except PromotionFailed as exc:
         exc.created_folders = state.created_folders
-        exc.receipt_path = receipts.write(package, receipts.build(state, exc))
+        exc.receipt_path = recorder.fail(exc)
         raise
     state.deviations = receipts.compare(plan, state.import_job)
-    receipt = receipts.build(state)
-    path = receipts.write(package, receipt)
+    state.step = Step.receipt
+    receipt, path = recorder.finish()
     notify(StepUpdate(Step.receipt, f"receipt {path}"))
     return Outcome(receipt, path, package, plan)
 
 
+def identified(backend: Backend) -> Endpoint:
+    """The endpoint of `backend` with the identity its `whoami()` reports, and who reported it."""
+    caller = backend.whoami()
+    return endpoint(backend.info).model_copy(update={"user": caller.user, "user_source": caller.source})
+
+
+def request_record(prepared: Prepared, argv: list[str] | None, saved_plan: str | None = None) -> PromotionRequest:
+    """The request as given (selection, options, command line without secrets) and as resolved (version ids)."""
+    asked = prepared.request
+    return PromotionRequest(
+        selection=asked.inputs, version_filter=asked.version_filter,
+        resolved=[ResolvedVersion(service_uri_source=v.service_uri_source, version_id_source=v.version_id_source)
+                  for v in prepared.plan.versions],
+        mappings=prepared.mappings, if_present=prepared.plan.services_existing, upgrade=prepared.upgrade,
+        create_folders=prepared.create_folders, source_system=asked.source_system, correlation_id=asked.correlation_id,
+        argv=without_secrets(argv) if argv is not None else None, tool=f"spark-tui {__version__}", saved_plan=saved_plan,
+    )
+
+
+SECRET_WORDS = ("token", "secret", "password", "key")
+
+
+def without_secrets(argv: list[str]) -> list[str]:
+    """`argv` fit for a record: URLs without query or user info, values of secret-named flags masked."""
+    result: list[str] = []
+    mask_next = False
+    for arg in argv:
+        flag, eq, value = arg.partition("=")
+        secret_flag = arg.startswith("--") and any(w in flag.lower() for w in SECRET_WORDS)
+        if mask_next:
+            result.append("***")
+        elif secret_flag and eq:
+            result.append(f"{flag}=***")
+        elif "://" in arg:
+            result.append(redact(arg))
+        else:
+            result.append(arg)
+        mask_next = secret_flag and not eq
+    return result
+
+
+def free_package_path(out_dir: Path, request: ExportRequest) -> Path:
+    """Where the package will be saved; nothing is ever overwritten (package or receipt)."""
+    name = package_file_name(request.file_name)
+    if not out_dir.is_dir():
+        raise ValidationFailed.of([ApiError(code=Code.OUTPUT_DIR_NOT_FOUND.value, ref=str(out_dir), message=(
+            f"output directory {out_dir} does not exist; create it or choose another -o"))])
+    for taken in (out_dir / name, receipts.receipt_path(out_dir / name)):
+        if taken.exists():
+            raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken), message=(
+                f"{taken} already exists; remove it, or choose another --file-name or -o"))])
+    return out_dir / name
+
+
 def export_and_download(
     source: Backend, request: ExportRequest, out_dir: Path, state: RunState, notify: Listener,
-    cancel: threading.Event, deadline_s: float,
+    cancel: threading.Event, deadline_s: float, recorder: Recorder,
 ) -> Path:
     """Run the export to its end and keep a verified copy of the package in `out_dir`."""
     with guard(Step.export, cancel):
-        name = package_file_name(request.file_name)
-        if not out_dir.is_dir():
-            raise ValidationFailed.of([ApiError(code=Code.OUTPUT_DIR_NOT_FOUND.value, ref=str(out_dir), message=(
-                f"output directory {out_dir} does not exist; create it or choose another -o"))])
-        for taken in (out_dir / name, receipts.receipt_path(out_dir / name)):  # nothing is ever overwritten
-            if taken.exists():
-                raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken), message=(
-                    f"{taken} already exists; remove it, or choose another --file-name or -o"))])
         job = source.submit(request)
         state.export_job = job
+        recorder.save()
         notify(StepUpdate(Step.export, f"export job {job.id}: {job.status.value}", export_job=job))
 
         def seen(update: ExportJob) -> None:
@@ -135,6 +199,7 @@ def export_and_download(
             errors = job.errors or []
             detail = errors[0].message if errors else f"the job ended '{job.status.value}'"
             raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", for_job(job), errors)
+    recorder.step(Step.download)
     with guard(Step.download, cancel):
         def moved(done: int, total: int) -> None:
             notify(StepUpdate(Step.download, "downloading the package", done=done, total=total))
@@ -149,6 +214,7 @@ def export_and_download(
             raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", 3,
                                   code=Code.DOWNLOAD_FAILED)
         state.package = PackageRecord(**downloads[0].model_dump())
+        recorder.save()
         notify(StepUpdate(Step.download, f"package {downloads[0].path} verified (sha256 {downloads[0].sha256})"))
     return Path(downloads[0].path)
 
@@ -172,8 +238,10 @@ def _verify(package: Path, plan: Plan, state: RunState, notify: Listener) -> Non
 
 def _import(
     target: Backend, package: Path, entity: ImportRequestEntity, state: RunState, notify: Listener,
-    cancel: threading.Event, deadline_s: float,
+    cancel: threading.Event, deadline_s: float, recorder: Recorder,
 ) -> None:
+    state.import_sent = True  # from here on the target may change: the receipt says so before the upload
+    recorder.step(Step.import_)
     with guard(Step.import_, cancel):
         def sent(done: int, total: int) -> None:
             notify(StepUpdate(Step.import_, "uploading the package", done=done, total=total))
@@ -183,6 +251,8 @@ def _import(
             notify(StepUpdate(Step.import_, f"import job {update.id}: {update.status.value}", import_job=update))
 
         job = target.submit_import(package, entity, progress=sent)
+        state.import_job = job
+        recorder.save()
         seen(job)
         job = wait_for_import(target, job, on_update=seen, cancel=cancel, deadline_s=deadline_s)
         state.import_job = job
