@@ -237,3 +237,41 @@ def test_receipt_against_serve_with_two_users_and_no_user_in_the_profiles(tmp_pa
 ])
 def test_argv_without_secrets(argv: list[str], expected: list[str]) -> None:
     assert without_secrets(argv) == expected
+
+
+# --- kill -9 at each step ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step, changed", [
+    ("export", False), ("download", False), ("verify", False), ("folders", False), ("import", True)])
+def test_kill_at_each_step_leaves_a_receipt_naming_it(tmp_path: Path, step: str, changed: bool) -> None:
+    import signal
+    import subprocess
+
+    from spark_tui.backends.embedded import EmbeddedBackend
+    from spark_tui.backends.polling import wait_for_import
+
+    out, marker = tmp_path / "out", tmp_path / "marker"
+    out.mkdir()
+    script = Path(__file__).with_name("kill_at_step.py")
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "ws"), str(out), step, str(marker)])
+    try:
+        while not marker.exists():  # the promotion reached the step (or died: then fail at once)
+            assert proc.poll() is None, f"the promotion ended ({proc.returncode}) before step {step}"
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    [path] = out.glob("*.receipt.json")
+    receipt = json.loads(path.read_text())
+    assert (receipt["outcome"], receipt["step"], receipt["finished"]) == ("running", step, None)
+    assert receipt["pid"] == proc.pid and receipt["target_may_have_changed"] is changed
+    assert receipt["request"]["resolved"] and receipt["export_job_id"]
+    if step == "import":  # the recorded job settles it later
+        target = EmbeddedBackend(tmp_path / "ws", "uat", "uat@example.com", ("supervisor:pf",))
+        settled = wait_for_import(target, target.import_status(receipt["import_job_id"]))
+        assert settled.status.value == "closed" and len(settled.outputs.service_versions) == 4
+        target.close()
