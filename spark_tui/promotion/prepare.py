@@ -38,6 +38,7 @@ class Prepared:
     plan: Plan
     upgrade: VersionBump = VersionBump.minor
     create_folders: bool = False
+    given: ExportRequest | None = None  # the selection as asked, when `request` pins its ids (a saved plan)
 
 
 def prepare(
@@ -59,11 +60,25 @@ def prepare(
         raise ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, ref=selection.file_filter.value, message=(
             "a promotion imports the package, and Spark imports only file_filter=migrate packages; "
             "drop --file-filter onpremises (use --push-runner for a Hybrid Runner)"))])
+    preview = resolve(source, selection)
+    services = [(s.folder_source, s.service_source) for s in preview.services]
+    mappings = service_mappings(maps, services, upgrade)
+    return planned(source, target, selection, preview, mappings, if_present, upgrade, create_folders)
+
+
+def resolve(source: Backend, selection: ExportRequest) -> ExportPreview:
+    """The selection resolved on `source`; PromotionFailed at step `resolve` with every error."""
     preview = source.preview(selection)
     if preview.errors:
         raise PromotionFailed(Step.resolve, preview.errors[0].message, 2, preview.errors)
-    services = [(s.folder_source, s.service_source) for s in preview.services]
-    mappings = service_mappings(maps, services, upgrade)
+    return preview
+
+
+def planned(
+    source: Backend, target: Backend, selection: ExportRequest, preview: ExportPreview, mappings: list[ServiceMapping],
+    if_present: IfPresent, upgrade: VersionBump, create_folders: bool,
+) -> Prepared:
+    """The plan of importing a resolved selection with exactly these mappings."""
     sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
     plan = make_plan(target, endpoint(source.info), preview.service_versions, mappings, if_present,
                      create_folders=create_folders, sizes=sizes)

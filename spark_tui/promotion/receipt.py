@@ -143,7 +143,7 @@ class Recorder:
 
     def write(self, receipt: Receipt) -> Path:
         path = write(self.package, receipt)
-        _write_atomically(paths.receipts_dir() / f"{receipt.id}.json", _text(receipt))
+        write_text_atomically(paths.receipts_dir() / f"{receipt.id}.json", _text(receipt))
         return path
 
 
@@ -154,7 +154,7 @@ def receipt_path(package: Path) -> Path:
 def write(package: Path, receipt: Receipt) -> Path:
     """Write the receipt atomically beside the package (temp name, then rename)."""
     path = receipt_path(package)
-    _write_atomically(path, _text(receipt))
+    write_text_atomically(path, _text(receipt))
     return path
 
 
@@ -162,7 +162,7 @@ def _text(receipt: Receipt) -> str:
     return json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
     """Temp name in the same directory, fsync, rename: a reader (or a kill) sees the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".receipt-", suffix=".tmp", dir=path.parent)

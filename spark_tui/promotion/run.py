@@ -127,13 +127,13 @@ def identified(backend: Backend) -> Endpoint:
 
 def request_record(prepared: Prepared, argv: list[str] | None, saved_plan: str | None = None) -> PromotionRequest:
     """The request as given (selection, options, command line without secrets) and as resolved (version ids)."""
-    asked = prepared.request
+    asked = prepared.given or prepared.request
     return PromotionRequest(
         selection=asked.inputs, version_filter=asked.version_filter,
         resolved=[ResolvedVersion(service_uri_source=v.service_uri_source, version_id_source=v.version_id_source)
                   for v in prepared.plan.versions],
         mappings=prepared.mappings, if_present=prepared.plan.services_existing, upgrade=prepared.upgrade,
-        create_folders=prepared.create_folders, source_system=asked.source_system, correlation_id=asked.correlation_id,
+        create_folders=prepared.create_folders, source_system=prepared.request.source_system, correlation_id=prepared.request.correlation_id,
         argv=without_secrets(argv) if argv is not None else None, tool=f"spark-tui {__version__}", saved_plan=saved_plan,
     )
 

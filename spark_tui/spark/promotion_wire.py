@@ -137,6 +137,26 @@ class PromotionRequest(WireModel):
     saved_plan: str | None = None  # the saved plan applied (--apply), if any
 
 
+class TargetServiceState(WireModel):
+    """An affected destination service as the target held it when the plan was made."""
+
+    service_uri_destination: str  # folder/service
+    exists: bool
+    versions: list[str] = Field(default_factory=list)  # "number id", sorted
+
+
+class SavedPlan(WireModel):
+    """A plan to approve and apply later (`--save-plan`, `--apply`): the exact source version ids,
+    the mappings and options, and the state of the target's affected services it was made against."""
+
+    object: Literal["promotion_saved_plan"] = "promotion_saved_plan"
+    created: str
+    request: PromotionRequest
+    plan: Plan
+    target_services: list[TargetServiceState] = Field(default_factory=list)
+    target_fingerprint: str  # SHA-256 of target_services
+
+
 class BackupRecord(WireModel):
     """The target's versions of the services an import replaces, exported (migrate) before it ran."""
 
