@@ -20,6 +20,7 @@ from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait
 from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageKind, open_package
 from spark_tui.promotion import receipt as receipts
+from spark_tui.promotion.backup import backup_path, take_backup
 from spark_tui.promotion.mappings import Mapping
 from spark_tui.promotion.plan import endpoint
 from spark_tui.promotion.prepare import Prepared, prepare
@@ -69,11 +70,14 @@ def run(
     deadline_s: float = DEFAULT_DEADLINE_S,
     argv: list[str] | None = None,
     saved_plan: str | None = None,
+    backup: bool = True,
 ) -> Outcome:
     """Export, download and verify, create folders (when planned), import, write the receipt.
 
     The receipt is written before the export starts and replaced after each step (see receipt.Recorder).
-    `argv` (the command line) and `saved_plan` (the plan file applied) are recorded in it.
+    `argv` (the command line) and `saved_plan` (the plan file applied) are recorded in it. Before an
+    import that replaces services, their current versions are exported from the target beside the
+    package as `NAME.before.zip` and recorded (`backup=False` skips it).
     """
     plan = prepared.plan
     if not plan.go:
@@ -96,6 +100,8 @@ def run(
         package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder)
         recorder.step(Step.verify)
         _verify(package, plan, state, notify)
+        if backup:
+            state.backup = take_backup(target, plan, package, recorder, notify, cancel, deadline_s)
         for name in plan.folders_to_create:
             recorder.step(Step.folders)
             with guard(Step.folders, cancel):
@@ -107,7 +113,7 @@ def run(
             inputs=ImportInputs(services_modify=prepared.mappings), services_existing=plan.services_existing,
             source_system=request.source_system or SOURCE_SYSTEM, correlation_id=request.correlation_id,
         )
-        _import(target, package, entity, state, notify, cancel, deadline_s, recorder)
+        import_package(target, package, entity, state, notify, cancel, deadline_s, recorder)
     except PromotionFailed as exc:
         exc.created_folders = state.created_folders
         exc.receipt_path = recorder.fail(exc)
@@ -166,7 +172,7 @@ def free_package_path(out_dir: Path, request: ExportRequest) -> Path:
     if not out_dir.is_dir():
         raise ValidationFailed.of([ApiError(code=Code.OUTPUT_DIR_NOT_FOUND.value, ref=str(out_dir), message=(
             f"output directory {out_dir} does not exist; create it or choose another -o"))])
-    for taken in (out_dir / name, receipts.receipt_path(out_dir / name)):
+    for taken in (out_dir / name, receipts.receipt_path(out_dir / name), backup_path(out_dir / name)):
         if taken.exists():
             raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken), message=(
                 f"{taken} already exists; remove it, or choose another --file-name or -o"))])
@@ -236,7 +242,7 @@ def _verify(package: Path, plan: Plan, state: RunState, notify: Listener) -> Non
         notify(StepUpdate(Step.verify, f"package holds the {len(held)} planned version(s)"))
 
 
-def _import(
+def import_package(
     target: Backend, package: Path, entity: ImportRequestEntity, state: RunState, notify: Listener,
     cancel: threading.Event, deadline_s: float, recorder: Recorder,
 ) -> None:

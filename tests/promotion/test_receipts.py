@@ -275,3 +275,61 @@ def test_kill_at_each_step_leaves_a_receipt_naming_it(tmp_path: Path, step: str,
         settled = wait_for_import(target, target.import_status(receipt["import_job_id"]))
         assert settled.status.value == "closed" and len(settled.outputs.service_versions) == 4
         target.close()
+
+
+# --- backup before replace, and undo -------------------------------------------------------------------
+
+
+def version_entries(path: Path) -> dict[str, bytes]:
+    """Every file of every version in a package, by its path below the tenant."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n.split("/", 1)[1]: z.read(n) for n in z.namelist() if n.count("/") >= 4 and not n.endswith("/")}
+
+
+def test_backup_and_undo_restore_the_replaced_versions_byte_for_byte(one_workspace: Pair, out_dir: Path, tmp_path: Path) -> None:
+    from spark_tui.promotion.history import list_receipts, load_receipt
+    from spark_tui.promotion.undo import plan_undo, undo
+
+    pair = one_workspace
+    before = {v.version: v.id for v in pair.target.list_versions("UAT", "rates")}
+    prepared = prepare(pair.source, pair.target, SELECTION, RENAMES, if_present=IfPresent.replace)
+    outcome = run(pair.source, pair.target, prepared, out_dir)
+    receipt = outcome.receipt
+    backup = receipt.backup
+    assert backup.path == str(out_dir / (outcome.package.stem + ".before.zip")) and backup.verified
+    assert backup.services == ["UAT/rates"]
+    assert [(v.service_uri_source, v.version_id_source) for v in backup.service_versions] == [("UAT/rates[2.0.0]", RATES_ID)]
+    assert backup.sha256 == hashlib.sha256(Path(backup.path).read_bytes()).hexdigest()
+    assert receipt.not_removable == ["UAT/service-0000 (new service)"] + [
+        f"{v.service_uri_destination} (added version {v.version_id_destination})" for v in receipt.service_versions[:2]]
+    assert {v.version for v in pair.target.list_versions("UAT", "rates")} == {"1.0.0", "1.0.1"}
+
+    assert [r.id for r in list_receipts()] == [receipt.id] and load_receipt(receipt.id) == load_receipt(outcome.receipt_path)
+    plan = plan_undo(load_receipt(receipt.id), pair.target)
+    assert [(v.service_uri_destination, v.version_id_destination, v.status) for v in plan.versions] == [
+        ("UAT/rates[2.0.0]", RATES_ID, "replaced")]
+    undone = undo(load_receipt(receipt.id), pair.target)
+    assert undone.receipt.outcome == "promoted" and undone.receipt.deviations == []
+    assert {v.version: v.id for v in pair.target.list_versions("UAT", "rates")} == before
+    (tmp_path / "after").mkdir()
+    again = run(pair.source, pair.target, prepare(pair.source, pair.target, SELECTION, RENAMES,
+                                                  if_present=IfPresent.replace), tmp_path / "after")
+    # the next replace backs up what undo restored: the same files, byte for byte, as the first backup
+    rates = {k: v for k, v in version_entries(Path(again.receipt.backup.path)).items() if k.startswith("UAT/rates/")}
+    assert rates == version_entries(Path(backup.path)) != {}
+    assert [r.id for r in list_receipts()][0] == again.receipt.id and len(list_receipts()) == 3
+
+
+def test_no_backup_and_a_receipt_without_one(one_workspace: Pair, out_dir: Path) -> None:
+    from spark_tui.promotion.undo import plan_undo
+    from spark_tui.spark.errors import ValidationFailed
+
+    pair = one_workspace
+    prepared = prepare(pair.source, pair.target, SELECTION, RENAMES, if_present=IfPresent.replace)
+    outcome = run(pair.source, pair.target, prepared, out_dir, backup=False)
+    assert outcome.receipt.backup is None and not list(out_dir.glob("*.before.zip"))
+    with pytest.raises(ValidationFailed, match=f"receipt {outcome.receipt.id} has no backup") as exc:
+        plan_undo(outcome.receipt, pair.target)
+    assert "UAT/service-0000 (new service)" in exc.value.message
