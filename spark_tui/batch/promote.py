@@ -4,8 +4,8 @@ A Hybrid Runner target is `--push-runner URL_OR_PROFILE` or `--promote-to PROFIL
 `backend = "runner"` profile: an `onpremises` export (or the given package) is uploaded as it is.
 
 Plans, receipts and inspections print as text (their JSON with `--json`) on stdout; the plan of a
-run and its progress go to stderr. `preflight` finds every problem of the arguments before a backend
-opens; a refusing plan exits 2 before anything is exported or written.
+run and its progress go to stderr. The `preflight_*` functions find every problem of the arguments
+before a backend opens; a refusing plan exits 2 before anything is exported or written.
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ from pathlib import Path
 from spark_tui.backends.base import Backend
 from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
+from spark_tui.batch.commands import (
+    export_request_from_args, has_selection, import_request_from_args, on_backend, output_dir,
+)
+from spark_tui.batch.fixes import how_to_fix
+from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.imports import import_request, missing_package
 from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import push, receipt as receipts, run as core
@@ -30,54 +34,31 @@ from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.import_wire import ImportRequestEntity
-from spark_tui.spark.export_wire import (
-    ApiError, ExportInputs, ExportRequest, FileFilter, IfPresent, VersionBump, VersionFilter,
-)
+from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
 from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt
 
 
-def wanted(args: argparse.Namespace) -> bool:
-    """Whether the arguments ask for one of this module's operations."""
-    return bool(args.promote_to or args.inspect or args.push_runner or (args.import_package and args.plan))
+def _problems(check) -> list[ApiError]:
+    """The errors `check()` raises as ValidationFailed (or ConfigError); none when it passes."""
+    try:
+        check()
+    except ValidationFailed as exc:
+        return exc.errors
+    except ConfigError as exc:
+        return [ApiError(code=exc.code, message=exc.message)]
+    return []
 
 
-def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
-    """Every problem of the arguments found before a backend opens: a missing package (--inspect,
-    --import-package), a bad --map or --mapping-file, an unknown --promote-to profile, a bad runner URL or profile,
-    the selection's syntax, and (when a package will be written) the -o directory and an existing
-    package or receipt."""
-    if args.inspect:
-        return _found([missing_package(args.inspect)])
-    problems: list[ApiError] = []
-    runner = _runner_name(args, config)
-    if runner is not None:
-        problems += _errors(lambda: resolve_runner(config, runner))
-    if args.import_package:
-        if args.plan:
-            return problems + _errors(lambda: _package_request(args))
-        return problems + _found([missing_package(args.import_package)])
-    if runner is not None and args.promote_to:
-        if extra := [f for f in ("map", "mapping_file", "create_folders", "plan", "if_present", "upgrade") if getattr(args, f)]:
-            problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=args.promote_to, message=(
-                f"--{extra[0].replace('_', '-')} does not go with --promote-to {args.promote_to}, a Hybrid Runner "
-                "(it takes the package as it is)")))
-    elif args.promote_to:
-        try:
-            config.profile(args.promote_to)
-        except ConfigError as exc:
-            problems.append(ApiError(code=exc.code, message=exc.message, ref=args.promote_to))
-        for text in args.map:
-            problems += _errors(lambda: parse_map(text))
-        if args.mapping_file:
-            problems += _errors(lambda: read_mapping_file(args.mapping_file))
-    selection = _selection(args, onpremises=runner is not None)
-    problems += check_request(selection)
+def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
+    """The selection's syntax and (unless --plan) the -o directory, an existing package or receipt."""
+    selection = _selection(args, onpremises=onpremises)
+    problems = check_request(selection)
     if args.plan:
         return problems
-    out_dir = _out_dir(args)
+    out_dir = output_dir(args)
     try:
         name = package_file_name(selection.file_name) if selection.file_name else None
     except ValidationFailed:  # reported by check_request
@@ -90,70 +71,108 @@ def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
     return problems
 
 
-def _errors(check) -> list[ApiError]:
-    """The errors `check()` raises as ValidationFailed (or ConfigError); none when it passes."""
+def _guarded(console: Console, work) -> int:
+    """`work()`, with a refused plan shown (exit 2) and a failed promotion reported."""
     try:
-        check()
-    except ValidationFailed as exc:
-        return exc.errors
-    except ConfigError as exc:
-        return [ApiError(code=exc.code, message=exc.message)]
-    return []
-
-
-def _runner_name(args: argparse.Namespace, config: AppConfig) -> str | None:
-    """The Hybrid Runner (URL or profile name) the arguments target; None when the target is no runner."""
-    if args.push_runner:
-        return args.push_runner
-    if args.promote_to and is_runner_profile(config, args.promote_to):
-        return args.promote_to
-    return None
-
-
-def _found(problems: list[ApiError | None]) -> list[ApiError]:
-    return [p for p in problems if p is not None]
-
-
-def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
-    """Run the operation `preflight` has checked."""
-    console = Console(sys.stdout, sys.stderr, json=args.json)
-    try:
-        if args.inspect:
-            return inspect(args.inspect, console)
-        name = _runner_name(args, config)
-        runner: Runner | None = resolve_runner(config, name) if name is not None else None
-        if runner is not None and args.import_package:
-            outcome = push.push_package(args.import_package, runner, on_update=_listener(console, None))
-            return _done(outcome, console)
-        if args.import_package:  # with --plan: the plan of exactly the request --import-package would send
-            request = _package_request(args)
-            target = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
-            try:
-                return _show_plan(plan_package(args.import_package, target, request), console)
-            finally:
-                target.close()
-        maps = _mappings(args)
-        options = dict(
-            if_present=IfPresent(args.if_present or maps.if_present or "abort"),
-            upgrade=VersionBump(args.upgrade or maps.upgrade or "minor"), create_folders=args.create_folders,
-        )
-        source = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
-        try:
-            if runner is not None:
-                return _run(console, args, lambda on_update, cancel, deadline: push.export_and_push(
-                    source, _selection(args, onpremises=True), runner, _out_dir(args),
-                    on_update=on_update, cancel=cancel, deadline_s=deadline))
-            target = open_backend(config.profile(args.promote_to))
-            try:
-                return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
-            finally:
-                target.close()
-        finally:
-            source.close()
+        return work()
     except PlanRefused as exc:
         return _show_plan(exc.plan, console)
     except PromotionFailed as exc:
         return _failed(exc, console)
+
+
+# --- --inspect PKG ----------------------------------------------------------------------------------
+
+
+def preflight_inspect(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    return [p for p in (missing_package(args.inspect),) if p is not None]
+
+
+def run_inspect(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    return inspect(args.inspect, console)
+
+
+# --- --import-package PKG --plan --------------------------------------------------------------------
+
+
+def run_package_plan(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    """The plan of exactly the request --import-package would send (its pre-flight is the import's)."""
+    request = import_request_from_args(args)
+    return _guarded(console, lambda: on_backend(
+        args, profile, lambda target: _show_plan(plan_package(args.import_package, target, request), console)))
+
+
+# --- --promote-to PROFILE ---------------------------------------------------------------------------
+
+
+def preflight_promote(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    """An unknown profile, a bad --map or --mapping-file, options a Hybrid Runner target does not take,
+    and the selection's problems."""
+    if is_runner_profile(config, args.promote_to):
+        problems = _problems(lambda: resolve_runner(config, args.promote_to))
+        if extra := [f for f in ("map", "mapping_file", "create_folders", "plan", "if_present", "upgrade") if getattr(args, f)]:
+            problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=args.promote_to, message=(
+                f"--{extra[0].replace('_', '-')} does not go with --promote-to {args.promote_to}, a Hybrid Runner "
+                "(it takes the package as it is)")))
+        return problems + _promoting(args, onpremises=True)
+    problems: list[ApiError] = []
+    try:
+        config.profile(args.promote_to)
+    except ConfigError as exc:
+        problems.append(ApiError(code=exc.code, message=exc.message, ref=args.promote_to))
+    for text in args.map:
+        problems += _problems(lambda: parse_map(text))
+    if args.mapping_file:
+        problems += _problems(lambda: read_mapping_file(args.mapping_file))
+    return problems + _promoting(args, onpremises=False)
+
+
+def run_promote(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    if is_runner_profile(config, args.promote_to):
+        return _push_export(args, profile, resolve_runner(config, args.promote_to), console)
+    maps = _mappings(args)
+    options = dict(
+        if_present=IfPresent(args.if_present or maps.if_present or "abort"),
+        upgrade=VersionBump(args.upgrade or maps.upgrade or "minor"), create_folders=args.create_folders,
+    )
+
+    def work(source: Backend) -> int:
+        target = open_backend(config.profile(args.promote_to))
+        try:
+            return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
+        finally:
+            target.close()
+
+    return _guarded(console, lambda: on_backend(args, profile, work))
+
+
+# --- --push-runner URL|PROFILE (an onpremises export, or --import-package PKG) ----------------------
+
+
+def preflight_push_export(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    return _problems(lambda: resolve_runner(config, args.push_runner)) + _promoting(args, onpremises=True)
+
+
+def run_push_export(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    return _push_export(args, profile, resolve_runner(config, args.push_runner), console)
+
+
+def _push_export(args: argparse.Namespace, profile: Profile, runner: Runner, console: Console) -> int:
+    return _guarded(console, lambda: on_backend(args, profile, lambda source: _run(
+        console, args, lambda on_update, cancel, deadline: push.export_and_push(
+            source, _selection(args, onpremises=True), runner, output_dir(args),
+            on_update=on_update, cancel=cancel, deadline_s=deadline))))
+
+
+def preflight_push_package(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    return (_problems(lambda: resolve_runner(config, args.push_runner))
+            + [p for p in (missing_package(args.import_package),) if p is not None])
+
+
+def run_push_package(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    runner = resolve_runner(config, args.push_runner)
+    return _guarded(console, lambda: _done(
+        push.push_package(args.import_package, runner, on_update=_listener(console, None)), console))
 
 
 def promote(
@@ -163,7 +182,7 @@ def promote(
     prepared = prepare(source, target, request, maps.mappings, **options)
     if args.plan or not prepared.plan.go:
         return _show_plan(prepared.plan, console)
-    out_dir = _out_dir(args)
+    out_dir = output_dir(args)
     console.note(plan_text(prepared.plan))
     return _run(console, args, lambda on_update, cancel, deadline: core.run(
         source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline))
@@ -174,7 +193,7 @@ def inspect(path: Path, console: Console) -> int:
     for line in output.error_lines(result.errors):
         console.note(line)
     console.result(inspection_text(result), result.model_dump(mode="json"))
-    return exit_codes.OK if result.ok else exit_codes.USAGE
+    return ExitCode.OK if result.ok else ExitCode.USAGE
 
 
 # --- running with progress, Ctrl-C and the outcome -------------------------------------------------
@@ -220,13 +239,14 @@ def _listener(console: Console, progress: Progress | None):
 
 def _done(outcome: Outcome, console: Console) -> int:
     console.result(receipt_text(outcome.receipt, outcome.receipt_path), outcome.receipt.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def _failed(exc: PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
-    console.note(f"error: {exc.code}: {exc.message}")
+    fix = how_to_fix(exc.__cause__)
+    console.note(f"error: {exc.code}: {exc.message}" + (f"; {fix}" if fix else ""))
     if not exc.target_may_change:
         created = f", except the folder(s) created: {', '.join(exc.created_folders)}" if exc.created_folders else ""
         console.note(f"the target was not changed{created}")
@@ -251,19 +271,10 @@ def _show_plan(plan: Plan, console: Console) -> int:
         if code in HINTS:
             console.note(HINTS[code])
     console.result(plan_text(plan), plan.model_dump(mode="json"))
-    return exit_codes.OK if plan.go else exit_codes.USAGE
+    return ExitCode.OK if plan.go else ExitCode.USAGE
 
 
 # --- arguments --------------------------------------------------------------------------------------
-
-
-def _package_request(args: argparse.Namespace) -> ImportRequestEntity:
-    return import_request(
-        args.import_package, args.map, mapping_file=args.mapping_file,
-        if_present=IfPresent(args.if_present) if args.if_present else None,
-        upgrade=VersionBump(args.upgrade) if args.upgrade else None,
-        source_system=args.source_system, correlation_id=args.correlation_id,
-    )
 
 
 def _mappings(args: argparse.Namespace) -> MappingSet:
@@ -273,18 +284,9 @@ def _mappings(args: argparse.Namespace) -> MappingSet:
 
 
 def _selection(args: argparse.Namespace, *, onpremises: bool) -> ExportRequest:
-    if not (args.folder or args.service or args.version_id):
+    if not has_selection(args):
         raise UsageError("nothing to promote; give --folder, --service or --version-id (each repeatable)")
-    return ExportRequest(
-        inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
-        file_filter=FileFilter(args.file_filter or ("onpremises" if onpremises else "migrate")),
-        version_filter=VersionFilter(args.version_filter or "all"),
-        source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
-    )
-
-
-def _out_dir(args: argparse.Namespace) -> Path:
-    return args.output_dir or Path.cwd()
+    return export_request_from_args(args, file_filter="onpremises" if onpremises else "migrate")
 
 
 # --- text ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from spark_tui.engine import housekeeping
-from spark_tui.spark.errors import ConfigError, DiskFull
+from spark_tui.spark.errors import DiskFull, WorkspaceUnusable
 from spark_tui.spark.export_wire import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
@@ -512,23 +512,23 @@ def open_workspace(root: Path | str) -> Workspace:
     """Open (creating if needed) the workspace at `root`, errors as `workspace_errors` words them."""
     root = Path(root).expanduser()
     if root.exists() and not root.is_dir():
-        raise ConfigError(f"workspace {root} is not a directory; choose another --workspace")
+        raise WorkspaceUnusable(root, f"workspace {root} is not a directory")
     with workspace_errors(root):
         return Workspace(root)
 
 
 @contextmanager
 def workspace_errors(root: Path) -> Iterator[None]:
-    """OSError and sqlite3 errors inside as one line naming the workspace and the fix: DiskFull
-    when its disk is full, else ConfigError."""
+    """OSError and sqlite3 errors inside as one line naming the workspace and the cause: DiskFull
+    when its disk is full, else WorkspaceUnusable."""
     try:
         yield
     except (OSError, sqlite3.Error) as exc:
         if housekeeping.disk_full(exc, root):
             raise DiskFull(f"writing to workspace {root}") from None
         if isinstance(exc, OSError):
-            raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
-        raise ConfigError(f"workspace {root} is not a usable spark-tui workspace ({exc}); choose another --workspace") from None
+            raise WorkspaceUnusable(root, f"cannot open workspace {root}: {exc.strerror or exc}") from None
+        raise WorkspaceUnusable(root, f"workspace {root} is not a usable spark-tui workspace ({exc})") from None
 
 
 def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:

@@ -16,6 +16,7 @@ from spark_tui.engine.package_reader import PackageKind, open_package
 from spark_tui.promotion.receipt import Recorder
 from spark_tui.promotion.steps import Listener, PromotionFailed, Step, StepUpdate, guard
 from spark_tui.spark.errors import Code
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, JobStatus
 from spark_tui.spark.promotion_wire import BackupRecord, Plan, ResolvedVersion, ServiceAction
 from spark_tui.spark.uri import service_uri
@@ -53,14 +54,14 @@ def take_backup(
         if job.status is not JobStatus.closed:
             detail = "; ".join(e.message for e in job.errors or []) or f"the job ended '{job.status.value}'"
             raise PromotionFailed(Step.backup, f"backup export job {job.id} ended '{job.status.value}': {detail}; "
-                                  "nothing was imported (--no-backup skips the backup)", 3, job.errors or [])
+                                  "nothing was imported (--no-backup skips the backup)", ExitCode.BACKEND, job.errors or [])
         [download] = target.download(job, path.parent, cancel=cancel)
         held = _versions_of(Path(download.path))
         current = {(f"{s}[{v.version}]", v.id) for s in services for v in target.list_versions(*s.split("/", 1))}
         if not download.verified or {(v.service_uri_source, v.version_id_source) for v in held} != current:
             raise PromotionFailed(Step.backup, (
                 f"backup {download.path} does not hold exactly the target's current versions of {', '.join(services)}; "
-                "nothing was imported"), 3, code=Code.BAD_PACKAGE)
+                "nothing was imported"), ExitCode.BACKEND, code=Code.BAD_PACKAGE)
         notify(StepUpdate(Step.backup, f"backup {download.path}: {len(held)} version(s) verified"))
         return BackupRecord(path=download.path, bytes=download.bytes, sha256=download.sha256, verified=True,
                             export_job_id=job.id, services=services, service_versions=held)
@@ -69,6 +70,6 @@ def take_backup(
 def _versions_of(path: Path) -> list[ResolvedVersion]:
     with open_package(path) as pkg:
         if pkg.kind is not PackageKind.migrate:
-            raise PromotionFailed(Step.backup, f"backup {path} is not a migrate package", 3, code=Code.BAD_PACKAGE)
+            raise PromotionFailed(Step.backup, f"backup {path} is not a migrate package", ExitCode.BACKEND, code=Code.BAD_PACKAGE)
         return [ResolvedVersion(service_uri_source=service_uri(v.folder, v.service, v.version), version_id_source=v.version_id)
                 for v in pkg.versions]

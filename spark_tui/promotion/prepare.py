@@ -14,6 +14,7 @@ from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import endpoint, make_plan, version_sizes
 from spark_tui.promotion.steps import PromotionFailed, Step
 from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.export_wire import (
     ApiError,
     ExportPreview,
@@ -70,7 +71,7 @@ def resolve(source: Backend, selection: ExportRequest) -> ExportPreview:
     """The selection resolved on `source`; PromotionFailed at step `resolve` with every error."""
     preview = source.preview(selection)
     if preview.errors:
-        raise PromotionFailed(Step.resolve, preview.errors[0].message, 2, preview.errors)
+        raise PromotionFailed(Step.resolve, preview.errors[0].message, ExitCode.USAGE, preview.errors)
     return preview
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from spark_tui import __version__
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
-from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageKind, open_package
 from spark_tui.promotion import receipt as receipts
 from spark_tui.promotion.backup import backup_path, take_backup
@@ -27,6 +26,7 @@ from spark_tui.promotion.prepare import Prepared, prepare
 from spark_tui.promotion.receipt import Recorder, RunState
 from spark_tui.promotion.steps import Listener, Outcome, PlanRefused, PromotionFailed, Step, StepUpdate, guard, quiet
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.export_wire import ApiError, ExportJob, ExportRequest, IfPresent, JobStatus, VersionBump, iso, utc_now
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity
@@ -200,11 +200,11 @@ def export_and_download(
             job = wait_for_job(source, job.id, deadline_s=deadline_s, on_update=seen, cancel=cancel)
             state.export_job = job
         if cancel.is_set():
-            raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", 130, cancelled=True)
+            raise PromotionFailed(Step.export, f"cancelled; export job {job.id} is '{job.status.value}'", ExitCode.INTERRUPTED, cancelled=True)
         if job.status is not JobStatus.closed:
             errors = job.errors or []
             detail = errors[0].message if errors else f"the job ended '{job.status.value}'"
-            raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", for_job(job), errors)
+            raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", exit_code_for(job), errors)
     recorder.step(Step.download)
     with guard(Step.download, cancel):
         def moved(done: int, total: int) -> None:
@@ -213,11 +213,11 @@ def export_and_download(
         try:
             downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
         except BadPackage as exc:  # the SHA-256 did not match: a transfer error, as for an export (exit 3)
-            raise PromotionFailed(Step.download, exc.message, 3, exc.errors) from None
+            raise PromotionFailed(Step.download, exc.message, ExitCode.BACKEND, exc.errors) from None
         if len(downloads) != 1 or not downloads[0].verified:
             for d in downloads:
                 Path(d.path).unlink(missing_ok=True)
-            raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", 3,
+            raise PromotionFailed(Step.download, f"export job {job.id} did not give exactly one verified package", ExitCode.BACKEND,
                                   code=Code.DOWNLOAD_FAILED)
         state.package = PackageRecord(**downloads[0].model_dump())
         recorder.save()
@@ -233,12 +233,12 @@ def _verify(package: Path, plan: Plan, state: RunState, notify: Listener) -> Non
             kind = pkg.kind
         planned = {v.version_id_source for v in plan.versions}
         if kind is not PackageKind.migrate:
-            raise PromotionFailed(Step.verify, f"package {package} is not a migrate export", 2, code=Code.BAD_PACKAGE)
+            raise PromotionFailed(Step.verify, f"package {package} is not a migrate export", ExitCode.USAGE, code=Code.BAD_PACKAGE)
         if held != planned:
             extra, missing = sorted(held - planned), sorted(planned - held)
             raise PromotionFailed(Step.verify, (
                 f"the package differs from the plan (the source changed since): extra version ids {extra or 'none'}, "
-                f"missing {missing or 'none'}; plan again"), 2, code=Code.BAD_PACKAGE)
+                f"missing {missing or 'none'}; plan again"), ExitCode.USAGE, code=Code.BAD_PACKAGE)
         notify(StepUpdate(Step.verify, f"package holds the {len(held)} planned version(s)"))
 
 
@@ -265,8 +265,8 @@ def import_package(
         if cancel.is_set() and not job.status.is_terminal:
             raise PromotionFailed(Step.import_, (
                 f"stopped waiting; import job {job.id} is '{job.status.value}' and goes on in the target "
-                f"(Spark cannot cancel an import; check it with --import-status {job.id})"), 130, cancelled=True)
+                f"(Spark cannot cancel an import; check it with --import-status {job.id})"), ExitCode.INTERRUPTED, cancelled=True)
         if job.status is not JobStatus.closed:
             errors = job.errors or []
             detail = "; ".join(e.message for e in errors) or f"the job ended '{job.status.value}'"
-            raise PromotionFailed(Step.import_, f"import job {job.id} ended '{job.status.value}': {detail}", 1, errors)
+            raise PromotionFailed(Step.import_, f"import job {job.id} ended '{job.status.value}': {detail}", ExitCode.JOB_FAILED, errors)

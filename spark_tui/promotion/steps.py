@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from spark_tui.spark.errors import Code, SparkTuiError
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.export_wire import ApiError, ExportJob
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.promotion_wire import Plan, Receipt
@@ -52,7 +53,7 @@ def quiet(update: StepUpdate) -> None:
 class PlanRefused(SparkTuiError):
     """The plan found conflicts: nothing was exported or written (exit 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     http_status = 409
 
     def __init__(self, plan: Plan) -> None:
@@ -64,7 +65,7 @@ class PlanRefused(SparkTuiError):
 class PromotionFailed(SparkTuiError):
     """A step failed or was cancelled; the message names the step (exit code of the cause)."""
 
-    def __init__(self, step: Step, message: str, exit_code: int, errors: list[ApiError] | None = None,
+    def __init__(self, step: Step, message: str, exit_code: ExitCode, errors: list[ApiError] | None = None,
                  cancelled: bool = False, code: Code | None = None) -> None:
         super().__init__(f"promotion stopped at step '{step.value}': {message}", errors,
                          code=Code.CANCELLED if cancelled else code)
@@ -94,15 +95,15 @@ class guard:
 
     def __enter__(self) -> None:
         if self.cancel.is_set():
-            raise PromotionFailed(self.step, "cancelled before it started", 130, cancelled=True)
+            raise PromotionFailed(self.step, "cancelled before it started", ExitCode.INTERRUPTED, cancelled=True)
 
     def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> bool:
         if exc is None or isinstance(exc, PromotionFailed):
             return False
         if self.cancel.is_set() and isinstance(exc, (InterruptedError, SparkTuiError, OSError)):
-            raise PromotionFailed(self.step, "cancelled", 130, cancelled=True) from None
+            raise PromotionFailed(self.step, "cancelled", ExitCode.INTERRUPTED, cancelled=True) from None
         if isinstance(exc, SparkTuiError):
-            raise PromotionFailed(self.step, exc.message, exc.exit_code, exc.errors) from None
+            raise PromotionFailed(self.step, exc.message, exc.exit_code, exc.errors) from exc
         if isinstance(exc, OSError):
-            raise PromotionFailed(self.step, f"{exc.strerror or exc}", 3, code=Code.WRITE_FAILED) from None
+            raise PromotionFailed(self.step, f"{exc.strerror or exc}", ExitCode.BACKEND, code=Code.WRITE_FAILED) from None
         return False

@@ -233,7 +233,8 @@ def test_promote_to_a_runner_profile_with_a_token(
     (("--promote-to", "hr", "--folder", "synth-0000", "--plan"), "--plan does not go with --promote-to hr, a Hybrid Runner"),
     (("--push-runner", "uat", "--folder", "synth-0000"), "profile 'uat' is a embedded profile, not a Hybrid Runner"),
     (("--push-runner", "nope", "--folder", "synth-0000"), "unknown profile 'nope'"),
-    (("--profile", "hr", "--jobs"), "profile 'hr' is a Hybrid Runner; it is only a target"),
+    (("--profile", "hr", "--jobs"),
+     "profile 'hr' is a Hybrid Runner; it is only a target of promotions; use it with --promote-to hr or --push-runner hr"),
 ])
 def test_runner_profile_misuse(cli, profiles: Pair, spark_tui_home: Path, argv: tuple, message: str) -> None:
     runner_profile(spark_tui_home, "http://127.0.0.1:9")
