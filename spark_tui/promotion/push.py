@@ -41,12 +41,13 @@ def export_and_push(
         "file_name": selection.file_name or default_file_name(source, "runner"),
     })
     with guard(Step.resolve, cancel):
-        path = free_package_path(Path(out_dir), request)
+        out_dir = Path(out_dir).absolute()
+        path = free_package_path(out_dir, request)
         state = RunState(identified(source), runner_endpoint(runner, source.info.tenant), iso(utc_now()))
     recorder = Recorder(path, state)
     try:
         recorder.step(Step.export)
-        package = export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s, recorder)
+        package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder)
     except PromotionFailed as exc:
         exc.receipt_path = recorder.fail(exc)
         raise

@@ -87,7 +87,7 @@ def run(
     request = prepared.request
     if not request.file_name:
         request = request.model_copy(update={"file_name": default_file_name(source, target.info.tenant)})
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).absolute()  # the receipt's paths stay right wherever --receipt or --undo runs
     with guard(Step.export, cancel):
         package = free_package_path(out_dir, request)
     with guard(Step.resolve, cancel):
