@@ -180,6 +180,7 @@ def _main(argv: list[str]) -> int:
     try:
         _check_options(parser, parser.serve, argv)
         args = parser.parse_args(argv)
+        args.argv = argv  # recorded (secrets removed) in a promotion's receipt
         _check_combinations(parser, args)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else ExitCode.USAGE

@@ -117,6 +117,7 @@ JOB_REQUEST = ("no_wait", "deadline", "source_system", "correlation_id")
 PROMOTE = "spark_tui.batch.promote"
 COMPARE = "spark_tui.batch.compare"
 COMMANDS = "spark_tui.batch.commands"
+RECEIPTS = "spark_tui.batch.receipts"
 
 
 def _action(name: str, *flags: str, run: str, **kwargs: Any) -> Operation:
@@ -205,10 +206,34 @@ OPERATIONS: tuple[Operation, ...] = (
             Option("--drift", action="store_true",
                    help="promote exactly what --compare PROFILE finds missing or different (same --map, --folder, "
                    "--service; default the whole tenant)"),
+            Option("--save-plan", metavar="FILE", type=Path,
+                   help="with --plan: also write the plan to FILE (exact version ids, mappings, options, the target's "
+                   "affected services) to approve, then run it with --apply FILE"),
+            Option("--no-backup", action="store_true",
+                   help="skip the backup of the services an import replaces (NAME.before.zip, what --undo restores)"),
         ),
         accepts=SELECTION + ("map", "upgrade", "if_present", "plan", "deep"),
         combined="{operation} cannot be combined with {option} (use --plan to only see the plan)",
     ),
+    Operation(
+        "apply", section=PROMOTION, run=f"{PROMOTE}:run_apply", preflight=f"{PROMOTE}:preflight_apply",
+        trigger=Option("--apply", metavar="PLAN", type=Path,
+                       help="run a plan saved with --save-plan between its profiles, exactly; refused (exit 2) naming "
+                       "what moved on either side since"),
+        accepts=("file_name", "output_dir", "deadline", "no_backup"), needs_profile=False,
+    ),
+    Operation(
+        "undo", section=PROMOTION, run=f"{PROMOTE}:run_undo",
+        trigger=Option("--undo", metavar="RECEIPT",
+                       help="restore what a promotion replaced: import its backup with replace (a receipt id or file; "
+                       "--plan to only see the plan)"),
+        accepts=("plan", "deadline"), needs_profile=False,
+    ),
+    _action("promotions", "--promotions", action="store_true",
+            help="the promotions of this machine, newest first: outcome, source -> target, user, package SHA-256",
+            run=f"{RECEIPTS}:run_list", needs_profile=False),
+    _action("receipt", "--receipt", metavar="ID|FILE", help="print a promotion's receipt (an id --promotions lists, or a file)",
+            run=f"{RECEIPTS}:run_show", needs_profile=False),
     Operation(
         "push-runner", section=PROMOTION, run=f"{PROMOTE}:run_push_export", preflight=f"{PROMOTE}:preflight_push_export",
         trigger=Option("--push-runner", metavar="URL|PROFILE",

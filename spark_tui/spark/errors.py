@@ -33,10 +33,10 @@ exit code (`spark_tui.spark.exit_codes.ExitCode`) and HTTP status; a test keeps 
     ├── TenantNotFound                     3 BACKEND   404  server.context
     ├── UsageError                         2 USAGE     500  batch.operations
     ├── DownloadFailed                     3 BACKEND   500  batch.operations
-    ├── PlanRefused                        2 USAGE     409  promotion.promote
+    ├── PlanRefused                        2 USAGE     409  promotion.steps
     ├── CompareCancelled                   130 INTERRUPTED 500  promotion.catalog_reader
     ├── DeepExportFailed                   3 BACKEND   500  promotion.compare
-    └── PromotionFailed                    (its cause) 500  promotion.promote
+    └── PromotionFailed                    (its cause) 500  promotion.steps
 
 `serve`'s errors never reach a shell, so they keep the base's exit code; a promotion that failed
 exits with the code of the step that failed.
@@ -94,6 +94,9 @@ class Code(str, Enum):
     BACKEND_ERROR = "BACKEND_ERROR"
     DOWNLOAD_FAILED = "DOWNLOAD_FAILED"
     BLOB_CORRUPT = "BLOB_CORRUPT"
+    PLAN_MOVED = "PLAN_MOVED"
+    BAD_PLAN_FILE = "BAD_PLAN_FILE"
+    RECEIPT_NOT_FOUND = "RECEIPT_NOT_FOUND"
 
 
 EXCERPT_CHARS = 60
