@@ -20,11 +20,11 @@ from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.commands import (
-    export_request_from_args, has_selection, import_request_from_args, on_backend, output_dir,
+    export_request_from_args, has_selection, if_exists, import_request_from_args, on_backend, output_dir,
 )
 from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
+from spark_tui.batch.operations import EXISTS_FIX, Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import promote as core
 from spark_tui.promotion.package_inspect import inspect_package
@@ -59,11 +59,11 @@ def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
         name = package_file_name(selection.file_name) if selection.file_name else None
     except ValidationFailed:  # reported by check_request
         name = None
-    problems += output_problems(out_dir, name)
+    problems += output_problems(out_dir, name, if_exists=if_exists(args))
     receipt = core.receipt_path(out_dir / name) if name else None
-    if receipt is not None and out_dir.is_dir() and receipt.exists():
+    if receipt is not None and out_dir.is_dir() and receipt.exists() and if_exists(args) == "fail":
         problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
-            f"{receipt} already exists; remove it, or choose another --file-name or -o")))
+            f"{receipt} already exists; {EXISTS_FIX}")))
     return problems
 
 
@@ -157,7 +157,7 @@ def _push_export(args: argparse.Namespace, profile: Profile, runner: Runner, con
     return _guarded(console, lambda: on_backend(args, profile, lambda source: _run(
         console, args, lambda on_update, cancel, deadline: core.export_and_push(
             source, _selection(args, onpremises=True), runner, output_dir(args),
-            on_update=on_update, cancel=cancel, deadline_s=deadline))))
+            on_update=on_update, cancel=cancel, deadline_s=deadline, if_exists=if_exists(args)))))
 
 
 def preflight_push_package(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
@@ -181,7 +181,8 @@ def promote(
     out_dir = output_dir(args)
     console.note(plan_text(prepared.plan))
     return _run(console, args, lambda on_update, cancel, deadline: core.run(
-        source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline))
+        source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline,
+        if_exists=if_exists(args)))
 
 
 def inspect(path: Path, console: Console) -> int:

@@ -110,7 +110,7 @@ class Operation:
 
 
 SELECTION = ("folder", "service", "version_id", "file_filter", "version_filter", "source_system", "correlation_id",
-             "file_name", "output_dir", "deadline")
+             "file_name", "output_dir", "if_exists", "deadline")
 """What is exported and where it is saved: the export's options that promotion takes too."""
 JOB_REQUEST = ("no_wait", "deadline", "source_system", "correlation_id")
 PROMOTE = "spark_tui.batch.promote"
@@ -138,6 +138,9 @@ OPERATIONS: tuple[Operation, ...] = (
                    help="correlation_id of the request, shown with the job (e.g. a CI run id) to trace it"),
             Option("--file-name", metavar="NAME", help="name of the package (default package.zip)"),
             Option("-o", "--output-dir", metavar="DIR", type=Path, help="where the package is saved (default: current dir)"),
+            Option("--if-exists", choices=("fail", "overwrite", "suffix"),
+                   help="when the package (or a promotion's receipt) exists: fail (default), overwrite it once the "
+                   "new one is verified, or save as the next free name (package-2.zip)"),
             Option("--deadline", metavar="SECONDS", type=positive_seconds,
                    help="stop waiting after this long (exit 4; default 1200)"),
             Option("--dry-run", action="store_true", exclusive="wait",

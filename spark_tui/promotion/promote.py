@@ -25,13 +25,14 @@ from typing import Callable
 
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
+from spark_tui.backends.verified_file import download_replacing
 from spark_tui.batch.exit_codes import for_job
 from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
 from spark_tui.promotion.plan import compare, endpoint, make_plan, version_sizes
 from spark_tui.promotion.hybrid_runner import Runner, push, upload_url
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
-from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.filenames import free_name, package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.export_wire import (
     ApiError,
@@ -266,8 +267,12 @@ def run(
     on_update: Listener | None = None,
     cancel: threading.Event | None = None,
     deadline_s: float = DEFAULT_DEADLINE_S,
+    if_exists: str = "fail",
 ) -> Outcome:
-    """Export, download and verify, create folders (when planned), import, write the receipt."""
+    """Export, download and verify, create folders (when planned), import, write the receipt.
+
+    `if_exists`: an existing package or receipt of the same name fails the run ("fail"), is replaced
+    ("overwrite"; the package once the new one is verified), or both take the next free name ("suffix")."""
     plan = prepared.plan
     if not plan.go:
         raise PlanRefused(plan)
@@ -277,7 +282,7 @@ def run(
     request = prepared.request
     if not request.file_name:
         request = request.model_copy(update={"file_name": default_file_name(source, target.info.tenant)})
-    package = _export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s)
+    package = _export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s, if_exists)
     try:
         _verify(package, plan, state, notify)
         for name in plan.folders_to_create:
@@ -326,7 +331,7 @@ class _step:
 
 def _export_and_download(
     source: Backend, request: ExportRequest, out_dir: Path, state: _Run, notify: Listener,
-    cancel: threading.Event, deadline_s: float,
+    cancel: threading.Event, deadline_s: float, if_exists: str,
 ) -> Path:
     """Run the export to its end and keep a verified copy of the package in `out_dir`."""
     with _step(Step.export, cancel):
@@ -334,10 +339,14 @@ def _export_and_download(
         if not out_dir.is_dir():
             raise ValidationFailed.of([ApiError(code=Code.OUTPUT_DIR_NOT_FOUND.value, ref=str(out_dir), message=(
                 f"output directory {out_dir} does not exist; create it or choose another -o"))])
-        for taken in (out_dir / name, receipt_path(out_dir / name)):  # nothing is ever overwritten
-            if taken.exists():
-                raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken), message=(
-                    f"{taken} already exists; remove it, or choose another --file-name or -o"))])
+        taken = [p for p in (out_dir / name, receipt_path(out_dir / name)) if p.exists()]
+        if taken and if_exists == "suffix":
+            name = free_name(out_dir, name, lambda package: receipt_path(package).exists())
+            request = request.model_copy(update={"file_name": name})
+            notify(StepUpdate(Step.export, f"{taken[0]} exists; the package is saved as {out_dir / name}"))
+        elif taken and if_exists != "overwrite":
+            raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken[0]), message=(
+                f"{taken[0]} already exists; remove it, or choose another --file-name or -o"))])
         job = source.submit(request)
         state.export_job = job
         notify(StepUpdate(Step.export, f"export job {job.id}: {job.status.value}", export_job=job))
@@ -362,7 +371,10 @@ def _export_and_download(
             notify(StepUpdate(Step.download, "downloading the package", done=done, total=total))
 
         try:
-            downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
+            if if_exists == "overwrite":
+                downloads = download_replacing(source, job, out_dir, progress=moved, cancel=cancel)
+            else:
+                downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
         except BadPackage as exc:  # the SHA-256 did not match: a transfer error, as for an export (exit 3)
             raise PromotionFailed(Step.download, exc.message, 3, exc.errors) from None
         if len(downloads) != 1 or not downloads[0].verified:
@@ -434,8 +446,10 @@ def export_and_push(
     on_update: Listener | None = None,
     cancel: threading.Event | None = None,
     deadline_s: float = DEFAULT_DEADLINE_S,
+    if_exists: str = "fail",
 ) -> Outcome:
-    """Export `onpremises` from `source`, download and verify, upload to the Hybrid Runner, receipt."""
+    """Export `onpremises` from `source`, download and verify, upload to the Hybrid Runner, receipt
+    (`if_exists` as for `run`)."""
     upload_url(runner.url)  # a bad URL is refused before anything runs
     notify = on_update or (lambda update: None)
     cancel = cancel or threading.Event()
@@ -444,7 +458,7 @@ def export_and_push(
         "file_name": selection.file_name or default_file_name(source, "runner"),
     })
     state = _Run(endpoint(source.info), runner_endpoint(runner, source.info.tenant), iso(utc_now()))
-    package = _export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s)
+    package = _export_and_download(source, request, Path(out_dir), state, notify, cancel, deadline_s, if_exists)
     return _push(package, runner, state, notify, cancel)
 
 
