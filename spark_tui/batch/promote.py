@@ -11,6 +11,7 @@ before a backend opens; a refusing plan exits 2 before anything is exported or w
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import threading
 from pathlib import Path
@@ -30,7 +31,7 @@ from spark_tui.promotion import promote as core
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
-from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, ConfigError, ValidationFailed, excerpt
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
@@ -81,11 +82,16 @@ def _guarded(console: Console, work) -> int:
 
 
 def preflight_inspect(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
-    return [p for p in (missing_package(args.inspect),) if p is not None]
+    problems = [p for p in (missing_package(args.inspect),) if p is not None]
+    if args.expect_sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.expect_sha256):
+        shown = excerpt(args.expect_sha256, 80)
+        problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=shown, message=(
+            f"--expect-sha256 '{shown}' is not a SHA-256: give its 64 hexadecimal digits")))
+    return problems
 
 
 def run_inspect(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
-    return inspect(args.inspect, console)
+    return inspect(args.inspect, console, expect_sha256=args.expect_sha256)
 
 
 # --- --import-package PKG --plan --------------------------------------------------------------------
@@ -185,12 +191,16 @@ def promote(
         if_exists=if_exists(args)))
 
 
-def inspect(path: Path, console: Console) -> int:
+def inspect(path: Path, console: Console, *, expect_sha256: str | None = None) -> int:
+    """What the package holds and whether it checks out (and, given `expect_sha256`, is that package)."""
     result = inspect_package(path)
+    if expect_sha256 is not None and result.sha256 != expect_sha256.lower():
+        result.errors.insert(0, ApiError(code=Code.SHA256_MISMATCH.value, ref=str(path), message=(
+            f"package {path} has SHA-256 {result.sha256}, expected {expect_sha256.lower()}")))
     for line in output.error_lines(result.errors):
         console.note(line)
     console.result(inspection_text(result), result.model_dump(mode="json"))
-    return exit_codes.OK if result.ok else exit_codes.USAGE
+    return exit_codes.OK if result.ok else BadPackage.exit_code
 
 
 # --- running with progress, Ctrl-C and the outcome -------------------------------------------------

@@ -190,7 +190,9 @@ OPERATIONS: tuple[Operation, ...] = (
             help="embedded only: seed the workspace's tenant from any package (creates tenant and folders, keeps ids)",
             run=f"{COMMANDS}:run_load_package", preflight=f"{COMMANDS}:preflight_load_package", accepts=("if_present",)),
     _action("inspect", "--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)",
-            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect"),
+            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect",
+            options=(Option("--expect-sha256", metavar="HEX",
+                            help="with --inspect: the package must have this SHA-256 (e.g. from a receipt); exit 2 if not"),)),
     _action("show-config", "--show-config", action="store_true",
             help="the config file, profile, backend, workspace or URL, tenant and identity a command would use "
             "(secrets masked)", run="spark_tui.batch.show_config:run", needs_profile=False),
