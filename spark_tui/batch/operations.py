@@ -16,6 +16,7 @@ from typing import Any, Iterator, TextIO
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
+from spark_tui.backends.prerelease import prerelease_notices
 from spark_tui.backends.verified_file import download_replacing
 from spark_tui.batch import exit_codes, output
 from spark_tui.batch.progress import Progress
@@ -77,7 +78,7 @@ def _problem(code: Code, message: str, ref: Path) -> ApiError:
     return ApiError(code=code.value, message=message, ref=str(ref))
 
 
-IF_EXISTS = ("fail", "overwrite", "suffix")
+PRERELEASE_HINT = "hint: to take a release instead, name its version: --service 'FOLDER/SERVICE[1.10.0]'"
 EXISTS_FIX = "remove it, or choose another --file-name or -o (or --if-exists overwrite|suffix)"
 
 
@@ -171,6 +172,10 @@ def _dry_run(backend: Backend, request: ExportRequest, console: Console) -> int:
         if console.json:
             console.result("", preview.model_dump(mode="json"))
         return exit_codes.USAGE
+    if notices := prerelease_notices(backend, request, preview.service_versions):
+        for notice in notices:
+            console.note(f"notice: {notice}")
+        console.note(PRERELEASE_HINT)
     console.result(output.preview_text(preview), preview.model_dump(mode="json"))
     return exit_codes.OK
 

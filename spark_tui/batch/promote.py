@@ -25,7 +25,7 @@ from spark_tui.batch.commands import (
 )
 from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.operations import EXISTS_FIX, Console, UsageError, output_problems, sigint_sets
+from spark_tui.batch.operations import EXISTS_FIX, PRERELEASE_HINT, Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import promote as core
 from spark_tui.promotion.package_inspect import inspect_package
@@ -186,6 +186,8 @@ def promote(
         return _show_plan(prepared.plan, console)
     out_dir = output_dir(args)
     console.note(plan_text(prepared.plan))
+    if prepared.plan.notices:
+        console.note(PRERELEASE_HINT)
     return _run(console, args, lambda on_update, cancel, deadline: core.run(
         source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline,
         if_exists=if_exists(args)))
@@ -276,6 +278,8 @@ def _show_plan(plan: Plan, console: Console) -> int:
     for code in dict.fromkeys(e.code for e in plan.errors):
         if code in HINTS:
             console.note(HINTS[code])
+    if plan.notices:
+        console.note(PRERELEASE_HINT)
     console.result(plan_text(plan), plan.model_dump(mode="json"))
     return exit_codes.OK if plan.go else exit_codes.USAGE
 
@@ -321,6 +325,7 @@ def plan_text(plan: Plan) -> str:
     if plan.folders_to_create:
         lines.append(f"folders to create: {', '.join(plan.folders_to_create)}")
     lines += [f"  refused: {e.message}" for e in plan.errors]
+    lines += [f"  notice: {n}" for n in plan.notices]
     lines.append(verdict)
     return "\n".join(lines)
 

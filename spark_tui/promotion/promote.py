@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from spark_tui.backends.base import Backend, redact
+from spark_tui.backends.prerelease import prerelease_notices
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
 from spark_tui.backends.verified_file import download_replacing
 from spark_tui.batch.exit_codes import for_job
@@ -180,6 +181,7 @@ def prepare(
     sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
     plan = make_plan(target, endpoint(source.info), preview.service_versions, mappings, if_present,
                      create_folders=create_folders, sizes=sizes)
+    plan.notices = prerelease_notices(source, selection, preview.service_versions)
     return Prepared(selection, preview, mappings, plan)
 
 
