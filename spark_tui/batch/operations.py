@@ -57,9 +57,9 @@ class Console:
 
 
 def report_error(exc: SparkTuiError, console: Console) -> int:
-    """Print an expected failure as `error: CODE: message` (every error of a ValidationFailed on its own
-    line); its exit code."""
-    if exc.errors and isinstance(exc, ValidationFailed):
+    """Print an expected failure as `error: CODE: message` (every error of a ValidationFailed, or of any
+    failure with several, on its own line); its exit code."""
+    if len(exc.errors) > 1 or (exc.errors and isinstance(exc, ValidationFailed)):
         for line in output.error_lines(exc.errors):
             console.note(line)
         if exc.request_id:

@@ -217,3 +217,12 @@ class ConfigError(SparkTuiError):
     exit_code = 2
     http_status = 500
     default_code = Code.BAD_CONFIG
+
+    @classmethod
+    def raise_all(cls, errors: list[ConfigError]) -> None:
+        """Raise `errors` at once: the one, or one ConfigError listing each in `errors` (none: return)."""
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise cls(f"{errors[0].message} (and {len(errors) - 1} more problem(s))",
+                      [ApiError(code=e.code, message=e.message) for e in errors])
