@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
 
 from spark_tui.atomic_file import AtomicFile
-from spark_tui.backends.base import ProgressCallback
+from spark_tui.backends.base import Backend, ProgressCallback
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.export_wire import ApiError, Download, ExportJob
 
 
 class TargetExists(ValidationFailed):
@@ -89,3 +92,25 @@ class VerifiedFile:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._target.discard()
+
+
+def download_replacing(
+    backend: Backend, job: ExportJob, dest_dir: Path, *,
+    progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+) -> list[Download]:
+    """`backend.download` that replaces files of the same name (`--if-exists overwrite`).
+
+    The files go to a staging directory inside `dest_dir` first and each verified one is renamed
+    over its namesake: an old package stays whole until its replacement is complete and verified."""
+    stage = Path(tempfile.mkdtemp(prefix=".spark-tui-download-", dir=dest_dir))
+    try:
+        placed = []
+        for d in backend.download(job, stage, progress=progress, cancel=cancel):
+            if d.verified:
+                target = Path(dest_dir) / Path(d.path).name
+                os.replace(d.path, target)
+                d = d.model_copy(update={"path": str(target)})
+            placed.append(d)
+        return placed
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

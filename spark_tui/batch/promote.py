@@ -11,6 +11,7 @@ before a backend opens; a refusing plan exits 2 before anything is exported or w
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import threading
 from pathlib import Path
@@ -20,13 +21,13 @@ from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
 from spark_tui.batch import output
 from spark_tui.batch.commands import (
-    export_request_from_args, has_selection, import_request_from_args, on_backend, output_dir,
+    export_request_from_args, has_selection, if_exists, import_request_from_args, on_backend, output_dir,
 )
 from spark_tui.batch.compare import drift_problems, drift_selection
 from spark_tui.batch.fixes import how_to_fix
 from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
+from spark_tui.batch.operations import EXISTS_FIX, PRERELEASE_HINT, Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import push, receipt as receipts, run as core, saved_plan, undo
 from spark_tui.promotion.history import load_receipt
@@ -36,7 +37,7 @@ from spark_tui.promotion.steps import Outcome, PlanRefused, PromotionFailed, Ste
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
-from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, ConfigError, ValidationFailed, excerpt
 from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
@@ -71,11 +72,11 @@ def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
         name = package_file_name(selection.file_name) if selection.file_name else None
     except ValidationFailed:  # reported by check_request
         name = None
-    problems += output_problems(out_dir, name)
+    problems += output_problems(out_dir, name, if_exists=if_exists(args))
     receipt = receipts.receipt_path(out_dir / name) if name else None
-    if receipt is not None and out_dir.is_dir() and receipt.exists():
+    if receipt is not None and out_dir.is_dir() and receipt.exists() and if_exists(args) == "fail":
         problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
-            f"{receipt} already exists; remove it, or choose another --file-name or -o")))
+            f"{receipt} already exists; {EXISTS_FIX}")))
     return problems
 
 
@@ -93,11 +94,16 @@ def _guarded(console: Console, work) -> int:
 
 
 def preflight_inspect(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
-    return [p for p in (missing_package(args.inspect),) if p is not None]
+    problems = [p for p in (missing_package(args.inspect),) if p is not None]
+    if args.expect_sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.expect_sha256):
+        shown = excerpt(args.expect_sha256, 80)
+        problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=shown, message=(
+            f"--expect-sha256 '{shown}' is not a SHA-256: give its 64 hexadecimal digits")))
+    return problems
 
 
 def run_inspect(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
-    return inspect(args.inspect, console)
+    return inspect(args.inspect, console, expect_sha256=args.expect_sha256)
 
 
 # --- --import-package PKG --plan --------------------------------------------------------------------
@@ -176,7 +182,7 @@ def _push_export(args: argparse.Namespace, profile: Profile, runner: Runner, con
     return _guarded(console, lambda: on_backend(args, profile, lambda source: _run(
         console, args, lambda on_update, cancel, deadline: push.export_and_push(
             source, _selection(args, onpremises=True), runner, output_dir(args),
-            on_update=on_update, cancel=cancel, deadline_s=deadline))))
+            on_update=on_update, cancel=cancel, deadline_s=deadline, if_exists=if_exists(args)))))
 
 
 def preflight_push_package(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
@@ -201,6 +207,8 @@ def promote(
             console.note(f"plan saved to {args.save_plan}; run exactly it with --apply {args.save_plan}")
         return _show_plan(prepared.plan, console)
     console.note(plan_text(prepared.plan))
+    if prepared.plan.notices:
+        console.note(PRERELEASE_HINT)
     return _execute(source, target, prepared, console, args)
 
 
@@ -209,7 +217,7 @@ def _execute(source: Backend, target: Backend, prepared, console: Console, args:
     out_dir = output_dir(args)
     return _run(console, args, lambda on_update, cancel, deadline: core.run(
         source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline,
-        argv=_argv(args), saved_plan=saved, backup=not args.no_backup))
+        argv=_argv(args), saved_plan=saved, backup=not args.no_backup, if_exists=if_exists(args)))
 
 
 def _argv(args: argparse.Namespace) -> list[str] | None:
@@ -275,12 +283,16 @@ def run_undo(args: argparse.Namespace, config: AppConfig, profile: Profile | Non
     return _guarded(console, lambda: on_backend(args, target_profile, work))
 
 
-def inspect(path: Path, console: Console) -> int:
+def inspect(path: Path, console: Console, *, expect_sha256: str | None = None) -> int:
+    """What the package holds and whether it checks out (and, given `expect_sha256`, is that package)."""
     result = inspect_package(path)
+    if expect_sha256 is not None and result.sha256 != expect_sha256.lower():
+        result.errors.insert(0, ApiError(code=Code.SHA256_MISMATCH.value, ref=str(path), message=(
+            f"package {path} has SHA-256 {result.sha256}, expected {expect_sha256.lower()}")))
     for line in output.error_lines(result.errors):
         console.note(line)
     console.result(inspection_text(result), result.model_dump(mode="json"))
-    return ExitCode.OK if result.ok else ExitCode.USAGE
+    return ExitCode.OK if result.ok else BadPackage.exit_code
 
 
 # --- running with progress, Ctrl-C and the outcome -------------------------------------------------
@@ -357,6 +369,8 @@ def _show_plan(plan: Plan, console: Console) -> int:
     for code in dict.fromkeys(e.code for e in plan.errors):
         if code in HINTS:
             console.note(HINTS[code])
+    if plan.notices:
+        console.note(PRERELEASE_HINT)
     console.result(plan_text(plan), plan.model_dump(mode="json"))
     return ExitCode.OK if plan.go else ExitCode.USAGE
 
@@ -402,6 +416,7 @@ def plan_text(plan: Plan) -> str:
     if plan.folders_to_create:
         lines.append(f"folders to create: {', '.join(plan.folders_to_create)}")
     lines += [f"  refused: {e.message}" for e in plan.errors]
+    lines += [f"  notice: {n}" for n in plan.notices]
     lines.append(verdict)
     return "\n".join(lines)
 

@@ -111,7 +111,7 @@ class Operation:
 
 
 SELECTION = ("folder", "service", "version_id", "file_filter", "version_filter", "source_system", "correlation_id",
-             "file_name", "output_dir", "deadline")
+             "file_name", "output_dir", "if_exists", "deadline")
 """What is exported and where it is saved: the export's options that promotion takes too."""
 JOB_REQUEST = ("no_wait", "deadline", "source_system", "correlation_id")
 PROMOTE = "spark_tui.batch.promote"
@@ -141,6 +141,9 @@ OPERATIONS: tuple[Operation, ...] = (
                    help="correlation_id of the request, shown with the job (e.g. a CI run id) to trace it"),
             Option("--file-name", metavar="NAME", help="name of the package (default package.zip)"),
             Option("-o", "--output-dir", metavar="DIR", type=Path, help="where the package is saved (default: current dir)"),
+            Option("--if-exists", choices=("fail", "overwrite", "suffix"),
+                   help="when the package (or a promotion's receipt) exists: fail (default), overwrite it once the "
+                   "new one is verified, or save as the next free name (package-2.zip)"),
             Option("--deadline", metavar="SECONDS", type=positive_seconds,
                    help="stop waiting after this long (exit 4; default 1200)"),
             Option("--dry-run", action="store_true", exclusive="wait",
@@ -190,7 +193,9 @@ OPERATIONS: tuple[Operation, ...] = (
             help="embedded only: seed the workspace's tenant from any package (creates tenant and folders, keeps ids)",
             run=f"{COMMANDS}:run_load_package", preflight=f"{COMMANDS}:preflight_load_package", accepts=("if_present",)),
     _action("inspect", "--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)",
-            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect"),
+            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect",
+            options=(Option("--expect-sha256", metavar="HEX",
+                            help="with --inspect: the package must have this SHA-256 (e.g. from a receipt); exit 2 if not"),)),
     _action("show-config", "--show-config", action="store_true",
             help="the config file, profile, backend, workspace or URL, tenant and identity a command would use "
             "(secrets masked)", run="spark_tui.batch.show_config:run", needs_profile=False),

@@ -12,6 +12,7 @@ from spark_tui.backends.base import Backend
 from spark_tui.spark.import_check import check_import_request
 from spark_tui.spark.package_format import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
+from spark_tui.backends.prerelease import prerelease_notices
 from spark_tui.promotion.plan import endpoint, make_plan, version_sizes
 from spark_tui.promotion.steps import PromotionFailed, Step
 from spark_tui.spark.errors import Code, ValidationFailed
@@ -84,6 +85,7 @@ def planned(
     sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
     plan = make_plan(target, endpoint(source.info), preview.service_versions, mappings, if_present,
                      create_folders=create_folders, sizes=sizes)
+    plan.notices = prerelease_notices(source, selection, preview.service_versions)
     return Prepared(selection, preview, mappings, plan, upgrade, create_folders)
 
 

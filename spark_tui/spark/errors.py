@@ -75,6 +75,7 @@ class Code(str, Enum):
     WRITE_FAILED = "WRITE_FAILED"
     WORKER_DIED = "WORKER_DIED"
     BAD_PACKAGE = "BAD_PACKAGE"
+    SHA256_MISMATCH = "SHA256_MISMATCH"
     SERVICE_EXISTS = "SERVICE_EXISTS"
     SERVICE_NOT_IN_PACKAGE = "SERVICE_NOT_IN_PACKAGE"
     NOT_A_MIGRATE_PACKAGE = "NOT_A_MIGRATE_PACKAGE"
@@ -282,6 +283,15 @@ class ConfigError(SparkTuiError):
     exit_code = ExitCode.USAGE
     http_status = 500
     default_code = Code.BAD_CONFIG
+
+    @classmethod
+    def raise_all(cls, errors: list[ConfigError]) -> None:
+        """Raise `errors` at once: the one, or one ConfigError listing each in `errors` (none: return)."""
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise cls(f"{errors[0].message} (and {len(errors) - 1} more problem(s))",
+                      [ApiError(code=e.code, message=e.message) for e in errors])
 
 
 class WorkspaceUnusable(ConfigError):
