@@ -67,7 +67,8 @@ class Served:
                               capture_output=True, text=True, timeout=120)
 
     def profile(self, name: str, **auth: str) -> None:
-        done = self.cspark("init", "--config", json.dumps({"name": name, "base_url": self.base_url, **auth}))
+        config = {"name": name, "base_url": self.base_url, "retry_interval": 1, **auth}  # the SDK's shortest poll
+        done = self.cspark("init", "--config", json.dumps(config))
         assert done.returncode == 0, done.stdout + done.stderr
 
 
