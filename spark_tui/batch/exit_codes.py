@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from spark_tui.spark.errors import Code
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.export_wire import ExportJob, JobStatus
+from spark_tui.spark.export_wire import UNSPECIFIED_CODE, ApiError, ExportJob, JobStatus
 
 OK = 0
 JOB_FAILED = 1
@@ -37,9 +39,24 @@ REQUEST_ERRORS = frozenset(
 """Codes that mean the request itself cannot be exported or imported (as opposed to a job that broke while running)."""
 
 
+REQUEST_WORDS = re.compile(
+    r"not (?:be )?found|does not exist|doesn't exist|no such|already exists|invalid|not allowed|not permitted|"
+    r"permission|access denied|unauthori[sz]ed|forbidden|too large|exceeds|not a migrate|not in the package",
+    re.IGNORECASE,
+)
+"""What a request error says, for an error that comes without a code (Spark's job errors may)."""
+
+
+def _request_error(error: ApiError) -> bool:
+    if error.code in REQUEST_ERRORS:
+        return True
+    return error.code == UNSPECIFIED_CODE and bool(REQUEST_WORDS.search(error.message))
+
+
 def rejected_request(job: ExportJob | ImportJob) -> bool:
-    """A `failed` job whose every error is a request/resolution error: it never ran."""
-    return job.status is JobStatus.failed and bool(job.errors) and all(e.code in REQUEST_ERRORS for e in job.errors or [])
+    """A `failed` job whose every error is a request/resolution error (by its code, or by its words
+    when it has none): it never ran."""
+    return job.status is JobStatus.failed and bool(job.errors) and all(_request_error(e) for e in job.errors or [])
 
 
 def for_job(job: ExportJob | ImportJob) -> int:
