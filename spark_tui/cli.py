@@ -131,6 +131,9 @@ def build_parser(batch: bool = False) -> _Parser:
     s.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
     s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS,
                    help="workspace to serve (default: the profile's)")
+    s.add_argument("--client-proxy", metavar="PORT", type=_port, default=None,
+                   help="also listen on 127.0.0.1:PORT as the HTTPS proxy through which the official cspark "
+                   "CLI/SDK reach this server as https://excel.local.coherent.global/<tenant>; prints the exports to use")
     s.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
                    help="embedded profile whose workspace, tenant and user are served (default: the config's default)")
     s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
@@ -211,7 +214,7 @@ def _main(argv: list[str]) -> int:
             from spark_tui.server import serve
 
             return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace,
-                         access_log=args.access_log)
+                         access_log=args.access_log, client_proxy=args.client_proxy)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)

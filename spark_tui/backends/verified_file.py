@@ -26,7 +26,19 @@ class TargetExists(ValidationFailed):
 
 
 class HashMismatch(Exception):
-    """The bytes written do not hash to the expected SHA-256 (the temp file is already removed)."""
+    """The bytes written do not hash to the expected digest (the temp file is already removed)."""
+
+
+class UnknownHash(ValueError):
+    """An expected digest that is neither a SHA-256 nor an MD5 hex string."""
+
+
+def hash_algorithm(expected: str) -> str:
+    """`sha256` or `md5`, told apart by the length of the hex digest (Spark does not say which it sends)."""
+    text = expected.strip().lower()
+    if all(c in "0123456789abcdef" for c in text) and len(text) in (64, 32):
+        return "sha256" if len(text) == 64 else "md5"
+    raise UnknownHash(f"file_hash '{expected[:80]}' is neither a SHA-256 (64 hex digits) nor an MD5 (32 hex digits)")
 
 
 class VerifiedFile:
@@ -52,6 +64,7 @@ class VerifiedFile:
         self.cancel = cancel
         self.size = 0
         self._digest = hashlib.sha256()
+        self._md5 = hashlib.md5(usedforsecurity=False)
         self._target = AtomicFile(self.dest, replace=False)
         self._out = self._target.file
 
@@ -74,16 +87,21 @@ class VerifiedFile:
         """Write and hash an admitted chunk; may run in one helper thread (see backends/pump.py)."""
         self._out.write(chunk)
         self._digest.update(chunk)
+        self._md5.update(chunk)
 
     @property
     def sha256(self) -> str:
         return self._digest.hexdigest()
 
-    def commit(self, expected_sha256: str) -> str:
-        """Verify against `expected_sha256`, make durable and rename into place; returns the digest."""
+    def commit(self, expected: str | None) -> str:
+        """Verify against `expected` (a SHA-256 or MD5 hex digest, see `hash_algorithm`; None: nothing
+        to check), make durable and rename into place; returns the SHA-256 digest."""
         digest = self.sha256
-        if digest != expected_sha256.lower():
-            raise HashMismatch(f"SHA-256 mismatch: got {digest}, expected {expected_sha256}")
+        if expected is not None:
+            algorithm = hash_algorithm(expected)
+            got = digest if algorithm == "sha256" else self._md5.hexdigest()
+            if got != expected.strip().lower():
+                raise HashMismatch(f"{'SHA-256' if algorithm == 'sha256' else 'MD5'} mismatch: got {got}, expected {expected}")
         try:
             self._target.commit()
         except FileExistsError:

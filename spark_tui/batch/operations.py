@@ -225,7 +225,7 @@ def _download(
             raise
     finally:
         progress.finish()
-    unverified = [d.path for d in downloads if not d.verified]
+    unverified = [d.path for d in downloads if not d.verified and d.hash_algorithm is not None]  # no hash given: said, kept
     if cancel.is_set() or unverified:
         for d in downloads:
             Path(d.path).unlink(missing_ok=True)

@@ -59,9 +59,10 @@ def job_text(job: ExportJob, downloads: list[Download] | None = None) -> str:
         lines.append(f"  {len(outputs.services)} service(s), {len(outputs.service_versions)} version(s)")
         lines += [f"    {v.service_uri_source}  {v.version_id_source}" for v in outputs.service_versions]
     for f in outputs.files or []:
-        lines.append(f"  file: {redact(f.file)}  sha256 {f.file_hash}")  # a signed link's token is a secret
+        lines.append(f"  file: {redact(f.file)}  file_hash {f.file_hash or '(none given)'}")  # a signed link's token is a secret
     for d in downloads or []:
-        check = "verified" if d.verified else "NOT VERIFIED"
+        check = (f"verified ({d.hash_algorithm})" if d.verified else "NOT VERIFIED" if d.hash_algorithm
+                 else "not verified: the server gave no file_hash (its sha256 is recorded here)")
         lines.append(f"  downloaded: {d.path}  {d.bytes} bytes ({human_bytes(d.bytes)})  sha256 {d.sha256}  {check}")
     if job.progress and job.progress.bytes_total and not job.status.is_terminal:
         p = job.progress

@@ -44,9 +44,10 @@ def is_loopback(host: str) -> bool:
 
 def serve(
     config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None,
-    access_log: bool = False,
+    access_log: bool = False, client_proxy: int | None = None,
 ) -> int:
-    """Serve the profile's workspace until interrupted; returns the exit code.
+    """Serve the profile's workspace until interrupted (and, with `client_proxy`, the HTTPS proxy
+    of server/client_proxy.py on that loopback port); returns the exit code.
 
     Every problem of the users and the link key is refused at once, before anything is opened."""
     import uvicorn
@@ -78,6 +79,7 @@ def serve(
     app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key, jobs=jobs)
     try:
         sock = bind(host, port)
+        proxy_sock = bind("127.0.0.1", client_proxy) if client_proxy is not None else None
     except OSError as exc:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
         return 3
@@ -93,6 +95,12 @@ def serve(
             f"no [[serve.users]] configured; for this run, user '{default_user.name}' has the bearer token: {default_user.token}",
             flush=True,
         )
+    proxy = None
+    if proxy_sock is not None:
+        from spark_tui.server.client_proxy import start_client_proxy
+
+        proxy, lines = start_client_proxy(proxy_sock, sock, paths.data_dir() / "client-proxy", profile.tenant)
+        print("\n".join(lines), flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=access_log))
     if access_log:
         show_access_log()
@@ -100,6 +108,8 @@ def serve(
     try:
         server.run(sockets=[sock])
     finally:
+        if proxy is not None:
+            proxy.stop()
         jobs.close_standby()
         sock.close()
         ws.close()

@@ -11,6 +11,7 @@ pydantic; the job and error types are imported when an outcome is actually mappe
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -89,10 +90,22 @@ def exit_code_for(outcome: SparkTuiError | KeyboardInterrupt | BrokenPipeError |
     }.get(outcome.status, ExitCode.OK)
 
 
+REQUEST_WORDS = re.compile(
+    r"not (?:be )?found|does not exist|doesn't exist|no such|already exists|invalid|not allowed|not permitted|"
+    r"permission|access denied|unauthori[sz]ed|forbidden|too large|exceeds|not a migrate|not in the package",
+    re.IGNORECASE,
+)
+"""What a request error says, for an error that comes without a code (Spark's job errors may)."""
+
+
 def rejected_request(job: ExportJob | ImportJob) -> bool:
-    """A `failed` job whose every error is a request or resolution error: it never ran."""
+    """A `failed` job whose every error is a request or resolution error (by its code, or by its words
+    when it has none): it never ran."""
     from spark_tui.spark.errors import REQUEST_ERRORS
-    from spark_tui.spark.export_wire import JobStatus
+    from spark_tui.spark.export_wire import UNSPECIFIED_CODE, JobStatus
+
+    def request_error(code: str, message: str) -> bool:
+        return code in REQUEST_ERRORS or (code == UNSPECIFIED_CODE and bool(REQUEST_WORDS.search(message)))
 
     errors = job.errors or []
-    return job.status is JobStatus.failed and bool(errors) and all(e.code in REQUEST_ERRORS for e in errors)
+    return job.status is JobStatus.failed and bool(errors) and all(request_error(e.code, e.message) for e in errors)

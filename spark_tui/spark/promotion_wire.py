@@ -98,6 +98,7 @@ class RunnerUpload(WireModel):
     tenant: str | None = None  # as the runner answered
     uploaded: list[str] = Field(default_factory=list)  # folder/service[version] the runner confirmed
     timestamp: str
+    runner_version: str | None = None  # as GET {runner}/version answered
 
 
 class ReceiptService(WireModel):

@@ -178,7 +178,7 @@ def test_our_own_job_json_is_unchanged_by_leniency() -> None:
     ({"message": "m", "errors": [{"code": "C", "message": "x", "ref": "r"}]}, "m", [("C", "x")]),
     ({"detail": [{"loc": ["body", "inputs"], "msg": "field required", "type": "missing"}]}, "field required", [("missing", "field required")]),
     ({"status": "Error", "errorCode": "PRODUCT_ALREADY_EXISTS", "message": None, "data": None}, "PRODUCT_ALREADY_EXISTS", [("PRODUCT_ALREADY_EXISTS", "PRODUCT_ALREADY_EXISTS")]),
-    ({"status": "Error", "errorCode": "E42", "message": "folder is locked"}, "E42: folder is locked", [("E42", "E42: folder is locked")]),
+    ({"status": "Error", "errorCode": "E42", "message": "folder is locked"}, "E42: folder is locked", [("E42", "folder is locked")]),
     ([{"message": "one"}, "two"], '[{"message":"one"},"two"]', [("UNSPECIFIED", "one"), ("UNSPECIFIED", "two")]),
     (42, "42", []),
     ({"unexpected": {"deep": True}}, '{"unexpected":{"deep":true}}', []),

@@ -153,7 +153,7 @@ class RemoteBackend:
     def preview(self, request: ExportRequest) -> ExportPreview:
         url = self._v4("export/preview")
         try:
-            return self.http.call(ExportPreview, "preview", "POST", url, json=request.model_dump(mode="json"))
+            return self.http.call(ExportPreview, "preview", "POST", url, json=request.body())
         except ValidationFailed as exc:
             if isinstance(exc, NotFoundError) and not exc.errors[0].code.startswith(("FOLDER", "SERVICE", "TENANT")):
                 raise BackendUnavailable(
@@ -164,7 +164,7 @@ class RemoteBackend:
     def submit(self, request: ExportRequest) -> ExportJob:
         """Start an export job; a POST answer of only `{id, object, status_url}` is followed by a
         status read. The job id is remembered in `submitted_ids`."""
-        job = self.http.job_or_accepted(ExportJob, "POST", self._v4("export"), json=request.model_dump(mode="json"))
+        job = self.http.job_or_accepted(ExportJob, "POST", self._v4("export"), json=request.body())
         with self._lock:
             self._submitted.add(job.id)
         return job if isinstance(job, ExportJob) else self.status(job.id)
@@ -269,7 +269,7 @@ class RemoteBackend:
         with path.open("rb") as handle:
             upload = ProgressReader(handle, path.stat().st_size, progress)
             files = {"file": ("package.zip", upload, "application/zip")}
-            data = {"importRequestEntity": request.model_dump_json()}
+            data = {"importRequestEntity": request.model_dump_json(exclude_none=True)}
             job = self.http.job_or_accepted(ImportJob, "POST", self._v4("import"), data=data, files=files)
         with self._lock:
             self._submitted.add(job.id)

@@ -1,5 +1,11 @@
 """Downloads of a closed export job's files: streamed to a temporary file, checked against
-`file_hash`, then renamed; a broken or corrupt transfer is retried, an expired link refreshed."""
+`file_hash`, then renamed; a broken or corrupt transfer is retried, an expired link refreshed.
+
+`file_hash` may be a SHA-256 or an MD5 (told apart by length); when the server gives none, the
+file's SHA-256 is still computed and recorded, and the Download says it was not verified. A
+`Content-Encoding` (e.g. gzip) is decoded; `Content-Length` is compared with the bytes received
+before decoding, as the server counted them.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from spark_tui.backends.base import ProgressCallback
 from spark_tui.backends.http_answer import request_id_of
 from spark_tui.backends.pump import pump
 from spark_tui.backends.remote.session import Session
-from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
+from spark_tui.backends.verified_file import HashMismatch, UnknownHash, VerifiedFile, hash_algorithm
 from spark_tui.spark.errors import AuthError, BackendUnavailable, Code, ConfigError, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, Download, ExportJob, JobStatus
 from spark_tui.spark.filenames import DEFAULT_FILE_NAME, package_file_name
@@ -31,7 +37,7 @@ def download(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> list[Download]:
-    """Every output file of a closed job, streamed, SHA-256-verified and renamed into dest_dir;
+    """Every output file of a closed job, streamed, verified against its file_hash and renamed into dest_dir;
     `status` reads the job again when a signed link has expired."""
     if job.status is not JobStatus.closed or not job.outputs.files:
         raise ValidationFailed.of([ApiError(
@@ -72,7 +78,11 @@ def _fetch_verified(
     progress: ProgressCallback | None,
     cancel: threading.Event | None,
 ) -> Download:
-    expected = (job.outputs.files or [])[index].file_hash.lower()
+    expected = (job.outputs.files or [])[index].file_hash or None
+    try:
+        algorithm = hash_algorithm(expected) if expected else None
+    except UnknownHash as exc:
+        raise BackendUnavailable(f"cannot verify {dest.name} of job '{job.id}': {exc}; nothing was downloaded") from None
     problem, request_id = "", None
     refreshed = False
     attempt = 0
@@ -88,7 +98,7 @@ def _fetch_verified(
         except _BadDownload as exc:
             problem, request_id = str(exc), exc.request_id
         else:
-            return Download(path=str(dest), bytes=size, sha256=digest, verified=True)
+            return Download(path=str(dest), bytes=size, sha256=digest, verified=algorithm is not None, hash_algorithm=algorithm)
         attempt += 1
         if attempt < http.retry.attempts:
             http.retry.sleep(http.retry.backoff(attempt - 1))
@@ -98,22 +108,30 @@ def _fetch_verified(
 
 
 def _stream_to(
-    http: Session, url: str, dest: Path, expected: str, progress: ProgressCallback | None, cancel: threading.Event | None
+    http: Session, url: str, dest: Path, expected: str | None, progress: ProgressCallback | None, cancel: threading.Event | None
 ) -> tuple[int, str]:
     """Stream one file to a temp name beside `dest`, check it, rename. Raises _BadDownload."""
     request_id = None
+    received = length = 0
     with VerifiedFile(dest, progress=progress, cancel=cancel) as sink:
         try:
             with _open_stream(http, url) as response:
                 request_id = request_id_of(response)
-                sink.total = int(response.headers.get("content-length") or 0)
-                pump(_admitted(response.iter_bytes(CHUNK), sink), sink.store)  # progress stays in this thread
-        except httpx.TransportError as exc:
+                length = int(response.headers.get("content-length") or 0)
+                encoded = response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity")
+                sink.total = 0 if encoded else length  # the decoded size is unknown ahead
+                try:
+                    pump(_admitted(response.iter_bytes(CHUNK), sink), sink.store)  # progress stays in this thread
+                finally:  # an answer read ahead (not streamed) counted nothing: then its decoded size is its size
+                    received = response.num_bytes_downloaded or (length if encoded else sink.size)
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            if length and received < length:
+                raise _BadDownload(f"truncated: got {received} of {length} bytes", request_id) from None
             raise _BadDownload(f"transfer broke after {sink.size} bytes ({type(exc).__name__})", request_id) from None
         except BackendUnavailable as exc:
             raise _BadDownload(f"transfer broke after {sink.size} bytes ({exc.message})", exc.request_id) from None
-        if sink.total and sink.size != sink.total:
-            raise _BadDownload(f"truncated: got {sink.size} of {sink.total} bytes", request_id)
+        if length and received != length:
+            raise _BadDownload(f"truncated: got {received} of {length} bytes", request_id)
         try:
             return sink.size, sink.commit(expected)
         except HashMismatch as exc:

@@ -49,6 +49,8 @@ def error_of(response: httpx.Response, url: str, profile: str, tenant: str) -> S
     message, errors = server_message(response)
     where = redact(url)
     codes = {e.code for e in errors}
+    if refusal := _v4_refusal(response, url, message, errors, codes):
+        return refusal
     if Code.BAD_PACKAGE.value in codes:
         return BadPackage(message, errors)
     if Code.SERVICE_EXISTS.value in codes:
@@ -78,6 +80,32 @@ def error_of(response: httpx.Response, url: str, profile: str, tenant: str) -> S
     if status == 507 or Code.DISK_FULL.value in codes:
         return DiskFull.on_server(where, message)
     return BackendUnavailable(f"Spark at {where} answered HTTP {status}: {message}")
+
+
+_V4_INPUT_TYPE = "invalid_input"
+_V4_TOO_LARGE = "EXCEEDED_FILE_SIZE"
+
+
+def _v4_refusal(
+    response: httpx.Response, url: str, message: str, errors: list[ApiError], codes: set[str]
+) -> SparkTuiError | None:
+    """Spark's v4 refusals `{type, code, message}`, which it may send with HTTP 500 (its spec):
+    the refusal they name, not "backend unavailable"."""
+    if "INVALID_IMPORT_ZIP" in codes:
+        return BadPackage(message, errors)
+    kind, job_id = job_of(url)
+    if "INVALID_JOB_ID" in codes:
+        return JobNotFound(job_id or "?", kind=kind).with_server_words(message)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    invalid_input = isinstance(body, dict) and body.get("type") == _V4_INPUT_TYPE
+    if response.status_code >= 500 and (invalid_input or _V4_TOO_LARGE in codes):
+        error = ValidationFailed(message, errors)
+        error.http_status = 413 if _V4_TOO_LARGE in codes else 404 if any("NOT_FOUND" in c for c in codes) else 422
+        return error
+    return None
 
 
 def job_of(url: str) -> tuple[str, str | None]:
