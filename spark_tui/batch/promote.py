@@ -29,7 +29,7 @@ from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
-from spark_tui.spark.exit_codes import ExitCode
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportRequestEntity
 from spark_tui.spark.export_wire import (
@@ -236,7 +236,7 @@ def _failed(exc: core.PromotionFailed, console: Console) -> int:
         console.note(f"receipt: {exc.receipt_path}")
         if console.json:
             console.out.write(exc.receipt_path.read_text(encoding="utf-8"))
-    return exc.exit_code
+    return exit_code_for(exc)
 
 
 HINTS = {

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spark_tui.spark.exit_codes import ExitCode
+
 if TYPE_CHECKING:
     from spark_tui.config import AppConfig, Profile
 
@@ -69,7 +71,7 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
         sock = bind(host, port)
     except OSError as exc:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
-        return 3
+        return ExitCode.BACKEND
     shown_host = f"[{host}]" if ":" in host else host
     print(f"spark-tui serve: http://{shown_host}:{port}/{profile.tenant} (workspace {ws.root}); OpenAPI at /openapi.json", flush=True)
     if not is_loopback(host):
@@ -91,4 +93,4 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
         jobs.close_standby()
         sock.close()
         ws.close()
-    return 0
+    return ExitCode.OK
