@@ -72,7 +72,7 @@ def report_error(exc: SparkTuiError, console: Console) -> int:
             console.result("", {"errors": [e.model_dump(mode="json") for e in exc.errors]})
     else:
         console.note(with_fix(exc, f"error: {exc.code}: {exc.message}"))
-    return exc.exit_code
+    return exit_code_for(exc)
 
 
 # --- export -------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import BadPackage, Code, ConfigError, ValidationFailed, excerpt
-from spark_tui.spark.exit_codes import ExitCode
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
@@ -353,7 +353,7 @@ def _failed(exc: PromotionFailed, console: Console) -> int:
         console.note(f"receipt: {exc.receipt_path}")
         if console.json:
             console.out.write(exc.receipt_path.read_text(encoding="utf-8"))
-    return exc.exit_code
+    return exit_code_for(exc)
 
 
 HINTS = {

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from spark_tui.spark.exit_codes import ExitCode
+
 if TYPE_CHECKING:
     from spark_tui.config import AppConfig, Profile
     from spark_tui.server.auth import UserEntry
@@ -82,7 +84,7 @@ def serve(
         proxy_sock = bind("127.0.0.1", client_proxy) if client_proxy is not None else None
     except OSError as exc:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
-        return 3
+        return ExitCode.BACKEND
     print(start_line(host, sock.getsockname()[1], profile.tenant, ws.root, config.serve_users or [default_user]), flush=True)
     if not is_loopback(host):
         print(
@@ -113,7 +115,7 @@ def serve(
         jobs.close_standby()
         sock.close()
         ws.close()
-    return 0
+    return ExitCode.OK
 
 
 def start_line(host: str, port: int, tenant: str, workspace: Path, users: Sequence[UserEntry]) -> str:
