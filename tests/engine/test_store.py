@@ -12,14 +12,13 @@ import pytest
 from spark_tui.engine.store import NotFound, Workspace
 
 
-def _open_many(root: str, start: float) -> int:
-    """Open the same fresh workspace from three threads at once; the number of failures."""
-    import time
-
+def _open_many(root: str, barrier: threading.Barrier) -> int:
+    """Open the same fresh workspace from three threads at once, once every process is ready; the
+    number of failures."""
     failures = []
+    barrier.wait()
 
     def one() -> None:
-        time.sleep(max(0.0, start - time.time()))
         try:
             Workspace(root).ensure_tenant("t")
         except sqlite3.Error as exc:  # pragma: no cover - the failure this test exists for
@@ -34,14 +33,14 @@ def _open_many(root: str, start: float) -> int:
 
 
 def test_concurrent_first_open_from_several_processes(tmp_path: Path) -> None:
-    import time
-
-    for attempt in range(3):
-        root = str(tmp_path / f"ws{attempt}")
-        start = time.time() + 0.5
-        with multiprocessing.get_context("fork").Pool(3) as pool:
-            assert sum(pool.starmap(_open_many, [(root, start)] * 3)) == 0
-        assert sqlite3.connect(Path(root) / "workspace.db").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # spawn, not fork: forking a process that runs threads (pytest-xdist's execnet) can deadlock the child
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ctx.Pool(3) as pool:
+        for attempt in range(3):
+            root = str(tmp_path / f"ws{attempt}")
+            barrier = manager.Barrier(3, timeout=120)  # the three processes open together, however slowly each started
+            assert sum(pool.starmap(_open_many, [(root, barrier)] * 3)) == 0
+            assert sqlite3.connect(Path(root) / "workspace.db").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_tenant_settings_are_validated_and_persist(tmp_path: Path) -> None:

@@ -104,14 +104,19 @@ def test_import_status_of_another_users_job_is_not_found(served: Served, package
         remote(served, BETA, BOB).import_status(job.id)
 
 
-def test_a_second_import_while_one_runs_is_refused(served: Served, package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_import_while_one_runs_is_refused(served: Served, package: Path) -> None:
+    from spark_tui.engine.import_jobs import ImportJobs
+    from spark_tui.engine.jobs import JobManager
+
     served.ws.add_folder(BETA, "uat")
-    monkeypatch.setenv("SPARK_TUI_TEST_CHUNK_DELAY", "0.5")  # the first job's worker stays busy
+    # another client's import holds the slot: submitted without a worker, it stays unfinished (no waiting)
+    holder = ImportJobs(JobManager(served.ws, spawn=False))
+    first = holder.submit(BETA, BOB.name, (), package, renaming(**{"service-0000": "uat/a"}))
     beta = remote(served, BETA)
-    first = beta.submit_import(package, renaming(**{"service-0000": "uat/a"}))
     with pytest.raises(JobSlotBusy, match=f"import job.*{first.id}"):
         beta.submit_import(package, renaming(**{"service-0001": "uat/b"}))
-    assert wait_for_import(beta, first).status is JobStatus.closed
+    assert holder.status(BETA, first.id, BOB.name, ()).status is first.status  # the running one is untouched
+    assert served.ws.connect().execute("SELECT COUNT(*) FROM jobs WHERE kind='import'").fetchone()[0] == 1
 
 
 def test_remote_import_over_the_limit_is_refused_naming_it(served: Served, package: Path) -> None:
