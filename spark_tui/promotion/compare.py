@@ -307,7 +307,7 @@ def _against(src: CatalogReader, tgt: CatalogReader, side: _Source, src_prints: 
                     inaccessible_side="source",
                 ))
     out.services.sort(key=lambda r: (r.service_uri_source or r.service_uri_target, r.service_uri_target))
-    return out
+    return out.summarized()
 
 
 # --- versions ------------------------------------------------------------------------------------
