@@ -111,12 +111,13 @@ class Operation:
 
 
 SELECTION = ("folder", "service", "version_id", "file_filter", "version_filter", "source_system", "correlation_id",
-             "file_name", "output_dir", "deadline")
+             "file_name", "output_dir", "if_exists", "deadline")
 """What is exported and where it is saved: the export's options that promotion takes too."""
 JOB_REQUEST = ("no_wait", "deadline", "source_system", "correlation_id")
 PROMOTE = "spark_tui.batch.promote"
 COMPARE = "spark_tui.batch.compare"
 COMMANDS = "spark_tui.batch.commands"
+RECEIPTS = "spark_tui.batch.receipts"
 
 
 def _action(name: str, *flags: str, run: str, **kwargs: Any) -> Operation:
@@ -140,6 +141,9 @@ OPERATIONS: tuple[Operation, ...] = (
                    help="correlation_id of the request, shown with the job (e.g. a CI run id) to trace it"),
             Option("--file-name", metavar="NAME", help="name of the package (default package.zip)"),
             Option("-o", "--output-dir", metavar="DIR", type=Path, help="where the package is saved (default: current dir)"),
+            Option("--if-exists", choices=("fail", "overwrite", "suffix"),
+                   help="when the package (or a promotion's receipt) exists: fail (default), overwrite it once the "
+                   "new one is verified, or save as the next free name (package-2.zip)"),
             Option("--deadline", metavar="SECONDS", type=positive_seconds,
                    help="stop waiting after this long (exit 4; default 1200)"),
             Option("--dry-run", action="store_true", exclusive="wait",
@@ -189,7 +193,9 @@ OPERATIONS: tuple[Operation, ...] = (
             help="embedded only: seed the workspace's tenant from any package (creates tenant and folders, keeps ids)",
             run=f"{COMMANDS}:run_load_package", preflight=f"{COMMANDS}:preflight_load_package", accepts=("if_present",)),
     _action("inspect", "--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)",
-            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect"),
+            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect",
+            options=(Option("--expect-sha256", metavar="HEX",
+                            help="with --inspect: the package must have this SHA-256 (e.g. from a receipt); exit 2 if not"),)),
     _action("show-config", "--show-config", action="store_true",
             help="the config file, profile, backend, workspace or URL, tenant and identity a command would use "
             "(secrets masked)", run="spark_tui.batch.show_config:run", needs_profile=False),
@@ -205,10 +211,34 @@ OPERATIONS: tuple[Operation, ...] = (
             Option("--drift", action="store_true",
                    help="promote exactly what --compare PROFILE finds missing or different (same --map, --folder, "
                    "--service; default the whole tenant)"),
+            Option("--save-plan", metavar="FILE", type=Path,
+                   help="with --plan: also write the plan to FILE (exact version ids, mappings, options, the target's "
+                   "affected services) to approve, then run it with --apply FILE"),
+            Option("--no-backup", action="store_true",
+                   help="skip the backup of the services an import replaces (NAME.before.zip, what --undo restores)"),
         ),
         accepts=SELECTION + ("map", "upgrade", "if_present", "plan", "deep"),
         combined="{operation} cannot be combined with {option} (use --plan to only see the plan)",
     ),
+    Operation(
+        "apply", section=PROMOTION, run=f"{PROMOTE}:run_apply", preflight=f"{PROMOTE}:preflight_apply",
+        trigger=Option("--apply", metavar="PLAN", type=Path,
+                       help="run a plan saved with --save-plan between its profiles, exactly; refused (exit 2) naming "
+                       "what moved on either side since"),
+        accepts=("file_name", "output_dir", "deadline", "no_backup"), needs_profile=False,
+    ),
+    Operation(
+        "undo", section=PROMOTION, run=f"{PROMOTE}:run_undo",
+        trigger=Option("--undo", metavar="RECEIPT",
+                       help="restore what a promotion replaced: import its backup with replace (a receipt id or file; "
+                       "--plan to only see the plan)"),
+        accepts=("plan", "deadline"), needs_profile=False,
+    ),
+    _action("promotions", "--promotions", action="store_true",
+            help="the promotions of this machine, newest first: outcome, source -> target, user, package SHA-256",
+            run=f"{RECEIPTS}:run_list", needs_profile=False),
+    _action("receipt", "--receipt", metavar="ID|FILE", help="print a promotion's receipt (an id --promotions lists, or a file)",
+            run=f"{RECEIPTS}:run_show", needs_profile=False),
     Operation(
         "push-runner", section=PROMOTION, run=f"{PROMOTE}:run_push_export", preflight=f"{PROMOTE}:preflight_push_export",
         trigger=Option("--push-runner", metavar="URL|PROFILE",

@@ -27,15 +27,14 @@ from spark_tui.engine import housekeeping
 from spark_tui.spark.errors import DiskFull, WorkspaceUnusable
 from spark_tui.spark.fingerprint import fingerprint as version_fingerprint
 from spark_tui.spark.export_wire import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
+from spark_tui.spark.package_format import DEFAULT_SIZE_LIMIT, ONPREM_METADATA
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
 
 CHUNK = 1024 * 1024
 DEFAULT_JOB_LIMIT = 1
-DEFAULT_SIZE_LIMIT = 209_715_200
 DEFAULT_TIMEOUT_S = 15 * 60
 DEFAULT_RETENTION_S = 24 * 3600
-ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
 T = TypeVar("T")
 
 SCHEMA = """

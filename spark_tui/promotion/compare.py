@@ -32,7 +32,7 @@ from typing import Sequence
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
-from spark_tui.engine.package_reader import open_package
+from spark_tui.spark.package_format import open_package
 from spark_tui.promotion.catalog_reader import (
     DEFAULT_LIMIT,
     DEFAULT_PAGE_SIZE,

@@ -69,7 +69,7 @@ def test_json_shape_is_the_documented_one(cli, envs) -> None:
     assert set(data) == {"object", "source", "scope", "deep", "deep_exports", "targets", "differs"}
     assert data["object"] == "comparison" and data["differs"] is True and data["deep"] is False
     assert data["scope"] == {"folders": [], "services": []}
-    assert set(data["source"]) == {"profile", "kind", "location", "tenant", "user"} and data["source"]["tenant"] == "dev"
+    assert set(data["source"]) == {"profile", "kind", "location", "tenant", "user", "user_source"} and data["source"]["tenant"] == "dev"
     [target] = data["targets"]
     assert set(target) == {"target", "services", "inaccessible_folders", "summary", "differs"}
     assert target["summary"] == {"same": 0, "differs": 1, "missing": 0, "missing_versions": 1, "extra": 1,
