@@ -22,7 +22,7 @@ from spark_tui.batch.progress import for_stream
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion.compare import Scope, compare, drift_version_ids, matrix
 from spark_tui.promotion.mappings import Mapping, MappingSet, parse_map, read_mapping_file
-from spark_tui.spark.compare_wire import Comparison, ServiceRow, TargetComparison, VersionRow, VersionState
+from spark_tui.spark.compare_wire import Comparison, DecidedBy, ServiceRow, TargetComparison, VersionRow
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter
@@ -234,8 +234,7 @@ def summary_lines(result: Comparison) -> list[str]:
     lines = []
     for t in result.targets:
         counts = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in t.summary.items() if n)
-        undecided = sum(1 for s in t.services for v in s.versions if v.state is VersionState.unknown
-                        or v.decided_by.value == "undecided")
+        undecided = sum(1 for s in t.services for v in s.versions if v.decided_by is DecidedBy.undecided)
         verdict = "differs" if t.differs else "same"
         lines.append(f"{t.target.profile}: {verdict}: {counts or 'no services'}"
                      + (f"; {undecided} version(s) undecided (no fingerprint): --deep exports and compares them"

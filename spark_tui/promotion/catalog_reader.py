@@ -1,9 +1,9 @@
 """Read several backends' catalogs at once: bounded concurrency per backend, every page, nothing twice.
 
 A comparison reads in three rounds — folders, services of the folders it needs, versions of the
-services it needs — and each round runs its backend calls on one thread pool, at most `limit` in
-flight per backend (remote answers 429 with Retry-After are waited out by the client's retry
-policy, inside the call). A paged listing reads its first page, then every other page at once.
+services it needs — and each round runs every backend's calls at once, on a thread pool per backend:
+at most `limit` in flight (8 by default; 2 for an embedded backend). A remote answer 429 with
+Retry-After is waited out by the client's retry policy, inside the call. A paged listing reads its first page, then every other page at once.
 Results are kept, so a folder or service asked for twice is listed once.
 """
 
@@ -21,6 +21,8 @@ from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionIn
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 8
+EMBEDDED_LIMIT = 2
+"""An embedded backend reads a local SQLite file: more threads only add connections (~4 MiB each), not speed."""
 DEFAULT_PAGE_SIZE = 500
 Progress = Callable[[str, int, int], None]
 """Called with (what is being read, calls done, calls known so far)."""
@@ -45,6 +47,8 @@ class CatalogReader:
     def __init__(self, backend: Backend, limit: int = DEFAULT_LIMIT, page_size: int = DEFAULT_PAGE_SIZE) -> None:
         self.backend = backend
         self.page_size = page_size
+        if backend.info.kind == "embedded":
+            limit = min(limit, EMBEDDED_LIMIT)
         self.pool = ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="compare")
         self.folders: dict[str, FolderInfo] | None = None
         self.services: dict[str, dict[str, ServiceInfo] | Restricted] = {}

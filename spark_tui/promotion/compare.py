@@ -32,7 +32,6 @@ from typing import Sequence
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
-from spark_tui.spark.package_format import open_package
 from spark_tui.promotion.catalog_reader import (
     DEFAULT_LIMIT,
     DEFAULT_PAGE_SIZE,
@@ -59,6 +58,7 @@ from spark_tui.spark.compare_wire import (
 from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter, JobStatus, VersionInfo
 from spark_tui.spark.fingerprint import fingerprint
+from spark_tui.spark.package_format import open_package
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 
@@ -307,7 +307,7 @@ def _against(src: CatalogReader, tgt: CatalogReader, side: _Source, src_prints: 
                     inaccessible_side="source",
                 ))
     out.services.sort(key=lambda r: (r.service_uri_source or r.service_uri_target, r.service_uri_target))
-    return out
+    return out.summarized()
 
 
 # --- versions ------------------------------------------------------------------------------------

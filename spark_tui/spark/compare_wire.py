@@ -113,26 +113,22 @@ class InaccessibleFolder(WireModel):
 
 
 class TargetComparison(WireModel):
-    """The source against one target profile."""
+    """The source against one target profile. `summary` and `differs` describe every service compared,
+    also when `Comparison.only_differences` left the same ones out."""
 
     target: Endpoint
     services: list[ServiceRow] = Field(default_factory=list)
     inaccessible_folders: list[InaccessibleFolder] = Field(default_factory=list)
+    summary: dict[str, int] = Field(default_factory=dict)  # services per state, every state (zeros too)
+    differs: bool = False  # anything not proven the same (what --exit-code reports)
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def summary(self) -> dict[str, int]:
-        """Services per state (every state, zeros included)."""
+    def summarized(self) -> TargetComparison:
+        """This comparison with `summary` and `differs` computed from its services and folders."""
         counts = {s.value: 0 for s in ServiceState}
         for row in self.services:
             counts[row.state.value] += 1
-        return counts
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def differs(self) -> bool:
-        """Whether anything is not proven the same (what `--exit-code` reports)."""
-        return any(row.differs for row in self.services) or bool(self.inaccessible_folders)
+        differs = any(row.differs for row in self.services) or bool(self.inaccessible_folders)
+        return self.model_copy(update={"summary": counts, "differs": differs})
 
 
 class DeepExport(WireModel):

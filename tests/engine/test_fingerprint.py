@@ -72,3 +72,12 @@ def test_other_content_gives_another_fingerprint(ws: Workspace, fixture_zip: Pat
         ws.add_version("acme", sid, number, files, version_id=new_id)
     prints = {v.version: v.fingerprint for v in ws.list_versions("acme", "my-folder", "volume-cylinder")}
     assert prints["0.2.0"] == prints["0.1.0"] != prints["0.3.0"]
+
+
+def test_the_wire_carries_the_fingerprint_when_present() -> None:
+    """serve's listing has it (an extension field); a real Spark listing has not, and parses as None."""
+    from spark_tui.spark.browse_wire import V1Version
+
+    spark = {"id": VID, "engine": "s", "revision": "1.0.0", "product": "f"}
+    assert V1Version.model_validate(spark).info("sid").fingerprint is None
+    assert V1Version.model_validate({**spark, "fingerprint": "ab" * 32}).info("sid").fingerprint == "ab" * 32

@@ -60,6 +60,8 @@ def test_only_differences(cli, envs) -> None:
     fraud = [s for s in result.json["targets"][0]["services"] if s["service_uri_source"] == "claims/fraud"][0]
     assert [v["version_source"] for v in fraud["versions"]] == ["1.1.0"]
     assert "no differences" in cli("--profile", "dev", "--compare", "prod", "--only-differences").out
+    [prod] = cli("--profile", "dev", "--compare", "prod", "--only-differences", "--json").json["targets"]
+    assert prod["services"] == [] and prod["summary"]["same"] == 2 and prod["differs"] is False  # of everything compared
 
 
 def test_json_shape_is_the_documented_one(cli, envs) -> None:

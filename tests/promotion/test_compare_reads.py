@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from spark_tui.promotion.compare import CompareCancelled, compare
 class Counting:
     """Records every browse call (name and arguments) and how many run at once; `hold` runs inside list_versions."""
 
-    def __init__(self, inner, hold=None) -> None:
-        self.inner, self.info, self.hold = inner, inner.info, hold
+    def __init__(self, inner, hold=None, kind: str | None = None) -> None:
+        self.inner, self.hold = inner, hold
+        self.info = replace(inner.info, kind=kind) if kind else inner.info  # kind "spark": read as a remote backend
         self.calls: list[tuple] = []
         self.running = 0
         self.most = 0
@@ -75,11 +77,21 @@ def test_every_page_is_read_once(grid: tuple[Tenant, Tenant]) -> None:
 def test_calls_run_concurrently_up_to_the_limit(grid: tuple[Tenant, Tenant]) -> None:
     dev, uat = grid
     barrier = threading.Barrier(3, timeout=30)  # passes only while 3 list_versions calls are in flight together
-    source = Counting(dev.backend(), hold=barrier.wait)
-    target = Counting(uat.backend())
+    source = Counting(dev.backend(), hold=barrier.wait, kind="spark")
+    target = Counting(uat.backend(), kind="spark")
     result = compare(source, [target], limit=3)
     assert len(states(result)) == 15  # 15 source services: five rounds of three
     assert source.most == 3 and target.most <= 3
+
+
+def test_an_embedded_backend_is_read_two_calls_at_a_time(grid: tuple[Tenant, Tenant]) -> None:
+    dev, uat = grid
+    barrier = threading.Barrier(2, timeout=30)  # the first two list_versions calls meet: two run together
+    first_two = iter(range(2))
+    source = Counting(dev.backend(), hold=lambda: next(first_two, None) is not None and barrier.wait())
+    target = Counting(uat.backend())
+    compare(source, [target], limit=8)
+    assert source.most == 2 and target.most <= 2
 
 
 def test_progress_counts_every_call_and_cancel_stops(grid: tuple[Tenant, Tenant]) -> None:
