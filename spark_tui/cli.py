@@ -25,6 +25,18 @@ MORE_HELP = """\
 more help:
   spark-tui --batch --help   the batch operations, their options and exit codes
   spark-tui serve --help     the Spark-compatible HTTP API"""
+SERVE_DESCRIPTION = """\
+Serve an embedded workspace on Spark's own REST paths, so the official SDK and CLI, CI scripts and
+spark-tui's `spark` profiles can use it offline:
+  export     start, watch, cancel and download export jobs (/{tenant}/api/v4/export...)
+  import     upload a migrate package and watch the import job (/{tenant}/api/v4/import...)
+  folders    create a folder, check one exists (/api/v1/product/...)
+  browse     folders, services and versions (v1 and v3 routes), a dry-run preview
+  whoami     who the credentials name (/{tenant}/api/v4/whoami); /health; /openapi.json
+
+Callers authenticate as a [[serve.users]] entry of the config file (name, groups, token or
+api_key, optional tenants; secrets of 16+ characters, never printed): see
+docs/serve.md. With no users, a random bearer token for the profile's user is printed at start."""
 
 BATCH_HELP = "spark-tui --batch --help"
 
@@ -113,8 +125,8 @@ def build_parser(batch: bool = False) -> _Parser:
     registry.add_options(p, shown=batch, global_group=b)
 
     sub = p.add_subparsers(dest="command", metavar="{serve}", help=argparse.SUPPRESS if batch else None)
-    s = sub.add_parser("serve", help="serve the Spark Export API over the embedded engine",
-                       description="Serve the Spark Export API (and browsing) over an embedded workspace.")
+    s = sub.add_parser("serve", help="serve Spark's export, import and folder APIs over the embedded engine",
+                       description=SERVE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
     s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS,
@@ -124,6 +136,8 @@ def build_parser(batch: bool = False) -> _Parser:
     s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
                    help="config file with the profiles and [[serve.users]] (default: config.toml in the user "
                    "config dir or $SPARK_TUI_HOME)")
+    s.add_argument("--access-log", action="store_true",
+                   help="print one line per request on stdout (client, method, path without query, status)")
     p.serve = s  # type: ignore[attr-defined]
     return p
 
@@ -196,7 +210,8 @@ def _main(argv: list[str]) -> int:
         if args.command == "serve":
             from spark_tui.server import serve
 
-            return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace)
+            return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace,
+                         access_log=args.access_log)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)

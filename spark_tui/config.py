@@ -2,7 +2,7 @@
 
 Secrets come inline, from an environment variable (`*_env`) or from a 0600 file (`*_file`); they
 are resolved here, never printed (`mask`), and a config file holding one must itself be 0600.
-A bad file raises ConfigError naming the file, the key and the fix.
+A bad file raises one ConfigError listing every problem, each naming the file, the key and the fix.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ import json
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlparse
 
 from spark_tui import paths
+from spark_tui.atomic_file import atomic_write
 from spark_tui.spark.errors import Code, ConfigError
 from spark_tui.spark.uri import InvalidReference, validate_name
 
+T = TypeVar("T")
 DEMO_PROFILE = "demo"
 ENV_PROFILE = "spark"
 SUPERVISOR_GROUP = "supervisor:pf"
@@ -175,9 +176,9 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.error("", f"must be a table, e.g. [{prefix}]")
         self.table = table
-        for key in table:
-            if key not in allowed:
-                raise self.error(key, f"unknown key; use one of: {', '.join(sorted(allowed))}")
+        if unknown := [key for key in table if key not in allowed]:
+            raise self.error(unknown[0], f"unknown key{' (and ' + ', '.join(repr(k) for k in unknown[1:]) + ')' if unknown[1:] else ''}; "
+                             f"use one of: {', '.join(sorted(allowed))}")
 
     def error(self, key: str, problem: str) -> ConfigError:
         dotted = f"{self.prefix}.{key}" if key and self.prefix else key or self.prefix
@@ -257,27 +258,52 @@ def _resolve_path(value: str, base_dir: Path) -> Path:
 
 
 def _parse(file: Path, data: dict[str, Any]) -> AppConfig:
-    top = _Reader(file, "", data, TOP_KEYS)
+    """The config of `data`; every problem of the file in one ConfigError (one line each)."""
+    problems = _Problems()
+    problems.of(lambda: _Reader(file, "", data, TOP_KEYS))  # unknown top-level keys
+    top = _Reader(file, "", {k: v for k, v in data.items() if k in TOP_KEYS}, TOP_KEYS)
     if _holds_inline_secret(data):
-        _require_private(file)
+        problems.of(lambda: _require_private(file))
     profiles: dict[str, Profile] = {DEMO_PROFILE: Profile(name=DEMO_PROFILE)}
     table = data.get("profiles", {})
     if not isinstance(table, dict):
-        raise top.error("profiles", "must be a table of profiles, e.g. [profiles.demo]")
+        problems.add(top.error("profiles", "must be a table of profiles, e.g. [profiles.demo]"))
+        table = {}
     for name, spec in table.items():
-        profiles[name] = _profile(file, name, spec)
+        if (profile := problems.of(lambda: _profile(file, name, spec))) is not None:
+            profiles[name] = profile
     if (env := _env_profile()) is not None:
         profiles[env.name] = env
-    default = top.str("default_profile", DEMO_PROFILE)
-    assert default is not None
-    if default not in profiles:
-        raise top.error(
+    default = problems.of(lambda: top.str("default_profile", DEMO_PROFILE)) or DEMO_PROFILE
+    if default not in profiles and not any(name == default for name in table):
+        problems.add(top.error(
             "default_profile", f"names profile '{default}' which is not defined; use one of: {', '.join(sorted(profiles))}"
-        )
-    return AppConfig(
-        path=file, default_profile=default, profiles=profiles,
-        serve_users=_serve_users(file, data.get("serve", {})), theme=top.str("theme"),
-    )
+        ))
+    serve_users = problems.of(lambda: _serve_users(file, data.get("serve", {}), problems)) or []
+    theme = problems.of(lambda: top.str("theme"))
+    problems.raise_any()
+    return AppConfig(path=file, default_profile=default, profiles=profiles, serve_users=serve_users, theme=theme)
+
+
+class _Problems:
+    """The ConfigErrors of a file, collected so that all are reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ConfigError] = []
+
+    def add(self, error: ConfigError) -> None:
+        self.errors.append(error)
+
+    def of(self, read: Callable[[], T]) -> T | None:
+        """`read()`, or None with its ConfigError kept."""
+        try:
+            return read()
+        except ConfigError as exc:
+            self.add(exc)
+            return None
+
+    def raise_any(self) -> None:
+        ConfigError.raise_all(self.errors)
 
 
 def _holds_inline_secret(data: dict[str, Any]) -> bool:
@@ -370,43 +396,34 @@ def _env_profile() -> Profile | None:
     )
 
 
-def _serve_users(file: Path, serve: Any) -> list[ServeUser]:
+def _serve_users(file: Path, serve: Any, problems: _Problems) -> list[ServeUser]:
     r = _Reader(file, "serve", serve, {"users"})
     users = r.table.get("users", [])
     if not isinstance(users, list):
         raise r.error("users", "must be an array of tables: [[serve.users]]")
-    result = []
-    for i, spec in enumerate(users):
-        u = _Reader(file, f"serve.users[{i}]", spec, SERVE_USER_KEYS)
-        name = u.str("name")
-        if name is None:
-            raise u.error("name", "is missing; every [[serve.users]] needs name = \"user@example.com\"")
-        resolved = {}
-        problems = []
-        for key in ("token", "api_key"):
-            resolved[key], problem = u.secret(key, file.parent)
-            if problem:
-                problems.append(f"{file}: serve user '{name}': {problem}")
-        if problems:  # an unset variable matters to `serve` only, not to the TUI or --batch
-            result.append(ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), problem="; ".join(problems)))
-            continue
-        if not (resolved["token"] or resolved["api_key"]):
-            raise u.error("token", f"is missing for serve user '{name}'; set token, token_env, api_key or api_key_env")
-        result.append(ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), **resolved))
-    return result
+    found = [problems.of(lambda: _serve_user(file, i, spec)) for i, spec in enumerate(users)]
+    return [u for u in found if u is not None]
+
+
+def _serve_user(file: Path, i: int, spec: Any) -> ServeUser:
+    u = _Reader(file, f"serve.users[{i}]", spec, SERVE_USER_KEYS)
+    name = u.str("name")
+    if name is None:
+        raise u.error("name", "is missing; every [[serve.users]] needs name = \"user@example.com\"")
+    resolved = {}
+    problems = []
+    for key in ("token", "api_key"):
+        resolved[key], problem = u.secret(key, file.parent)
+        if problem:
+            problems.append(f"{file}: serve user '{name}': {problem}")
+    if problems:  # an unset variable matters to `serve` only, not to the TUI or --batch
+        return ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), problem="; ".join(problems))
+    if not (resolved["token"] or resolved["api_key"]):
+        raise u.error("token", f"is missing for serve user '{name}'; set token, token_env, api_key or api_key_env")
+    return ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), **resolved)
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write atomically (temp file in the same dir, rename) with mode 0600."""
+    """Write atomically with mode 0600 (the file may hold secrets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:  # mkstemp creates the file 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text, mode=0o600)

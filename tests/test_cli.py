@@ -75,8 +75,15 @@ def test_batch_help_groups_every_batch_option_with_help_and_the_exit_codes(capsy
 
 def test_serve_options_have_help(capsys: pytest.CaptureFixture[str]) -> None:
     out = help_of(["serve", "--help"], capsys)
-    for flag in ("--host", "--port", "--workspace", "--profile", "--config"):
+    for flag in ("--host", "--port", "--workspace", "--profile", "--config", "--access-log"):
         assert flag_help(out, flag), f"serve {flag} has no help"
+
+
+def test_serve_help_says_what_it_serves_and_where_the_users_format_is(capsys: pytest.CaptureFixture[str]) -> None:
+    out = help_of(["serve", "--help"], capsys)
+    for what in ("export", "import", "folders", "browse", "whoami", "/openapi.json", "[[serve.users]]", "docs/serve.md"):
+        assert what in out, what
+    assert (Path(__file__).resolve().parents[1] / "docs" / "serve.md").is_file()
 
 
 def readme_exit_codes() -> list[tuple[int, str]]:
@@ -199,8 +206,9 @@ def test_default_runs_the_tui_with_profile_and_overrides(monkeypatch: pytest.Mon
 def test_serve_dispatches_with_host_port_and_global_flags(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls = []
     fake = types.ModuleType("spark_tui.server")
-    fake.serve = lambda config, profile, *, host, port, workspace=None: calls.append((profile.name, host, port, workspace)) or 0  # type: ignore[attr-defined]
+    fake.serve = lambda config, profile, *, host, port, workspace=None, access_log: calls.append(  # type: ignore[attr-defined]
+        (profile.name, host, port, workspace, access_log)) or 0
     monkeypatch.setitem(sys.modules, "spark_tui.server", fake)
     assert main(["serve", "--port", "9000", "--workspace", str(tmp_path), "--profile", "demo"]) == 0
-    assert main(["--workspace", str(tmp_path), "serve", "--host", "0.0.0.0"]) == 0
-    assert calls == [("demo", "127.0.0.1", 9000, tmp_path), ("demo", "0.0.0.0", 8080, tmp_path)]
+    assert main(["--workspace", str(tmp_path), "serve", "--host", "0.0.0.0", "--access-log"]) == 0
+    assert calls == [("demo", "127.0.0.1", 9000, tmp_path, False), ("demo", "0.0.0.0", 8080, tmp_path, True)]

@@ -250,3 +250,37 @@ def test_serve_user_with_unset_secret_fails_only_serve(spark_tui_home: Path, mon
     assert config.serve_users[0].problem and "BOB_TOKEN" in config.serve_users[0].problem
     assert main(["--batch", "--list-folders"]) == 0
     assert main(["serve", "--port", "1"]) == 2
+
+
+def test_every_problem_of_the_file_is_reported_at_once(spark_tui_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = spark_tui_home / "config.toml"
+    file.write_text(
+        'colour = "red"\nshade = 1\ndefault_profile = "nope"\n'
+        "[profiles.a]\nbackend = 'ftp'\n"
+        "[profiles.b]\nwat = 1\n"
+        "[profiles.good]\ntenant = 'acme'\n"
+        '[[serve.users]]\nname = "x"\n'
+        '[[serve.users]]\ngroups = ["g"]\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert [e.message for e in info.value.errors] == [
+        f"{file}: 'colour' unknown key (and 'shade'); use one of: default_profile, profiles, serve, theme",
+        f"{file}: 'profiles.a.backend' is 'ftp'; use \"embedded\", \"spark\" or \"runner\"",
+        f"{file}: 'profiles.b.wat' unknown key; use one of: backend, groups, tenant, user, workspace",
+        f"{file}: 'default_profile' names profile 'nope' which is not defined; use one of: demo, good",
+        f"{file}: 'serve.users[0].token' is missing for serve user 'x'; set token, token_env, api_key or api_key_env",
+        f"{file}: 'serve.users[1].name' is missing; every [[serve.users]] needs name = \"user@example.com\"",
+    ]
+    assert info.value.exit_code == 2 and info.value.message.endswith("(and 5 more problem(s))")
+    from spark_tui.cli import main
+
+    assert main(["--batch", "--jobs"]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: BAD_CONFIG: {e.message}" for e in info.value.errors]
+
+
+def test_a_broken_default_profile_is_reported_once(spark_tui_home: Path) -> None:
+    (spark_tui_home / "config.toml").write_text('default_profile = "a"\n[profiles.a]\nbackend = "ftp"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert info.value.errors == [] and "'profiles.a.backend' is 'ftp'" in info.value.message

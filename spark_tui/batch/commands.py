@@ -40,6 +40,10 @@ def output_dir(args: argparse.Namespace) -> Path:
     return args.output_dir or Path.cwd()
 
 
+def if_exists(args: argparse.Namespace) -> str:
+    return args.if_exists or "fail"
+
+
 def deadline(args: argparse.Namespace) -> dict:
     return {"deadline_s": args.deadline} if args.deadline else {}
 
@@ -63,13 +67,13 @@ def preflight_export(args: argparse.Namespace, config: AppConfig) -> list[ApiErr
             "or an operation such as --jobs or --list-folders"
         )
     return operations.preflight(export_request_from_args(args), output_dir(args),
-                                download=not (args.dry_run or args.no_wait))
+                                download=not (args.dry_run or args.no_wait), if_exists=if_exists(args))
 
 
 def run_export(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
     return on_backend(args, profile, lambda backend: operations.export(
         backend, export_request_from_args(args), console, for_stream(sys.stderr), output_dir=output_dir(args),
-        dry_run=args.dry_run, no_wait=args.no_wait, **deadline(args),
+        dry_run=args.dry_run, no_wait=args.no_wait, if_exists=if_exists(args), **deadline(args),
     ))
 
 

@@ -16,12 +16,14 @@ from typing import Any, Iterator, TextIO
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
+from spark_tui.backends.prerelease import prerelease_notices
+from spark_tui.backends.verified_file import download_replacing
 from spark_tui.batch import output
 from spark_tui.batch.fixes import with_fix
 from spark_tui.batch.progress import Progress
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for, rejected_request
-from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.filenames import free_name, package_file_name
 from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportRequest, JobStatus, Page
 from spark_tui.spark.request_check import check_request
 from spark_tui.spark.uri import InvalidReference, validate_name
@@ -57,9 +59,9 @@ class Console:
 
 
 def report_error(exc: SparkTuiError, console: Console) -> int:
-    """Print an expected failure as `error: CODE: message` (every error of a ValidationFailed on its own
-    line), with how to fix it in --batch's terms; its exit code."""
-    if exc.errors and isinstance(exc, ValidationFailed):
+    """Print an expected failure as `error: CODE: message` (every error of a ValidationFailed, or of any
+    failure with several, on its own line), with how to fix it in --batch's terms; its exit code."""
+    if len(exc.errors) > 1 or (exc.errors and isinstance(exc, ValidationFailed)):
         lines = output.error_lines(exc.errors)
         lines[-1] = with_fix(exc, lines[-1])
         for line in lines:
@@ -80,9 +82,13 @@ def _problem(code: Code, message: str, ref: Path) -> ApiError:
     return ApiError(code=code.value, message=message, ref=str(ref))
 
 
-def output_problems(output_dir: Path, file_name: str | None) -> list[ApiError]:
+PRERELEASE_HINT = "hint: to take a release instead, name its version: --service 'FOLDER/SERVICE[1.10.0]'"
+EXISTS_FIX = "remove it, or choose another --file-name or -o (or --if-exists overwrite|suffix)"
+
+
+def output_problems(output_dir: Path, file_name: str | None, *, if_exists: str = "fail") -> list[ApiError]:
     """Why a package named `file_name` (None: a name that is itself invalid) cannot be saved into
-    `output_dir`; nothing is ever overwritten."""
+    `output_dir`; an existing file is one only with `if_exists` "fail"."""
     if not output_dir.exists():
         return [_problem(Code.OUTPUT_DIR_NOT_FOUND, f"output directory {output_dir} does not exist; "
                          f"create it (mkdir -p {output_dir}) or choose another -o", output_dir)]
@@ -93,20 +99,30 @@ def output_problems(output_dir: Path, file_name: str | None) -> list[ApiError]:
         return [_problem(Code.OUTPUT_DIR_NOT_WRITABLE, f"output directory {output_dir} is not writable; "
                          "fix its permissions or choose another -o", output_dir)]
     target = output_dir / file_name if file_name else None
-    if target and target.exists():  # checked again, race-free, when the file is written
-        return [_problem(Code.FILE_EXISTS, f"{target} already exists; remove it, or choose another "
-                         "--file-name or -o", target)]
+    if target and target.exists() and if_exists == "fail":  # checked again, race-free, when the file is written
+        return [_problem(Code.FILE_EXISTS, f"{target} already exists; {EXISTS_FIX}", target)]
     return []
 
 
-def preflight(request: ExportRequest, output_dir: Path, *, download: bool) -> list[ApiError]:
+def preflight(request: ExportRequest, output_dir: Path, *, download: bool, if_exists: str = "fail") -> list[ApiError]:
     """Every problem found before anything is sent or written: the request's syntax (references, ids,
     file name) and, when the package will be downloaded, the -o directory and an existing package."""
     problems = check_request(request)
     if download:
         name_ok = not any(p.code == Code.INVALID_FILE_NAME.value for p in problems)
-        problems += output_problems(output_dir, package_file_name(request.file_name) if name_ok else None)
+        problems += output_problems(output_dir, package_file_name(request.file_name) if name_ok else None,
+                                    if_exists=if_exists)
     return problems
+
+
+def unclaimed(request: ExportRequest, output_dir: Path, console: Console) -> ExportRequest:
+    """`request` with the first free `-2`, `-3`, … file name when its package exists (`--if-exists suffix`)."""
+    name = package_file_name(request.file_name)
+    if not (output_dir / name).exists():
+        return request
+    free = free_name(output_dir, name)
+    console.note(f"{output_dir / name} exists; the package is saved as {free}")
+    return request.model_copy(update={"file_name": free})
 
 
 def export(
@@ -119,12 +135,18 @@ def export(
     dry_run: bool = False,
     no_wait: bool = False,
     deadline_s: float = DEFAULT_DEADLINE_S,
+    if_exists: str = "fail",
 ) -> int:
     """Submit, wait, download and verify; or only resolve (`dry_run`) or only submit (`no_wait`).
+
+    `if_exists`: an existing package fails the pre-flight ("fail"), is replaced once the new one is
+    verified ("overwrite"), or the package takes the next free name ("suffix").
 
     The caller has run `preflight` (before opening the backend)."""
     if dry_run:
         return _dry_run(backend, request, console)
+    if if_exists == "suffix" and not no_wait:
+        request = unclaimed(request, output_dir, console)
     cancel = threading.Event()
     with sigint_sets(cancel, console, progress, "cancelling the export job"):
         job = backend.submit(request)
@@ -139,7 +161,7 @@ def export(
             return _interrupted(job, console)
         if job.status is not JobStatus.closed:
             return _finished(job, console)
-        downloads = _download(backend, job, output_dir, progress, cancel)
+        downloads = _download(backend, job, output_dir, progress, cancel, replace=if_exists == "overwrite")
         if downloads is None:
             return _interrupted(job, console)
     console.result(output.job_text(job, downloads), output.job_json(job, downloads))
@@ -154,6 +176,10 @@ def _dry_run(backend: Backend, request: ExportRequest, console: Console) -> int:
         if console.json:
             console.result("", preview.model_dump(mode="json"))
         return ExitCode.USAGE
+    if notices := prerelease_notices(backend, request, preview.service_versions):
+        for notice in notices:
+            console.note(f"notice: {notice}")
+        console.note(PRERELEASE_HINT)
     console.result(output.preview_text(preview), preview.model_dump(mode="json"))
     return ExitCode.OK
 
@@ -178,12 +204,16 @@ def _interrupted(job: ExportJob, console: Console) -> int:
 
 
 def _download(
-    backend: Backend, job: ExportJob, output_dir: Path, progress: Progress, cancel: threading.Event
+    backend: Backend, job: ExportJob, output_dir: Path, progress: Progress, cancel: threading.Event, *, replace: bool = False
 ) -> list[Download] | None:
-    """Verified copies of every output file; None (and nothing left behind) when interrupted."""
+    """Verified copies of every output file (`replace`: over files of the same name); None (and nothing
+    left behind) when interrupted."""
     downloads: list[Download] = []
     try:
-        downloads = backend.download(job, output_dir, progress=progress.download, cancel=cancel)
+        if replace:
+            downloads = download_replacing(backend, job, output_dir, progress=progress.download, cancel=cancel)
+        else:
+            downloads = backend.download(job, output_dir, progress=progress.download, cancel=cancel)
     except Exception as exc:
         if cancel.is_set():
             pass

@@ -11,6 +11,7 @@ before a backend opens; a refusing plan exits 2 before anything is exported or w
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import threading
 from pathlib import Path
@@ -20,12 +21,13 @@ from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
 from spark_tui.batch import output
 from spark_tui.batch.commands import (
-    export_request_from_args, has_selection, import_request_from_args, on_backend, output_dir,
+    export_request_from_args, has_selection, if_exists, import_request_from_args, on_backend, output_dir,
 )
+from spark_tui.batch.compare import drift_problems, drift_selection
 from spark_tui.batch.fixes import how_to_fix
 from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
+from spark_tui.batch.operations import EXISTS_FIX, PRERELEASE_HINT, Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
 from spark_tui.promotion import push, receipt as receipts, run as core, saved_plan, undo
 from spark_tui.promotion.history import load_receipt
@@ -35,11 +37,12 @@ from spark_tui.promotion.steps import Outcome, PlanRefused, PromotionFailed, Ste
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
-from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, ConfigError, ValidationFailed, excerpt
 from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
+from spark_tui.units import human_bytes
 from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt
 
 
@@ -56,8 +59,12 @@ def _problems(check) -> list[ApiError]:
 
 def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
     """The selection's syntax and (unless --plan) the -o directory, an existing package or receipt."""
-    selection = _selection(args, onpremises=onpremises)
-    problems = check_request(selection)
+    if args.drift:  # the selection is what the comparison finds in this scope (none: the whole tenant)
+        selection = export_request_from_args(args)
+        problems = drift_problems(args) + [e for e in check_request(selection) if e.code != Code.NO_INPUTS.value]
+    else:
+        selection = _selection(args, onpremises=onpremises)
+        problems = check_request(selection)
     if args.plan:
         return problems
     out_dir = output_dir(args)
@@ -65,11 +72,11 @@ def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
         name = package_file_name(selection.file_name) if selection.file_name else None
     except ValidationFailed:  # reported by check_request
         name = None
-    problems += output_problems(out_dir, name)
+    problems += output_problems(out_dir, name, if_exists=if_exists(args))
     receipt = receipts.receipt_path(out_dir / name) if name else None
-    if receipt is not None and out_dir.is_dir() and receipt.exists():
+    if receipt is not None and out_dir.is_dir() and receipt.exists() and if_exists(args) == "fail":
         problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
-            f"{receipt} already exists; remove it, or choose another --file-name or -o")))
+            f"{receipt} already exists; {EXISTS_FIX}")))
     return problems
 
 
@@ -87,11 +94,16 @@ def _guarded(console: Console, work) -> int:
 
 
 def preflight_inspect(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
-    return [p for p in (missing_package(args.inspect),) if p is not None]
+    problems = [p for p in (missing_package(args.inspect),) if p is not None]
+    if args.expect_sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.expect_sha256):
+        shown = excerpt(args.expect_sha256, 80)
+        problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=shown, message=(
+            f"--expect-sha256 '{shown}' is not a SHA-256: give its 64 hexadecimal digits")))
+    return problems
 
 
 def run_inspect(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
-    return inspect(args.inspect, console)
+    return inspect(args.inspect, console, expect_sha256=args.expect_sha256)
 
 
 # --- --import-package PKG --plan --------------------------------------------------------------------
@@ -144,7 +156,11 @@ def run_promote(args: argparse.Namespace, config: AppConfig, profile: Profile, c
     def work(source: Backend) -> int:
         target = open_backend(config.profile(args.promote_to))
         try:
-            return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
+            selection = (drift_selection(source, target, args, maps.mappings, console) if args.drift
+                         else _selection(args, onpremises=False))
+            if selection is None:  # --drift: nothing is missing or differs
+                return ExitCode.OK
+            return promote(source, target, selection, maps, options, console, args)
         finally:
             target.close()
 
@@ -166,7 +182,7 @@ def _push_export(args: argparse.Namespace, profile: Profile, runner: Runner, con
     return _guarded(console, lambda: on_backend(args, profile, lambda source: _run(
         console, args, lambda on_update, cancel, deadline: push.export_and_push(
             source, _selection(args, onpremises=True), runner, output_dir(args),
-            on_update=on_update, cancel=cancel, deadline_s=deadline))))
+            on_update=on_update, cancel=cancel, deadline_s=deadline, if_exists=if_exists(args)))))
 
 
 def preflight_push_package(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
@@ -191,6 +207,8 @@ def promote(
             console.note(f"plan saved to {args.save_plan}; run exactly it with --apply {args.save_plan}")
         return _show_plan(prepared.plan, console)
     console.note(plan_text(prepared.plan))
+    if prepared.plan.notices:
+        console.note(PRERELEASE_HINT)
     return _execute(source, target, prepared, console, args)
 
 
@@ -199,7 +217,7 @@ def _execute(source: Backend, target: Backend, prepared, console: Console, args:
     out_dir = output_dir(args)
     return _run(console, args, lambda on_update, cancel, deadline: core.run(
         source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline,
-        argv=_argv(args), saved_plan=saved, backup=not args.no_backup))
+        argv=_argv(args), saved_plan=saved, backup=not args.no_backup, if_exists=if_exists(args)))
 
 
 def _argv(args: argparse.Namespace) -> list[str] | None:
@@ -265,12 +283,16 @@ def run_undo(args: argparse.Namespace, config: AppConfig, profile: Profile | Non
     return _guarded(console, lambda: on_backend(args, target_profile, work))
 
 
-def inspect(path: Path, console: Console) -> int:
+def inspect(path: Path, console: Console, *, expect_sha256: str | None = None) -> int:
+    """What the package holds and whether it checks out (and, given `expect_sha256`, is that package)."""
     result = inspect_package(path)
+    if expect_sha256 is not None and result.sha256 != expect_sha256.lower():
+        result.errors.insert(0, ApiError(code=Code.SHA256_MISMATCH.value, ref=str(path), message=(
+            f"package {path} has SHA-256 {result.sha256}, expected {expect_sha256.lower()}")))
     for line in output.error_lines(result.errors):
         console.note(line)
     console.result(inspection_text(result), result.model_dump(mode="json"))
-    return ExitCode.OK if result.ok else ExitCode.USAGE
+    return ExitCode.OK if result.ok else BadPackage.exit_code
 
 
 # --- running with progress, Ctrl-C and the outcome -------------------------------------------------
@@ -347,6 +369,8 @@ def _show_plan(plan: Plan, console: Console) -> int:
     for code in dict.fromkeys(e.code for e in plan.errors):
         if code in HINTS:
             console.note(HINTS[code])
+    if plan.notices:
+        console.note(PRERELEASE_HINT)
     console.result(plan_text(plan), plan.model_dump(mode="json"))
     return ExitCode.OK if plan.go else ExitCode.USAGE
 
@@ -379,7 +403,7 @@ def plan_text(plan: Plan) -> str:
         for v in s.versions:
             change = v.version_source if v.version_destination == v.version_source else f"{v.version_source} -> {v.version_destination}"
             rows.append((v.service_uri_source, s.service_uri_destination, change, s.action.value, v.status,
-                         output.human_bytes(v.bytes)))
+                         human_bytes(v.bytes)))
     n_services, n_versions = len(plan.services), len(plan.versions)
     verdict = (
         f"go: {n_services} service(s), {n_versions} version(s) can be imported"
@@ -392,6 +416,7 @@ def plan_text(plan: Plan) -> str:
     if plan.folders_to_create:
         lines.append(f"folders to create: {', '.join(plan.folders_to_create)}")
     lines += [f"  refused: {e.message}" for e in plan.errors]
+    lines += [f"  notice: {n}" for n in plan.notices]
     lines.append(verdict)
     return "\n".join(lines)
 
@@ -447,7 +472,7 @@ def receipt_text(receipt: Receipt, path: Path | None) -> str:
 
 def inspection_text(result: PackageInspection) -> str:
     lines = [
-        f"package {result.path}: {result.bytes} bytes ({output.human_bytes(result.bytes)}), sha256 {result.sha256}",
+        f"package {result.path}: {result.bytes} bytes ({human_bytes(result.bytes)}), sha256 {result.sha256}",
         f"  kind {result.kind or '?'}, source tenant {result.tenant or '?'}, export job {result.export_job_id or '?'}",
         output.table(
             ["VERSION", "SERVICE ID", "VERSION ID", "FILES", "BYTES"],

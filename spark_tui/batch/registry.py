@@ -37,6 +37,7 @@ EXPORT = "export (--batch; the default operation)"
 OTHER = "other operations (--batch; one at a time)"
 IMPORT = "import (--batch --import-package FILE; also --no-wait, --deadline, --source-system, --correlation-id)"
 PROMOTION = "promotion (--batch; export from --profile, import into another profile)"
+COMPARISON = "comparison (--batch; what differs between --profile and other profiles; reads only)"
 
 
 def positive_seconds(text: str) -> float:
@@ -110,10 +111,11 @@ class Operation:
 
 
 SELECTION = ("folder", "service", "version_id", "file_filter", "version_filter", "source_system", "correlation_id",
-             "file_name", "output_dir", "deadline")
+             "file_name", "output_dir", "if_exists", "deadline")
 """What is exported and where it is saved: the export's options that promotion takes too."""
 JOB_REQUEST = ("no_wait", "deadline", "source_system", "correlation_id")
 PROMOTE = "spark_tui.batch.promote"
+COMPARE = "spark_tui.batch.compare"
 COMMANDS = "spark_tui.batch.commands"
 RECEIPTS = "spark_tui.batch.receipts"
 
@@ -139,6 +141,9 @@ OPERATIONS: tuple[Operation, ...] = (
                    help="correlation_id of the request, shown with the job (e.g. a CI run id) to trace it"),
             Option("--file-name", metavar="NAME", help="name of the package (default package.zip)"),
             Option("-o", "--output-dir", metavar="DIR", type=Path, help="where the package is saved (default: current dir)"),
+            Option("--if-exists", choices=("fail", "overwrite", "suffix"),
+                   help="when the package (or a promotion's receipt) exists: fail (default), overwrite it once the "
+                   "new one is verified, or save as the next free name (package-2.zip)"),
             Option("--deadline", metavar="SECONDS", type=positive_seconds,
                    help="stop waiting after this long (exit 4; default 1200)"),
             Option("--dry-run", action="store_true", exclusive="wait",
@@ -188,7 +193,9 @@ OPERATIONS: tuple[Operation, ...] = (
             help="embedded only: seed the workspace's tenant from any package (creates tenant and folders, keeps ids)",
             run=f"{COMMANDS}:run_load_package", preflight=f"{COMMANDS}:preflight_load_package", accepts=("if_present",)),
     _action("inspect", "--inspect", metavar="PKG", type=Path, help="what a package holds, and check its integrity (exit 0/2)",
-            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect"),
+            run=f"{PROMOTE}:run_inspect", preflight=f"{PROMOTE}:preflight_inspect",
+            options=(Option("--expect-sha256", metavar="HEX",
+                            help="with --inspect: the package must have this SHA-256 (e.g. from a receipt); exit 2 if not"),)),
     _action("show-config", "--show-config", action="store_true",
             help="the config file, profile, backend, workspace or URL, tenant and identity a command would use "
             "(secrets masked)", run="spark_tui.batch.show_config:run", needs_profile=False),
@@ -201,13 +208,16 @@ OPERATIONS: tuple[Operation, ...] = (
                    help="TOML file of mappings ([folders], [services], upgrade, if_present); also with --import-package"),
             Option("--create-folders", action="store_true", hint=" (create folders first with --create-folder NAME)",
                    help="create missing destination folders before importing"),
+            Option("--drift", action="store_true",
+                   help="promote exactly what --compare PROFILE finds missing or different (same --map, --folder, "
+                   "--service; default the whole tenant)"),
             Option("--save-plan", metavar="FILE", type=Path,
                    help="with --plan: also write the plan to FILE (exact version ids, mappings, options, the target's "
                    "affected services) to approve, then run it with --apply FILE"),
             Option("--no-backup", action="store_true",
                    help="skip the backup of the services an import replaces (NAME.before.zip, what --undo restores)"),
         ),
-        accepts=SELECTION + ("map", "upgrade", "if_present", "plan"),
+        accepts=SELECTION + ("map", "upgrade", "if_present", "plan", "deep"),
         combined="{operation} cannot be combined with {option} (use --plan to only see the plan)",
     ),
     Operation(
@@ -241,6 +251,21 @@ OPERATIONS: tuple[Operation, ...] = (
         "push-package", when=("import_package", "push_runner"),
         run=f"{PROMOTE}:run_push_package", preflight=f"{PROMOTE}:preflight_push_package",
         foreign="{option} does not go with --push-runner (a Hybrid Runner takes the package as it is)",
+    ),
+    Operation(
+        "compare", section=COMPARISON, run=f"{COMPARE}:run", preflight=f"{COMPARE}:preflight",
+        trigger=Option("--compare", metavar="PROFILE", action="append", default=[],
+                       help="compare --profile with PROFILE: per service and version same, differs, missing, extra "
+                       "(repeatable: a matrix of profiles); narrow with --folder/--service, pair with --map/--mapping-file"),
+        options=(
+            Option("--only-differences", action="store_true", help="leave out what is the same"),
+            Option("--deep", action="store_true",
+                   help="settle versions a backend publishes no fingerprint for (real Spark) by exporting them "
+                   "(migrate, one job per profile) and comparing the packages; also with --promote-to --drift"),
+            Option("--exit-code", action="store_true",
+                   help="exit 10 when the profiles differ (as git diff --exit-code), so CI can gate on drift"),
+        ),
+        accepts=("folder", "service", "map", "mapping_file"),
     ),
 )
 GLOBAL = (Option("--json", action="store_true", help="print the API's JSON shapes on stdout"),)

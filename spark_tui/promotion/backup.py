@@ -12,7 +12,7 @@ from pathlib import Path
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import wait_for_job
-from spark_tui.engine.package_reader import PackageKind, open_package
+from spark_tui.spark.package_format import PackageKind, open_package
 from spark_tui.promotion.receipt import Recorder
 from spark_tui.promotion.steps import Listener, PromotionFailed, Step, StepUpdate, guard
 from spark_tui.spark.errors import Code

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spark_tui.backends.base import Backend
-from spark_tui.engine.package_reader import PackageContents, PackageKind, open_package
+from spark_tui.spark.import_check import check_import_request
+from spark_tui.spark.package_format import PackageContents, PackageKind, open_package
 from spark_tui.promotion.mappings import Mapping, service_mappings
+from spark_tui.backends.prerelease import prerelease_notices
 from spark_tui.promotion.plan import endpoint, make_plan, version_sizes
 from spark_tui.promotion.steps import PromotionFailed, Step
 from spark_tui.spark.errors import Code, ValidationFailed
@@ -83,6 +85,7 @@ def planned(
     sizes = version_sizes(((f.path, f.size) for f in preview.files), preview.service_versions)
     plan = make_plan(target, endpoint(source.info), preview.service_versions, mappings, if_present,
                      create_folders=create_folders, sizes=sizes)
+    plan.notices = prerelease_notices(source, selection, preview.service_versions)
     return Prepared(selection, preview, mappings, plan, upgrade, create_folders)
 
 
@@ -109,8 +112,6 @@ def plan_package(path: Path, target: Backend, request: ImportRequestEntity) -> P
     The import's own request checks apply (URIs, repeated sources or destinations); a mapping whose
     source is not in the package and an `onpremises` package are refusals, as the import's.
     """
-    from spark_tui.engine.importer import check_import_request
-
     with open_package(path) as pkg:
         versions, sizes = package_versions(pkg)
         held = set(pkg.services)

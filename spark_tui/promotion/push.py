@@ -8,12 +8,13 @@ from pathlib import Path
 
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
-from spark_tui.engine.package_reader import open_package
+from spark_tui.spark.package_format import open_package
 from spark_tui.promotion.hybrid_runner import Runner, push, upload_url
 from spark_tui.promotion.prepare import package_endpoint
 from spark_tui.promotion.receipt import Recorder, RunState
 from spark_tui.promotion.run import default_file_name, export_and_download, free_package_path, identified
 from spark_tui.promotion.steps import Listener, Outcome, PromotionFailed, Step, StepUpdate, guard, quiet
+from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ExportRequest, FileFilter, iso, utc_now
 from spark_tui.spark.promotion_wire import Endpoint, PackageRecord
 
@@ -31,8 +32,10 @@ def export_and_push(
     on_update: Listener | None = None,
     cancel: threading.Event | None = None,
     deadline_s: float = DEFAULT_DEADLINE_S,
+    if_exists: str = "fail",
 ) -> Outcome:
-    """Export `onpremises` from `source`, download and verify, upload to the Hybrid Runner, receipt."""
+    """Export `onpremises` from `source`, download and verify, upload to the Hybrid Runner, receipt
+    (`if_exists` as for `run.run`)."""
     upload_url(runner.url)  # a bad URL is refused before anything runs
     notify = on_update or quiet
     cancel = cancel or threading.Event()
@@ -42,12 +45,15 @@ def export_and_push(
     })
     with guard(Step.resolve, cancel):
         out_dir = Path(out_dir).absolute()
-        path = free_package_path(out_dir, request)
+        path = free_package_path(out_dir, request, if_exists)
+        if path.name != package_file_name(request.file_name):
+            notify(StepUpdate(Step.export, f"{out_dir / package_file_name(request.file_name)} exists; the package is saved as {path}"))
+        request = request.model_copy(update={"file_name": path.name})
         state = RunState(identified(source), runner_endpoint(runner, source.info.tenant), iso(utc_now()))
     recorder = Recorder(path, state)
     try:
         recorder.step(Step.export)
-        package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder)
+        package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder, if_exists)
     except PromotionFailed as exc:
         exc.receipt_path = recorder.fail(exc)
         raise

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spark_tui import paths
+from spark_tui.atomic_file import atomic_write
 from spark_tui.promotion.steps import PromotionFailed, Step
 from spark_tui.spark.export_wire import ExportJob, IfPresent, JobStatus, iso, utc_now
 from spark_tui.spark.import_wire import ImportJob
@@ -143,7 +143,9 @@ class Recorder:
 
     def write(self, receipt: Receipt) -> Path:
         path = write(self.package, receipt)
-        write_text_atomically(paths.receipts_dir() / f"{receipt.id}.json", _text(receipt))
+        history = paths.receipts_dir()
+        history.mkdir(parents=True, exist_ok=True)
+        atomic_write(history / f"{receipt.id}.json", _text(receipt), mode=0o600)
         return path
 
 
@@ -154,27 +156,12 @@ def receipt_path(package: Path) -> Path:
 def write(package: Path, receipt: Receipt) -> Path:
     """Write the receipt atomically beside the package (temp name, then rename)."""
     path = receipt_path(package)
-    write_text_atomically(path, _text(receipt))
+    atomic_write(path, _text(receipt))
     return path
 
 
 def _text(receipt: Receipt) -> str:
     return json.dumps(receipt.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Temp name in the same directory, fsync, rename: a reader (or a kill) sees the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".receipt-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def compare(plan: Plan, job: ImportJob | None) -> list[str]:

@@ -17,7 +17,8 @@ from pathlib import Path
 from spark_tui import __version__
 from spark_tui.backends.base import Backend, redact
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import, wait_for_job
-from spark_tui.engine.package_reader import PackageKind, open_package
+from spark_tui.backends.verified_file import download_replacing
+from spark_tui.spark.package_format import PackageKind, open_package
 from spark_tui.promotion import receipt as receipts
 from spark_tui.promotion.backup import backup_path, take_backup
 from spark_tui.promotion.mappings import Mapping
@@ -28,7 +29,7 @@ from spark_tui.promotion.steps import Listener, Outcome, PlanRefused, PromotionF
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.export_wire import ApiError, ExportJob, ExportRequest, IfPresent, JobStatus, VersionBump, iso, utc_now
-from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.filenames import free_name, package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.promotion_wire import Endpoint, PackageRecord, Plan, PromotionRequest, ResolvedVersion
 
@@ -71,13 +72,16 @@ def run(
     argv: list[str] | None = None,
     saved_plan: str | None = None,
     backup: bool = True,
+    if_exists: str = "fail",
 ) -> Outcome:
     """Export, download and verify, create folders (when planned), import, write the receipt.
 
     The receipt is written before the export starts and replaced after each step (see receipt.Recorder).
     `argv` (the command line) and `saved_plan` (the plan file applied) are recorded in it. Before an
     import that replaces services, their current versions are exported from the target beside the
-    package as `NAME.before.zip` and recorded (`backup=False` skips it).
+    package as `NAME.before.zip` and recorded (`backup=False` skips it). `if_exists`: an existing
+    package, receipt or backup of the same name fails the run ("fail"), is replaced ("overwrite"; the
+    package once the new one is verified), or all take the next free name ("suffix").
     """
     plan = prepared.plan
     if not plan.go:
@@ -89,7 +93,10 @@ def run(
         request = request.model_copy(update={"file_name": default_file_name(source, target.info.tenant)})
     out_dir = Path(out_dir).absolute()  # the receipt's paths stay right wherever --receipt or --undo runs
     with guard(Step.export, cancel):
-        package = free_package_path(out_dir, request)
+        package = free_package_path(out_dir, request, if_exists)
+        if package.name != package_file_name(request.file_name):
+            notify(StepUpdate(Step.export, f"{out_dir / package_file_name(request.file_name)} exists; the package is saved as {package}"))
+        request = request.model_copy(update={"file_name": package.name})
     with guard(Step.resolve, cancel):
         state = RunState(identified(source), identified(target), iso(utc_now()), plan.services_existing)
     state.plan = plan
@@ -97,7 +104,7 @@ def run(
     recorder = Recorder(package, state)
     try:
         recorder.step(Step.export)
-        package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder)
+        package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder, if_exists)
         recorder.step(Step.verify)
         _verify(package, plan, state, notify)
         if backup:
@@ -166,24 +173,32 @@ def without_secrets(argv: list[str]) -> list[str]:
     return result
 
 
-def free_package_path(out_dir: Path, request: ExportRequest) -> Path:
-    """Where the package will be saved; nothing is ever overwritten (package or receipt)."""
+def _namesakes(package: Path) -> tuple[Path, Path, Path]:
+    return package, receipts.receipt_path(package), backup_path(package)
+
+
+def free_package_path(out_dir: Path, request: ExportRequest, if_exists: str = "fail") -> Path:
+    """Where the package will be saved. An existing package, receipt or backup of that name is refused
+    ("fail"), left to be replaced ("overwrite"), or avoided with the next free name ("suffix")."""
     name = package_file_name(request.file_name)
     if not out_dir.is_dir():
         raise ValidationFailed.of([ApiError(code=Code.OUTPUT_DIR_NOT_FOUND.value, ref=str(out_dir), message=(
-            f"output directory {out_dir} does not exist; create it or choose another -o"))])
-    for taken in (out_dir / name, receipts.receipt_path(out_dir / name), backup_path(out_dir / name)):
-        if taken.exists():
-            raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken), message=(
-                f"{taken} already exists; remove it, or choose another --file-name or -o"))])
+            f"output directory {out_dir} does not exist"))])
+    taken = [p for p in _namesakes(out_dir / name) if p.exists()]
+    if taken and if_exists == "suffix":
+        name = free_name(out_dir, name, lambda package: any(p.exists() for p in _namesakes(package)))
+    elif taken and if_exists != "overwrite":
+        raise ValidationFailed.of([ApiError(code=Code.FILE_EXISTS.value, ref=str(taken[0]), message=(
+            f"{taken[0]} already exists"))])
     return out_dir / name
 
 
 def export_and_download(
     source: Backend, request: ExportRequest, out_dir: Path, state: RunState, notify: Listener,
-    cancel: threading.Event, deadline_s: float, recorder: Recorder,
+    cancel: threading.Event, deadline_s: float, recorder: Recorder, if_exists: str = "fail",
 ) -> Path:
-    """Run the export to its end and keep a verified copy of the package in `out_dir`."""
+    """Run the export to its end and keep a verified copy of the package in `out_dir` (replacing one
+    of the same name only with `if_exists="overwrite"`, once the new one is verified)."""
     with guard(Step.export, cancel):
         job = source.submit(request)
         state.export_job = job
@@ -211,7 +226,10 @@ def export_and_download(
             notify(StepUpdate(Step.download, "downloading the package", done=done, total=total))
 
         try:
-            downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
+            if if_exists == "overwrite":
+                downloads = download_replacing(source, job, out_dir, progress=moved, cancel=cancel)
+            else:
+                downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
         except BadPackage as exc:  # the SHA-256 did not match: a transfer error, as for an export (exit 3)
             raise PromotionFailed(Step.download, exc.message, ExitCode.BACKEND, exc.errors) from None
         if len(downloads) != 1 or not downloads[0].verified:

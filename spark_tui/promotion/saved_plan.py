@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from spark_tui.backends.base import Backend
 from spark_tui.promotion.plan import TargetCatalog
 from spark_tui.promotion.prepare import Prepared, planned, resolve
-from spark_tui.promotion.receipt import write_text_atomically
+from spark_tui.atomic_file import atomic_write
 from spark_tui.promotion.run import request_record
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter, iso, utc_now
@@ -48,7 +48,7 @@ def save(prepared: Prepared, target: Backend, path: Path, argv: list[str] | None
     states = target_state(target, prepared.plan)
     saved = SavedPlan(created=iso(utc_now()), request=request_record(prepared, argv), plan=prepared.plan,
                       target_services=states, target_fingerprint=fingerprint(states))
-    write_text_atomically(Path(path), saved.model_dump_json(indent=2) + "\n")
+    atomic_write(Path(path), saved.model_dump_json(indent=2) + "\n")
     return saved
 
 

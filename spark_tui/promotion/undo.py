@@ -14,7 +14,7 @@ from pathlib import Path
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
-from spark_tui.engine.package_reader import open_package
+from spark_tui.spark.package_format import open_package
 from spark_tui.promotion import receipt as receipts
 from spark_tui.promotion.prepare import package_endpoint, plan_package
 from spark_tui.promotion.receipt import NO_REMOVAL, Recorder, RunState

@@ -29,7 +29,14 @@ MIN_SECRET_CHARS = 16
 
 
 def check_users(users: Sequence[UserEntry]) -> None:
-    """Refuse (ConfigError) a token or API key shorter than MIN_SECRET_CHARS or held by two users."""
+    """Refuse (ConfigError, every problem at once) a token or API key shorter than MIN_SECRET_CHARS or
+    held by two users."""
+    ConfigError.raise_all(user_problems(users))
+
+
+def user_problems(users: Sequence[UserEntry]) -> list[ConfigError]:
+    """Each token or API key too short to guess, and each held by two users."""
+    problems = []
     owners: dict[str, str] = {}
     for user in users:
         for kind in ("token", "api_key"):
@@ -37,16 +44,17 @@ def check_users(users: Sequence[UserEntry]) -> None:
             if secret is None:
                 continue
             if len(secret) < MIN_SECRET_CHARS:
-                raise ConfigError(
+                problems.append(ConfigError(
                     f"serve user '{user.name}': the {kind} has {len(secret)} characters, fewer than "
                     f"{MIN_SECRET_CHARS}; use a random one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-                )
+                ))
             other = owners.setdefault(secret, user.name)
             if other != user.name:
-                raise ConfigError(
+                problems.append(ConfigError(
                     f"serve users '{other}' and '{user.name}' share the same {kind.replace('_', ' ')} (or token and API key); "
                     "give every user secrets of their own"
-                )
+                ))
+    return problems
 
 
 def check_link_key(key: str, variable: str) -> bytes:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from spark_tui.config import AppConfig, Profile
+    from spark_tui.server.auth import UserEntry
 
 LINK_KEY_ENV = "SPARK_TUI_SERVE_LINK_KEY"
 
@@ -40,8 +42,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None) -> int:
-    """Serve the profile's workspace until interrupted; returns the exit code."""
+def serve(
+    config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None,
+    access_log: bool = False,
+) -> int:
+    """Serve the profile's workspace until interrupted; returns the exit code.
+
+    Every problem of the users and the link key is refused at once, before anything is opened."""
     import uvicorn
 
     from spark_tui import paths
@@ -50,13 +57,17 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     from spark_tui.engine.jobs import JobManager
     from spark_tui.engine.store import open_workspace
     from spark_tui.server.app import create_app
-    from spark_tui.server.auth import check_users, check_link_key
+    from spark_tui.server.auth import check_link_key, user_problems
     from spark_tui.spark.errors import ConfigError
 
-    if problems := [u.problem for u in config.serve_users if u.problem]:
-        raise ConfigError(problems[0])
-    check_users(config.serve_users)
-    key = check_link_key(os.environ[LINK_KEY_ENV], LINK_KEY_ENV) if os.environ.get(LINK_KEY_ENV) else None
+    problems = [ConfigError(u.problem) for u in config.serve_users if u.problem] + user_problems(config.serve_users)
+    key = None
+    if os.environ.get(LINK_KEY_ENV):
+        try:
+            key = check_link_key(os.environ[LINK_KEY_ENV], LINK_KEY_ENV)
+        except ConfigError as exc:
+            problems.append(exc)
+    ConfigError.raise_all(problems)
     ws = open_workspace(workspace or profile.workspace or paths.default_workspace())
     if profile.tenant == DEMO_TENANT:
         ensure_demo(ws, profile.tenant)
@@ -70,8 +81,7 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     except OSError as exc:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
         return 3
-    shown_host = f"[{host}]" if ":" in host else host
-    print(f"spark-tui serve: http://{shown_host}:{port}/{profile.tenant} (workspace {ws.root}); OpenAPI at /openapi.json", flush=True)
+    print(start_line(host, sock.getsockname()[1], profile.tenant, ws.root, config.serve_users or [default_user]), flush=True)
     if not is_loopback(host):
         print(
             f"warning: serving on {host} without TLS: tokens, API keys and packages cross the network in clear text; "
@@ -83,7 +93,9 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
             f"no [[serve.users]] configured; for this run, user '{default_user.name}' has the bearer token: {default_user.token}",
             flush=True,
         )
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=access_log))
+    if access_log:
+        show_access_log()
     jobs.warm_standby()
     try:
         server.run(sockets=[sock])
@@ -92,3 +104,34 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
         sock.close()
         ws.close()
     return 0
+
+
+def start_line(host: str, port: int, tenant: str, workspace: Path, users: Sequence[UserEntry]) -> str:
+    """What serve prints first: where (the tenant's API, OpenAPI, health), what, and who may call (names,
+    groups and tenants of the users; never a secret)."""
+    root = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    who = "; ".join(
+        f"{u.name} (groups: {', '.join(u.groups) or 'none'}"
+        + (f"; tenants: {', '.join(u.tenants)}" if u.tenants else "") + ")"
+        for u in users
+    )
+    return (f"spark-tui serve: {root}/{tenant} (workspace {workspace}; API {root}/{tenant}/api/v4, "
+            f"OpenAPI {root}/openapi.json, health {root}/health); users: {who}")
+
+
+class _NoQuery(logging.Filter):
+    """Access-log lines without query strings: a download link's `?token=` signs access to a package."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5 and isinstance(record.args[2], str):
+            path, mark, _ = record.args[2].partition("?")
+            record.args = (*record.args[:2], path + ("?…" if mark else ""), *record.args[3:])
+        return True
+
+
+def show_access_log() -> None:
+    """One line per request on stdout (uvicorn's access log), query strings cut."""
+    logger = logging.getLogger("uvicorn.access")
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(f, _NoQuery) for f in logger.filters):
+        logger.addFilter(_NoQuery())

@@ -34,6 +34,8 @@ exit code (`spark_tui.spark.exit_codes.ExitCode`) and HTTP status; a test keeps 
     ├── UsageError                         2 USAGE     500  batch.operations
     ├── DownloadFailed                     3 BACKEND   500  batch.operations
     ├── PlanRefused                        2 USAGE     409  promotion.steps
+    ├── CompareCancelled                   130 INTERRUPTED 500  promotion.catalog_reader
+    ├── DeepExportFailed                   3 BACKEND   500  promotion.compare
     └── PromotionFailed                    (its cause) 500  promotion.steps
 
 `serve`'s errors never reach a shell, so they keep the base's exit code; a promotion that failed
@@ -73,6 +75,7 @@ class Code(str, Enum):
     WRITE_FAILED = "WRITE_FAILED"
     WORKER_DIED = "WORKER_DIED"
     BAD_PACKAGE = "BAD_PACKAGE"
+    SHA256_MISMATCH = "SHA256_MISMATCH"
     SERVICE_EXISTS = "SERVICE_EXISTS"
     SERVICE_NOT_IN_PACKAGE = "SERVICE_NOT_IN_PACKAGE"
     NOT_A_MIGRATE_PACKAGE = "NOT_A_MIGRATE_PACKAGE"
@@ -280,6 +283,15 @@ class ConfigError(SparkTuiError):
     exit_code = ExitCode.USAGE
     http_status = 500
     default_code = Code.BAD_CONFIG
+
+    @classmethod
+    def raise_all(cls, errors: list[ConfigError]) -> None:
+        """Raise `errors` at once: the one, or one ConfigError listing each in `errors` (none: return)."""
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise cls(f"{errors[0].message} (and {len(errors) - 1} more problem(s))",
+                      [ApiError(code=e.code, message=e.message) for e in errors])
 
 
 class WorkspaceUnusable(ConfigError):

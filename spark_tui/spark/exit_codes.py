@@ -39,6 +39,9 @@ class ExitCode(IntEnum):
     CANCELLED = 5, "the job was cancelled (by someone else)"
     SLOT_BUSY = 6, (
         "refused: the tenant's export (or import) job slot is busy; the message names the running job — retry later")
+    DIFFERS = 10, (
+        "--compare --exit-code: the environments differ (something is missing, extra, different, undecided or not "
+        "accessible); like git diff --exit-code, whose 1 means a failed job here")
     INTERRUPTED = 130, (
         "interrupted (Ctrl-C): an export job was cancelled and nothing was left behind; an import job goes on "
         "(Spark cannot cancel one)")
@@ -56,7 +59,8 @@ def legend(width: int = 78) -> str:
 
     lines = ["exit codes:"]
     for code in ExitCode:
-        lines += textwrap.wrap(code.meaning, width=width, initial_indent=f"  {code.value:<5}", subsequent_indent=" " * 7)
+        lines += textwrap.wrap(code.meaning, width=width, initial_indent=f"  {code.value:<5}", subsequent_indent=" " * 7,
+                               break_on_hyphens=False)  # never split a flag such as --exit-code
     return "\n".join(lines)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from pathlib import Path
+from typing import Callable
 
 from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.export_wire import ApiError
@@ -47,3 +50,15 @@ def package_file_name(name: str | None) -> str:
     if len(encoded) > MAX_NAME_BYTES:
         raise _refuse(name, f"it is longer than {MAX_NAME_BYTES} bytes")
     return full
+
+
+def free_name(directory: Path, name: str, taken: Callable[[Path], bool] = lambda path: False) -> str:
+    """`name` with the first free `-2`, `-3`, … suffix: no file of that name in `directory` and not
+    `taken` (a receipt beside it, another job's target). Counts from the name given, so repeated runs
+    give `package-2.zip`, `package-3.zip`, never `package-2-2.zip`."""
+    stem = name[:-4] if name.lower().endswith(".zip") else name
+    for n in itertools.count(2):
+        candidate = f"{stem}-{n}.zip"
+        if not (directory / candidate).exists() and not taken(directory / candidate):
+            return candidate
+    raise AssertionError("unreachable")  # itertools.count never ends

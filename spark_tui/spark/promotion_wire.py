@@ -72,6 +72,7 @@ class Plan(WireModel):
     folders_to_create: list[str] = Field(default_factory=list)
     services: list[PlannedService] = Field(default_factory=list)
     errors: list[ApiError] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)  # worth knowing, no reason to refuse (a pre-release as latest)
 
     @property
     def go(self) -> bool:

@@ -26,7 +26,7 @@ def test_an_existing_file_and_a_bad_identifier_are_reported_together(cli, tmp_pa
     r = cli("--service", "/x", "--file-name", "release", "-o", str(tmp_path), "--json")
     assert r.code == 2 and [e["code"] for e in r.json["errors"]] == ["INVALID_REFERENCE", "FILE_EXISTS"]
     assert r.error_lines[1] == (f"error: FILE_EXISTS: {tmp_path / 'release.zip'} already exists; "
-                                "remove it, or choose another --file-name or -o")
+                                "remove it, or choose another --file-name or -o (or --if-exists overwrite|suffix)")
 
 
 def test_dry_run_and_no_wait_do_not_need_the_output_dir(cli, tmp_path: Path) -> None:

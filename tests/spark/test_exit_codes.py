@@ -19,7 +19,7 @@ from spark_tui.spark.import_wire import ImportJob
 def test_the_codes_are_the_designs() -> None:
     assert {c.name: c.value for c in ExitCode} == {
         "OK": 0, "JOB_FAILED": 1, "USAGE": 2, "BACKEND": 3, "TIMEOUT": 4, "CANCELLED": 5, "SLOT_BUSY": 6,
-        "INTERRUPTED": 130, "BROKEN_PIPE": 141,
+        "DIFFERS": 10, "INTERRUPTED": 130, "BROKEN_PIPE": 141,
     }
     assert all(c.meaning and c.meaning != ExitCode.__doc__ for c in ExitCode)
 

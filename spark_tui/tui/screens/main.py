@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
-from spark_tui.spark.filenames import package_file_name
+from spark_tui.spark.filenames import free_name, package_file_name
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
@@ -240,7 +240,7 @@ class MainScreen(Screen[None]):
             self.submit(request, str(dest))
             return
         why = f"{clash} already exists" if clash.exists() else f"export {claimed[clash]} will save {clash}"
-        free = free_name(dest, name, set(claimed))
+        free = free_name(dest, name, set(claimed).__contains__)
         form = self.query_one(ExportForm)
         form.show_error("file_name", f"{why}; choose another name (e.g. {free})")
 
@@ -559,15 +559,6 @@ class MainScreen(Screen[None]):
     @on(BackendFailed)
     def _failed(self, message: BackendFailed) -> None:
         self.app.show_error(message.title, message.error)
-
-
-def free_name(directory: Path, name: str, taken: set[Path]) -> str:
-    """`name` with the first free `-2`, `-3`, … suffix: no file in `directory` and not in `taken`."""
-    stem = name[:-4] if name.lower().endswith(".zip") else name
-    for n in itertools.count(2):
-        candidate = f"{stem}-{n}.zip"
-        if not (directory / candidate).exists() and directory / candidate not in taken:
-            return candidate
 
 
 def iso_now() -> str:
