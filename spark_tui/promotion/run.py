@@ -30,7 +30,7 @@ from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.export_wire import ApiError, ExportJob, ExportRequest, IfPresent, JobStatus, VersionBump, iso, utc_now
 from spark_tui.spark.filenames import free_name, package_file_name
-from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity
+from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.promotion_wire import Endpoint, PackageRecord, Plan, PromotionRequest, ResolvedVersion
 
 SOURCE_SYSTEM = "spark-tui promote"
@@ -270,7 +270,7 @@ def import_package(
         def sent(done: int, total: int) -> None:
             notify(StepUpdate(Step.import_, "uploading the package", done=done, total=total))
 
-        def seen(update) -> None:
+        def seen(update: ImportJob) -> None:
             state.import_job = update
             notify(StepUpdate(Step.import_, f"import job {update.id}: {update.status.value}", import_job=update))
 

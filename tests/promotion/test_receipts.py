@@ -270,6 +270,10 @@ def test_kill_at_each_step_leaves_a_receipt_naming_it(tmp_path: Path, step: str,
     assert (receipt["outcome"], receipt["step"], receipt["finished"]) == ("running", step, None)
     assert receipt["pid"] == proc.pid and receipt["target_may_have_changed"] is changed
     assert receipt["request"]["resolved"] and receipt["export_job_id"]
+    from spark_tui.promotion.history import list_receipts, shown_outcome
+
+    [kept] = list_receipts()  # the history's copy, shown as interrupted: its process is gone
+    assert kept.model_dump(mode="json") == receipt and shown_outcome(kept) == "interrupted"
     if step == "import":  # the recorded job settles it later
         target = EmbeddedBackend(tmp_path / "ws", "uat", "uat@example.com", ("supervisor:pf",))
         settled = wait_for_import(target, target.import_status(receipt["import_job_id"]))
