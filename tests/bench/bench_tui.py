@@ -45,7 +45,7 @@ Bare().run()
 
 
 def drawn(cmd: list[str], markers: dict[str, bytes], env: dict[str, str], cwd: Path,
-          timeout: float = 30.0) -> dict[str, float]:
+          timeout: float = 120.0) -> dict[str, float]:  # a safety net, not a target: a loaded machine draws late
     """Seconds from spawning `cmd` on a 120×40 pseudo-terminal until each marker text has been drawn."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
