@@ -16,24 +16,10 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from spark_tui import __version__
 from spark_tui.batch import registry
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for, legend
 
 if TYPE_CHECKING:
     from spark_tui.config import AppConfig
-
-EXIT_CODES = (
-    (0, "success (export closed and every file verified; other operations done)"),
-    (1, "the export or import job failed while running"),
-    (2, "usage or validation error: bad flag or value, refused request, import or promotion plan, unknown job or "
-        "profile, cancelling a finished job, bad config file, missing or corrupt import package"),
-    (3, "backend, connection or authorization error (also a download that fails verification, a full disk)"),
-    (4, "the job ended closed_by_timeout, or the client deadline passed"),
-    (5, "the job was cancelled (by someone else)"),
-    (6, "refused: the tenant's export (or import) job slot is busy; the message names the running job — retry later"),
-    (130, "interrupted (Ctrl-C): an export job was cancelled and nothing was left behind; an import job goes on "
-          "(Spark cannot cancel one)"),
-    (141, "the reader of the output went away (e.g. piped into head -1): the rest is dropped quietly, no traceback"),
-)
-"""The exit codes of --batch, as the README's table lists them (a test keeps the two equal)."""
 
 MORE_HELP = """\
 more help:
@@ -51,7 +37,6 @@ spark-tui's `spark` profiles can use it offline:
 Callers authenticate as a [[serve.users]] entry of the config file (name, groups, token or
 api_key, optional tenants; secrets of 16+ characters, never printed): see
 docs/serve.md. With no users, a random bearer token for the profile's user is printed at start."""
-BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a tool killed by the closed pipe would end
 
 BATCH_HELP = "spark-tui --batch --help"
 
@@ -70,7 +55,7 @@ class _Parser(argparse.ArgumentParser):
         self.fail(message)
 
     def fail(self, message: str, see: str | None = None) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {see or self.see})\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {see or self.see})\n")
 
     def option_takes_value(self, name: str) -> bool | None:
         """Whether option `name` takes a value; None when this parser has no such option."""
@@ -111,15 +96,6 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _exit_code_legend() -> str:
-    import textwrap
-
-    lines = ["exit codes:"]
-    for code, meaning in EXIT_CODES:
-        lines += textwrap.wrap(meaning, width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
-    return "\n".join(lines)
-
-
 def build_parser(batch: bool = False) -> _Parser:
     """The parser; `batch` selects the help it prints: the batch options and exit codes, or the overview."""
     p = _Parser(
@@ -133,7 +109,7 @@ def build_parser(batch: bool = False) -> _Parser:
         "Export, import and promote Coherent Spark services: an interactive TUI (the default), a\n"
         "--batch mode for scripts and CI (export, import a package, promote dev -> UAT -> prod),\n"
         "and a Spark-compatible HTTP API (serve).",
-        epilog=_exit_code_legend() if batch else MORE_HELP,
+        epilog=legend() if batch else MORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"spark-tui {__version__}")
@@ -155,6 +131,9 @@ def build_parser(batch: bool = False) -> _Parser:
     s.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
     s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS,
                    help="workspace to serve (default: the profile's)")
+    s.add_argument("--client-proxy", metavar="PORT", type=_port, default=None,
+                   help="also listen on 127.0.0.1:PORT as the HTTPS proxy through which the official cspark "
+                   "CLI/SDK reach this server as https://excel.local.coherent.global/<tenant>; prints the exports to use")
     s.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
                    help="embedded profile whose workspace, tenant and user are served (default: the config's default)")
     s.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
@@ -199,14 +178,14 @@ def _quiet_broken_pipe() -> int:
         pass
     finally:
         os.close(devnull)
-    return BROKEN_PIPE_EXIT
+    return ExitCode.BROKEN_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if (bad := _not_text(argv)) is not None:
         sys.stderr.write(f"spark-tui: error: argument '{bad}' is not valid UTF-8 text; pass names and values as UTF-8\n")
-        return 2
+        return ExitCode.USAGE
     try:
         return _main(argv)
     except BrokenPipeError:
@@ -218,9 +197,10 @@ def _main(argv: list[str]) -> int:
     try:
         _check_options(parser, parser.serve, argv)
         args = parser.parse_args(argv)
+        args.argv = argv  # recorded (secrets removed) in a promotion's receipt
         _check_combinations(parser, args)
     except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else 2
+        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     from spark_tui.spark.errors import SparkTuiError
 
     try:
@@ -234,7 +214,7 @@ def _main(argv: list[str]) -> int:
             from spark_tui.server import serve
 
             return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace,
-                         access_log=args.access_log)
+                         access_log=args.access_log, client_proxy=args.client_proxy)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)
@@ -242,9 +222,9 @@ def _main(argv: list[str]) -> int:
         from spark_tui.batch.operations import Console, report_error
 
         return report_error(exc, Console(sys.stdout, sys.stderr, json=bool(getattr(args, "json", False))))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         sys.stderr.write("interrupted\n")
-        return 130
+        return exit_code_for(exc)
 
 
 def _batch(args: argparse.Namespace, config: AppConfig) -> int:

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import urlparse
 
 from spark_tui import paths
+from spark_tui.atomic_file import atomic_write
 from spark_tui.spark.errors import Code, ConfigError
 from spark_tui.spark.uri import InvalidReference, validate_name
 
@@ -34,7 +34,8 @@ PROFILE_KEYS = {
     | {f"{s}{suffix}" for s in SECRETS for suffix in ("", "_env", "_file")},
     "runner": {"backend", "url", "token", "token_env", "token_file"},
 }
-SERVE_USER_KEYS = {"name", "groups", "tenants"} | {f"{s}{suffix}" for s in ("token", "api_key") for suffix in ("", "_env", "_file")}
+SERVE_SECRETS = ("token", "api_key", "client_secret")
+SERVE_USER_KEYS = {"name", "groups", "tenants", "client_id"} | {f"{s}{suffix}" for s in SERVE_SECRETS for suffix in ("", "_env", "_file")}
 TOP_KEYS = {"default_profile", "theme", "profiles", "serve"}
 
 
@@ -84,12 +85,15 @@ class Profile:
 
 @dataclass(frozen=True)
 class ServeUser:
-    """A user `spark-tui serve` accepts: by bearer token or API key."""
+    """A user `spark-tui serve` accepts: by bearer token, API key, or an access token issued for
+    OAuth2 client credentials (client_id + client_secret)."""
 
     name: str
     groups: tuple[str, ...] = ()
     token: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     problem: str | None = None  # why this user cannot be served (e.g. an unset *_env); only `serve` cares
     tenants: tuple[str, ...] | None = None  # the tenants this user may use; None = every tenant
 
@@ -412,28 +416,21 @@ def _serve_user(file: Path, i: int, spec: Any) -> ServeUser:
         raise u.error("name", "is missing; every [[serve.users]] needs name = \"user@example.com\"")
     resolved = {}
     problems = []
-    for key in ("token", "api_key"):
+    for key in SERVE_SECRETS:
         resolved[key], problem = u.secret(key, file.parent)
         if problem:
             problems.append(f"{file}: serve user '{name}': {problem}")
+    client_id = u.str("client_id")
+    if bool(client_id) != any(k.startswith("client_secret") for k in u.table):
+        raise u.error("client_id", f"and client_secret (or client_secret_env / client_secret_file) go together for serve user '{name}'; set both")
     if problems:  # an unset variable matters to `serve` only, not to the TUI or --batch
         return ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), problem="; ".join(problems))
-    if not (resolved["token"] or resolved["api_key"]):
-        raise u.error("token", f"is missing for serve user '{name}'; set token, token_env, api_key or api_key_env")
-    return ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), **resolved)
+    if not (resolved["token"] or resolved["api_key"] or client_id):
+        raise u.error("token", f"is missing for serve user '{name}'; set token, token_env, api_key, api_key_env or client_id + client_secret")
+    return ServeUser(name=name, groups=u.groups(()), tenants=u.tenants(), client_id=client_id, **resolved)
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write atomically (temp file in the same dir, rename) with mode 0600."""
+    """Write atomically with mode 0600 (the file may hold secrets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:  # mkstemp creates the file 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text, mode=0o600)

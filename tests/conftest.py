@@ -1,8 +1,14 @@
 """Shared fixtures: every test runs in an empty current directory with its own SPARK_TUI_HOME, so
-nothing touches the user's files or the checkout; hypothesis keeps no example database."""
+nothing touches the user's files or the checkout; hypothesis keeps no example database.
+
+Hypothesis profiles: `spark-tui` (the default) draws the same examples on every run, so a local
+run is repeatable; `random` (HYPOTHESIS_PROFILE=random, as CI runs the property tests a second
+time) draws new ones each run and prints the seed of a failure to reproduce it.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,8 +21,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_ZIP = FIXTURES / "volume-cylinder.zip"
 """A real Spark `onpremises` export package (one service version of the Volume Cylinder model)."""
 
-settings.register_profile("spark-tui", database=None, derandomize=True)  # same examples on every run
-settings.load_profile("spark-tui")
+# deadline=None: no wall-clock limit per example (a loaded machine must not fail a correct test)
+settings.register_profile("spark-tui", database=None, derandomize=True, deadline=None)
+settings.register_profile("random", database=None, derandomize=False, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "spark-tui"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

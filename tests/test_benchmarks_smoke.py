@@ -14,7 +14,9 @@ import pytest
 
 BENCH = Path(__file__).resolve().parent / "bench"
 TINY = {
-    "bench_batch": (["--runs", "1"], ["spark-tui --help", "demo-folder export"]),
+    "bench_batch": (["--runs", "1"], ["spark-tui --help", "first run, demo data created", "demo-folder export"]),
+    "bench_compare": (["--folders", "1", "--services", "4", "--versions", "2", "--drift-every", "2", "--runs", "1"],
+                      ["compare over serve", "compare embedded", "ratio compare over serve / sequential reads"]),
     "bench_import": (["--services", "1", "--versions", "1", "--payload-bytes", "1000", "--runs", "1"],
                      ["sha256sum of the package", "import worker peak RSS"]),
     "bench_packager": (["--versions", "2", "--payload-mb", "0.05", "--runs", "1"], ["ratio packaging / sha256sum"]),

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from spark_tui import __version__
-from spark_tui.cli import EXIT_CODES, main
+from spark_tui.cli import main
+from spark_tui.spark.exit_codes import ExitCode
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -91,10 +92,13 @@ def readme_exit_codes() -> list[tuple[int, str]]:
     return [(int(code), meaning.replace("`", "")) for code, meaning in rows]
 
 
-def test_the_exit_code_legend_equals_the_readme_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert readme_exit_codes() == list(EXIT_CODES)
+def test_the_readme_exit_code_table_is_the_exit_code_enum() -> None:
+    assert readme_exit_codes() == [(code.value, code.meaning) for code in ExitCode]
+
+
+def test_the_batch_help_legend_is_generated_from_the_exit_code_enum(capsys: pytest.CaptureFixture[str]) -> None:
     legend = help_of(["--batch", "--help"], capsys).split("exit codes:\n", 1)[1]
-    assert " ".join(legend.split()) == " ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES)
+    assert " ".join(legend.split()) == " ".join(f"{code.value} {code.meaning}" for code in ExitCode)
 
 
 @pytest.mark.parametrize(
@@ -187,7 +191,7 @@ def test_workspace_flag_with_a_spark_profile(monkeypatch: pytest.MonkeyPatch, ca
     monkeypatch.setenv("CSPARK_BASE_URL", "https://excel.test.coherent.global/acme")
     monkeypatch.setenv("CSPARK_API_KEY", "some-api-key-value")
     assert main(["--batch", "--profile", "spark", "--workspace", "/tmp/x", "--jobs"]) == 2
-    assert "--workspace applies to embedded profiles only" in one_line_error(capsys)
+    assert "workspace /tmp/x applies to embedded profiles only" in one_line_error(capsys)
 
 
 def test_default_runs_the_tui_with_profile_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -202,9 +206,9 @@ def test_default_runs_the_tui_with_profile_and_overrides(monkeypatch: pytest.Mon
 def test_serve_dispatches_with_host_port_and_global_flags(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls = []
     fake = types.ModuleType("spark_tui.server")
-    fake.serve = lambda config, profile, *, host, port, workspace=None, access_log: calls.append(  # type: ignore[attr-defined]
-        (profile.name, host, port, workspace, access_log)) or 0
+    fake.serve = lambda config, profile, *, host, port, workspace=None, access_log, client_proxy: calls.append(  # type: ignore[attr-defined]
+        (profile.name, host, port, workspace, access_log, client_proxy)) or 0
     monkeypatch.setitem(sys.modules, "spark_tui.server", fake)
     assert main(["serve", "--port", "9000", "--workspace", str(tmp_path), "--profile", "demo"]) == 0
-    assert main(["--workspace", str(tmp_path), "serve", "--host", "0.0.0.0", "--access-log"]) == 0
-    assert calls == [("demo", "127.0.0.1", 9000, tmp_path, False), ("demo", "0.0.0.0", 8080, tmp_path, True)]
+    assert main(["--workspace", str(tmp_path), "serve", "--host", "0.0.0.0", "--access-log", "--client-proxy", "8443"]) == 0
+    assert calls == [("demo", "127.0.0.1", 9000, tmp_path, False, None), ("demo", "0.0.0.0", 8080, tmp_path, True, 8443)]

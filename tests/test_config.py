@@ -269,7 +269,7 @@ def test_every_problem_of_the_file_is_reported_at_once(spark_tui_home: Path, cap
         f"{file}: 'profiles.a.backend' is 'ftp'; use \"embedded\", \"spark\" or \"runner\"",
         f"{file}: 'profiles.b.wat' unknown key; use one of: backend, groups, tenant, user, workspace",
         f"{file}: 'default_profile' names profile 'nope' which is not defined; use one of: demo, good",
-        f"{file}: 'serve.users[0].token' is missing for serve user 'x'; set token, token_env, api_key or api_key_env",
+        f"{file}: 'serve.users[0].token' is missing for serve user 'x'; set token, token_env, api_key, api_key_env or client_id + client_secret",
         f"{file}: 'serve.users[1].name' is missing; every [[serve.users]] needs name = \"user@example.com\"",
     ]
     assert info.value.exit_code == 2 and info.value.message.endswith("(and 5 more problem(s))")

@@ -28,5 +28,6 @@ def test_spark_tui_home_is_the_tests_own(spark_tui_home: Path) -> None:
     assert os.environ["SPARK_TUI_HOME"] == str(spark_tui_home) and ROOT not in spark_tui_home.resolve().parents
 
 
-def test_hypothesis_keeps_no_example_database() -> None:
-    assert settings().database is None and settings().derandomize
+def test_hypothesis_keeps_no_example_database_and_is_fixed_unless_asked_for_random() -> None:
+    assert settings().database is None
+    assert settings().derandomize is (os.environ.get("HYPOTHESIS_PROFILE", "spark-tui") != "random")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
@@ -62,7 +62,10 @@ class BackendInfo:
     groups: tuple[str, ...] = ()
 
 
+@runtime_checkable
 class Backend(Protocol):
+    """Every operation of a backend; runtime-checkable so that a test can prove a stand-in is one."""
+
     info: BackendInfo
 
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:

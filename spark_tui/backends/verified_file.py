@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
+from spark_tui.atomic_file import AtomicFile
 from spark_tui.backends.base import Backend, ProgressCallback
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, Download, ExportJob
@@ -25,13 +26,19 @@ class TargetExists(ValidationFailed):
 
 
 class HashMismatch(Exception):
-    """The bytes written do not hash to the expected SHA-256 (the temp file is already removed)."""
+    """The bytes written do not hash to the expected digest (the temp file is already removed)."""
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+class UnknownHash(ValueError):
+    """An expected digest that is neither a SHA-256 nor an MD5 hex string."""
+
+
+def hash_algorithm(expected: str) -> str:
+    """`sha256` or `md5`, told apart by the length of the hex digest (Spark does not say which it sends)."""
+    text = expected.strip().lower()
+    if all(c in "0123456789abcdef" for c in text) and len(text) in (64, 32):
+        return "sha256" if len(text) == 64 else "md5"
+    raise UnknownHash(f"file_hash '{expected[:80]}' is neither a SHA-256 (64 hex digits) nor an MD5 (32 hex digits)")
 
 
 class VerifiedFile:
@@ -57,8 +64,9 @@ class VerifiedFile:
         self.cancel = cancel
         self.size = 0
         self._digest = hashlib.sha256()
-        fd, self._tmp = tempfile.mkstemp(dir=self.dest.parent, prefix=f".{self.dest.name}.", suffix=".part")
-        self._out = os.fdopen(fd, "wb")
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._target = AtomicFile(self.dest, replace=False)
+        self._out = self._target.file
 
     def __enter__(self) -> VerifiedFile:
         return self
@@ -79,42 +87,29 @@ class VerifiedFile:
         """Write and hash an admitted chunk; may run in one helper thread (see backends/pump.py)."""
         self._out.write(chunk)
         self._digest.update(chunk)
+        self._md5.update(chunk)
 
     @property
     def sha256(self) -> str:
         return self._digest.hexdigest()
 
-    def commit(self, expected_sha256: str) -> str:
-        """Verify against `expected_sha256`, make durable and rename into place; returns the digest."""
+    def commit(self, expected: str | None) -> str:
+        """Verify against `expected` (a SHA-256 or MD5 hex digest, see `hash_algorithm`; None: nothing
+        to check), make durable and rename into place; returns the SHA-256 digest."""
         digest = self.sha256
-        if digest != expected_sha256.lower():
-            raise HashMismatch(f"SHA-256 mismatch: got {digest}, expected {expected_sha256}")
-        self._out.flush()
-        os.fsync(self._out.fileno())
-        os.fchmod(self._out.fileno(), 0o666 & ~_umask())
-        self._out.close()
-        _publish(self._tmp, self.dest)
+        if expected is not None:
+            algorithm = hash_algorithm(expected)
+            got = digest if algorithm == "sha256" else self._md5.hexdigest()
+            if got != expected.strip().lower():
+                raise HashMismatch(f"{'SHA-256' if algorithm == 'sha256' else 'MD5'} mismatch: got {got}, expected {expected}")
+        try:
+            self._target.commit()
+        except FileExistsError:
+            raise TargetExists(self.dest) from None
         return digest
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if not self._out.closed:
-            self._out.close()
-        if os.path.exists(self._tmp):
-            os.unlink(self._tmp)
-
-
-def _publish(tmp: str, dest: Path) -> None:
-    """Give the finished temp file its name without replacing an existing file (link, unlink)."""
-    try:
-        os.link(tmp, dest)
-    except FileExistsError:
-        raise TargetExists(dest) from None
-    except OSError:  # a file system without hard links: check, then rename
-        if dest.exists():
-            raise TargetExists(dest) from None
-        os.replace(tmp, dest)
-        return
-    os.unlink(tmp)
+        self._target.discard()
 
 
 def download_replacing(

@@ -7,6 +7,7 @@ from typing import Any, Iterable, Sequence
 
 from spark_tui.backends.base import redact
 from spark_tui.spark.import_wire import ImportJob, ImportResult
+from spark_tui.units import duration, human_bytes
 from spark_tui.spark.export_wire import (
     ApiError,
     Download,
@@ -22,21 +23,6 @@ from spark_tui.spark.export_wire import (
 
 def to_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def duration(ms: int) -> str:
-    """A process time for people: `45 ms` below a second, else seconds with one decimal."""
-    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
-
-
-def human_bytes(n: int) -> str:
-    """1536 → '1.5 KiB'; exact bytes below 1 KiB."""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -73,9 +59,10 @@ def job_text(job: ExportJob, downloads: list[Download] | None = None) -> str:
         lines.append(f"  {len(outputs.services)} service(s), {len(outputs.service_versions)} version(s)")
         lines += [f"    {v.service_uri_source}  {v.version_id_source}" for v in outputs.service_versions]
     for f in outputs.files or []:
-        lines.append(f"  file: {redact(f.file)}  sha256 {f.file_hash}")  # a signed link's token is a secret
+        lines.append(f"  file: {redact(f.file)}  file_hash {f.file_hash or '(none given)'}")  # a signed link's token is a secret
     for d in downloads or []:
-        check = "verified" if d.verified else "NOT VERIFIED"
+        check = (f"verified ({d.hash_algorithm})" if d.verified else "NOT VERIFIED" if d.hash_algorithm
+                 else "not verified: the server gave no file_hash (its sha256 is recorded here)")
         lines.append(f"  downloaded: {d.path}  {d.bytes} bytes ({human_bytes(d.bytes)})  sha256 {d.sha256}  {check}")
     if job.progress and job.progress.bytes_total and not job.status.is_terminal:
         p = job.progress

@@ -19,22 +19,30 @@ from pathlib import Path
 from spark_tui.backends.base import Backend
 from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
 from spark_tui.batch.commands import (
     export_request_from_args, has_selection, if_exists, import_request_from_args, on_backend, output_dir,
 )
+from spark_tui.batch.compare import drift_problems, drift_selection
+from spark_tui.batch.fixes import how_to_fix
 from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
 from spark_tui.batch.operations import EXISTS_FIX, PRERELEASE_HINT, Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
-from spark_tui.promotion import promote as core
+from spark_tui.promotion import push, receipt as receipts, run as core, saved_plan, undo
+from spark_tui.promotion.history import load_receipt
+from spark_tui.promotion.receipt import NO_REMOVAL
+from spark_tui.promotion.prepare import plan_package, prepare
+from spark_tui.promotion.steps import Outcome, PlanRefused, PromotionFailed, Step, StepUpdate
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import BadPackage, Code, ConfigError, ValidationFailed, excerpt
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
+from spark_tui.units import human_bytes
 from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt
 
 
@@ -51,8 +59,12 @@ def _problems(check) -> list[ApiError]:
 
 def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
     """The selection's syntax and (unless --plan) the -o directory, an existing package or receipt."""
-    selection = _selection(args, onpremises=onpremises)
-    problems = check_request(selection)
+    if args.drift:  # the selection is what the comparison finds in this scope (none: the whole tenant)
+        selection = export_request_from_args(args)
+        problems = drift_problems(args) + [e for e in check_request(selection) if e.code != Code.NO_INPUTS.value]
+    else:
+        selection = _selection(args, onpremises=onpremises)
+        problems = check_request(selection)
     if args.plan:
         return problems
     out_dir = output_dir(args)
@@ -61,7 +73,7 @@ def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
     except ValidationFailed:  # reported by check_request
         name = None
     problems += output_problems(out_dir, name, if_exists=if_exists(args))
-    receipt = core.receipt_path(out_dir / name) if name else None
+    receipt = receipts.receipt_path(out_dir / name) if name else None
     if receipt is not None and out_dir.is_dir() and receipt.exists() and if_exists(args) == "fail":
         problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
             f"{receipt} already exists; {EXISTS_FIX}")))
@@ -72,9 +84,9 @@ def _guarded(console: Console, work) -> int:
     """`work()`, with a refused plan shown (exit 2) and a failed promotion reported."""
     try:
         return work()
-    except core.PlanRefused as exc:
+    except PlanRefused as exc:
         return _show_plan(exc.plan, console)
-    except core.PromotionFailed as exc:
+    except PromotionFailed as exc:
         return _failed(exc, console)
 
 
@@ -101,7 +113,7 @@ def run_package_plan(args: argparse.Namespace, config: AppConfig, profile: Profi
     """The plan of exactly the request --import-package would send (its pre-flight is the import's)."""
     request = import_request_from_args(args)
     return _guarded(console, lambda: on_backend(
-        args, profile, lambda target: _show_plan(core.plan_package(args.import_package, target, request), console)))
+        args, profile, lambda target: _show_plan(plan_package(args.import_package, target, request), console)))
 
 
 # --- --promote-to PROFILE ---------------------------------------------------------------------------
@@ -122,6 +134,9 @@ def preflight_promote(args: argparse.Namespace, config: AppConfig) -> list[ApiEr
         config.profile(args.promote_to)
     except ConfigError as exc:
         problems.append(ApiError(code=exc.code, message=exc.message, ref=args.promote_to))
+    if args.save_plan and not args.plan:
+        problems.append(ApiError(code=Code.USAGE.value, ref=str(args.save_plan), message=(
+            "--save-plan writes the plan of --plan; add --plan (then run it with --apply FILE)")))
     for text in args.map:
         problems += _problems(lambda: parse_map(text))
     if args.mapping_file:
@@ -141,7 +156,11 @@ def run_promote(args: argparse.Namespace, config: AppConfig, profile: Profile, c
     def work(source: Backend) -> int:
         target = open_backend(config.profile(args.promote_to))
         try:
-            return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
+            selection = (drift_selection(source, target, args, maps.mappings, console) if args.drift
+                         else _selection(args, onpremises=False))
+            if selection is None:  # --drift: nothing is missing or differs
+                return ExitCode.OK
+            return promote(source, target, selection, maps, options, console, args)
         finally:
             target.close()
 
@@ -161,7 +180,7 @@ def run_push_export(args: argparse.Namespace, config: AppConfig, profile: Profil
 
 def _push_export(args: argparse.Namespace, profile: Profile, runner: Runner, console: Console) -> int:
     return _guarded(console, lambda: on_backend(args, profile, lambda source: _run(
-        console, args, lambda on_update, cancel, deadline: core.export_and_push(
+        console, args, lambda on_update, cancel, deadline: push.export_and_push(
             source, _selection(args, onpremises=True), runner, output_dir(args),
             on_update=on_update, cancel=cancel, deadline_s=deadline, if_exists=if_exists(args)))))
 
@@ -174,23 +193,94 @@ def preflight_push_package(args: argparse.Namespace, config: AppConfig) -> list[
 def run_push_package(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
     runner = resolve_runner(config, args.push_runner)
     return _guarded(console, lambda: _done(
-        core.push_package(args.import_package, runner, on_update=_listener(console, None)), console))
+        push.push_package(args.import_package, runner, on_update=_listener(console, None)), console))
 
 
 def promote(
     source: Backend, target: Backend, request: ExportRequest, maps: MappingSet, options: dict,
     console: Console, args: argparse.Namespace,
 ) -> int:
-    prepared = core.prepare(source, target, request, maps.mappings, **options)
+    prepared = prepare(source, target, request, maps.mappings, **options)
     if args.plan or not prepared.plan.go:
+        if args.save_plan and prepared.plan.go:
+            saved_plan.save(prepared, target, args.save_plan, _argv(args))
+            console.note(f"plan saved to {args.save_plan}; run exactly it with --apply {args.save_plan}")
         return _show_plan(prepared.plan, console)
-    out_dir = output_dir(args)
     console.note(plan_text(prepared.plan))
     if prepared.plan.notices:
         console.note(PRERELEASE_HINT)
+    return _execute(source, target, prepared, console, args)
+
+
+def _execute(source: Backend, target: Backend, prepared, console: Console, args: argparse.Namespace,
+             saved: str | None = None) -> int:
+    out_dir = output_dir(args)
     return _run(console, args, lambda on_update, cancel, deadline: core.run(
         source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline,
-        if_exists=if_exists(args)))
+        argv=_argv(args), saved_plan=saved, backup=not args.no_backup, if_exists=if_exists(args)))
+
+
+def _argv(args: argparse.Namespace) -> list[str] | None:
+    return getattr(args, "argv", None)
+
+
+# --- --apply PLAN (a plan saved with --save-plan) ---------------------------------------------------
+
+
+def preflight_apply(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    """The plan file, its two profiles, and the -o directory."""
+    try:
+        saved = saved_plan.load(args.apply)
+    except ValidationFailed as exc:
+        return exc.errors
+    problems: list[ApiError] = []
+    for side in (saved.plan.source, saved.plan.target):
+        try:
+            config.profile(side.profile)
+        except ConfigError as exc:
+            problems.append(ApiError(code=exc.code, ref=side.profile, message=(
+                f"{exc.message} (plan {args.apply} was made with profiles '{saved.plan.source.profile}' -> "
+                f"'{saved.plan.target.profile}')")))
+    return problems + output_problems(output_dir(args), None)
+
+
+def run_apply(args: argparse.Namespace, config: AppConfig, profile: Profile | None, console: Console) -> int:
+    saved = saved_plan.load(args.apply)
+
+    def work() -> int:
+        source = open_backend(config.profile(saved.plan.source.profile))
+        try:
+            target = open_backend(config.profile(saved.plan.target.profile))
+            try:
+                prepared = saved_plan.for_apply(saved, source, target, file_name=args.file_name)
+                console.note(plan_text(prepared.plan))
+                return _execute(source, target, prepared, console, args, saved=str(Path(args.apply).resolve()))
+            finally:
+                target.close()
+        finally:
+            source.close()
+
+    return _guarded(console, work)
+
+
+# --- --undo RECEIPT ----------------------------------------------------------------------------------
+
+
+def run_undo(args: argparse.Namespace, config: AppConfig, profile: Profile | None, console: Console) -> int:
+    receipt = load_receipt(args.undo)
+    target_profile = config.profile(receipt.target.profile)
+    for line in [f"{NO_REMOVAL}: {item}" for item in receipt.not_removable]:
+        console.note(line)
+
+    def work(target: Backend) -> int:
+        plan = undo.plan_undo(receipt, target)
+        if args.plan or not plan.go:
+            return _show_plan(plan, console)
+        console.note(plan_text(plan))
+        return _run(console, args, lambda on_update, cancel, deadline: undo.undo(
+            receipt, target, on_update=on_update, cancel=cancel, deadline_s=deadline))
+
+    return _guarded(console, lambda: on_backend(args, target_profile, work))
 
 
 def inspect(path: Path, console: Console, *, expect_sha256: str | None = None) -> int:
@@ -202,7 +292,7 @@ def inspect(path: Path, console: Console, *, expect_sha256: str | None = None) -
     for line in output.error_lines(result.errors):
         console.note(line)
     console.result(inspection_text(result), result.model_dump(mode="json"))
-    return exit_codes.OK if result.ok else BadPackage.exit_code
+    return ExitCode.OK if result.ok else BadPackage.exit_code
 
 
 # --- running with progress, Ctrl-C and the outcome -------------------------------------------------
@@ -230,7 +320,7 @@ def _listener(console: Console, progress: Progress | None):
                 progress.finish()
             console.note(text)
 
-    def update(u: core.StepUpdate) -> None:
+    def update(u: StepUpdate) -> None:
         job = u.export_job or u.import_job
         if job is not None:
             line(f"{u.step.value} job {job.id}")
@@ -238,7 +328,7 @@ def _listener(console: Console, progress: Progress | None):
                 progress.job(job)
         elif u.total:
             line(u.message)
-            if progress is not None and u.step is core.Step.download:
+            if progress is not None and u.step is Step.download:
                 progress.download(u.done, u.total)
         else:
             line(u.message)
@@ -246,15 +336,16 @@ def _listener(console: Console, progress: Progress | None):
     return update
 
 
-def _done(outcome: core.Outcome, console: Console) -> int:
+def _done(outcome: Outcome, console: Console) -> int:
     console.result(receipt_text(outcome.receipt, outcome.receipt_path), outcome.receipt.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
-def _failed(exc: core.PromotionFailed, console: Console) -> int:
+def _failed(exc: PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
-    console.note(f"error: {exc.code}: {exc.message}")
+    fix = how_to_fix(exc.__cause__)
+    console.note(f"error: {exc.code}: {exc.message}" + (f"; {fix}" if fix else ""))
     if not exc.target_may_change:
         created = f", except the folder(s) created: {', '.join(exc.created_folders)}" if exc.created_folders else ""
         console.note(f"the target was not changed{created}")
@@ -262,7 +353,7 @@ def _failed(exc: core.PromotionFailed, console: Console) -> int:
         console.note(f"receipt: {exc.receipt_path}")
         if console.json:
             console.out.write(exc.receipt_path.read_text(encoding="utf-8"))
-    return exc.exit_code
+    return exit_code_for(exc)
 
 
 HINTS = {
@@ -281,7 +372,7 @@ def _show_plan(plan: Plan, console: Console) -> int:
     if plan.notices:
         console.note(PRERELEASE_HINT)
     console.result(plan_text(plan), plan.model_dump(mode="json"))
-    return exit_codes.OK if plan.go else exit_codes.USAGE
+    return ExitCode.OK if plan.go else ExitCode.USAGE
 
 
 # --- arguments --------------------------------------------------------------------------------------
@@ -312,7 +403,7 @@ def plan_text(plan: Plan) -> str:
         for v in s.versions:
             change = v.version_source if v.version_destination == v.version_source else f"{v.version_source} -> {v.version_destination}"
             rows.append((v.service_uri_source, s.service_uri_destination, change, s.action.value, v.status,
-                         output.human_bytes(v.bytes)))
+                         human_bytes(v.bytes)))
     n_services, n_versions = len(plan.services), len(plan.versions)
     verdict = (
         f"go: {n_services} service(s), {n_versions} version(s) can be imported"
@@ -330,12 +421,37 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def receipt_text(receipt: Receipt, path: Path) -> str:
-    lines = [f"{receipt.outcome}: {_side(receipt.source)} -> {_side(receipt.target)}"]
+def _who(e) -> str:
+    return f"{e.user or 'unknown'} (said by {e.user_source or 'nobody'})"
+
+
+def receipt_text(receipt: Receipt, path: Path | None) -> str:
+    outcome = receipt.outcome if receipt.outcome != "running" else f"running (last step reached: {receipt.step})"
+    lines = [f"{outcome}: {_side(receipt.source)} -> {_side(receipt.target)}"]
+    if receipt.id:
+        lines.append(f"  receipt {receipt.id}, started {receipt.started}, finished {receipt.finished or '-'}")
+    if receipt.source.user_source or receipt.target.user_source:
+        lines.append(f"  source user {_who(receipt.source)}; target user {_who(receipt.target)}")
+    if receipt.failed_step:
+        lines.append(f"  stopped at step {receipt.failed_step}: {receipt.message}")
+    if receipt.outcome != "promoted" and receipt.outcome != "uploaded":
+        lines.append("  the target may have changed" + (f" (settle it with --import-status {receipt.import_job_id})"
+                                                          if receipt.import_job_id else "")
+                     if receipt.target_may_have_changed else "  the target was not changed")
+    if r := receipt.request:
+        asked = " ".join(f"--{k.replace('_', '-')[:-1]} {x}" for k, xs in r.selection.model_dump().items() for x in xs)
+        lines.append(f"  asked: {asked} (version_filter {r.version_filter.value}, if_present {r.if_present.value}, "
+                     f"upgrade {r.upgrade.value}); {r.tool}" + (f"; plan {r.saved_plan}" if r.saved_plan else ""))
+        if r.argv is not None:
+            lines.append(f"  command line: {' '.join(r.argv)}")
     if receipt.export_job_id:
         lines.append(f"  export job {receipt.export_job_id}")
     if receipt.package:
         lines.append(f"  package {receipt.package.path}  {receipt.package.bytes} bytes  sha256 {receipt.package.sha256}")
+    if receipt.backup:
+        b = receipt.backup
+        lines.append(f"  backup {b.path} of {', '.join(b.services)}: {len(b.service_versions)} version(s), sha256 {b.sha256}"
+                     f" (restore with --undo {receipt.id})")
     if receipt.import_job_id:
         lines.append(f"  import job {receipt.import_job_id}")
     if receipt.service_versions:
@@ -347,13 +463,16 @@ def receipt_text(receipt: Receipt, path: Path) -> str:
     if receipt.runner:
         lines.append(f"  runner {receipt.runner.url} (tenant {receipt.runner.tenant}): {', '.join(receipt.runner.uploaded)}")
     lines += [f"  deviation from the plan: {d}" for d in receipt.deviations]
-    lines.append(f"receipt: {path}")
+    if receipt.not_removable:
+        lines.append(f"  {NO_REMOVAL}: {', '.join(receipt.not_removable)}")
+    if path is not None:
+        lines.append(f"receipt: {path}")
     return "\n".join(lines)
 
 
 def inspection_text(result: PackageInspection) -> str:
     lines = [
-        f"package {result.path}: {result.bytes} bytes ({output.human_bytes(result.bytes)}), sha256 {result.sha256}",
+        f"package {result.path}: {result.bytes} bytes ({human_bytes(result.bytes)}), sha256 {result.sha256}",
         f"  kind {result.kind or '?'}, source tenant {result.tenant or '?'}, export job {result.export_job_id or '?'}",
         output.table(
             ["VERSION", "SERVICE ID", "VERSION ID", "FILES", "BYTES"],

@@ -37,6 +37,7 @@ EXPORT = "export (--batch; the default operation)"
 OTHER = "other operations (--batch; one at a time)"
 IMPORT = "import (--batch --import-package FILE; also --no-wait, --deadline, --source-system, --correlation-id)"
 PROMOTION = "promotion (--batch; export from --profile, import into another profile)"
+COMPARISON = "comparison (--batch; what differs between --profile and other profiles; reads only)"
 
 
 def positive_seconds(text: str) -> float:
@@ -114,7 +115,9 @@ SELECTION = ("folder", "service", "version_id", "file_filter", "version_filter",
 """What is exported and where it is saved: the export's options that promotion takes too."""
 JOB_REQUEST = ("no_wait", "deadline", "source_system", "correlation_id")
 PROMOTE = "spark_tui.batch.promote"
+COMPARE = "spark_tui.batch.compare"
 COMMANDS = "spark_tui.batch.commands"
+RECEIPTS = "spark_tui.batch.receipts"
 
 
 def _action(name: str, *flags: str, run: str, **kwargs: Any) -> Operation:
@@ -205,10 +208,37 @@ OPERATIONS: tuple[Operation, ...] = (
                    help="TOML file of mappings ([folders], [services], upgrade, if_present); also with --import-package"),
             Option("--create-folders", action="store_true", hint=" (create folders first with --create-folder NAME)",
                    help="create missing destination folders before importing"),
+            Option("--drift", action="store_true",
+                   help="promote exactly what --compare PROFILE finds missing or different (same --map, --folder, "
+                   "--service; default the whole tenant)"),
+            Option("--save-plan", metavar="FILE", type=Path,
+                   help="with --plan: also write the plan to FILE (exact version ids, mappings, options, the target's "
+                   "affected services) to approve, then run it with --apply FILE"),
+            Option("--no-backup", action="store_true",
+                   help="skip the backup of the services an import replaces (NAME.before.zip, what --undo restores)"),
         ),
-        accepts=SELECTION + ("map", "upgrade", "if_present", "plan"),
+        accepts=SELECTION + ("map", "upgrade", "if_present", "plan", "deep"),
         combined="{operation} cannot be combined with {option} (use --plan to only see the plan)",
     ),
+    Operation(
+        "apply", section=PROMOTION, run=f"{PROMOTE}:run_apply", preflight=f"{PROMOTE}:preflight_apply",
+        trigger=Option("--apply", metavar="PLAN", type=Path,
+                       help="run a plan saved with --save-plan between its profiles, exactly; refused (exit 2) naming "
+                       "what moved on either side since"),
+        accepts=("file_name", "output_dir", "deadline", "no_backup"), needs_profile=False,
+    ),
+    Operation(
+        "undo", section=PROMOTION, run=f"{PROMOTE}:run_undo",
+        trigger=Option("--undo", metavar="RECEIPT",
+                       help="restore what a promotion replaced: import its backup with replace (a receipt id or file; "
+                       "--plan to only see the plan)"),
+        accepts=("plan", "deadline"), needs_profile=False,
+    ),
+    _action("promotions", "--promotions", action="store_true",
+            help="the promotions of this machine, newest first: outcome, source -> target, user, package SHA-256",
+            run=f"{RECEIPTS}:run_list", needs_profile=False),
+    _action("receipt", "--receipt", metavar="ID|FILE", help="print a promotion's receipt (an id --promotions lists, or a file)",
+            run=f"{RECEIPTS}:run_show", needs_profile=False),
     Operation(
         "push-runner", section=PROMOTION, run=f"{PROMOTE}:run_push_export", preflight=f"{PROMOTE}:preflight_push_export",
         trigger=Option("--push-runner", metavar="URL|PROFILE",
@@ -221,6 +251,21 @@ OPERATIONS: tuple[Operation, ...] = (
         "push-package", when=("import_package", "push_runner"),
         run=f"{PROMOTE}:run_push_package", preflight=f"{PROMOTE}:preflight_push_package",
         foreign="{option} does not go with --push-runner (a Hybrid Runner takes the package as it is)",
+    ),
+    Operation(
+        "compare", section=COMPARISON, run=f"{COMPARE}:run", preflight=f"{COMPARE}:preflight",
+        trigger=Option("--compare", metavar="PROFILE", action="append", default=[],
+                       help="compare --profile with PROFILE: per service and version same, differs, missing, extra "
+                       "(repeatable: a matrix of profiles); narrow with --folder/--service, pair with --map/--mapping-file"),
+        options=(
+            Option("--only-differences", action="store_true", help="leave out what is the same"),
+            Option("--deep", action="store_true",
+                   help="settle versions a backend publishes no fingerprint for (real Spark) by exporting them "
+                   "(migrate, one job per profile) and comparing the packages; also with --promote-to --drift"),
+            Option("--exit-code", action="store_true",
+                   help="exit 10 when the profiles differ (as git diff --exit-code), so CI can gate on drift"),
+        ),
+        accepts=("folder", "service", "map", "mapping_file"),
     ),
 )
 GLOBAL = (Option("--json", action="store_true", help="print the API's JSON shapes on stdout"),)

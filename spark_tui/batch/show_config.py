@@ -14,7 +14,7 @@ from pathlib import Path
 
 from spark_tui import paths
 from spark_tui.backends.factory import open_backend
-from spark_tui.batch import exit_codes
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.batch.operations import Console
 from spark_tui.config import DEMO_PROFILE, ENV_PROFILE, SECRETS, AppConfig, Profile, mask
 from spark_tui.spark.config_wire import EffectiveConfig, Identity
@@ -98,4 +98,4 @@ def config_text(shown: EffectiveConfig) -> str:
 def run(args: argparse.Namespace, config: AppConfig, profile: Profile | None, console: Console) -> int:
     shown = effective_config(args, config)
     console.result(config_text(shown), shown.model_dump(mode="json"))
-    return exit_codes.USAGE if shown.problem else exit_codes.OK
+    return ExitCode.USAGE if shown.problem else ExitCode.OK

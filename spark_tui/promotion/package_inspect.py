@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from spark_tui.engine.package_reader import PackageContents, open_package
+from spark_tui.spark.package_format import PackageContents, open_package
 from spark_tui.spark.errors import BadPackage, Code
 from spark_tui.spark.export_wire import ApiError
 from spark_tui.spark.promotion_wire import InspectedVersion, PackageInspection

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from spark_tui import __version__
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
-from spark_tui.server import routes_browse, routes_export, routes_folders, routes_import, routes_whoami
+from spark_tui.server import oauth_token, routes_browse, routes_export, routes_folders, routes_import, routes_whoami, runner_double
 from spark_tui.server.auth import Authenticator, UserEntry
 from spark_tui.server.context import ServerContext
 from spark_tui.server.errors import install_error_handlers
@@ -73,4 +73,6 @@ def create_app(
     app.include_router(routes_browse.router)
     app.include_router(routes_folders.router)
     app.include_router(routes_whoami.router)
+    app.include_router(oauth_token.router)
+    app.include_router(runner_double.router)
     return app

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from spark_tui.spark.exit_codes import ExitCode
+
 if TYPE_CHECKING:
     from spark_tui.config import AppConfig, Profile
     from spark_tui.server.auth import UserEntry
@@ -44,9 +46,10 @@ def is_loopback(host: str) -> bool:
 
 def serve(
     config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None,
-    access_log: bool = False,
+    access_log: bool = False, client_proxy: int | None = None,
 ) -> int:
-    """Serve the profile's workspace until interrupted; returns the exit code.
+    """Serve the profile's workspace until interrupted (and, with `client_proxy`, the HTTPS proxy
+    of server/client_proxy.py on that loopback port); returns the exit code.
 
     Every problem of the users and the link key is refused at once, before anything is opened."""
     import uvicorn
@@ -78,9 +81,10 @@ def serve(
     app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key, jobs=jobs)
     try:
         sock = bind(host, port)
+        proxy_sock = bind("127.0.0.1", client_proxy) if client_proxy is not None else None
     except OSError as exc:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
-        return 3
+        return ExitCode.BACKEND
     print(start_line(host, sock.getsockname()[1], profile.tenant, ws.root, config.serve_users or [default_user]), flush=True)
     if not is_loopback(host):
         print(
@@ -93,6 +97,12 @@ def serve(
             f"no [[serve.users]] configured; for this run, user '{default_user.name}' has the bearer token: {default_user.token}",
             flush=True,
         )
+    proxy = None
+    if proxy_sock is not None:
+        from spark_tui.server.client_proxy import start_client_proxy
+
+        proxy, lines = start_client_proxy(proxy_sock, sock, paths.data_dir() / "client-proxy", profile.tenant)
+        print("\n".join(lines), flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=access_log))
     if access_log:
         show_access_log()
@@ -100,10 +110,12 @@ def serve(
     try:
         server.run(sockets=[sock])
     finally:
+        if proxy is not None:
+            proxy.stop()
         jobs.close_standby()
         sock.close()
         ws.close()
-    return 0
+    return ExitCode.OK
 
 
 def start_line(host: str, port: int, tenant: str, workspace: Path, users: Sequence[UserEntry]) -> str:

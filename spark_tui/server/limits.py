@@ -3,7 +3,7 @@ body passes MAX_JSON_BODY bytes.
 
 A declared `Content-Length` over the limit is refused before anything is read; a body sent
 without one (chunked) is counted as it arrives and refused as soon as it passes the limit. The
-import upload is exempt: its route streams the package to disk under the tenant's own limit.
+import upload and the runner double's upload are exempt: their routes stream the package to disk under the tenant's own limit.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from spark_tui.server.errors import error_response
 
 MAX_JSON_BODY = 1024 * 1024
-_IMPORT_PATH = re.compile(r"^/[^/]+/api/v4/import/?$")
+_IMPORT_PATH = re.compile(r"^(/[^/]+/api/v4/import|/api/v3/upload)/?$")  # the import and the runner double's upload
 
 
 def too_large_message(limit: int) -> str:
@@ -24,7 +24,7 @@ def too_large_message(limit: int) -> str:
 
 
 class BodyLimit:
-    """ASGI middleware enforcing `limit` on the body of every request but the import upload."""
+    """ASGI middleware enforcing `limit` on the body of every request but the package uploads."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_JSON_BODY) -> None:
         self.app = app

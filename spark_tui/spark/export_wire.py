@@ -123,16 +123,22 @@ def none_as_object(value: Any) -> Any:
 
 
 def _whole_number(value: Any) -> Any:
-    return round(value) if isinstance(value, float) else value
+    return 0 if value is None else round(value) if isinstance(value, float) else value
 
 
 def _as_list(value: Any) -> Any:
-    """A single error/warning (object or string) sent where a list is expected becomes a list of one."""
+    """A single error/warning (object or string) sent where a list is expected becomes a list of one;
+    an empty object (`errors: {}`, the spec types `errors` as an object) is no error at all."""
+    if value == {}:
+        return None
     return [value] if isinstance(value, (dict, str)) else value
 
 
 Millis = Annotated[int, BeforeValidator(_whole_number)]
-"""`process_time`: milliseconds; a fractional number is rounded."""
+"""`process_time`: milliseconds; a fractional number is rounded, null reads as 0."""
+
+Timestamp = Annotated[str, BeforeValidator(lambda v: "" if v is None else v)]
+"""`response_timestamp`: null reads as unknown ("")."""
 
 
 # --- export request -------------------------------------------------------------------------
@@ -161,6 +167,12 @@ class ExportRequest(RequestModel):
     source_system: str | None = None
     correlation_id: str | None = None
     file_name: str | None = None
+
+    def body(self) -> dict:
+        """The JSON body as the SDKs send it: no empty input lists, no nulls for fields not given."""
+        body = self.model_dump(mode="json", exclude_none=True)
+        body["inputs"] = {name: items for name, items in body["inputs"].items() if items}
+        return body
 
 
 class CancelRequest(RequestModel):
@@ -270,10 +282,10 @@ class ErrorBody(SparkAnswer):
         message = next((t for k in _MESSAGE_KEYS if (t := _text(body.get(k)))), None)
         code = next((t for k in ("errorCode", "error_code", "code") if (t := _text(body.get(k)))), None)
         message = message or (errors[0].message if errors else None) or code or _compact(value)
+        if not errors and code:  # the item keeps the words alone: a code is shown beside them, not twice
+            errors = [ApiError(code=code, message=message)]
         if code and code not in message:
             message = f"{code}: {message}"
-        if not errors and code:
-            errors = [ApiError(code=code, message=message)]
         body.update(message=message, errors=errors)
         return body
 
@@ -295,7 +307,7 @@ def _error_items(value: dict | list) -> list:
 
 class OutputFile(SparkAnswer):
     file: str
-    file_hash: str
+    file_hash: str | None = None  # SHA-256 or MD5 (by length); Spark's docs do not say, a server may omit it
 
 
 class ServiceOutput(SparkAnswer):
@@ -345,7 +357,7 @@ class ExportJob(SparkAnswer):
 
     object: str = "export"
     id: str
-    response_timestamp: str = ""
+    response_timestamp: Timestamp = ""
     status: JobStatus
     status_url: str | None = None
     process_time: Millis = 0
@@ -376,7 +388,7 @@ class PackageManifest(WireModel):
 
 class TenantJobData(SparkAnswer):
     export_status: JobStatus
-    response_timestamp: str = ""
+    response_timestamp: Timestamp = ""
     created_by: str = ""
     created_timestamp: str = ""
     updated_timestamp: str = ""
@@ -442,6 +454,7 @@ class VersionInfo(WireModel):
     created: str | None = None
     size: int = 0
     original_file_name: str | None = None
+    fingerprint: str | None = None  # spark-tui extension: content identity (spark/fingerprint.py); None from real Spark
 
     @property
     def exportable(self) -> bool:
@@ -496,5 +509,6 @@ class WhoAmI(SparkAnswer):
 class Download(WireModel):
     path: str
     bytes: int
-    sha256: str
-    verified: bool
+    sha256: str  # always computed and recorded, whatever the server gave
+    verified: bool  # the file matched the server's file_hash
+    hash_algorithm: str | None = "sha256"  # of the server's file_hash: sha256, md5, or None when it gave none

@@ -1,7 +1,7 @@
-"""The Hybrid Runner's answer to `POST {runner}/api/v3/upload` (reference/spark-api.md §5.8; SDK wasm docs).
-
-`{"response_data": [{"tenant": "...", "services": [<ModelMetaData.json of each version>]}]}`;
-parsed leniently (unknown fields kept, missing ones empty), since runners differ by version.
+"""The Hybrid Runner's answers (reference/spark-api.md §5.8; SDK wasm docs): to `POST {runner}/api/v3/upload`,
+`{"response_data": [{"tenant": "...", "services": [<ModelMetaData.json of each version>]}]}`, and to
+`GET {runner}/version`, `{version, lastPullDate, filehash}`. Parsed leniently (unknown fields kept,
+missing ones empty), since runners differ by version.
 """
 
 from __future__ import annotations
@@ -48,3 +48,9 @@ class RunnerUploadAnswer(_Lenient):
     @property
     def services(self) -> list[RunnerService]:
         return [s for t in self.response_data or [] for s in t.services or []]
+
+
+class RunnerVersion(_Lenient):
+    version: str | None = None
+    lastPullDate: str | None = None
+    filehash: str | None = None

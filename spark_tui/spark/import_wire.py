@@ -22,6 +22,7 @@ from spark_tui.spark.export_wire import (
     Millis,
     RequestModel,
     SparkAnswer,
+    Timestamp,
     VersionBump,
     WireModel,
     none_as_empty,
@@ -114,7 +115,7 @@ class ImportJob(SparkAnswer):
 
     object: str = "import"
     id: str
-    response_timestamp: str = ""
+    response_timestamp: Timestamp = ""
     status: JobStatus = JobStatus.created
     status_url: str | None = None
     process_time: Millis = 0

@@ -29,9 +29,8 @@ def follow_up(backend: Backend, watched: dict[str, ExportJob | None], listed: se
 
 
 def list_imports(backend: Backend, all_users: bool) -> list:
-    """Import jobs, from backends that have them (`list_imports`); none otherwise."""
-    lister = getattr(backend, "list_imports", None)
-    return list(lister(all_users=all_users)) if lister is not None else []
+    """Import jobs in progress and of the past hour (own ones unless `all_users`)."""
+    return list(backend.list_imports(all_users=all_users))
 
 
 def created_at(job: object) -> str:

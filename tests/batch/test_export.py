@@ -41,7 +41,7 @@ def test_export_json_is_the_job_status_plus_downloads(cli, tmp_path: Path) -> No
     assert job.status is JobStatus.closed and (job.source_system, job.correlation_id) == ("ci", "run-42")
     assert [v.service_uri_source for v in job.outputs.service_versions] == ["insurance-pricing/travel-quote[3.2.7]"]
     package = tmp_path / "travel.zip"
-    assert body["downloads"] == [{"path": str(package), "bytes": package.stat().st_size, "sha256": sha256(package), "verified": True}]
+    assert body["downloads"] == [{"path": str(package), "bytes": package.stat().st_size, "sha256": sha256(package), "verified": True, "hash_algorithm": "sha256"}]
     assert body["outputs"]["files"][0]["file_hash"] == sha256(package)
     with zipfile.ZipFile(package) as z:
         names = {n.rsplit("/", 1)[-1] for n in z.namelist() if not n.endswith("manifest.json")}

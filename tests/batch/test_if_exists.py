@@ -21,7 +21,7 @@ def test_overwrite_replaces_the_package_with_the_verified_new_one(cli, tmp_path:
     package = tmp_path / "travel.zip"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["travel.zip"]  # no staging directory left
     assert r.json["downloads"] == [{"path": str(package), "bytes": package.stat().st_size, "sha256": sha256(package),
-                                    "verified": True}]
+                                    "verified": True, "hash_algorithm": "sha256"}]
     assert r.json["outputs"]["files"][0]["file_hash"] == sha256(package)
 
 

@@ -1,9 +1,11 @@
-"""Wall time of `spark-tui --help` and of a demo-folder `--batch` export (process start to verified file).
+"""Wall time of `spark-tui --help`, of a first run that creates the demo data, and of a demo-folder
+`--batch` export (process start to verified file).
 
     python tests/bench/bench_batch.py [--runs 7]
 
-Reference measured in the same run: a bare interpreter (`python -c pass`). Every export saves into
-a directory of its own (packages are never overwritten), all inside a temporary directory.
+References measured in the same run: a bare interpreter (`python -c pass`), and `--list-folders`
+on a workspace that already holds the demo data. Every export saves into a directory of its own
+(packages are never overwritten), every first run into a new workspace, all in a temporary directory.
 """
 
 from __future__ import annotations
@@ -47,11 +49,18 @@ def main(argv: list[str] | None = None) -> int:
 
         bare = wall(lambda _: [py, "-c", "pass"], args.runs, env, Path(tmp))
         help_s = wall(lambda _: [py, "-m", "spark_tui", "--help"], args.runs, env, Path(tmp))
+        def list_folders(workspace: Path) -> list[str]:
+            return [py, "-m", "spark_tui", "--batch", "--workspace", str(workspace), "--list-folders"]
+
+        first_s = wall(lambda run: list_folders(Path(tmp) / f"fresh-{run}"), args.runs, env, Path(tmp))
+        again_s = wall(lambda _: list_folders(Path(tmp) / "fresh-0"), args.runs, env, Path(tmp))
         subprocess.run([py, "-m", "spark_tui", "--batch", "--list-folders"], env=env, check=True, capture_output=True)  # demo data
         export_s = wall(export_into, args.runs, env, Path(tmp))
         size = (out / "0" / "package.zip").stat().st_size
     print(f"reference  python -c pass          {bare * 1000:7.1f} ms")
     print(f"spark-tui --help                    {help_s * 1000:7.1f} ms  = {help_s / bare:.2f}x bare interpreter")
+    print(f"first run, demo data created        {first_s * 1000:7.1f} ms  = {first_s / again_s:.2f}x the same "
+          f"listing once the data exists ({again_s * 1000:.1f} ms)")
     print(f"demo-folder export ({size / 2**20:.1f} MiB, 11 versions), start to verified file: "
           f"{export_s * 1000:7.1f} ms  = {export_s / bare:.1f}x bare interpreter")
     return 0

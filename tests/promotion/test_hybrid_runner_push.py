@@ -28,6 +28,24 @@ def test_upload_lists_every_version(runner, fixture_zip: Path) -> None:
     record = push(fixture_zip, Runner(url))
     assert record.uploaded == ["my-folder/volume-cylinder[0.1.0]"] and record.tenant == "fieldengineering"
     assert record.url == url and app.state.uploads == ["volume-cylinder.zip"]
+    assert record.runner_version == "1.31.2" and app.state.tenants == ["fieldengineering"]  # the package's tenant
+
+
+def test_a_tenant_in_the_runner_url_is_sent_as_the_sdk_sends_it(runner, fixture_zip: Path) -> None:
+    url, app = runner
+    assert push(fixture_zip, Runner(f"{url}/acme/")).uploaded
+    assert app.state.tenants == ["acme"]  # posted to {origin}/api/v3/upload with x-tenant-name
+
+
+@pytest.mark.parametrize("runner, phrase", [
+    ("unhealthy", r"is not ready: GET /healthcheck answered HTTP 503: .*models not loaded"),
+    ("no_version", r"answered GET /version without a version"),
+], indirect=["runner"])
+def test_an_unready_runner_gets_no_upload(runner, phrase: str, fixture_zip: Path) -> None:
+    url, app = runner
+    with pytest.raises(RunnerRefused, match=phrase):
+        push(fixture_zip, Runner(url))
+    assert app.state.uploads == []
 
 
 @pytest.mark.parametrize("runner", ["drop_one"], indirect=True)
@@ -55,7 +73,7 @@ def test_bad_url(fixture_zip: Path) -> None:
 def test_a_token_is_sent_as_bearer_and_a_refusal_names_the_token(fixture_zip: Path) -> None:
     with LiveServer(runner_app(token="s3cret-runner-token")) as server:
         assert push(fixture_zip, Runner(server.url, "s3cret-runner-token")).uploaded
-        with pytest.raises(RunnerRefused, match=r"refused the credentials \(HTTP 401\); give the runner a token") as exc:
+        with pytest.raises(RunnerRefused, match=r"refused the credentials \(HTTP 401: Unauthorized\); give the runner a token") as exc:
             push(fixture_zip, Runner(server.url))
         with pytest.raises(RunnerRefused, match="check the runner profile's token") as wrong:
             push(fixture_zip, Runner(server.url, "wrong-token-value"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from spark_tui.backends.base import BackendInfo
+from spark_tui.backends.base import BackendInfo, Caller
 from spark_tui.backends.verified_file import TargetExists
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.errors import Code, JobFinished, JobNotFound
+from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
+from spark_tui.spark.errors import Code, JobFinished, JobNotFound, ValidationFailed
 from spark_tui.spark.export_wire import (
     ApiError,
     Download,
@@ -95,44 +95,33 @@ def import_job(n: int, status: JobStatus) -> ImportJob:
     })
 
 
-class FakeImportBackend:
-    """Mix-in: a backend with import jobs (`list_imports`, `import_status`) as the import contract has them."""
-
-    imports: list[ImportJob]
-
-    def list_imports(self, all_users: bool = False) -> list[ImportJob]:
-        return list(self.imports)
-
-    def import_status(self, job_id: str) -> ImportJob:
-        for job in self.imports:
-            if job.id == job_id:
-                return job
-        raise JobNotFound(job_id)
-
-
 class FakeBackend:
-    """Implements spark_tui.backends.base.Backend over CATALOG and a fixed list of jobs."""
+    """Implements spark_tui.backends.base.Backend over a copy of CATALOG and fixed lists of jobs (a test
+    asserts it is a Backend)."""
 
     def __init__(self, jobs: list[ExportJob] | None = None, *, page_size: int | None = None) -> None:
         self.info = BackendInfo(profile="demo", kind="embedded", location="/tmp/workspace", tenant="demo",
                                 user="me@example.com", groups=("supervisor:pf",))
+        self.catalog = {folder: dict(services) for folder, services in CATALOG.items()}
         self.jobs = list(jobs or [])
+        self.imports: list[ImportJob] = []
         self.page_size = page_size
         self.submitted: list[ExportRequest] = []
+        self.submitted_job_ids: set[str] = set()
         self.slot_busy = False
         self.lock = threading.Lock()
 
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
         size = self.page_size or page_size
-        names = sorted(CATALOG)
-        items = [FolderInfo(id=_uuid(i), name=n, service_count=len(CATALOG[n]), required_group=RESTRICTED.get(n),
+        names = sorted(self.catalog)
+        items = [FolderInfo(id=_uuid(i), name=n, service_count=len(self.catalog[n]), required_group=RESTRICTED.get(n),
                             accessible=n not in RESTRICTED) for i, n in enumerate(names)]
         return Page(items=items[(page - 1) * size: page * size], page=page, page_size=size, total=len(items))
 
     def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:
         size = self.page_size or page_size
         items = []
-        for i, (name, versions) in enumerate(sorted(CATALOG[folder].items())):
+        for i, (name, versions) in enumerate(sorted(self.catalog[folder].items())):
             items.append(ServiceInfo(
                 id=_uuid(100 + i), folder=folder, name=name, version_count=len(versions),
                 latest_version=versions[0][0], engine_type=versions[0][1],
@@ -140,7 +129,7 @@ class FakeBackend:
         return Page(items=items[(page - 1) * size: page * size], page=page, page_size=size, total=len(items))
 
     def search_services(self, query: str, page: int = 1, page_size: int = 100) -> Page:
-        items = [s for folder in sorted(CATALOG) if folder not in RESTRICTED
+        items = [s for folder in sorted(self.catalog) if folder not in RESTRICTED
                  for s in self.list_services(folder, 1, 1000).items if query.lower() in s.name.lower()]
         return Page(items=items[(page - 1) * page_size: page * page_size], page=page, page_size=page_size,
                     total=len(items))
@@ -148,17 +137,17 @@ class FakeBackend:
     def list_versions(self, folder: str, service: str) -> list[VersionInfo]:
         return [VersionInfo(id=_uuid(200 + i), folder=folder, service=service, service_id=_uuid(100), version=v,
                             engine_type=e, has_module=m, created=CREATED, size=12_345 * (i + 1))
-                for i, (v, e, m) in enumerate(CATALOG[folder][service])]
+                for i, (v, e, m) in enumerate(self.catalog[folder][service])]
 
     def preview(self, request: ExportRequest) -> ExportPreview:
         errors = []
         for f in request.inputs.folders:
-            if f not in CATALOG:
+            if f not in self.catalog:
                 errors.append(ApiError(code=Code.FOLDER_NOT_FOUND.value, message=f"folder '{f}' not found", ref=f))
             elif f in RESTRICTED:
                 errors.append(ApiError(code=Code.ACCESS_DENIED.value,
                                        message=f"folder '{f}' needs group '{RESTRICTED[f]}'", ref=f))
-            elif not CATALOG[f]:
+            elif not self.catalog[f]:
                 errors.append(ApiError(code=Code.FOLDER_EMPTY.value, message=f"folder '{f}' has no service", ref=f))
         for s in request.inputs.services:
             if s.startswith("Insurance/legacy-rater"):
@@ -179,6 +168,7 @@ class FakeBackend:
             self.submitted.append(request)
             job = fixed_job(len(self.jobs) + 1, JobStatus.created, file_name=package_file_name(request.file_name))
             self.jobs.insert(0, job)
+            self.submitted_job_ids.add(job.id)
         return job
 
     def _find(self, job_id: str) -> ExportJob:
@@ -205,6 +195,17 @@ class FakeBackend:
     def list_jobs(self, all_users: bool = False) -> list[ExportJob]:
         return [j for j in self.jobs if all_users or (j.progress and j.progress.created_by == self.info.user)]
 
+    def whoami(self) -> Caller:
+        return Caller(self.info.user, self.info.groups, "profile")
+
+    @property
+    def submitted_ids(self) -> frozenset[str]:
+        with self.lock:
+            return frozenset(self.submitted_job_ids)
+
+    def is_own(self, job_id: str, created_by: str | None) -> bool:
+        return created_by == self.info.user or job_id in self.submitted_ids
+
     def finish(self, job_id: str) -> None:
         """The job closes (as a worker would finish it)."""
         job = self._find(job_id)
@@ -218,8 +219,31 @@ class FakeBackend:
         path.write_bytes(b"PK")
         return [Download(path=str(path), bytes=2, sha256="ab12" * 16, verified=True)]
 
-    def import_package(self, path, if_present=None, bump=None):
-        raise NotImplementedError("the fake backend does not import packages")
+    def submit_import(self, path: Path, request: ImportRequestEntity, progress=None) -> ImportJob:
+        job = import_job(len(self.imports) + 1, JobStatus.created)
+        with self.lock:
+            self.imports.insert(0, job)
+            self.submitted_job_ids.add(job.id)
+        return job
+
+    def import_status(self, job_id: str) -> ImportJob:
+        for job in self.imports:
+            if job.id == job_id:
+                return job
+        raise JobNotFound(job_id, kind="import")
+
+    def list_imports(self, all_users: bool = False) -> list[ImportJob]:
+        return list(self.imports)
+
+    def folder_exists(self, name: str) -> bool:
+        return name in self.catalog
+
+    def create_folder(self, name: str) -> FolderInfo:
+        if name in self.catalog:
+            message = f"folder '{name}' already exists in tenant 'demo'"
+            raise ValidationFailed(message, [ApiError(code=Code.PRODUCT_ALREADY_EXISTS.value, message=message, ref=name)])
+        self.catalog[name] = {}
+        return FolderInfo(id=_uuid(len(self.catalog)), name=name, service_count=0)
 
     def close(self) -> None:
         pass

@@ -230,12 +230,9 @@ async def test_jobs_column_labels_cut_with_an_ellipsis_too():
 
 
 async def test_import_jobs_are_listed_with_their_kind_and_open_their_own_details():
-    from fake_backend import FakeImportBackend, import_job
+    from fake_backend import import_job
 
-    class WithImports(FakeImportBackend, FakeBackend):
-        pass
-
-    backend = WithImports([fixed_job(1, JobStatus.closed)])
+    backend = FakeBackend([fixed_job(1, JobStatus.closed)])
     backend.imports = [import_job(1, JobStatus.closed)]
     imported = backend.imports[0]
     app = SparkApp(backend)

@@ -332,12 +332,9 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="whoami", exit_on_error=False, description="who am I")
     def _learn_identity(self) -> None:
-        """Ask the backend who it knows the caller as (backends with `whoami`), for the header."""
-        whoami = getattr(self.app.backend, "whoami", None)
-        if whoami is None:
-            return
+        """Ask the backend who it knows the caller as, for the header."""
         try:
-            caller = whoami()
+            caller = self.app.backend.whoami()
         except Exception:  # noqa: BLE001 - the header keeps the profile's user; the jobs refresh reports outages
             return
         self.app.call_from_thread(self.query_one(InfoHeader).set_caller, caller)
@@ -357,7 +354,7 @@ class MainScreen(Screen[None]):
     def _watched(self) -> dict[str, ExportJob | None]:
         """Jobs this client follows whatever the listing says (its identity may be unknown or another one):
         its own submissions, those the backend remembers, and pending saves, with their last known state."""
-        backend_ids = getattr(self.app.backend, "submitted_ids", None) or ()
+        backend_ids = self.app.backend.submitted_ids
         watched: dict[str, ExportJob | None] = dict.fromkeys((*self.pending.items, *backend_ids))
         watched.update(self.own)
         return watched

@@ -448,12 +448,11 @@ class CatalogTree(Tree):
         self.post_message(self.current_marks())
 
     def set_filter(self, text: str) -> None:
-        """Filter names: loaded folders at once, services by a tenant-wide search (backends with
-        `search_services`; others filter what is loaded, and the hint says so)."""
+        """Filter names: loaded folders at once, services by a tenant-wide search (`search_services`)."""
         self.filter_text = text.strip()
         self.found = None
         self.redraw()
-        if self.filter_text and getattr(self.app.backend, "search_services", None) is not None:
+        if self.filter_text:
             self.post_message(SearchState(self.filter_text, None, searching=True))
             self._search(self.filter_text)
         else:
@@ -503,8 +502,6 @@ class CatalogPane(Vertical):
             text = f"searching the tenant for '{message.query}'…"
         elif message.error is not None:
             text = f"search failed ({message.error}); showing matches among loaded folders only"
-        elif message.total is None:
-            text = "matches among loaded folders only (this backend cannot search)"
         else:
             text = f"{message.total} service{'s' * (message.total != 1)} match '{message.query}' in the tenant"
         hint.update(Text(text, style="italic"))

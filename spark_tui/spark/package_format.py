@@ -22,12 +22,14 @@ from typing import Iterator, NoReturn
 
 from pydantic import ValidationError
 
-from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, ONPREM_METADATA
 from spark_tui.spark.errors import BadPackage, Code
 from spark_tui.spark.export_wire import ApiError, EngineType, PackageManifest
 from spark_tui.spark.semver import InvalidVersion, SemVer
 from spark_tui.spark.uri import InvalidReference, normalize_uuid, service_uri, validate_name
 
+DEFAULT_SIZE_LIMIT = 209_715_200  # Spark's default package size limit of a tenant (200 MiB)
+ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
+"""The files an `onpremises` export adds beside each version's ZIP."""
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 4 * DEFAULT_SIZE_LIMIT
 MAX_RATIO = 200
