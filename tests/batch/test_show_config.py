@@ -61,10 +61,10 @@ def test_config_file_profile_and_overrides_are_named_with_their_origin(
 def test_secrets_are_masked_and_an_unreachable_backend_is_said(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from spark_tui.backends import remote
-    from spark_tui.backends.http_retry import RetryPolicy
+    from spark_tui.backends.remote import session
+    from spark_tui.backends.remote.retry import RetryPolicy
 
-    monkeypatch.setattr(remote, "RetryPolicy", lambda: RetryPolicy(attempts=1))  # refused at once, no backoff
+    monkeypatch.setattr(session, "RetryPolicy", lambda: RetryPolicy(attempts=1))  # refused at once, no backoff
     monkeypatch.setenv("CSPARK_BASE_URL", "http://127.0.0.1:9/acme")  # port 9 (discard): connection refused
     monkeypatch.setenv("CSPARK_API_KEY", "secret-api-key-value")
     code, out, err = show(["--profile", "spark"], capsys)
