@@ -5,7 +5,8 @@ Run: python tests/bench/bench_promote.py [--folders 3 --services 4 --versions 3 
 Two servers (dev and uat, one workspace each, tenant `acme`); uat has the destination folders
 `uat-synth-*`. Each run promotes every service of the dev folders into the uat folders under the same
 service names with `replace`:
-- spark-tui: one process, `--batch --profile dev --promote-to uat --map synth-000N=uat-synth-000N ...`;
+- spark-tui: one process, `--batch --profile dev --promote-to uat --map synth-000N=uat-synth-000N ...`
+  (from the second run on, the services exist: it backs them up before replacing, unless --no-backup);
 - reference: `cspark export run` (download to a file) then `cspark import run -d src=dst ...` on the
   same servers, two processes; its wall time is the sum, its peak memory the larger of the two.
 Each child's peak RSS comes from `/usr/bin/time -f %M`. The cspark CLI only accepts
@@ -129,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument("--payload-bytes", type=int, default=4_400_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-backup", action="store_true",
+                        help="pass --no-backup: no export of the replaced services before the import (cspark makes none)")
     args = parser.parse_args(argv)
     if not Path(TIME).exists():
         raise SystemExit(f"{TIME} is missing; install GNU time (apt-get install -y time)")
@@ -171,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             out.mkdir()
             ours = [sys.executable, "-m", "spark_tui", "--config", str(client), "--batch", "--profile", "dev",
                     "--promote-to", "uat", *folder_args, *maps, "--if-present", "replace", "-o", str(out)]
+            ours += ["--no-backup"] if args.no_backup else []
             ours_samples.append(measure(ours, env, tmp / "rss"))
             size = max(p.stat().st_size for p in out.glob("*.zip"))
             package = out / "cspark.zip"
