@@ -57,7 +57,10 @@ def _publish(job: ImportJob, request: Request, tenant: str) -> dict:
     return job.model_copy(update={"status_url": f"{base}/{tenant}/api/v4/import/{job.id}/status"}).wire()
 
 
-@router.post("/{tenant}/api/v4/import", summary="Start an import job of a migrate package", openapi_extra=_FORM_SCHEMA)
+@router.post(
+    "/{tenant}/api/v4/import", summary="Start an import job of a migrate package; answers {id, object, status_url}",
+    openapi_extra=_FORM_SCHEMA,
+)
 async def start_import(tenant: str, request: Request) -> dict:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
@@ -70,7 +73,8 @@ async def start_import(tenant: str, request: Request) -> dict:
         job = await run_in_threadpool(
             ctx.imports.submit, tenant, who.user, who.groups, form.package, entity, take=True, name="package.zip",
         )
-    return _publish(job, request, tenant)
+    published = _publish(job, request, tenant)
+    return {key: published[key] for key in ("id", "object", "status_url")}  # Spark's answer, exactly (its spec)
 
 
 @router.get("/{tenant}/api/v4/import/status", response_model=TenantImportStatus, summary="Import jobs across the tenant")

@@ -98,7 +98,8 @@ def test_folder_routes_need_credentials_and_a_tenant(client: TestClient) -> None
 def test_post_answers_at_once_and_the_job_lives_in_the_workspace(client: TestClient, ws: Workspace, package: bytes) -> None:
     ws.add_folder(TENANT, "uat")
     created = start(client, package, entity("uat/renamed")).json()
-    assert created["object"] == "import" and created["status"] == "created"
+    assert set(created) == {"id", "object", "status_url"} and created["object"] == "import"  # exactly, as Spark's spec
+    assert client.get(created["status_url"].removeprefix("http://spark.test"), headers=auth()).json()["status"] == "created"
     assert created["status_url"] == f"http://spark.test{IMPORT}/{created['id']}/status"
     described = client.get(f"{IMPORT}/status", headers=auth()).json()
     assert [j["id"] for j in described["in_progress_imports"]] == [created["id"]]
