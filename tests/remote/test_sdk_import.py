@@ -152,5 +152,5 @@ def test_import_jobs_are_private_to_their_user(served: Served, beta: Client, pac
     with sdk_client(served, "beta", BOB.token) as bob:
         with pytest.raises(SparkError) as info:
             bob.impex.imports.get_status(job_id=job["id"], max_retries=1)
-        assert info.value.status == 404
+        assert info.value.status == 500 and "INVALID_JOB_ID" in str(info.value.details)  # as Spark's spec answers
         assert bob.impex.imports.describe().data["recent_imports"] == []

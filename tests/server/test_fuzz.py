@@ -24,6 +24,7 @@ from serve_live import ALICE, BOB, SECRET_FOLDER, TENANT, small_workspace  # noq
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.server import create_app
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 TABLES = ("jobs", "tenants", "folders", "services", "versions", "version_files")
@@ -38,7 +39,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory):
     assert len(routes) >= 12
     assert {("POST", "/{tenant}/api/v4/import"), ("GET", "/{tenant}/api/v4/import/status"), ("POST", "/api/v1/product/create"),
             ("POST", "/api/v1/product/isproductexists/{name}"), ("GET", "/api/v1/product/get/{folder_id}")} <= set(routes)
-    with TestClient(app, base_url="http://spark.test", raise_server_exceptions=False) as client:
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS, raise_server_exceptions=False) as client:
         yield client, ws, routes
     ws.close()
 

@@ -19,6 +19,7 @@ from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.server import upload
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
 
@@ -39,7 +40,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 @pytest.fixture
 def client(ws: Workspace) -> Iterator[TestClient]:
     app = create_app(ws, [ALICE, BOB], jobs=JobManager(ws, spawn=False))
-    with TestClient(app, base_url="http://spark.test") as c:
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS) as c:
         yield c
 
 
