@@ -91,9 +91,13 @@ def test_create_folder_twice_is_refused_with_spark_code(served: Served) -> None:
 
 def test_prerequisites_end_the_job_failed_with_every_error(served: Served, package: Path) -> None:
     beta = remote(served, BETA)
-    job = wait_for_import(beta, beta.submit_import(package, renaming(**{"service-0000": "nowhere/a", "ghost": "uat/b"})))
+    served.ws.add_folder(BETA, "uat")
+    job = wait_for_import(beta, beta.submit_import(package, renaming(**{"service-0000": "nowhere/a", "service-0001": "uat/b"})))
     assert job.status is JobStatus.failed
-    assert sorted(e.code for e in job.errors) == [Code.FOLDER_NOT_FOUND.value, Code.SERVICE_NOT_IN_PACKAGE.value]
+    assert [e.code for e in job.errors] == [Code.FOLDER_NOT_FOUND.value]
+    with pytest.raises(ValidationFailed, match="service 'synth-0000/ghost' named in services_modify is not in package.zip") as ghost:
+        beta.submit_import(package, renaming(ghost="uat/b"))  # refused on the POST, as Spark does
+    assert [e.code for e in ghost.value.errors] == [Code.SERVICE_NOT_FOUND.value]
     assert served.ws.connect().execute("SELECT COUNT(*) FROM services WHERE tenant=?", (BETA,)).fetchone()[0] == 0
 
 

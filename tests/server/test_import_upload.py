@@ -172,9 +172,10 @@ def test_a_malformed_upload_is_refused(client: TestClient, ws: Workspace, conten
     assert tmp_files(ws) == []
 
 
-def test_a_bad_package_fails_its_job_and_leaves_nothing_behind(client: TestClient, ws: Workspace) -> None:
+def test_a_bad_package_is_refused_on_the_post_and_leaves_nothing_behind(client: TestClient, ws: Workspace) -> None:
     response = post_form(client, form(("importRequestEntity", ENTITY, None), ("file", b"not a zip", "p.zip")))
-    job = finished(client, ws, response.json())
-    assert job["status"] == "failed" and job["errors"][0]["code"] == "BAD_PACKAGE"
-    assert str(ws.root) not in str(job) and "'package.zip'" in job["errors"][0]["message"]
+    body = response.json()
+    assert response.status_code == 400 and body["errors"][0]["code"] == "BAD_PACKAGE"  # Spark: 500 INVALID_IMPORT_ZIP
+    assert str(ws.root) not in str(body) and "'package.zip'" in body["message"]
     assert beta_services(ws) == 0 and tmp_files(ws) == [] and list(ws.packages.iterdir()) == []
+    assert client.get(f"{URL}/status", headers=AUTH).json()["in_progress_imports"] == []
