@@ -37,7 +37,7 @@ from spark_tui.spark.package_format import (
     open_package,
     parse_json,
 )
-from spark_tui.spark.import_check import check_import_request, service_pair
+from spark_tui.spark.import_check import check_import_request, service_pair, source_service
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import Code, DiskFull, ServiceExists, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import (
@@ -114,7 +114,7 @@ def plan_import(
     services = package.services
     placements = []
     for mapping in entity.inputs.services_modify:
-        (sf, ss), (df, ds) = service_pair(mapping.service_uri_source), service_pair(mapping.destination)
+        (sf, ss, revision), (df, ds) = source_service(mapping.service_uri_source), service_pair(mapping.destination)
         source = service_uri(sf, ss)
         versions = services.get(source)
         if versions is None:
@@ -125,6 +125,17 @@ def plan_import(
                 mapping.service_uri_source,
             ))
             continue
+        if revision is not None:
+            held = ", ".join(v.version for v in versions)
+            versions = [v for v in versions if v.version == revision]
+            if not versions:
+                errors.append(_error(
+                    Code.SERVICE_NOT_IN_PACKAGE,
+                    f"'{service_uri(sf, ss, revision)}' named in services_modify is not in package '{package.name}' "
+                    f"(it holds {source} at {held})",
+                    mapping.service_uri_source,
+                ))
+                continue
         placement = Placement(source, versions, df, ds, mapping.update_version_type)
         try:
             require_folder_access(ws, tenant, df, None, groups, db=db)

@@ -1,6 +1,7 @@
 """The FastAPI application: the embedded engine on Spark's own paths.
 
-Every error answers `{"message": "<one line>", "errors": [{"code", "message", "ref"}]}` with
+On the v4 export/import routes, answers take Spark's own shapes unless the client asks for
+spark-tui's extensions (server/v4_shapes.py); with them, and on every other route, every error answers `{"message": "<one line>", "errors": [{"code", "message", "ref"}]}` with
 400 (a bad import package), 401 (no or unknown credentials), 403 (refused, e.g. an expired
 download link), 404 (unknown tenant, job, folder or service), 409 (job slot busy, naming the
 running job; cancelling a finished job), 413 (a body over 1 MiB, or an import upload over the
@@ -27,6 +28,7 @@ from spark_tui.server.context import ServerContext
 from spark_tui.server.errors import install_error_handlers
 from spark_tui.server.limits import BodyLimit
 from spark_tui.server.signing import LinkSigner
+from spark_tui.server.v4_shapes import V4Shapes
 
 
 def create_app(
@@ -54,6 +56,7 @@ def create_app(
         redoc_url=None,
     )
     app.add_middleware(BodyLimit)
+    app.add_middleware(V4Shapes)  # outermost: it also reshapes BodyLimit's refusals
     all_users = [*users, *([default_user] if default_user else [])]
     app.state.ctx = ServerContext(
         ws=ws,

@@ -3,7 +3,8 @@
 `POST /api/v1/product/create` answers in the v1 envelope (`status: "Success"`, `data.folderId`,
 `data.get_product_url`); creating an existing folder answers HTTP 200 with `status: "Error"` and
 `errorCode: PRODUCT_ALREADY_EXISTS`, as Spark does (the SDK turns that into a 409). The tenant
-comes from `x-tenant-name`, as on every v1 route.
+comes from `x-tenant-name`, as on every v1 route. An API-key caller cannot create a folder (401), as
+the SDK's folder docs say of Spark.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Request
 
 from spark_tui.engine.access import may_access
 from spark_tui.engine.store import NotFound
+from spark_tui.server.auth import auth_failure
 from spark_tui.server.routes_browse import _not_found, _tenant_caller
 from spark_tui.spark.browse_wire import V1Envelope, V1Folder, V1FolderCreated
 from spark_tui.spark.errors import Code, ValidationFailed, excerpt
@@ -39,6 +41,8 @@ def folder_exists(name: str, request: Request) -> dict:
 )
 async def create_folder(request: Request) -> dict:
     ctx, tenant, _ = _tenant_caller(request)
+    if not request.headers.get("authorization"):  # identified by x-synthetic-key
+        raise auth_failure("an API key cannot create folders (as on Spark); use a bearer token or OAuth2 client credentials")
     async with request.form(max_files=1, max_fields=20) as form:
         name = form.get("Name")
     if not isinstance(name, str) or not name:

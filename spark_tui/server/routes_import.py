@@ -1,11 +1,14 @@
 """Spark's import routes: `POST /{tenant}/api/v4/import` starts an import job and answers at once.
 
 The multipart upload (`importRequestEntity` + `file`) is streamed into the workspace (`upload.py`),
-checked for a well-formed request, and handed to an import job (`engine/import_jobs.py`) run by a
+checked for a well-formed request, a readable package and every source service it names (refused
+on the POST, as Spark does: a corrupt package, an unknown source service), and handed to an import job (`engine/import_jobs.py`) run by a
 detached worker; the job lives in the workspace like export jobs, so its status outlives the server.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -13,7 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from spark_tui.server.context import ctx_of
 from spark_tui.server.upload import ENTITY_FIELD, FILE_FIELD, invalid_form, receive_import_form
-from spark_tui.spark.errors import excerpt
+from spark_tui.engine.importer import check_import_request, source_service
+from spark_tui.engine.package_reader import open_package
+from spark_tui.spark.errors import Code, ValidationFailed, excerpt
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.uri import service_uri
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
 from spark_tui.spark.export_wire import IfPresent
 
@@ -52,12 +59,36 @@ def _entity(raw: bytes | None) -> ImportRequestEntity:
         raise invalid_form(message, f"{ENTITY_FIELD}.{where}" if where else ENTITY_FIELD) from None
 
 
+def _check_sources(package: Path, entity: ImportRequestEntity) -> None:
+    """Refuse on the POST, as Spark does, a package that is not a readable export (BadPackage) and a
+    `service_uri_source` it does not hold (404 SERVICE_NOT_FOUND)."""
+    if errors := check_import_request(entity):  # the request's own problems first, as the engine names them
+        raise ValidationFailed.of(errors)
+    with open_package(package, name="package.zip") as pkg:
+        held = pkg.services
+    missing = []
+    for mapping in entity.inputs.services_modify:
+        folder, service, revision = source_service(mapping.service_uri_source)  # well-formed: checked above
+        versions = held.get(service_uri(folder, service), [])
+        if not versions or (revision is not None and revision not in {v.version for v in versions}):
+            missing.append(mapping.service_uri_source)
+    if missing:
+        shown = ", ".join(f"'{excerpt(m)}'" for m in missing[:10])
+        message = f"service {shown} named in services_modify is not in package.zip (it holds {', '.join(list(held)[:10])})"
+        error = ValidationFailed(message, [ApiError(code=Code.SERVICE_NOT_FOUND.value, message=message, ref=excerpt(m)) for m in missing[:10]])
+        error.http_status = 404
+        raise error
+
+
 def _publish(job: ImportJob, request: Request, tenant: str) -> dict:
     base = ctx_of(request).public_base(request)
     return job.model_copy(update={"status_url": f"{base}/{tenant}/api/v4/import/{job.id}/status"}).wire()
 
 
-@router.post("/{tenant}/api/v4/import", summary="Start an import job of a migrate package", openapi_extra=_FORM_SCHEMA)
+@router.post(
+    "/{tenant}/api/v4/import", summary="Start an import job of a migrate package; answers {id, object, status_url}",
+    openapi_extra=_FORM_SCHEMA,
+)
 async def start_import(tenant: str, request: Request) -> dict:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
@@ -67,10 +98,12 @@ async def start_import(tenant: str, request: Request) -> dict:
         entity = _entity(form.fields.get(ENTITY_FIELD))
         if form.package is None:
             raise invalid_form(f"the {FILE_FIELD} form field (the package ZIP) is missing", FILE_FIELD)
+        await run_in_threadpool(_check_sources, form.package, entity)
         job = await run_in_threadpool(
             ctx.imports.submit, tenant, who.user, who.groups, form.package, entity, take=True, name="package.zip",
         )
-    return _publish(job, request, tenant)
+    published = _publish(job, request, tenant)
+    return {key: published[key] for key in ("id", "object", "status_url")}  # Spark's answer, exactly (its spec)
 
 
 @router.get("/{tenant}/api/v4/import/status", response_model=TenantImportStatus, summary="Import jobs across the tenant")

@@ -12,7 +12,18 @@ from spark_tui.spark.uri import InvalidReference, parse_service_ref, service_uri
 
 def service_pair(text: str) -> tuple[str, str]:
     """(folder, service) of a `services_modify` URI; InvalidReference unless it is `folder/service`."""
-    wrong = InvalidReference(f"'{excerpt(text)}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
+    folder, service, revision = source_service(text)
+    if revision is not None:
+        raise InvalidReference(f"'{excerpt(text)}' names a revision; a destination is a {{folder}}/{{service}}")
+    return folder, service
+
+
+def source_service(text: str) -> tuple[str, str, str | None]:
+    """(folder, service, revision) of a `service_uri_source`: `folder/service`, or
+    `folder/service[revision]` (Spark's spec example) to import only that revision of the package."""
+    wrong = InvalidReference(
+        f"'{excerpt(text)}' is not a folder/service URI; services_modify takes {{folder}}/{{service}} or {{folder}}/{{service}}[revision]"
+    )
     try:
         ref = parse_service_ref(text)
     except InvalidReference:
@@ -21,9 +32,9 @@ def service_pair(text: str) -> tuple[str, str]:
             validate_name("folder", folder)
             validate_name("service", service)
         raise wrong from None
-    if ref.folder is None or ref.service is None or ref.version_spec is not None:
+    if ref.folder is None or ref.service is None:
         raise wrong
-    return validate_name("folder", ref.folder), validate_name("service", ref.service)
+    return validate_name("folder", ref.folder), validate_name("service", ref.service), ref.version_spec
 
 
 def check_import_request(entity: ImportRequestEntity) -> list[ApiError]:
@@ -35,7 +46,7 @@ def check_import_request(entity: ImportRequestEntity) -> list[ApiError]:
     for n, mapping in enumerate(entity.inputs.services_modify):
         where = f"inputs.services_modify[{n}]"
         try:
-            source = service_pair(mapping.service_uri_source)
+            source = source_service(mapping.service_uri_source)[:2]
             destination = service_pair(mapping.destination)
         except InvalidReference as exc:
             errors.append(api_error(Code.INVALID_REFERENCE, f"{where}: {exc}", mapping.service_uri_source))

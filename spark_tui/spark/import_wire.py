@@ -34,7 +34,8 @@ from spark_tui.spark.export_wire import (
 
 
 class ServiceMapping(RequestModel):
-    """One `services_modify` entry: import `service_uri_source` (`folder/service`) as the destination."""
+    """One `services_modify` entry: import `service_uri_source` (`folder/service`, or
+    `folder/service[revision]` for one revision) as the destination (default: the source's service)."""
 
     service_uri_source: str
     service_uri_destination: str | None = None
@@ -42,7 +43,8 @@ class ServiceMapping(RequestModel):
 
     @property
     def destination(self) -> str:
-        return self.service_uri_destination or self.service_uri_source
+        source = self.service_uri_source
+        return self.service_uri_destination or (source.rpartition("[")[0] if source.rstrip().endswith("]") else source)
 
 
 class ImportInputs(RequestModel):

@@ -18,6 +18,7 @@ from serve_live import ALICE, BOB, Served
 from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.polling import wait_for_import, wait_for_job
 from spark_tui.backends.remote import RemoteBackend
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.spark.errors import Code, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent, JobStatus
@@ -90,9 +91,13 @@ def test_create_folder_twice_is_refused_with_spark_code(served: Served) -> None:
 
 def test_prerequisites_end_the_job_failed_with_every_error(served: Served, package: Path) -> None:
     beta = remote(served, BETA)
-    job = wait_for_import(beta, beta.submit_import(package, renaming(**{"service-0000": "nowhere/a", "ghost": "uat/b"})))
+    served.ws.add_folder(BETA, "uat")
+    job = wait_for_import(beta, beta.submit_import(package, renaming(**{"service-0000": "nowhere/a", "service-0001": "uat/b"})))
     assert job.status is JobStatus.failed
-    assert sorted(e.code for e in job.errors) == [Code.FOLDER_NOT_FOUND.value, Code.SERVICE_NOT_IN_PACKAGE.value]
+    assert [e.code for e in job.errors] == [Code.FOLDER_NOT_FOUND.value]
+    with pytest.raises(ValidationFailed, match="service 'synth-0000/ghost' named in services_modify is not in package.zip") as ghost:
+        beta.submit_import(package, renaming(ghost="uat/b"))  # refused on the POST, as Spark does
+    assert [e.code for e in ghost.value.errors] == [Code.SERVICE_NOT_FOUND.value]
     assert served.ws.connect().execute("SELECT COUNT(*) FROM services WHERE tenant=?", (BETA,)).fetchone()[0] == 0
 
 
@@ -140,8 +145,8 @@ def test_a_chunked_upload_over_the_limit_is_cut_off_while_reading(served: Served
 
     headers = {**AUTH, "Content-Type": "multipart/form-data; boundary=b"}
     response = httpx.post(f"{served.url}/{BETA}/api/v4/import", content=body(), headers=headers, timeout=30)
-    message = response.json()["message"]
-    assert response.status_code == 413 and "limit of 100000 bytes" in message
+    message = response.json()["message"]  # Spark's own answer: no extensions asked for
+    assert (response.status_code, response.json()["code"]) == (500, "EXCEEDED_FILE_SIZE") and "limit of 100000 bytes" in message
     reached = int(re.search(r"reached (\d+) bytes", message).group(1))
     assert 100_000 < reached < 32 * 64 * 1024  # refused mid-stream, not after the whole body
     assert list(served.ws.tmp.iterdir()) == []
@@ -150,6 +155,6 @@ def test_a_chunked_upload_over_the_limit_is_cut_off_while_reading(served: Served
 def test_a_missing_file_part_is_named(served: Served) -> None:
     served.ws.ensure_tenant(BETA)
     response = httpx.post(f"{served.url}/{BETA}/api/v4/import", data={"importRequestEntity": "{}"},
-                          files={"other": ("p.zip", b"PK")}, headers=AUTH, timeout=30)
+                          files={"other": ("p.zip", b"PK")}, headers={**AUTH, **ALL_EXTENSIONS}, timeout=30)
     assert response.status_code == 422 and response.json()["errors"][0]["ref"] == "file"
     assert "file form field" in response.json()["message"]

@@ -52,7 +52,7 @@ def test_initiate_get_status_cancel_describe(sdk: Client) -> None:
 def test_sdk_sees_http_errors_with_their_status(sdk: Client) -> None:
     with pytest.raises(SparkError) as missing:
         sdk.impex.exports.cancel("no-such-job")
-    assert missing.value.status == 404
+    assert missing.value.status == 500 and "INVALID_JOB_ID" in str(missing.value.details)  # as Spark's spec answers
     first = sdk.impex.exports.initiate(folders=["synth-0000"]).data
     with pytest.raises(SparkError) as busy:
         sdk.impex.exports.initiate(folders=["synth-0001"])

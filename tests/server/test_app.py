@@ -14,6 +14,7 @@ from serve_live import ALICE, BOB, SECRET_FOLDER, TENANT, small_workspace  # noq
 from spark_tui.config import ServeUser
 from spark_tui.engine.jobs import JobManager
 from spark_tui.server import create_app
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.server.signing import LinkSigner
 
 CAROL = ServeUser(name="carol@example.com", groups=(), api_key="carol-key")
@@ -28,7 +29,7 @@ def bearer(user: ServeUser) -> dict[str, str]:
 def client(tmp_path: Path):
     ws = small_workspace(tmp_path / "ws")
     app = create_app(ws, [ALICE, BOB, CAROL], base_url="", jobs=JobManager(ws, spawn=False))
-    with TestClient(app, base_url="http://spark.test") as c:
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS) as c:
         yield c
     ws.close()
 

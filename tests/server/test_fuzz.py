@@ -33,6 +33,7 @@ from spark_tui.server import create_app
 from spark_tui.spark.browse_wire import V1Engine, V1Envelope, V1Folder, V1FolderCreated, V1Version, V3Envelope, V3ServiceExists
 from spark_tui.spark.errors import Code
 from spark_tui.spark.export_wire import ExportJob, ExportPreview, TenantExportStatus, WhoAmI
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.spark.import_wire import ImportJob, TenantImportStatus
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -48,7 +49,7 @@ def fuzzed(tmp_path: Path):
     paths = app.openapi()["paths"]  # every route the app serves, with its methods
     routes = sorted({(method.upper(), path) for path, ops in paths.items() for method in ops} | {("GET", "/openapi.json")})
     assert set(routes) == set(ANSWERS), "every route needs its expected answers in ANSWERS"
-    with TestClient(app, base_url="http://spark.test", raise_server_exceptions=False) as client:
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS, raise_server_exceptions=False) as client:
         yield client, ws, routes
     ws.close()
 

@@ -17,6 +17,7 @@ from spark_tui.config import AppConfig, Profile, ServeUser, load_config
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.server import create_app
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.server.auth import MIN_SECRET_CHARS, check_link_key, check_users
 from spark_tui.server.limits import MAX_JSON_BODY
 from spark_tui.server.launch import LINK_KEY_ENV, is_loopback, serve
@@ -38,7 +39,7 @@ def bearer(user: ServeUser) -> dict[str, str]:
 def served(tmp_path: Path):
     ws = small_workspace(tmp_path / "ws")
     app = create_app(ws, [ALICE, BOB, CAROL, DAVE, ERIN, FRANK], jobs=JobManager(ws, spawn=False))
-    with TestClient(app, base_url="http://spark.test") as client:
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS) as client:
         yield client, ws
     ws.close()
 

@@ -19,6 +19,7 @@ from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.server import upload
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
 
@@ -39,7 +40,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 @pytest.fixture
 def client(ws: Workspace) -> Iterator[TestClient]:
     app = create_app(ws, [ALICE, BOB], jobs=JobManager(ws, spawn=False))
-    with TestClient(app, base_url="http://spark.test") as c:
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS) as c:
         yield c
 
 
@@ -98,7 +99,8 @@ def test_folder_routes_need_credentials_and_a_tenant(client: TestClient) -> None
 def test_post_answers_at_once_and_the_job_lives_in_the_workspace(client: TestClient, ws: Workspace, package: bytes) -> None:
     ws.add_folder(TENANT, "uat")
     created = start(client, package, entity("uat/renamed")).json()
-    assert created["object"] == "import" and created["status"] == "created"
+    assert set(created) == {"id", "object", "status_url"} and created["object"] == "import"  # exactly, as Spark's spec
+    assert client.get(created["status_url"].removeprefix("http://spark.test"), headers=auth()).json()["status"] == "created"
     assert created["status_url"] == f"http://spark.test{IMPORT}/{created['id']}/status"
     described = client.get(f"{IMPORT}/status", headers=auth()).json()
     assert [j["id"] for j in described["in_progress_imports"]] == [created["id"]]

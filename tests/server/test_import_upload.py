@@ -18,6 +18,7 @@ from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
 
 BETA = "beta"
@@ -38,7 +39,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 @pytest.fixture
 def client(ws: Workspace) -> Iterator[TestClient]:
     app = create_app(ws, [ALICE], jobs=JobManager(ws, spawn=False))
-    with TestClient(app, base_url="http://spark.test") as c:
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS) as c:
         yield c
 
 
@@ -77,7 +78,7 @@ ENTITY = (
 
 def finished(client: TestClient, ws: Workspace, created: dict) -> dict:
     """Run the created import job's worker in process; the job's status as GET answers it."""
-    assert created["status"] == "created" and created["object"] == "import"
+    assert set(created) == {"id", "object", "status_url"} and created["object"] == "import"  # Spark's POST answer
     run_job(ws, created["id"])
     response = client.get(f"{URL}/{created['id']}/status", headers=AUTH)
     assert response.status_code == 200
@@ -171,9 +172,10 @@ def test_a_malformed_upload_is_refused(client: TestClient, ws: Workspace, conten
     assert tmp_files(ws) == []
 
 
-def test_a_bad_package_fails_its_job_and_leaves_nothing_behind(client: TestClient, ws: Workspace) -> None:
+def test_a_bad_package_is_refused_on_the_post_and_leaves_nothing_behind(client: TestClient, ws: Workspace) -> None:
     response = post_form(client, form(("importRequestEntity", ENTITY, None), ("file", b"not a zip", "p.zip")))
-    job = finished(client, ws, response.json())
-    assert job["status"] == "failed" and job["errors"][0]["code"] == "BAD_PACKAGE"
-    assert str(ws.root) not in str(job) and "'package.zip'" in job["errors"][0]["message"]
+    body = response.json()
+    assert response.status_code == 400 and body["errors"][0]["code"] == "BAD_PACKAGE"  # Spark: 500 INVALID_IMPORT_ZIP
+    assert str(ws.root) not in str(body) and "'package.zip'" in body["message"]
     assert beta_services(ws) == 0 and tmp_files(ws) == [] and list(ws.packages.iterdir()) == []
+    assert client.get(f"{URL}/status", headers=AUTH).json()["in_progress_imports"] == []

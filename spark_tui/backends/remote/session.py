@@ -16,6 +16,7 @@ from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.transport import LazyTLSTransport
 from spark_tui.config import Profile
 from spark_tui.spark.errors import BackendUnavailable, ConfigError
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.spark.export_wire import JobAccepted
 
 
@@ -73,7 +74,7 @@ class Session:
         refreshed = False
         retry = 0
         while True:
-            headers = {**(self._auth_headers() if auth else {}), REQUEST_ID_HEADER: new_request_id()}
+            headers = {**(self._auth_headers() if auth else {}), REQUEST_ID_HEADER: new_request_id(), **ALL_EXTENSIONS}
             request = self.client.build_request(method, url, headers=headers, **kwargs)
             try:
                 response = self.client.send(request, stream=stream)
