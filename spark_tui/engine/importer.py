@@ -19,8 +19,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -29,16 +27,16 @@ from spark_tui.engine import housekeeping
 from spark_tui.engine.access import AccessDenied, FolderNotFound, require_folder_access
 from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.package_reader import (
-    MAX_JSON_BYTES,
+    MAX_METADATA_BYTES,
     PackageContents,
     PackageKind,
     PackageVersion,
-    bad,
     open_package,
     parse_json,
 )
 from spark_tui.spark.request_check import text_errors
 from spark_tui.engine.store import Workspace
+from spark_tui.engine.zip_bounds import BoundedEntry, bad
 from spark_tui.spark.errors import Code, DiskFull, excerpt, ServiceExists, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportedService,
@@ -54,7 +52,6 @@ from spark_tui.spark.uri import InvalidReference, parse_service_ref, service_uri
 Files = dict[str, tuple[str, int]]
 ProgressBytes = Callable[[int, int], None]
 CommitHook = Callable[[sqlite3.Connection, ImportOutputs], None]
-_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 def _error(code: Code, message: str, ref: str | None) -> ApiError:
@@ -221,7 +218,7 @@ def plan_seed(db: sqlite3.Connection, tenant: str, package: PackageContents, bum
 
 
 def _stage_files(package: PackageContents, placements: list[Placement], stage: BlobStage, progress: ProgressBytes | None) -> dict[str, Files]:
-    """Every file of every placed version, streamed into the stage (CRC-checked by zipfile)."""
+    """Every file of every placed version, streamed into the stage (bounded, CRC-checked by zipfile)."""
     total = sum(v.size for p in placements for v in p.versions)
     done = 0
 
@@ -235,11 +232,8 @@ def _stage_files(package: PackageContents, placements: list[Placement], stage: B
     for v in (v for p in placements for v in p.versions):
         files: Files = {}
         for name, info in v.entries.items():
-            try:
-                with package.archive.open(info) as source:
-                    files[name] = stage.put(source, advance)
-            except _CORRUPT as exc:
-                bad(f"entry '{info.filename}' is corrupt ({exc}); nothing was imported", info.filename)
+            with BoundedEntry(package.archive, info) as source:
+                files[name] = stage.put(source, advance)
         staged[v.version_id] = files
     if progress is not None:
         progress(total, total)
@@ -320,7 +314,7 @@ def _restamped(stage: BlobStage, v: PackageVersion, files: Files, version: str, 
         if name in files:
             ref = f"{v.uri} {name}"
             sha, size = files[name]
-            if size > MAX_JSON_BYTES:
+            if size > MAX_METADATA_BYTES:
                 bad(f"{ref} is {size} bytes, too large for a metadata file", ref)
             data = parse_json(stage.read(sha), ref)
             if not isinstance(data, dict) or (name == "ModelMetaData.json" and not isinstance(data.get("EngineInformation"), dict)):
