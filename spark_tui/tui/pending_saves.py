@@ -67,5 +67,7 @@ class PendingSaves:
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        tmp.touch(mode=0o600)  # created private (the workspace rule), then filled
         tmp.write_text(json.dumps({k: asdict(v) for k, v in self.items.items()}, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)
