@@ -9,6 +9,7 @@ import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from spark_tui.config import AppConfig, Profile
@@ -40,7 +41,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None) -> int:
+def public_url(url: str | None, host: str, port: int) -> str:
+    """The base of every link the server hands out (status_url, signed downloads, get_product_url):
+    `--public-url` when given, else the bound address. Never a request's Host or X-Forwarded-* headers,
+    which a client chooses. Raises ConfigError for a URL that is not http(s)://host[:port][/path]."""
+    from spark_tui.spark.errors import ConfigError, excerpt
+
+    if url is None:
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (a bad port raises here)
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(
+            f"--public-url '{excerpt(url)}' is not an http(s) URL of this server; give e.g. https://spark.example.com "
+            "(scheme, host, optional port and path; no query, fragment or credentials)"
+        )
+    return url.rstrip("/")
+
+
+def serve(
+    config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None,
+    public: str | None = None,
+) -> int:
     """Serve the profile's workspace until interrupted; returns the exit code."""
     import uvicorn
 
@@ -56,6 +81,7 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     if problems := [u.problem for u in config.serve_users if u.problem]:
         raise ConfigError(problems[0])
     check_users(config.serve_users)
+    base_url = public_url(public, host, port)
     key = check_link_key(os.environ[LINK_KEY_ENV], LINK_KEY_ENV) if os.environ.get(LINK_KEY_ENV) else None
     ws = open_workspace(workspace or profile.workspace or paths.default_workspace())
     if profile.tenant == DEMO_TENANT:
@@ -64,14 +90,15 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
     if not config.serve_users:
         default_user = ServeUser(name=profile.user, groups=tuple(profile.groups), token=secrets.token_urlsafe(24), api_key=None)
     jobs = JobManager(ws, standby=True)  # a worker started ahead: a job does not wait for a Python start-up
-    app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key, jobs=jobs)
+    app = create_app(ws, config.serve_users, base_url=base_url, default_user=default_user, link_key=key, jobs=jobs)
     try:
         sock = bind(host, port)
     except OSError as exc:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
         return 3
     shown_host = f"[{host}]" if ":" in host else host
-    print(f"spark-tui serve: http://{shown_host}:{port}/{profile.tenant} (workspace {ws.root}); OpenAPI at /openapi.json", flush=True)
+    print(f"spark-tui serve: http://{shown_host}:{port}/{profile.tenant} (workspace {ws.root}); OpenAPI at /openapi.json; "
+          f"links point at {base_url}", flush=True)
     if not is_loopback(host):
         print(
             f"warning: serving on {host} without TLS: tokens, API keys and packages cross the network in clear text; "
@@ -83,7 +110,7 @@ def serve(config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port:
             f"no [[serve.users]] configured; for this run, user '{default_user.name}' has the bearer token: {default_user.token}",
             flush=True,
         )
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", proxy_headers=False))
     jobs.warm_standby()
     try:
         server.run(sockets=[sock])
