@@ -120,6 +120,11 @@ CREATE INDEX IF NOT EXISTS jobs_by_tenant_status ON jobs (tenant, status);
 CREATE INDEX IF NOT EXISTS services_by_folder ON services (folder_id, name);
 CREATE INDEX IF NOT EXISTS versions_by_service ON versions (tenant, service_id);
 """
+# after _add_missing_columns: a workspace made before import jobs has no `kind` column until then
+JOB_INDEXES = """
+CREATE INDEX IF NOT EXISTS jobs_window ON jobs (tenant, kind, finished);
+CREATE INDEX IF NOT EXISTS jobs_kept_packages ON jobs (tenant, finished) WHERE package_path IS NOT NULL;
+"""
 
 
 def is_onpremises_file(version_id: str, name: str) -> bool:
@@ -164,6 +169,7 @@ class Workspace:
         self._local = threading.local()
         self.connect().executescript(SCHEMA)
         _add_missing_columns(self.connect())
+        self.connect().executescript(JOB_INDEXES)  # the tenant-wide status window and package expiry read by index
         housekeeping.tighten(self.db_path, self.blobs)
 
     # --- connections ------------------------------------------------------------------------
