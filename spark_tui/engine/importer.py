@@ -369,11 +369,13 @@ def run_import(
     name: str = "package.zip",
     progress: ProgressBytes | None = None,
     hook: CommitHook | None = None,
+    stage: str = "import-",
 ) -> ImportOutputs:
     """Spark's import of the package at `path` (called `name` in messages) into an existing tenant.
 
     Raises ValidationFailed with every prerequisite violation, BadPackage, DiskFull. `hook` runs
-    inside the writing transaction (the job worker ends its job there, so job and catalog agree).
+    inside the writing transaction (the job worker ends its job there, so job and catalog agree);
+    `stage` begins the staging directory's name (a job's own, so reaping the job removes it).
     """
     if errors := check_import_request(entity):
         raise ValidationFailed.of(errors)
@@ -385,7 +387,7 @@ def run_import(
         return placements
 
     with open_package(path, name) as package:
-        return _commit(ws, package, "import-", tenant, entity.services_existing, plan, progress, hook)
+        return _commit(ws, package, stage, tenant, entity.services_existing, plan, progress, hook)
 
 
 def load_package(

@@ -88,9 +88,18 @@ def errors_json(errors: list[ApiError]) -> str:
     return json.dumps([e.model_dump(mode="json") for e in errors])
 
 
+def stage_prefix(job_id: str) -> str:
+    """How an import job's staging directory in the workspace's `tmp/` begins (engine/blob_stage.py)."""
+    return f"import-{job_id}-"
+
+
 def remove_package_dir(ws: Workspace, job_id: str) -> None:
-    """Remove everything a job wrote under `packages/<job id>/` (the package and any temp file)."""
+    """Remove everything a job wrote: `packages/<job id>/` (the package and any temp file) and, for an
+    import, its staging directory in `tmp/` (a killed worker leaves it; the sweep of `tmp/` waits until
+    every process has let go of the workspace, which two servers sharing it never do)."""
     shutil.rmtree(ws.packages / job_id, ignore_errors=True)
+    for stage in ws.tmp.glob(f"{stage_prefix(job_id)}*"):
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def pid_alive(pid: int) -> bool:

@@ -33,7 +33,7 @@ from pathlib import Path
 from spark_tui.engine import housekeeping
 from spark_tui.engine.import_jobs import PACKAGE_NAME
 from spark_tui.engine.importer import run_import
-from spark_tui.engine.jobs import HEARTBEAT_S, IMPORT, errors_json, remove_package_dir, selection_from_json
+from spark_tui.engine.jobs import HEARTBEAT_S, IMPORT, errors_json, remove_package_dir, selection_from_json, stage_prefix
 from spark_tui.engine.packager import PackageResult, PackagingCancelled, write_package
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import Code, DiskFull, SparkTuiError, ValidationFailed
@@ -187,7 +187,7 @@ def _run_import(ws: Workspace, row: sqlite3.Row) -> JobStatus:
         run_import(
             ws, row["tenant"], ws.packages / job_id / PACKAGE_NAME, ImportRequestEntity.model_validate_json(row["request_json"]),
             tuple(json.loads(row["groups_json"] or "[]")),
-            name=row["file_name"], progress=monitor.progress, hook=close_job,
+            name=row["file_name"], progress=monitor.progress, hook=close_job, stage=stage_prefix(job_id),
         )
     except _JobEnded:
         pass  # another process ended the job (dead-worker reaper, timeout): nothing was written
