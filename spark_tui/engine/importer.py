@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from spark_tui.engine import housekeeping
 from spark_tui.engine.access import AccessDenied, FolderNotFound, require_folder_access
+from spark_tui.engine.blob_gc import collect_orphan_blobs
 from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.package_reader import (
     MAX_METADATA_BYTES,
@@ -248,9 +250,9 @@ def _free_id(db: sqlite3.Connection, table: str, tenant: str, wanted: str) -> st
 
 def _write(
     ws: Workspace, db: sqlite3.Connection, tenant: str, placements: list[Placement], if_present: IfPresent,
-    staged: dict[str, Files], stage: BlobStage,
+    staged: dict[str, Files], stage: BlobStage, used: set[str],
 ) -> ImportOutputs:
-    """Write every placement into the catalog (inside the caller's transaction)."""
+    """Write every placement into the catalog (inside the caller's transaction); `used` gets the blobs it references."""
     now = iso(utc_now())
     outputs = ImportOutputs()
     ws.ensure_tenant(tenant, db=db)
@@ -280,6 +282,7 @@ def _write(
                 number = str(latest)
             version_id = _free_id(db, "versions", tenant, v.version_id)
             files = _restamped(stage, v, staged[v.version_id], number, version_id)
+            used.update(sha for sha, _ in files.values())
             ws.add_version(
                 tenant, service_id, number, files, version_id=version_id, engine_type=v.engine_type,
                 has_module=v.has_module, created=v.created, author=v.author, release_note=v.release_note,
@@ -346,15 +349,18 @@ def _commit(
             staged = _stage_files(package, plan(ws.connect()), stage, progress)
             added: list[Path] = []
             try:
+                used: set[str] = set()
                 with ws.transaction() as db:
-                    outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage)
-                    added = stage.publish()
+                    outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage, used)
+                    added = stage.publish(used)
                     if hook is not None:
                         hook(db, outputs)
             except BaseException:
                 stage.unpublish(added)
                 raise
-            return outputs
+        with suppress(OSError, sqlite3.Error):  # best effort: what is left now is collected after a later import
+            collect_orphan_blobs(ws)
+        return outputs
     except (OSError, sqlite3.OperationalError) as exc:
         raise write_refusal(exc, f"importing package '{package.name}'", ws) from None
 
