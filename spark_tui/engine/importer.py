@@ -38,7 +38,7 @@ from spark_tui.engine.package_reader import (
 )
 from spark_tui.spark.request_check import text_errors
 from spark_tui.engine.store import Workspace
-from spark_tui.engine.zip_bounds import BoundedEntry, bad
+from spark_tui.spark.zip_bounds import BoundedEntry, bad
 from spark_tui.spark.errors import Code, DiskFull, excerpt, ServiceExists, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportedService,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from spark_tui.engine.package_reader import PackageContents, open_package
-from spark_tui.engine.zip_bounds import (
+from spark_tui.spark.zip_bounds import (
     CORRUPT,
     MAX_ENTRIES,
     MAX_TOTAL_BYTES,

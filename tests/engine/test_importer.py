@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spark_tui.engine import zip_bounds
+from spark_tui.spark import zip_bounds
 from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.importer import load_package

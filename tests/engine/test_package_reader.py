@@ -10,7 +10,7 @@ import pytest
 from importspace import blob_count
 from test_importer import VIDS, package_entries
 
-from spark_tui.engine import zip_bounds
+from spark_tui.spark import zip_bounds
 from spark_tui.engine.importer import load_package
 from spark_tui.engine.package_reader import PackageKind, open_package
 from spark_tui.engine.store import Workspace

@@ -13,8 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hostile_packages import Entry, deflated_zeros, write_zip  # noqa: E402
 
-from spark_tui.engine import zip_bounds
-from spark_tui.engine.zip_bounds import BoundedEntry, check_archive, read_entry
+from spark_tui.spark import zip_bounds
+from spark_tui.spark.zip_bounds import BoundedEntry, check_archive, read_entry
 from spark_tui.spark.errors import BadPackage
 
 MIB = 1 << 20

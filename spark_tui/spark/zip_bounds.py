@@ -16,12 +16,12 @@ import zipfile
 import zlib
 from typing import NoReturn
 
-from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT
 from spark_tui.spark.errors import BadPackage, Code, excerpt
 from spark_tui.spark.export_wire import ApiError
 
+CHUNK = 1024 * 1024
 MAX_ENTRIES = 10_000
-MAX_TOTAL_BYTES = 4 * DEFAULT_SIZE_LIMIT
+MAX_TOTAL_BYTES = 4 * 209_715_200  # four times Spark's default package size limit of a tenant (200 MiB)
 MAX_RATIO = 200
 RATIO_MIN_BYTES = 1024 * 1024
 MAX_TOTAL_RATIO = 20
