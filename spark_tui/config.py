@@ -11,7 +11,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from spark_tui import paths
+from spark_tui.atomic_file import atomic_write
 from spark_tui.spark.errors import Code, ConfigError
 from spark_tui.spark.uri import InvalidReference, validate_name
 
@@ -397,16 +397,6 @@ def _serve_users(file: Path, serve: Any) -> list[ServeUser]:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write atomically (temp file in the same dir, rename) with mode 0600."""
+    """Write atomically with mode 0600 (the file may hold secrets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:  # mkstemp creates the file 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text, mode=0o600)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from spark_tui import __version__
-from spark_tui.cli import EXIT_CODES, main
+from spark_tui.cli import main
+from spark_tui.spark.exit_codes import ExitCode
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -84,10 +85,13 @@ def readme_exit_codes() -> list[tuple[int, str]]:
     return [(int(code), meaning.replace("`", "")) for code, meaning in rows]
 
 
-def test_the_exit_code_legend_equals_the_readme_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert readme_exit_codes() == list(EXIT_CODES)
+def test_the_readme_exit_code_table_is_the_exit_code_enum() -> None:
+    assert readme_exit_codes() == [(code.value, code.meaning) for code in ExitCode]
+
+
+def test_the_batch_help_legend_is_generated_from_the_exit_code_enum(capsys: pytest.CaptureFixture[str]) -> None:
     legend = help_of(["--batch", "--help"], capsys).split("exit codes:\n", 1)[1]
-    assert " ".join(legend.split()) == " ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES)
+    assert " ".join(legend.split()) == " ".join(f"{code.value} {code.meaning}" for code in ExitCode)
 
 
 @pytest.mark.parametrize(
@@ -96,7 +100,7 @@ def test_the_exit_code_legend_equals_the_readme_table(capsys: pytest.CaptureFixt
         (["--batch", "--file-filter", "zip"], "argument --file-filter: invalid choice: 'zip'"),
         (["--batch", "--version-filter", "newest", "--folder", "a"], "invalid choice: 'newest'"),
         (["--batch", "--if-present", "skip"], "invalid choice: 'skip'"),
-        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--bogus"], "unknown option --bogus (see spark-tui --help)"),
         (["--folder", "x"], "--folder needs --batch"),
         (["--json"], "--json needs --batch"),
         (["--jobs"], "--jobs needs --batch"),
@@ -119,6 +123,39 @@ def test_usage_errors_are_one_line_exit_2(argv: list[str], message: str, capsys:
     assert main(argv) == 2
     err = one_line_error(capsys)
     assert err.startswith("spark-tui") and ": error: " in err and message in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch", "--fodler", "claims"], "unknown option --fodler; did you mean --folder? (see spark-tui --batch --help)"),
+        (["--batch", "--fold", "claims"], "unknown option --fold; did you mean --folder?"),
+        (["--batch", "--folder", "a", "--dry", "--json"], "unknown option --dry; did you mean --dry-run?"),
+        (["--batch", "--jobs", "--jsn=1"], "unknown option --jsn; did you mean --json?"),
+        (["--fodler", "claims"], "unknown option --fodler; did you mean --folder? (see spark-tui --batch --help)"),
+        (["--profle", "x"], "unknown option --profle; did you mean --profile? (see spark-tui --help)"),
+        (["serve", "--prot", "9000"], "spark-tui serve: error: unknown option --prot; did you mean --port? (see spark-tui serve --help)"),
+        (["serve", "--po", "9000"], "unknown option --po"),
+        (["--batch", "claims"], "unexpected argument 'claims'; batch options start with -- (see spark-tui --batch --help)"),
+        (["--batch", "--status"], "argument --status: expected one argument (see spark-tui --batch --help)"),
+        (["--folder", "x"], "--folder needs --batch (see spark-tui --batch --help)"),
+    ],
+)
+def test_typos_are_named_with_the_closest_option_and_no_prefix_is_taken(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = one_line_error(capsys)
+    assert message in err and "invalid choice" not in err
+
+
+def test_values_that_look_like_options_or_subcommands_are_left_to_their_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--folder serve` is a folder called serve; `-oDIR` is -o with its value; `--deadline -3` a bad number."""
+    monkeypatch.setenv("SPARK_TUI_HOME", "/nonexistent-spark-tui-home")
+    assert main(["--batch", "--folder", "serve", "--json", "-o/nonexistent-dir", "--deadline", "-3"]) == 2
+    assert "'-3' is not a positive number of seconds" in one_line_error(capsys)
 
 
 def test_batch_without_anything_to_do(capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,7 +184,7 @@ def test_workspace_flag_with_a_spark_profile(monkeypatch: pytest.MonkeyPatch, ca
     monkeypatch.setenv("CSPARK_BASE_URL", "https://excel.test.coherent.global/acme")
     monkeypatch.setenv("CSPARK_API_KEY", "some-api-key-value")
     assert main(["--batch", "--profile", "spark", "--workspace", "/tmp/x", "--jobs"]) == 2
-    assert "--workspace applies to embedded profiles only" in one_line_error(capsys)
+    assert "workspace /tmp/x applies to embedded profiles only" in one_line_error(capsys)
 
 
 def test_default_runs_the_tui_with_profile_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

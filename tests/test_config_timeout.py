@@ -25,7 +25,7 @@ def test_timeout_is_read_and_used_by_the_remote_backend(spark_tui_home: Path, mo
     profile = load_config().profile("uat")
     assert profile.timeout_s == 7.5
     backend = open_backend(profile)
-    assert backend._client.timeout.read == 7.5
+    assert backend.http.client.timeout.read == 7.5
     backend.close()
 
 

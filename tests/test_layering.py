@@ -1,7 +1,9 @@
-"""Layering, proven in fresh interpreters: the core never imports Textual; --help/--version stay light."""
+"""Layering, proven in fresh interpreters: the import contracts of pyproject.toml hold (lint-imports),
+the core never imports Textual, --help/--version stay light."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -11,6 +13,32 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ("engine", "spark", "backends", "server", "batch", "promotion")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")  # import-linter, of the test extra
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` run as a reader would, from `root` (its pyproject.toml and its spark_tui)."""
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=root, capture_output=True, text=True, timeout=300)
+
+
+def test_the_import_contracts_hold() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+@pytest.mark.parametrize(("module", "line", "broken"), [
+    ("spark/upward.py", "from spark_tui import config\n", "spark_tui.spark.upward -> spark_tui.config"),
+    ("backends/sideways.py", "import spark_tui.server.app\n", "spark_tui.backends.sideways -> spark_tui.server.app"),
+    ("promotion/reach.py", "from spark_tui.engine import store\n", "spark_tui.promotion.reach -> spark_tui.engine.store"),
+])
+def test_an_import_against_the_layers_breaks_a_contract(tmp_path: Path, module: str, line: str, broken: str) -> None:
+    shutil.copytree(ROOT / "spark_tui", tmp_path / "spark_tui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    (tmp_path / "spark_tui" / module).write_text(line, encoding="utf-8")
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1 and "1 kept, 1 broken" in result.stdout, result.stdout + result.stderr
+    assert broken in result.stdout
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:

@@ -1,11 +1,11 @@
-"""Every ```sh block of the README runs as pasted: in an empty directory, on a fresh demo workspace.
+"""Every ```sh block of the README and of docs/*.md runs as pasted: in an empty directory, on a fresh demo workspace.
 
 Each block runs as one bash script (so `job=$(…)` carries over to the next line) in a new
 temporary directory with its own SPARK_TUI_HOME; a block must create what it uses. Each command
 must exit 0, or with a code its trailing comment names (`# … exit 2`, `# exit 0, or 2 when …`).
-A command is not run when its trailing comment holds `manual: REASON`; a block is not run when
-its first non-blank line is `# manual: REASON` (for the few commands that need a real tenant, a server that
-runs until Ctrl-C, or install into the reader's environment).
+A block is not run when the line before its opening fence is an HTML comment
+`<!-- manual: REASON -->` (invisible on the rendered page), for the few blocks that need a real
+tenant, a server that runs until Ctrl-C, or install into the reader's environment.
 """
 
 from __future__ import annotations
@@ -19,15 +19,17 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-MANUAL = re.compile(r"\bmanual:")
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+MANUAL = re.compile(r"^<!--\s*manual:\s*\S.*-->$")
 EXIT = re.compile(r"\bexit (\d+(?:(?:\s*,\s*|\s+)or\s+\d+)*)")
 BLOCK_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True)
 class Command:
-    line: int  # 1-based line of the README where the command starts
+    page: str  # README.md or docs/….md
+    line: int  # 1-based line of the page where the command starts
     text: str
     codes: tuple[int, ...]
 
@@ -49,26 +51,25 @@ def split_comment(line: str) -> tuple[str, str]:
     return line.rstrip(), ""
 
 
-def sh_blocks(text: str) -> list[tuple[int, list[str]]]:
-    """(line of the opening fence, lines) of every ```sh block."""
-    blocks, current, start = [], None, 0
+def sh_blocks(text: str, page: str = "README.md") -> list[tuple[int, list[str]]]:
+    """(line of the opening fence, lines) of every ```sh block not marked manual by the line before it."""
+    blocks, current, start, manual, previous = [], None, 0, False, ""
     for number, line in enumerate(text.splitlines(), 1):
         if current is None and line.strip() == "```sh":
-            current, start = [], number
+            current, start, manual = [], number, bool(MANUAL.match(previous.strip()))
         elif current is not None and line.strip() == "```":
-            blocks.append((start, current))
+            if not manual:
+                blocks.append((start, current))
             current = None
         elif current is not None:
             current.append(line)
-    assert current is None, f"README.md: the ```sh block opened on line {start} is never closed"
+        previous = line
+    assert current is None, f"{page}: the ```sh block opened on line {start} is never closed"
     return blocks
 
 
-def commands(start: int, lines: list[str]) -> list[Command] | None:
-    """The commands of a block (continuation lines joined); None when the block is manual."""
-    opening = next((line.strip() for line in lines if line.strip()), "")
-    if opening.startswith("#") and MANUAL.search(opening):
-        return None
+def commands(start: int, lines: list[str], page: str = "README.md") -> list[Command]:
+    """The commands of a block (continuation lines joined), with the exit codes their comments allow."""
     found: list[Command] = []
     pending, first = "", 0
     for offset, raw in enumerate(lines, start + 1):
@@ -79,9 +80,9 @@ def commands(start: int, lines: list[str]) -> list[Command] | None:
             pending += command[:-1].strip() + " "
             continue
         command, pending = pending + command.strip(), ""
-        if command and not MANUAL.search(comment):
+        if command:
             codes = EXIT.search(comment)
-            found.append(Command(first, command, tuple(int(c) for c in re.findall(r"\d+", codes.group(1))) if codes else (0,)))
+            found.append(Command(page, first, command, tuple(int(c) for c in re.findall(r"\d+", codes.group(1))) if codes else (0,)))
     return found
 
 
@@ -93,20 +94,35 @@ def script(block: list[Command]) -> str:
         lines += [
             c.text,
             f'rc=$?; case " {expected} " in *" $rc "*) ;; *) '
-            f'echo "README.md line {c.line}: exit $rc, expected {expected.replace(" ", " or ")}" >&2; exit 99;; esac',
+            f'echo "{c.page} line {c.line}: exit $rc, expected {expected.replace(" ", " or ")}" >&2; exit 99;; esac',
         ]
     return "\n".join(lines) + "\n"
 
 
-BLOCKS = sh_blocks(README.read_text(encoding="utf-8"))
-RUNNABLE = [(start, cmds) for start, lines in BLOCKS if (cmds := commands(start, lines))]
+def _page_name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+RUNNABLE = [
+    (f"{_page_name(path)}:{start}", cmds)
+    for path in PAGES
+    for start, lines in sh_blocks(path.read_text(encoding="utf-8"), _page_name(path))
+    if (cmds := commands(start, lines, _page_name(path)))
+]
 
 
 def test_the_readme_has_runnable_examples() -> None:
-    assert RUNNABLE, "README.md has no runnable ```sh block"
+    assert any(name.startswith("README.md:") for name, _ in RUNNABLE), "README.md has no runnable ```sh block"
 
 
-@pytest.mark.parametrize("block", [cmds for _, cmds in RUNNABLE], ids=[f"line-{start}" for start, _ in RUNNABLE])
+def test_no_test_marker_shows_in_a_page() -> None:
+    """Markers for this test are HTML comments, never shell comments that a reader would see."""
+    for path in PAGES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert "# manual:" not in line, f"{_page_name(path)} line {number}: use <!-- manual: REASON --> before the block"
+
+
+@pytest.mark.parametrize("block", [cmds for _, cmds in RUNNABLE], ids=[name for name, _ in RUNNABLE])
 def test_readme_block_runs_as_pasted(block: list[Command], tmp_path: Path) -> None:
     cwd = tmp_path / "empty"
     cwd.mkdir()
@@ -130,25 +146,29 @@ def test_split_comment_follows_shell_quoting(line: str, expected: tuple[str, str
     assert split_comment(line) == expected
 
 
-def test_commands_join_continuations_read_exit_codes_and_skip_manual_ones() -> None:
+def test_commands_join_continuations_and_read_exit_codes() -> None:
     block = [
         "mkdir -p out",
         "spark-tui --batch --folder x \\",
         "          -o out          # exit 2",
         "spark-tui --batch --cancel J   # exit 0, or 2 when the job has already ended",
-        "spark-tui serve                # manual: runs until Ctrl-C",
     ]
     assert commands(10, block) == [
-        Command(11, "mkdir -p out", (0,)),
-        Command(12, "spark-tui --batch --folder x -o out", (2,)),
-        Command(14, "spark-tui --batch --cancel J", (0, 2)),
+        Command("README.md", 11, "mkdir -p out", (0,)),
+        Command("README.md", 12, "spark-tui --batch --folder x -o out", (2,)),
+        Command("README.md", 14, "spark-tui --batch --cancel J", (0, 2)),
     ]
-    assert commands(10, ["", "# manual: needs a Spark tenant", "spark-tui --batch --profile spark --jobs"]) is None
+
+
+def test_a_block_after_a_manual_comment_is_not_run() -> None:
+    text = "\n".join(["<!-- manual: needs a Spark tenant -->", "```sh", "spark-tui --batch --profile spark --jobs", "```",
+                      "", "```sh", "true", "```"])
+    assert sh_blocks(text) == [(6, ["true"])]
 
 
 def test_script_stops_at_the_first_unexpected_exit_code(tmp_path: Path) -> None:
-    block = [Command(3, "true", (0,)), Command(4, "exit_two() { return 2; }; exit_two", (2,)), Command(5, "false", (0,)),
-             Command(6, "touch never-reached", (0,))]
+    block = [Command("README.md", 3, "true", (0,)), Command("README.md", 4, "exit_two() { return 2; }; exit_two", (2,)),
+             Command("README.md", 5, "false", (0,)), Command("README.md", 6, "touch never-reached", (0,))]
     result = subprocess.run(["bash", "-c", script(block)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert result.returncode == 99 and "README.md line 5: exit 1, expected 0" in result.stderr
     assert not (tmp_path / "never-reached").exists()

@@ -11,7 +11,7 @@ from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.access import list_folders, require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
-from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, JobNotFound, UnknownTenant, ValidationFailed
 from spark_tui.spark.uri import InvalidReference, validate_name
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, ImportResult, TenantImportStatus
 from spark_tui.spark.export_wire import (
@@ -73,12 +73,7 @@ class EmbeddedBackend:
         """Browsing or watching jobs of a tenant the workspace lacks is an error, not an empty list."""
         if not self.ws.has_tenant(self.tenant):
             known = ", ".join(self.ws.tenants()) or "none yet"
-            raise _invalid(
-                Code.INVALID_VALUE,
-                f"tenant '{self.tenant}' does not exist in workspace {self.ws.root} (tenants: {known}); "
-                "choose one with --tenant, or create it with --create-folder NAME or --load-package FILE",
-                self.tenant,
-            )
+            raise UnknownTenant(self.tenant, f"tenant '{self.tenant}' does not exist in workspace {self.ws.root} (tenants: {known})")
 
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
         self._require_tenant()

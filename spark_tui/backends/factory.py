@@ -9,7 +9,7 @@ from urllib.parse import quote
 from spark_tui import paths
 from spark_tui.backends.base import Backend
 from spark_tui.config import Profile
-from spark_tui.spark.errors import Code, ConfigError
+from spark_tui.spark.errors import BadTenantName, ConfigError, ProfileUnusable
 
 
 def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str | None = None) -> Backend:
@@ -19,12 +19,10 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
     the demo data on first use. Spark: an HTTPS client of the tenant.
     """
     if profile.backend == "runner":
-        raise ConfigError(
-            f"profile '{profile.name}' is a Hybrid Runner; it is only a target: --promote-to {profile.name} "
-            f"or --push-runner {profile.name}", code=Code.PROFILE_UNUSABLE)
+        raise ProfileUnusable(profile.name, f"profile '{profile.name}' is a Hybrid Runner; it is only a target of promotions")
     if profile.backend == "spark":
         if workspace is not None:
-            raise ConfigError(f"--workspace applies to embedded profiles only; profile '{profile.name}' is a Spark tenant")
+            raise ConfigError(f"workspace {workspace} applies to embedded profiles only; profile '{profile.name}' is a Spark tenant")
         from spark_tui.backends.remote import RemoteBackend
 
         return RemoteBackend(with_tenant(profile, tenant) if tenant else profile, timeout_s=profile.timeout_s)
@@ -37,7 +35,7 @@ def open_backend(profile: Profile, *, workspace: Path | None = None, tenant: str
     try:
         validate_name("tenant", tenant)
     except InvalidReference as exc:
-        raise ConfigError(f"{exc}; choose another --tenant") from None
+        raise BadTenantName(tenant, str(exc)) from None
     ws = open_workspace(root)
     with workspace_errors(root):
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spark_tui.engine.package_reader import open_package
+from spark_tui.spark.package_format import open_package
 
 
 def package_services(path: Path) -> list[str]:

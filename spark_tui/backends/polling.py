@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import BackendUnavailable, Code, JobFinished, SparkTuiError
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob
 
@@ -27,16 +28,13 @@ CANCEL_GRACE_S = 30.0
 class JobDeadlineExceeded(SparkTuiError):
     """The client stopped waiting: the job did not end within the deadline (exit 4)."""
 
-    exit_code = 4
+    exit_code = ExitCode.TIMEOUT
     http_status = 504
     default_code = Code.TIMEOUT
 
     def __init__(self, job: ExportJob | ImportJob, deadline_s: float) -> None:
-        kind, flag = ("import", "--import-status") if isinstance(job, ImportJob) else ("export", "--status")
-        super().__init__(
-            f"{kind} job '{job.id}' still '{job.status.value}' after {deadline_s:g} s; "
-            f"check it later ({flag} {job.id}) or allow a longer deadline"
-        )
+        kind = "import" if isinstance(job, ImportJob) else "export"
+        super().__init__(f"{kind} job '{job.id}' still '{job.status.value}' after {deadline_s:g} s; the job goes on")
         self.job = job
 
 

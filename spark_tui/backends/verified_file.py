@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
 
+from spark_tui.atomic_file import AtomicFile
 from spark_tui.backends.base import ProgressCallback
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.export_wire import ApiError
@@ -25,12 +24,6 @@ class TargetExists(ValidationFailed):
 
 class HashMismatch(Exception):
     """The bytes written do not hash to the expected SHA-256 (the temp file is already removed)."""
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class VerifiedFile:
@@ -56,8 +49,8 @@ class VerifiedFile:
         self.cancel = cancel
         self.size = 0
         self._digest = hashlib.sha256()
-        fd, self._tmp = tempfile.mkstemp(dir=self.dest.parent, prefix=f".{self.dest.name}.", suffix=".part")
-        self._out = os.fdopen(fd, "wb")
+        self._target = AtomicFile(self.dest, replace=False)
+        self._out = self._target.file
 
     def __enter__(self) -> VerifiedFile:
         return self
@@ -88,29 +81,11 @@ class VerifiedFile:
         digest = self.sha256
         if digest != expected_sha256.lower():
             raise HashMismatch(f"SHA-256 mismatch: got {digest}, expected {expected_sha256}")
-        self._out.flush()
-        os.fsync(self._out.fileno())
-        os.fchmod(self._out.fileno(), 0o666 & ~_umask())
-        self._out.close()
-        _publish(self._tmp, self.dest)
+        try:
+            self._target.commit()
+        except FileExistsError:
+            raise TargetExists(self.dest) from None
         return digest
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if not self._out.closed:
-            self._out.close()
-        if os.path.exists(self._tmp):
-            os.unlink(self._tmp)
-
-
-def _publish(tmp: str, dest: Path) -> None:
-    """Give the finished temp file its name without replacing an existing file (link, unlink)."""
-    try:
-        os.link(tmp, dest)
-    except FileExistsError:
-        raise TargetExists(dest) from None
-    except OSError:  # a file system without hard links: check, then rename
-        if dest.exists():
-            raise TargetExists(dest) from None
-        os.replace(tmp, dest)
-        return
-    os.unlink(tmp)
+        self._target.discard()

@@ -17,11 +17,12 @@ from pathlib import Path
 from spark_tui.backends.base import Backend
 from spark_tui.backends.package_info import package_services
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
 from spark_tui.batch.progress import Progress
 from spark_tui.batch.operations import Console, UsageError, sigint_sets
 from spark_tui.promotion.mappings import MappingSet, covers, parse_map, read_mapping_file, service_mappings
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.export_wire import ApiError, IfPresent, JobStatus, VersionBump
 from spark_tui.spark.uri import InvalidReference, validate_name
@@ -108,7 +109,7 @@ def import_package(
     if stop.is_set():
         console.note(f"interrupted: import job {job.id} is '{job.status.value}'; see it with --import-status {job.id}")
         console.result(output.import_job_text(job), job.wire())
-        return exit_codes.INTERRUPTED
+        return ExitCode.INTERRUPTED
     return _finished(job, console)
 
 
@@ -119,7 +120,7 @@ def import_status(backend: Backend, job_id: str, console: Console) -> int:
 def imports(backend: Backend, console: Console) -> int:
     jobs = backend.list_imports(all_users=True)
     console.result(output.imports_text(jobs), [j.wire() for j in jobs])
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def folder_name_problem(name: str) -> ApiError | None:
@@ -134,7 +135,7 @@ def folder_name_problem(name: str) -> ApiError | None:
 def create_folder(backend: Backend, name: str, console: Console) -> int:
     folder = backend.create_folder(name)
     console.result(f"created folder {folder.name} ({folder.id})", folder.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def load_package(backend: Backend, package: Path, if_present: IfPresent, console: Console) -> int:
@@ -145,13 +146,13 @@ def load_package(backend: Backend, package: Path, if_present: IfPresent, console
     _require_package(package)
     result = loader(package, if_present=if_present)
     console.result(output.import_text(result), result.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def _finished(job: ImportJob, console: Console) -> int:
     for line in output.error_lines(job.errors or []):
         console.note(line)
-    code = exit_codes.for_job(job)
+    code = exit_code_for(job)
     if job.status is JobStatus.failed:
         console.note(f"import job {job.id} ended 'failed'; nothing was imported")
     console.result(output.import_job_text(job), job.wire())

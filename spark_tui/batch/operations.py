@@ -16,9 +16,11 @@ from typing import Any, Iterator, TextIO
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
+from spark_tui.batch.fixes import with_fix
 from spark_tui.batch.progress import Progress
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for, rejected_request
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportRequest, JobStatus, Page
 from spark_tui.spark.request_check import check_request
@@ -28,14 +30,14 @@ from spark_tui.spark.uri import InvalidReference, validate_name
 class UsageError(SparkTuiError):
     """A bad argument found before anything was sent (exit 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     default_code = Code.USAGE
 
 
 class DownloadFailed(SparkTuiError):
     """The package could not be copied or did not verify (exit 3); nothing was kept."""
 
-    exit_code = 3
+    exit_code = ExitCode.BACKEND
     default_code = Code.DOWNLOAD_FAILED
 
 
@@ -56,16 +58,18 @@ class Console:
 
 def report_error(exc: SparkTuiError, console: Console) -> int:
     """Print an expected failure as `error: CODE: message` (every error of a ValidationFailed on its own
-    line); its exit code."""
+    line), with how to fix it in --batch's terms; its exit code."""
     if exc.errors and isinstance(exc, ValidationFailed):
-        for line in output.error_lines(exc.errors):
+        lines = output.error_lines(exc.errors)
+        lines[-1] = with_fix(exc, lines[-1])
+        for line in lines:
             console.note(line)
         if exc.request_id:
             console.note(f"x-request-id {exc.request_id} (quote it to support)")
         if console.json:
             console.result("", {"errors": [e.model_dump(mode="json") for e in exc.errors]})
     else:
-        console.note(f"error: {exc.code}: {exc.message}")
+        console.note(with_fix(exc, f"error: {exc.code}: {exc.message}"))
     return exc.exit_code
 
 
@@ -139,7 +143,7 @@ def export(
         if downloads is None:
             return _interrupted(job, console)
     console.result(output.job_text(job, downloads), output.job_json(job, downloads))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def _dry_run(backend: Backend, request: ExportRequest, console: Console) -> int:
@@ -149,17 +153,17 @@ def _dry_run(backend: Backend, request: ExportRequest, console: Console) -> int:
             console.note(line)
         if console.json:
             console.result("", preview.model_dump(mode="json"))
-        return exit_codes.USAGE
+        return ExitCode.USAGE
     console.result(output.preview_text(preview), preview.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def _finished(job: ExportJob, console: Console) -> int:
     """Print a job that will not be downloaded (not waited for, or ended without a package)."""
     for line in output.error_lines(job.errors or []):
         console.note(line)
-    code = exit_codes.for_job(job)
-    if exit_codes.rejected_request(job):
+    code = exit_code_for(job)
+    if rejected_request(job):
         console.note(f"export job {job.id} was refused: the request cannot be exported as given")
     elif job.status.is_terminal and code:
         console.note(f"export job {job.id} ended '{job.status.value}'")
@@ -170,7 +174,7 @@ def _finished(job: ExportJob, console: Console) -> int:
 def _interrupted(job: ExportJob, console: Console) -> int:
     console.note(f"interrupted: export job {job.id} is '{job.status.value}'; nothing was downloaded")
     console.result(output.job_text(job), output.job_json(job))
-    return exit_codes.INTERRUPTED
+    return ExitCode.INTERRUPTED
 
 
 def _download(
@@ -231,20 +235,20 @@ def sigint_sets(event: threading.Event, console: Console, progress: Progress, ac
 def status(backend: Backend, job_id: str, console: Console) -> int:
     job = backend.status(job_id)
     console.result(output.job_text(job), output.job_json(job))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def cancel(backend: Backend, job_id: str, console: Console) -> int:
     job = backend.cancel(job_id)
     console.note(f"export job {job.id}: {job.status.value}")
     console.result(output.job_text(job), output.job_json(job))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def jobs(backend: Backend, console: Console) -> int:
     tenant_status = backend.tenant_status()
     console.result(output.tenant_status_text(tenant_status), tenant_status.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 # --- browsing and import --------------------------------------------------------------------------
@@ -263,14 +267,14 @@ def _all_items(fetch: Any) -> list:
 def list_folders(backend: Backend, console: Console) -> int:
     folders = _all_items(lambda page: backend.list_folders(page=page))
     console.result(output.folders_text(folders), [f.model_dump(mode="json") for f in folders])
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def list_services(backend: Backend, folder: str, console: Console) -> int:
     _name("folder", folder, "--list-services FOLDER")
     services = _all_items(lambda page: backend.list_services(folder, page=page))
     console.result(output.services_text(services), [s.model_dump(mode="json") for s in services])
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def list_versions(backend: Backend, folder_service: str, console: Console) -> int:
@@ -281,7 +285,7 @@ def list_versions(backend: Backend, folder_service: str, console: Console) -> in
     _name("service", service, "--list-versions FOLDER/SERVICE")
     versions = backend.list_versions(folder, service)
     console.result(output.versions_text(versions), [v.model_dump(mode="json") for v in versions])
-    return exit_codes.OK
+    return ExitCode.OK
 
 
 def _name(kind: str, value: str, usage: str) -> None:

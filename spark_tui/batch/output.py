@@ -7,6 +7,7 @@ from typing import Any, Iterable, Sequence
 
 from spark_tui.backends.base import redact
 from spark_tui.spark.import_wire import ImportJob, ImportResult
+from spark_tui.units import duration, human_bytes
 from spark_tui.spark.export_wire import (
     ApiError,
     Download,
@@ -22,21 +23,6 @@ from spark_tui.spark.export_wire import (
 
 def to_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def duration(ms: int) -> str:
-    """A process time for people: `45 ms` below a second, else seconds with one decimal."""
-    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
-
-
-def human_bytes(n: int) -> str:
-    """1536 → '1.5 KiB'; exact bytes below 1 KiB."""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

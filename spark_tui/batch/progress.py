@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import Callable, TextIO
 
-from spark_tui.batch.output import human_bytes
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob
+from spark_tui.units import duration, human_bytes
 
 Clock = Callable[[], float]
 
@@ -37,8 +37,7 @@ class _Rate:
 def _eta_text(seconds: float | None) -> str:
     if seconds is None:
         return "--"
-    seconds = int(seconds + 0.5)
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+    return duration(round(seconds) * 1000)
 
 
 class Progress:

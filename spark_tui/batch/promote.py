@@ -4,8 +4,8 @@ A Hybrid Runner target is `--push-runner URL_OR_PROFILE` or `--promote-to PROFIL
 `backend = "runner"` profile: an `onpremises` export (or the given package) is uploaded as it is.
 
 Plans, receipts and inspections print as text (their JSON with `--json`) on stdout; the plan of a
-run and its progress go to stderr. `preflight` finds every problem of the arguments before a backend
-opens; a refusing plan exits 2 before anything is exported or written.
+run and its progress go to stderr. The `preflight_*` functions find every problem of the arguments
+before a backend opens; a refusing plan exits 2 before anything is exported or written.
 """
 
 from __future__ import annotations
@@ -18,77 +18,34 @@ from pathlib import Path
 from spark_tui.backends.base import Backend
 from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
+from spark_tui.batch.commands import (
+    export_request_from_args, has_selection, import_request_from_args, on_backend, output_dir,
+)
+from spark_tui.batch.compare import drift_problems, drift_selection
+from spark_tui.batch.fixes import how_to_fix
+from spark_tui.batch.imports import missing_package
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.batch.imports import import_request, missing_package
 from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
-from spark_tui.promotion import promote as core
+from spark_tui.promotion import push, receipt as receipts, run as core, saved_plan, undo
+from spark_tui.promotion.history import load_receipt
+from spark_tui.promotion.receipt import NO_REMOVAL
+from spark_tui.promotion.prepare import plan_package, prepare
+from spark_tui.promotion.steps import Outcome, PlanRefused, PromotionFailed, Step, StepUpdate
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.import_wire import ImportRequestEntity
-from spark_tui.spark.export_wire import (
-    ApiError, ExportInputs, ExportRequest, FileFilter, IfPresent, VersionBump, VersionFilter,
-)
+from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
+from spark_tui.units import human_bytes
 from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt
 
 
-def wanted(args: argparse.Namespace) -> bool:
-    """Whether the arguments ask for one of this module's operations."""
-    return bool(args.promote_to or args.inspect or args.push_runner or (args.import_package and args.plan))
-
-
-def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
-    """Every problem of the arguments found before a backend opens: a missing package (--inspect,
-    --import-package), a bad --map or --mapping-file, an unknown --promote-to profile, a bad runner URL or profile,
-    the selection's syntax, and (when a package will be written) the -o directory and an existing
-    package or receipt."""
-    if args.inspect:
-        return _found([missing_package(args.inspect)])
-    problems: list[ApiError] = []
-    runner = _runner_name(args, config)
-    if runner is not None:
-        problems += _errors(lambda: resolve_runner(config, runner))
-    if args.import_package:
-        if args.plan:
-            return problems + _errors(lambda: _package_request(args))
-        return problems + _found([missing_package(args.import_package)])
-    if runner is not None and args.promote_to:
-        if extra := [f for f in ("map", "mapping_file", "create_folders", "plan", "if_present", "upgrade") if getattr(args, f)]:
-            problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=args.promote_to, message=(
-                f"--{extra[0].replace('_', '-')} does not go with --promote-to {args.promote_to}, a Hybrid Runner "
-                "(it takes the package as it is)")))
-    elif args.promote_to:
-        try:
-            config.profile(args.promote_to)
-        except ConfigError as exc:
-            problems.append(ApiError(code=exc.code, message=exc.message, ref=args.promote_to))
-        for text in args.map:
-            problems += _errors(lambda: parse_map(text))
-        if args.mapping_file:
-            problems += _errors(lambda: read_mapping_file(args.mapping_file))
-    selection = _selection(args, onpremises=runner is not None)
-    problems += check_request(selection)
-    if args.plan:
-        return problems
-    out_dir = _out_dir(args)
-    try:
-        name = package_file_name(selection.file_name) if selection.file_name else None
-    except ValidationFailed:  # reported by check_request
-        name = None
-    problems += output_problems(out_dir, name)
-    receipt = core.receipt_path(out_dir / name) if name else None
-    if receipt is not None and out_dir.is_dir() and receipt.exists():
-        problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
-            f"{receipt} already exists; remove it, or choose another --file-name or -o")))
-    return problems
-
-
-def _errors(check) -> list[ApiError]:
+def _problems(check) -> list[ApiError]:
     """The errors `check()` raises as ValidationFailed (or ConfigError); none when it passes."""
     try:
         check()
@@ -99,72 +56,223 @@ def _errors(check) -> list[ApiError]:
     return []
 
 
-def _runner_name(args: argparse.Namespace, config: AppConfig) -> str | None:
-    """The Hybrid Runner (URL or profile name) the arguments target; None when the target is no runner."""
-    if args.push_runner:
-        return args.push_runner
-    if args.promote_to and is_runner_profile(config, args.promote_to):
-        return args.promote_to
-    return None
-
-
-def _found(problems: list[ApiError | None]) -> list[ApiError]:
-    return [p for p in problems if p is not None]
-
-
-def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
-    """Run the operation `preflight` has checked."""
-    console = Console(sys.stdout, sys.stderr, json=args.json)
+def _promoting(args: argparse.Namespace, *, onpremises: bool) -> list[ApiError]:
+    """The selection's syntax and (unless --plan) the -o directory, an existing package or receipt."""
+    if args.drift:  # the selection is what the comparison finds in this scope (none: the whole tenant)
+        selection = export_request_from_args(args)
+        problems = drift_problems(args) + [e for e in check_request(selection) if e.code != Code.NO_INPUTS.value]
+    else:
+        selection = _selection(args, onpremises=onpremises)
+        problems = check_request(selection)
+    if args.plan:
+        return problems
+    out_dir = output_dir(args)
     try:
-        if args.inspect:
-            return inspect(args.inspect, console)
-        name = _runner_name(args, config)
-        runner: Runner | None = resolve_runner(config, name) if name is not None else None
-        if runner is not None and args.import_package:
-            outcome = core.push_package(args.import_package, runner, on_update=_listener(console, None))
-            return _done(outcome, console)
-        if args.import_package:  # with --plan: the plan of exactly the request --import-package would send
-            request = _package_request(args)
-            target = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
-            try:
-                return _show_plan(core.plan_package(args.import_package, target, request), console)
-            finally:
-                target.close()
-        maps = _mappings(args)
-        options = dict(
-            if_present=IfPresent(args.if_present or maps.if_present or "abort"),
-            upgrade=VersionBump(args.upgrade or maps.upgrade or "minor"), create_folders=args.create_folders,
-        )
-        source = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
-        try:
-            if runner is not None:
-                return _run(console, args, lambda on_update, cancel, deadline: core.export_and_push(
-                    source, _selection(args, onpremises=True), runner, _out_dir(args),
-                    on_update=on_update, cancel=cancel, deadline_s=deadline))
-            target = open_backend(config.profile(args.promote_to))
-            try:
-                return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
-            finally:
-                target.close()
-        finally:
-            source.close()
-    except core.PlanRefused as exc:
+        name = package_file_name(selection.file_name) if selection.file_name else None
+    except ValidationFailed:  # reported by check_request
+        name = None
+    problems += output_problems(out_dir, name)
+    receipt = receipts.receipt_path(out_dir / name) if name else None
+    if receipt is not None and out_dir.is_dir() and receipt.exists():
+        problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
+            f"{receipt} already exists; remove it, or choose another --file-name or -o")))
+    return problems
+
+
+def _guarded(console: Console, work) -> int:
+    """`work()`, with a refused plan shown (exit 2) and a failed promotion reported."""
+    try:
+        return work()
+    except PlanRefused as exc:
         return _show_plan(exc.plan, console)
-    except core.PromotionFailed as exc:
+    except PromotionFailed as exc:
         return _failed(exc, console)
+
+
+# --- --inspect PKG ----------------------------------------------------------------------------------
+
+
+def preflight_inspect(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    return [p for p in (missing_package(args.inspect),) if p is not None]
+
+
+def run_inspect(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    return inspect(args.inspect, console)
+
+
+# --- --import-package PKG --plan --------------------------------------------------------------------
+
+
+def run_package_plan(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    """The plan of exactly the request --import-package would send (its pre-flight is the import's)."""
+    request = import_request_from_args(args)
+    return _guarded(console, lambda: on_backend(
+        args, profile, lambda target: _show_plan(plan_package(args.import_package, target, request), console)))
+
+
+# --- --promote-to PROFILE ---------------------------------------------------------------------------
+
+
+def preflight_promote(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    """An unknown profile, a bad --map or --mapping-file, options a Hybrid Runner target does not take,
+    and the selection's problems."""
+    if is_runner_profile(config, args.promote_to):
+        problems = _problems(lambda: resolve_runner(config, args.promote_to))
+        if extra := [f for f in ("map", "mapping_file", "create_folders", "plan", "if_present", "upgrade") if getattr(args, f)]:
+            problems.append(ApiError(code=Code.INVALID_VALUE.value, ref=args.promote_to, message=(
+                f"--{extra[0].replace('_', '-')} does not go with --promote-to {args.promote_to}, a Hybrid Runner "
+                "(it takes the package as it is)")))
+        return problems + _promoting(args, onpremises=True)
+    problems: list[ApiError] = []
+    try:
+        config.profile(args.promote_to)
+    except ConfigError as exc:
+        problems.append(ApiError(code=exc.code, message=exc.message, ref=args.promote_to))
+    if args.save_plan and not args.plan:
+        problems.append(ApiError(code=Code.USAGE.value, ref=str(args.save_plan), message=(
+            "--save-plan writes the plan of --plan; add --plan (then run it with --apply FILE)")))
+    for text in args.map:
+        problems += _problems(lambda: parse_map(text))
+    if args.mapping_file:
+        problems += _problems(lambda: read_mapping_file(args.mapping_file))
+    return problems + _promoting(args, onpremises=False)
+
+
+def run_promote(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    if is_runner_profile(config, args.promote_to):
+        return _push_export(args, profile, resolve_runner(config, args.promote_to), console)
+    maps = _mappings(args)
+    options = dict(
+        if_present=IfPresent(args.if_present or maps.if_present or "abort"),
+        upgrade=VersionBump(args.upgrade or maps.upgrade or "minor"), create_folders=args.create_folders,
+    )
+
+    def work(source: Backend) -> int:
+        target = open_backend(config.profile(args.promote_to))
+        try:
+            selection = (drift_selection(source, target, args, maps.mappings, console) if args.drift
+                         else _selection(args, onpremises=False))
+            if selection is None:  # --drift: nothing is missing or differs
+                return ExitCode.OK
+            return promote(source, target, selection, maps, options, console, args)
+        finally:
+            target.close()
+
+    return _guarded(console, lambda: on_backend(args, profile, work))
+
+
+# --- --push-runner URL|PROFILE (an onpremises export, or --import-package PKG) ----------------------
+
+
+def preflight_push_export(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    return _problems(lambda: resolve_runner(config, args.push_runner)) + _promoting(args, onpremises=True)
+
+
+def run_push_export(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    return _push_export(args, profile, resolve_runner(config, args.push_runner), console)
+
+
+def _push_export(args: argparse.Namespace, profile: Profile, runner: Runner, console: Console) -> int:
+    return _guarded(console, lambda: on_backend(args, profile, lambda source: _run(
+        console, args, lambda on_update, cancel, deadline: push.export_and_push(
+            source, _selection(args, onpremises=True), runner, output_dir(args),
+            on_update=on_update, cancel=cancel, deadline_s=deadline))))
+
+
+def preflight_push_package(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    return (_problems(lambda: resolve_runner(config, args.push_runner))
+            + [p for p in (missing_package(args.import_package),) if p is not None])
+
+
+def run_push_package(args: argparse.Namespace, config: AppConfig, profile: Profile, console: Console) -> int:
+    runner = resolve_runner(config, args.push_runner)
+    return _guarded(console, lambda: _done(
+        push.push_package(args.import_package, runner, on_update=_listener(console, None)), console))
 
 
 def promote(
     source: Backend, target: Backend, request: ExportRequest, maps: MappingSet, options: dict,
     console: Console, args: argparse.Namespace,
 ) -> int:
-    prepared = core.prepare(source, target, request, maps.mappings, **options)
+    prepared = prepare(source, target, request, maps.mappings, **options)
     if args.plan or not prepared.plan.go:
+        if args.save_plan and prepared.plan.go:
+            saved_plan.save(prepared, target, args.save_plan, _argv(args))
+            console.note(f"plan saved to {args.save_plan}; run exactly it with --apply {args.save_plan}")
         return _show_plan(prepared.plan, console)
-    out_dir = _out_dir(args)
     console.note(plan_text(prepared.plan))
+    return _execute(source, target, prepared, console, args)
+
+
+def _execute(source: Backend, target: Backend, prepared, console: Console, args: argparse.Namespace,
+             saved: str | None = None) -> int:
+    out_dir = output_dir(args)
     return _run(console, args, lambda on_update, cancel, deadline: core.run(
-        source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline))
+        source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline,
+        argv=_argv(args), saved_plan=saved, backup=not args.no_backup))
+
+
+def _argv(args: argparse.Namespace) -> list[str] | None:
+    return getattr(args, "argv", None)
+
+
+# --- --apply PLAN (a plan saved with --save-plan) ---------------------------------------------------
+
+
+def preflight_apply(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
+    """The plan file, its two profiles, and the -o directory."""
+    try:
+        saved = saved_plan.load(args.apply)
+    except ValidationFailed as exc:
+        return exc.errors
+    problems: list[ApiError] = []
+    for side in (saved.plan.source, saved.plan.target):
+        try:
+            config.profile(side.profile)
+        except ConfigError as exc:
+            problems.append(ApiError(code=exc.code, ref=side.profile, message=(
+                f"{exc.message} (plan {args.apply} was made with profiles '{saved.plan.source.profile}' -> "
+                f"'{saved.plan.target.profile}')")))
+    return problems + output_problems(output_dir(args), None)
+
+
+def run_apply(args: argparse.Namespace, config: AppConfig, profile: Profile | None, console: Console) -> int:
+    saved = saved_plan.load(args.apply)
+
+    def work() -> int:
+        source = open_backend(config.profile(saved.plan.source.profile))
+        try:
+            target = open_backend(config.profile(saved.plan.target.profile))
+            try:
+                prepared = saved_plan.for_apply(saved, source, target, file_name=args.file_name)
+                console.note(plan_text(prepared.plan))
+                return _execute(source, target, prepared, console, args, saved=str(Path(args.apply).resolve()))
+            finally:
+                target.close()
+        finally:
+            source.close()
+
+    return _guarded(console, work)
+
+
+# --- --undo RECEIPT ----------------------------------------------------------------------------------
+
+
+def run_undo(args: argparse.Namespace, config: AppConfig, profile: Profile | None, console: Console) -> int:
+    receipt = load_receipt(args.undo)
+    target_profile = config.profile(receipt.target.profile)
+    for line in [f"{NO_REMOVAL}: {item}" for item in receipt.not_removable]:
+        console.note(line)
+
+    def work(target: Backend) -> int:
+        plan = undo.plan_undo(receipt, target)
+        if args.plan or not plan.go:
+            return _show_plan(plan, console)
+        console.note(plan_text(plan))
+        return _run(console, args, lambda on_update, cancel, deadline: undo.undo(
+            receipt, target, on_update=on_update, cancel=cancel, deadline_s=deadline))
+
+    return _guarded(console, lambda: on_backend(args, target_profile, work))
 
 
 def inspect(path: Path, console: Console) -> int:
@@ -172,7 +280,7 @@ def inspect(path: Path, console: Console) -> int:
     for line in output.error_lines(result.errors):
         console.note(line)
     console.result(inspection_text(result), result.model_dump(mode="json"))
-    return exit_codes.OK if result.ok else exit_codes.USAGE
+    return ExitCode.OK if result.ok else ExitCode.USAGE
 
 
 # --- running with progress, Ctrl-C and the outcome -------------------------------------------------
@@ -200,7 +308,7 @@ def _listener(console: Console, progress: Progress | None):
                 progress.finish()
             console.note(text)
 
-    def update(u: core.StepUpdate) -> None:
+    def update(u: StepUpdate) -> None:
         job = u.export_job or u.import_job
         if job is not None:
             line(f"{u.step.value} job {job.id}")
@@ -208,7 +316,7 @@ def _listener(console: Console, progress: Progress | None):
                 progress.job(job)
         elif u.total:
             line(u.message)
-            if progress is not None and u.step is core.Step.download:
+            if progress is not None and u.step is Step.download:
                 progress.download(u.done, u.total)
         else:
             line(u.message)
@@ -216,15 +324,16 @@ def _listener(console: Console, progress: Progress | None):
     return update
 
 
-def _done(outcome: core.Outcome, console: Console) -> int:
+def _done(outcome: Outcome, console: Console) -> int:
     console.result(receipt_text(outcome.receipt, outcome.receipt_path), outcome.receipt.model_dump(mode="json"))
-    return exit_codes.OK
+    return ExitCode.OK
 
 
-def _failed(exc: core.PromotionFailed, console: Console) -> int:
+def _failed(exc: PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
-    console.note(f"error: {exc.code}: {exc.message}")
+    fix = how_to_fix(exc.__cause__)
+    console.note(f"error: {exc.code}: {exc.message}" + (f"; {fix}" if fix else ""))
     if not exc.target_may_change:
         created = f", except the folder(s) created: {', '.join(exc.created_folders)}" if exc.created_folders else ""
         console.note(f"the target was not changed{created}")
@@ -249,19 +358,10 @@ def _show_plan(plan: Plan, console: Console) -> int:
         if code in HINTS:
             console.note(HINTS[code])
     console.result(plan_text(plan), plan.model_dump(mode="json"))
-    return exit_codes.OK if plan.go else exit_codes.USAGE
+    return ExitCode.OK if plan.go else ExitCode.USAGE
 
 
 # --- arguments --------------------------------------------------------------------------------------
-
-
-def _package_request(args: argparse.Namespace) -> ImportRequestEntity:
-    return import_request(
-        args.import_package, args.map, mapping_file=args.mapping_file,
-        if_present=IfPresent(args.if_present) if args.if_present else None,
-        upgrade=VersionBump(args.upgrade) if args.upgrade else None,
-        source_system=args.source_system, correlation_id=args.correlation_id,
-    )
 
 
 def _mappings(args: argparse.Namespace) -> MappingSet:
@@ -271,18 +371,9 @@ def _mappings(args: argparse.Namespace) -> MappingSet:
 
 
 def _selection(args: argparse.Namespace, *, onpremises: bool) -> ExportRequest:
-    if not (args.folder or args.service or args.version_id):
+    if not has_selection(args):
         raise UsageError("nothing to promote; give --folder, --service or --version-id (each repeatable)")
-    return ExportRequest(
-        inputs=ExportInputs(folders=args.folder, services=args.service, version_ids=args.version_id),
-        file_filter=FileFilter(args.file_filter or ("onpremises" if onpremises else "migrate")),
-        version_filter=VersionFilter(args.version_filter or "all"),
-        source_system=args.source_system, correlation_id=args.correlation_id, file_name=args.file_name,
-    )
-
-
-def _out_dir(args: argparse.Namespace) -> Path:
-    return args.output_dir or Path.cwd()
+    return export_request_from_args(args, file_filter="onpremises" if onpremises else "migrate")
 
 
 # --- text ---------------------------------------------------------------------------------------------
@@ -298,7 +389,7 @@ def plan_text(plan: Plan) -> str:
         for v in s.versions:
             change = v.version_source if v.version_destination == v.version_source else f"{v.version_source} -> {v.version_destination}"
             rows.append((v.service_uri_source, s.service_uri_destination, change, s.action.value, v.status,
-                         output.human_bytes(v.bytes)))
+                         human_bytes(v.bytes)))
     n_services, n_versions = len(plan.services), len(plan.versions)
     verdict = (
         f"go: {n_services} service(s), {n_versions} version(s) can be imported"
@@ -315,12 +406,37 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def receipt_text(receipt: Receipt, path: Path) -> str:
-    lines = [f"{receipt.outcome}: {_side(receipt.source)} -> {_side(receipt.target)}"]
+def _who(e) -> str:
+    return f"{e.user or 'unknown'} (said by {e.user_source or 'nobody'})"
+
+
+def receipt_text(receipt: Receipt, path: Path | None) -> str:
+    outcome = receipt.outcome if receipt.outcome != "running" else f"running (last step reached: {receipt.step})"
+    lines = [f"{outcome}: {_side(receipt.source)} -> {_side(receipt.target)}"]
+    if receipt.id:
+        lines.append(f"  receipt {receipt.id}, started {receipt.started}, finished {receipt.finished or '-'}")
+    if receipt.source.user_source or receipt.target.user_source:
+        lines.append(f"  source user {_who(receipt.source)}; target user {_who(receipt.target)}")
+    if receipt.failed_step:
+        lines.append(f"  stopped at step {receipt.failed_step}: {receipt.message}")
+    if receipt.outcome != "promoted" and receipt.outcome != "uploaded":
+        lines.append("  the target may have changed" + (f" (settle it with --import-status {receipt.import_job_id})"
+                                                          if receipt.import_job_id else "")
+                     if receipt.target_may_have_changed else "  the target was not changed")
+    if r := receipt.request:
+        asked = " ".join(f"--{k.replace('_', '-')[:-1]} {x}" for k, xs in r.selection.model_dump().items() for x in xs)
+        lines.append(f"  asked: {asked} (version_filter {r.version_filter.value}, if_present {r.if_present.value}, "
+                     f"upgrade {r.upgrade.value}); {r.tool}" + (f"; plan {r.saved_plan}" if r.saved_plan else ""))
+        if r.argv is not None:
+            lines.append(f"  command line: {' '.join(r.argv)}")
     if receipt.export_job_id:
         lines.append(f"  export job {receipt.export_job_id}")
     if receipt.package:
         lines.append(f"  package {receipt.package.path}  {receipt.package.bytes} bytes  sha256 {receipt.package.sha256}")
+    if receipt.backup:
+        b = receipt.backup
+        lines.append(f"  backup {b.path} of {', '.join(b.services)}: {len(b.service_versions)} version(s), sha256 {b.sha256}"
+                     f" (restore with --undo {receipt.id})")
     if receipt.import_job_id:
         lines.append(f"  import job {receipt.import_job_id}")
     if receipt.service_versions:
@@ -332,13 +448,16 @@ def receipt_text(receipt: Receipt, path: Path) -> str:
     if receipt.runner:
         lines.append(f"  runner {receipt.runner.url} (tenant {receipt.runner.tenant}): {', '.join(receipt.runner.uploaded)}")
     lines += [f"  deviation from the plan: {d}" for d in receipt.deviations]
-    lines.append(f"receipt: {path}")
+    if receipt.not_removable:
+        lines.append(f"  {NO_REMOVAL}: {', '.join(receipt.not_removable)}")
+    if path is not None:
+        lines.append(f"receipt: {path}")
     return "\n".join(lines)
 
 
 def inspection_text(result: PackageInspection) -> str:
     lines = [
-        f"package {result.path}: {result.bytes} bytes ({output.human_bytes(result.bytes)}), sha256 {result.sha256}",
+        f"package {result.path}: {result.bytes} bytes ({human_bytes(result.bytes)}), sha256 {result.sha256}",
         f"  kind {result.kind or '?'}, source tenant {result.tenant or '?'}, export job {result.export_job_id or '?'}",
         output.table(
             ["VERSION", "SERVICE ID", "VERSION ID", "FILES", "BYTES"],

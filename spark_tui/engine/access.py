@@ -12,14 +12,12 @@ import sqlite3
 from typing import Iterable
 
 from spark_tui.engine.store import NotFound, Workspace
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, FolderInfo
 
 
-class FolderNotFound(ValidationFailed):
+class FolderNotFound(NotFoundError):
     """The folder does not exist in the tenant (HTTP 404, exit 2)."""
-
-    http_status = 404
 
 
 class AccessDenied(ValidationFailed):

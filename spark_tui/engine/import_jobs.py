@@ -17,7 +17,8 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from spark_tui.engine.importer import check_import_request, write_refusal
+from spark_tui.engine.importer import write_refusal
+from spark_tui.spark.import_check import check_import_request
 from spark_tui.engine.jobs import IMPORT, SUPERVISOR_GROUP, JobManager
 from spark_tui.engine.store import CHUNK, TenantConfig
 from spark_tui.spark.errors import BadPackage, ValidationFailed

@@ -28,7 +28,7 @@ from spark_tui.engine import housekeeping
 from spark_tui.engine.access import AccessDenied, FolderNotFound, require_folder_access
 from spark_tui.engine.blob_gc import collect_orphan_blobs
 from spark_tui.engine.blob_stage import BlobStage
-from spark_tui.engine.package_reader import (
+from spark_tui.spark.package_format import (
     MAX_METADATA_BYTES,
     PackageContents,
     PackageKind,
@@ -36,10 +36,10 @@ from spark_tui.engine.package_reader import (
     open_package,
     parse_json,
 )
-from spark_tui.spark.request_check import text_errors
+from spark_tui.spark.import_check import check_import_request, service_pair
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.zip_bounds import BoundedEntry, bad
-from spark_tui.spark.errors import Code, DiskFull, excerpt, ServiceExists, SparkTuiError, ValidationFailed
+from spark_tui.spark.errors import Code, DiskFull, ServiceExists, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportedService,
     ImportedServiceVersion,
@@ -49,7 +49,7 @@ from spark_tui.spark.import_wire import (
 )
 from spark_tui.spark.export_wire import ApiError, IfPresent, VersionBump, iso, utc_now
 from spark_tui.spark.semver import SemVer
-from spark_tui.spark.uri import InvalidReference, parse_service_ref, service_uri, validate_name
+from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 
 Files = dict[str, tuple[str, int]]
 ProgressBytes = Callable[[int, int], None]
@@ -58,55 +58,6 @@ CommitHook = Callable[[sqlite3.Connection, ImportOutputs], None]
 
 def _error(code: Code, message: str, ref: str | None) -> ApiError:
     return ApiError(code=code.value, message=message, ref=ref)
-
-
-# --- the request -------------------------------------------------------------------------------
-
-
-def service_pair(text: str) -> tuple[str, str]:
-    """(folder, service) of a `services_modify` URI; InvalidReference unless it is `folder/service`."""
-    wrong = InvalidReference(f"'{excerpt(text)}' is not a folder/service URI; services_modify takes {{folder}}/{{service}}")
-    try:
-        ref = parse_service_ref(text)
-    except InvalidReference:
-        folder, sep, service = text.strip().partition("/")
-        if sep and "/" not in service:  # the shape is right: name the part no package can hold
-            validate_name("folder", folder)
-            validate_name("service", service)
-        raise wrong from None
-    if ref.folder is None or ref.service is None or ref.version_spec is not None:
-        raise wrong
-    return validate_name("folder", ref.folder), validate_name("service", ref.service)
-
-
-def check_import_request(entity: ImportRequestEntity) -> list[ApiError]:
-    """What is wrong with the request itself (no package, no database): over-long texts, bad URIs,
-    repeated sources or destinations. Unknown `services_existing` values are refused when the entity is parsed."""
-    errors: list[ApiError] = text_errors(entity)
-    sources: set[tuple[str, str]] = set()
-    destinations: set[tuple[str, str]] = set()
-    for n, mapping in enumerate(entity.inputs.services_modify):
-        where = f"inputs.services_modify[{n}]"
-        try:
-            source = service_pair(mapping.service_uri_source)
-            destination = service_pair(mapping.destination)
-        except InvalidReference as exc:
-            errors.append(_error(Code.INVALID_REFERENCE, f"{where}: {exc}", mapping.service_uri_source))
-            continue
-        if source in sources:
-            errors.append(_error(
-                Code.INVALID_VALUE, f"{where}: '{service_uri(*source)}' is mapped twice; map each source once",
-                mapping.service_uri_source,
-            ))
-        if destination in destinations:
-            errors.append(_error(
-                Code.INVALID_VALUE,
-                f"{where}: two services are mapped to '{service_uri(*destination)}'; give each its own destination",
-                mapping.destination,
-            ))
-        sources.add(source)
-        destinations.add(destination)
-    return errors
 
 
 # --- the plan: where each source service goes ----------------------------------------------------

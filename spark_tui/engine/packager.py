@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import zipfile
 import zlib
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from spark_tui.atomic_file import AtomicFile
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import CHUNK, StoredFile, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
@@ -260,26 +260,10 @@ def write_package(
     """
     dest = Path(dest)
     manifest = PackageManifest(id=job_id, outputs=selection.outputs()).compact_json()
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with open(fd, "wb") as out, ThreadPoolExecutor(1, thread_name_prefix="blob-hash") as hasher:
-            writer = _HashingWriter(out, size_limit)
-            with zipfile.ZipFile(writer, "w") as zf:  # type: ignore[arg-type]
-                _Packer(ws, zf, selection.projected_bytes, progress, should_cancel, hasher).selection(selection, manifest)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp_name, dest)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(dest.parent)
+    with AtomicFile(dest, mode=0o600) as target, ThreadPoolExecutor(1, thread_name_prefix="blob-hash") as hasher:
+        writer = _HashingWriter(target.file, size_limit)
+        with zipfile.ZipFile(writer, "w") as zf:  # type: ignore[arg-type]
+            _Packer(ws, zf, selection.projected_bytes, progress, should_cancel, hasher).selection(selection, manifest)
     return PackageResult(path=dest, sha256=writer.digest.hexdigest(), size=writer.written)
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -24,17 +24,17 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from spark_tui.engine import housekeeping
-from spark_tui.spark.errors import ConfigError, DiskFull
+from spark_tui.spark.errors import DiskFull, WorkspaceUnusable
+from spark_tui.spark.fingerprint import fingerprint as version_fingerprint
 from spark_tui.spark.export_wire import EngineType, ServiceInfo, VersionInfo, iso, utc_now
+from spark_tui.spark.package_format import DEFAULT_SIZE_LIMIT, ONPREM_METADATA
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
 
 CHUNK = 1024 * 1024
 DEFAULT_JOB_LIMIT = 1
-DEFAULT_SIZE_LIMIT = 209_715_200
 DEFAULT_TIMEOUT_S = 15 * 60
 DEFAULT_RETENTION_S = 24 * 3600
-ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
 T = TypeVar("T")
 
 SCHEMA = """
@@ -444,11 +444,17 @@ class Workspace:
         return items
 
     def list_versions(self, tenant: str, folder: str, service: str) -> list[VersionInfo]:
+        """Versions of a service, newest first, each with its fingerprint (from stored hashes: no blob is read)."""
         srow = self.service(tenant, folder, service)
-        rows = self.connect().execute(
-            "SELECT * FROM versions WHERE tenant=? AND service_id=?", (tenant, srow["id"])
-        ).fetchall()
-        infos = [self._version_info(r, folder, service) for r in rows]
+        with self.snapshot() as db:
+            rows = db.execute("SELECT * FROM versions WHERE tenant=? AND service_id=?", (tenant, srow["id"])).fetchall()
+            files: dict[str, list[tuple[str, str]]] = {r["id"]: [] for r in rows}
+            for f in db.execute(
+                f"SELECT version_id, name, sha256 FROM version_files WHERE tenant=? AND version_id IN ({','.join('?' * len(rows))})",
+                (tenant, *files),
+            ):
+                files[f[0]].append((f[1], f[2]))
+        infos = [self._version_info(r, folder, service, version_fingerprint(r["id"], files[r["id"]])) for r in rows]
         return sorted(infos, key=lambda v: SemVer.parse(v.version), reverse=True)
 
     def version_files(self, tenant: str, version_id: str) -> list[StoredFile]:
@@ -459,11 +465,11 @@ class Workspace:
         return [StoredFile(r["name"], r["size"], r["sha256"], bool(r["onpremises"])) for r in rows]
 
     @staticmethod
-    def _version_info(r: sqlite3.Row, folder: str, service: str) -> VersionInfo:
+    def _version_info(r: sqlite3.Row, folder: str, service: str, fingerprint: str) -> VersionInfo:
         return VersionInfo(
             id=r["id"], folder=folder, service=service, service_id=r["service_id"], version=r["version"],
             engine_type=EngineType(r["engine_type"]), has_module=bool(r["has_module"]), created=r["created"],
-            size=r["size"], original_file_name=r["original_file_name"],
+            size=r["size"], original_file_name=r["original_file_name"], fingerprint=fingerprint,
         )
 
 
@@ -512,23 +518,23 @@ def open_workspace(root: Path | str) -> Workspace:
     """Open (creating if needed) the workspace at `root`, errors as `workspace_errors` words them."""
     root = Path(root).expanduser()
     if root.exists() and not root.is_dir():
-        raise ConfigError(f"workspace {root} is not a directory; choose another --workspace")
+        raise WorkspaceUnusable(root, f"workspace {root} is not a directory")
     with workspace_errors(root):
         return Workspace(root)
 
 
 @contextmanager
 def workspace_errors(root: Path) -> Iterator[None]:
-    """OSError and sqlite3 errors inside as one line naming the workspace and the fix: DiskFull
-    when its disk is full, else ConfigError."""
+    """OSError and sqlite3 errors inside as one line naming the workspace and the cause: DiskFull
+    when its disk is full, else WorkspaceUnusable."""
     try:
         yield
     except (OSError, sqlite3.Error) as exc:
         if housekeeping.disk_full(exc, root):
             raise DiskFull(f"writing to workspace {root}") from None
         if isinstance(exc, OSError):
-            raise ConfigError(f"cannot open workspace {root}: {exc.strerror or exc}; choose another --workspace") from None
-        raise ConfigError(f"workspace {root} is not a usable spark-tui workspace ({exc}); choose another --workspace") from None
+            raise WorkspaceUnusable(root, f"cannot open workspace {root}: {exc.strerror or exc}") from None
+        raise WorkspaceUnusable(root, f"workspace {root} is not a usable spark-tui workspace ({exc})") from None
 
 
 def _mkstemp(directory: Path, suffix: str) -> tuple[int, str]:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from spark_tui.backends.base import redact
 from spark_tui.config import AppConfig
-from spark_tui.engine.package_reader import PackageKind, open_package
+from spark_tui.spark.package_format import PackageKind, open_package
 from spark_tui.spark.errors import BackendUnavailable, Code, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, iso, utc_now
 from spark_tui.spark.promotion_wire import RunnerUpload

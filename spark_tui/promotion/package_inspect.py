@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
-from spark_tui.engine.package_reader import PackageContents, open_package
+from spark_tui.spark.package_format import PackageContents, open_package
 from spark_tui.spark.zip_bounds import (
     CORRUPT,
     MAX_ENTRIES,

@@ -11,7 +11,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from spark_tui.spark.errors import AuthError, ConfigError, excerpt
+from spark_tui.spark.errors import AuthError, ConfigError, Forbidden, excerpt
 from spark_tui.spark.export_wire import ApiError
 
 
@@ -66,9 +66,9 @@ class Identity:
 
 def auth_failure(message: str, status: int = 401) -> AuthError:
     """An AuthError answered with `status` (401 unauthenticated, 403 authenticated but refused)."""
-    error = AuthError(message, [ApiError(code="UNAUTHORIZED" if status == 401 else "FORBIDDEN", message=message)])
-    error.http_status = status
-    return error
+    if status == 403:
+        return Forbidden(message, [ApiError(code="FORBIDDEN", message=message)])
+    return AuthError(message, [ApiError(code="UNAUTHORIZED", message=message)])
 
 
 class Authenticator:

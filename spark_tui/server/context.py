@@ -18,7 +18,8 @@ from spark_tui.spark.export_wire import ApiError, ExportJob, OutputFile
 
 
 class TenantNotFound(SparkTuiError):
-    exit_code = 2
+    """The tenant of the request's path is not in the served workspace (HTTP 404)."""
+
     http_status = 404
 
     def __init__(self, tenant: str) -> None:

@@ -18,7 +18,7 @@ from spark_tui.spark.browse_wire import (
     V3Meta,
     V3ServiceExists,
 )
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, iso, utc_now
 
 router = APIRouter(tags=["browse"])
@@ -36,10 +36,8 @@ def _tenant_caller(request: Request) -> tuple[ServerContext, str, Identity]:
     return ctx, tenant, who
 
 
-def _not_found(code: Code, exc: NotFound, ref: str) -> ValidationFailed:
-    error = ValidationFailed(str(exc), [ApiError(code=code.value, message=str(exc), ref=ref)])
-    error.http_status = 404
-    return error
+def _not_found(code: Code, exc: NotFound, ref: str) -> NotFoundError:
+    return NotFoundError(str(exc), [ApiError(code=code.value, message=str(exc), ref=ref)])
 
 
 def _accessible(ctx: ServerContext, tenant: str, folder: str, who: Identity) -> None:

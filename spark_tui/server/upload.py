@@ -37,7 +37,6 @@ FORM_OVERHEAD = MAX_FIELD_BYTES + 64 * 1024  # what Content-Length may add to th
 class FieldTooLarge(SparkTuiError):
     """A form field over MAX_FIELD_BYTES: 413, as a JSON body over the limit is."""
 
-    exit_code = 2
     http_status = 413
 
     def __init__(self, name: str) -> None:
@@ -48,7 +47,6 @@ class FieldTooLarge(SparkTuiError):
 class UploadTooLarge(SparkTuiError):
     """The uploaded package exceeds the tenant's size limit (HTTP 413)."""
 
-    exit_code = 2
     http_status = 413
 
     def __init__(self, size: int, limit: int, *, declared: bool = False) -> None:

@@ -1,10 +1,53 @@
-"""Error codes and the exception types every layer raises; each maps to an exit code and HTTP status."""
+"""Error codes and the exception types every layer raises; each maps to an exit code and HTTP status.
+
+A message says *what* is wrong, naming the bad value; each face adds *how* to fix it in its own
+terms (`--batch` names flags, `serve` answers HTTP statuses). The whole tree, with each class's
+exit code (`spark_tui.spark.exit_codes.ExitCode`) and HTTP status; a test keeps it true:
+
+    SparkTuiError                          3 BACKEND   500
+    ├── ValidationFailed                   2 USAGE     422
+    │   ├── NotFoundError                  2 USAGE     404
+    │   │   ├── FolderNotFound             2 USAGE     404  engine.access
+    │   │   └── UnknownTenant              2 USAGE     404
+    │   ├── AccessDenied                   2 USAGE     403  engine.access
+    │   ├── PackageTooLarge                2 USAGE     422  engine.packager
+    │   ├── CorruptBlob                    2 USAGE     422  engine.packager
+    │   └── TargetExists                   2 USAGE     422  backends.verified_file
+    ├── JobSlotBusy                        6 SLOT_BUSY 409
+    ├── JobNotFound                        2 USAGE     404
+    ├── JobFinished                        2 USAGE     409
+    ├── JobDeadlineExceeded                4 TIMEOUT   504  backends.polling
+    ├── BadPackage                         2 USAGE     400
+    ├── ServiceExists                      2 USAGE     409
+    ├── DiskFull                           3 BACKEND   507
+    ├── AuthError                          3 BACKEND   401
+    │   └── Forbidden                      3 BACKEND   403
+    ├── BackendUnavailable                 3 BACKEND   502
+    │   └── RunnerRefused                  3 BACKEND   502  promotion.hybrid_runner
+    ├── ConfigError                        2 USAGE     500
+    │   ├── WorkspaceUnusable              2 USAGE     500
+    │   ├── BadTenantName                  2 USAGE     500
+    │   └── ProfileUnusable                2 USAGE     500
+    ├── FieldTooLarge                      3 BACKEND   413  server.upload
+    ├── UploadTooLarge                     3 BACKEND   413  server.upload
+    ├── TenantNotFound                     3 BACKEND   404  server.context
+    ├── UsageError                         2 USAGE     500  batch.operations
+    ├── DownloadFailed                     3 BACKEND   500  batch.operations
+    ├── PlanRefused                        2 USAGE     409  promotion.steps
+    ├── CompareCancelled                   130 INTERRUPTED 500  promotion.catalog_reader
+    ├── DeepExportFailed                   3 BACKEND   500  promotion.compare
+    └── PromotionFailed                    (its cause) 500  promotion.steps
+
+`serve`'s errors never reach a shell, so they keep the base's exit code; a promotion that failed
+exits with the code of the step that failed.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 from typing import Self
 
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.spark.export_wire import ApiError
 
 
@@ -51,6 +94,9 @@ class Code(str, Enum):
     BACKEND_ERROR = "BACKEND_ERROR"
     DOWNLOAD_FAILED = "DOWNLOAD_FAILED"
     BLOB_CORRUPT = "BLOB_CORRUPT"
+    PLAN_MOVED = "PLAN_MOVED"
+    BAD_PLAN_FILE = "BAD_PLAN_FILE"
+    RECEIPT_NOT_FOUND = "RECEIPT_NOT_FOUND"
 
 
 EXCERPT_CHARS = 60
@@ -71,7 +117,7 @@ class SparkTuiError(Exception):
     `code` names the failure in `error: CODE: message` lines: the first API error's code, else
     the one given, else the class's."""
 
-    exit_code = 3
+    exit_code: ExitCode = ExitCode.BACKEND
     http_status = 500
     default_code = Code.BACKEND_ERROR
     request_id: str | None = None
@@ -102,21 +148,35 @@ class SparkTuiError(Exception):
 class ValidationFailed(SparkTuiError):
     """The request (or its references) is invalid; `errors` holds every violation."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     http_status = 422
     default_code = Code.INVALID_VALUE
 
     @classmethod
-    def of(cls, errors: list[ApiError]) -> ValidationFailed:
+    def of(cls, errors: list[ApiError]) -> Self:
         head = errors[0].message if errors else "invalid request"
         more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
         return cls(head + more, errors)
 
 
+class NotFoundError(ValidationFailed):
+    """A folder, service, version or tenant the request names does not exist (HTTP 404)."""
+
+    http_status = 404
+
+
+class UnknownTenant(NotFoundError):
+    """The tenant a backend was opened on does not exist in its workspace."""
+
+    def __init__(self, tenant: str, message: str) -> None:
+        super().__init__(message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref=tenant)])
+        self.tenant = tenant
+
+
 class JobSlotBusy(SparkTuiError):
     """The tenant's export (or import) job limit is reached; the message names the running job(s)."""
 
-    exit_code = 6
+    exit_code = ExitCode.SLOT_BUSY
     http_status = 409
 
     def __init__(self, tenant: str, running: list[str], limit: int, kind: str = "export") -> None:
@@ -134,23 +194,23 @@ class JobSlotBusy(SparkTuiError):
 
 
 class JobNotFound(SparkTuiError):
-    exit_code = 2
+    """No export (or import) job has this id in the tenant, or it expired."""
+
+    exit_code = ExitCode.USAGE
     http_status = 404
 
     def __init__(self, job_id: str, kind: str = "export") -> None:
-        listing = "--imports" if kind == "import" else "--jobs"
         shown = excerpt(job_id, 120)
-        super().__init__(
-            f"{kind} job '{shown}' not found; list jobs with {listing}",
-            [ApiError(code=Code.JOB_NOT_FOUND.value, message=f"{kind} job '{shown}' not found", ref=shown)],
-        )
+        message = f"{kind} job '{shown}' not found"
+        super().__init__(message, [ApiError(code=Code.JOB_NOT_FOUND.value, message=message, ref=shown)])
         self.job_id = job_id
+        self.kind = kind
 
 
 class JobFinished(SparkTuiError):
     """Cancelling a job that already ended."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     http_status = 409
 
     def __init__(self, job_id: str, status: str) -> None:
@@ -163,7 +223,7 @@ class JobFinished(SparkTuiError):
 class BadPackage(SparkTuiError):
     """An import package that is missing, corrupt, hostile or inconsistent."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     http_status = 400
     default_code = Code.BAD_PACKAGE
 
@@ -171,7 +231,7 @@ class BadPackage(SparkTuiError):
 class ServiceExists(SparkTuiError):
     """Import with if_present=abort met an existing destination service."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     http_status = 409
     default_code = Code.SERVICE_EXISTS
 
@@ -179,7 +239,7 @@ class ServiceExists(SparkTuiError):
 class DiskFull(SparkTuiError):
     """The workspace's disk filled up while writing; nothing was kept (HTTP 507)."""
 
-    exit_code = 3
+    exit_code = ExitCode.BACKEND
     http_status = 507
 
     def __init__(self, what: str, *, message: str | None = None) -> None:
@@ -197,15 +257,21 @@ class DiskFull(SparkTuiError):
 class AuthError(SparkTuiError):
     """Missing, wrong or expired credentials, or no access."""
 
-    exit_code = 3
+    exit_code = ExitCode.BACKEND
     http_status = 401
     default_code = Code.UNAUTHORIZED
+
+
+class Forbidden(AuthError):
+    """The credentials are good, but they do not allow this (HTTP 403)."""
+
+    http_status = 403
 
 
 class BackendUnavailable(SparkTuiError):
     """The backend cannot be reached or answered unexpectedly."""
 
-    exit_code = 3
+    exit_code = ExitCode.BACKEND
     http_status = 502
     default_code = Code.BACKEND_UNAVAILABLE
 
@@ -213,6 +279,45 @@ class BackendUnavailable(SparkTuiError):
 class ConfigError(SparkTuiError):
     """A bad config file, profile or setting; the message names the file, key and fix."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     http_status = 500
     default_code = Code.BAD_CONFIG
+
+
+class WorkspaceUnusable(ConfigError):
+    """The workspace directory cannot be opened or is no spark-tui workspace."""
+
+    def __init__(self, root: object, message: str) -> None:
+        super().__init__(message)
+        self.root = root
+
+
+class BadTenantName(ConfigError):
+    """The tenant a backend is opened on cannot be a tenant's name (it becomes a directory)."""
+
+    def __init__(self, tenant: str, message: str) -> None:
+        super().__init__(message)
+        self.tenant = tenant
+
+
+class ProfileUnusable(ConfigError):
+    """The profile exists but cannot serve this operation (a Hybrid Runner is only a promotion target)."""
+
+    default_code = Code.PROFILE_UNUSABLE
+
+    def __init__(self, profile: str, message: str) -> None:
+        super().__init__(message)
+        self.profile = profile
+
+
+REQUEST_ERRORS = frozenset(
+    c.value
+    for c in (
+        Code.NO_INPUTS, Code.INVALID_REFERENCE, Code.INVALID_VALUE, Code.INVALID_FILE_NAME,
+        Code.FOLDER_NOT_FOUND, Code.SERVICE_NOT_FOUND, Code.VERSION_NOT_FOUND, Code.VERSION_SPEC_NO_MATCH,
+        Code.LATEST_WITH_SPECIFIC_VERSION, Code.ACCESS_DENIED, Code.FOLDER_EMPTY, Code.NO_COMPILED_MODULE,
+        Code.PACKAGE_TOO_LARGE, Code.SERVICE_EXISTS, Code.SERVICE_NOT_IN_PACKAGE, Code.NOT_A_MIGRATE_PACKAGE,
+        Code.BAD_PACKAGE,
+    )
+)
+"""Codes that mean the request itself cannot be exported or imported (as opposed to a job that broke while running)."""

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlparse
 from rich.text import Text
 
 from spark_tui.spark.export_wire import ExportJob, JobProgress, JobStatus
+from spark_tui.units import duration, human_bytes  # the widgets take them from here
 
 STATUS_STYLES: dict[str, str] = {
     JobStatus.created.value: "bold yellow",
@@ -62,34 +63,6 @@ def is_import(job: object) -> bool:
 def progress_of(job: object) -> JobProgress | None:
     """The spark-tui progress extension of a job (import jobs and real Spark jobs have none)."""
     return getattr(job, "progress", None)
-
-
-def human_bytes(size: int | None) -> str:
-    """1536 -> '1.5 KiB'; None -> '—'."""
-    if size is None:
-        return "—"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
-
-
-def duration(ms: int | float | None) -> str:
-    """Milliseconds as '850ms', '12.3s', '4m05s' or '1h02m'."""
-    if ms is None:
-        return "—"
-    if ms < 1000:
-        return f"{int(ms)}ms"
-    seconds = ms / 1000
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, sec = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{sec:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 def parse_ts(text: str | None) -> datetime | None:

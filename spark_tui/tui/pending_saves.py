@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from spark_tui import paths
+from spark_tui.atomic_file import atomic_write
 from spark_tui.backends.base import BackendInfo
 
 
@@ -66,8 +66,4 @@ class PendingSaves:
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.unlink(missing_ok=True)
-        tmp.touch(mode=0o600)  # created private (the workspace rule), then filled
-        tmp.write_text(json.dumps({k: asdict(v) for k, v in self.items.items()}, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps({k: asdict(v) for k, v in self.items.items()}, indent=1), mode=0o600)  # the workspace rule

@@ -214,19 +214,20 @@ def test_spawned_export_reaches_closed(workspace: Path) -> None:
 
 
 def test_unknown_tenant_is_an_error_naming_the_known_ones(tmp_path: Path) -> None:
-    from spark_tui.spark.errors import ValidationFailed
+    from spark_tui.spark.errors import UnknownTenant
 
     ws = Workspace(tmp_path)
     ws.ensure_tenant("uat")
     backend = EmbeddedBackend(tmp_path, "nosuch", "me@example.com", ())
     for call in (backend.list_folders, backend.tenant_status, backend.list_jobs):
-        with pytest.raises(ValidationFailed, match=r"tenant 'nosuch' does not exist .*\(tenants: uat\).*--load-package"):
+        with pytest.raises(UnknownTenant, match=r"tenant 'nosuch' does not exist .*\(tenants: uat\)$") as info:
             call()
+        assert info.value.tenant == "nosuch" and info.value.http_status == 404 and info.value.exit_code == 2
 
 
 def test_creating_a_folder_creates_a_tenant_the_workspace_lacks(workspace: Path) -> None:
     fresh = EmbeddedBackend(workspace, "uat", USER, GROUPS, spawn=False)
-    with pytest.raises(ValidationFailed, match="--create-folder"):
+    with pytest.raises(ValidationFailed, match="tenant 'uat' does not exist"):
         fresh.list_folders()
     fresh.create_folder("pricing")
     assert [f.name for f in fresh.list_folders().items] == ["pricing"]

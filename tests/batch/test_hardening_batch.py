@@ -11,7 +11,8 @@ from typing import Callable
 import pytest
 
 from batchkit import Result, subprocess_env
-from spark_tui.cli import BROKEN_PIPE_EXIT, main
+from spark_tui.cli import main
+from spark_tui.spark.exit_codes import ExitCode
 from spark_tui.engine.store import Workspace
 
 
@@ -59,7 +60,7 @@ def test_output_to_a_closed_pipe_ends_quietly(operation: list[str], tmp_path: Pa
     )
     proc.stdout.close()  # like `| true`: nobody reads
     err = proc.stderr.read().decode()
-    assert proc.wait(60) == BROKEN_PIPE_EXIT
+    assert proc.wait(60) == ExitCode.BROKEN_PIPE == 141
     assert err == ""
 
 

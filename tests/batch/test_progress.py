@@ -38,7 +38,7 @@ def test_plain_lines_on_state_change_and_every_five_seconds() -> None:
     assert lines == [
         "job j1: created",
         "job j1: in_progress 0 B / 4.0 MiB (0%)",
-        "job j1: in_progress 3.0 MiB / 4.0 MiB (75%) ETA 2s",
+        "job j1: in_progress 3.0 MiB / 4.0 MiB (75%) ETA 2.0s",
         "job j1: closed 4.0 MiB / 4.0 MiB (100%)",
     ]
     assert "\r" not in out.getvalue()
@@ -53,7 +53,7 @@ def test_tty_bar_shows_bytes_percentage_and_eta() -> None:
     text = out.getvalue()
     assert text.startswith("\rdownload: transferring [")
     last = text.split("\r")[-1]
-    assert " 25%" in last and "250 B / 1000 B" in last and "ETA 3s" in last
+    assert " 25%" in last and "250 B / 1000 B" in last and "ETA 3.0s" in last
     assert last.count("#") == 6
     p.finish()
     assert out.getvalue().endswith("\n")
@@ -77,9 +77,3 @@ def test_for_stream_detects_a_terminal() -> None:
             return True
 
     assert for_stream(Tty()).tty is True
-
-
-def test_process_time_reads_in_ms_below_a_second() -> None:
-    from spark_tui.batch.output import duration
-
-    assert (duration(45), duration(999), duration(1000), duration(83_250)) == ("45 ms", "999 ms", "1.0 s", "83.2 s")

@@ -56,7 +56,9 @@ def test_a_failure_says_the_step_and_that_the_target_is_unchanged(cli, profiles:
     assert result.code == 6
     assert "error: JOB_SLOT_BUSY: promotion stopped at step 'export': tenant 'dev' already runs 1 export job" in result.err
     assert "the target was not changed" in result.err
-    assert profiles.snapshot() == before and list(out.iterdir()) == []
+    assert profiles.snapshot() == before
+    [receipt] = [json.loads(p.read_text()) for p in out.iterdir()]  # no package: only the receipt of the failure
+    assert (receipt["outcome"], receipt["step"], receipt["target_may_have_changed"]) == ("failed", "export", False)
 
 
 def test_preflight_reports_every_problem_before_a_backend_opens(cli, profiles: Pair, tmp_path: Path) -> None:
@@ -231,7 +233,8 @@ def test_promote_to_a_runner_profile_with_a_token(
     (("--promote-to", "hr", "--folder", "synth-0000", "--plan"), "--plan does not go with --promote-to hr, a Hybrid Runner"),
     (("--push-runner", "uat", "--folder", "synth-0000"), "profile 'uat' is a embedded profile, not a Hybrid Runner"),
     (("--push-runner", "nope", "--folder", "synth-0000"), "unknown profile 'nope'"),
-    (("--profile", "hr", "--jobs"), "profile 'hr' is a Hybrid Runner; it is only a target"),
+    (("--profile", "hr", "--jobs"),
+     "profile 'hr' is a Hybrid Runner; it is only a target of promotions; use it with --promote-to hr or --push-runner hr"),
 ])
 def test_runner_profile_misuse(cli, profiles: Pair, spark_tui_home: Path, argv: tuple, message: str) -> None:
     runner_profile(spark_tui_home, "http://127.0.0.1:9")

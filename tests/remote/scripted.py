@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import httpx
 
-from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.config import Profile
 

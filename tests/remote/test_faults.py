@@ -11,7 +11,7 @@ import pytest
 
 from scripted import BASE, Recorder
 
-from spark_tui.backends.oauth import token_endpoint
+from spark_tui.backends.remote.oauth import token_endpoint
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.export_wire import ExportInputs, ExportJob, ExportRequest
 
@@ -130,7 +130,7 @@ def test_oauth_token_is_cached_and_refreshed_once_on_401() -> None:
     token_url = token_endpoint("https://excel.uat.us.coherent.global", "acme")
     assert token_url == "https://keycloak.uat.us.coherent.global/auth/realms/acme/protocol/openid-connect/token"
     assert str(rec.requests[0].url) == token_url
-    assert "cl-secret" not in repr(backend) and "cl-secret" not in repr(backend._oauth)
+    assert "cl-secret" not in repr(backend) and "cl-secret" not in repr(backend.http.oauth)
 
 
 def test_oauth_refused_credentials_is_an_auth_error_without_the_secret() -> None:

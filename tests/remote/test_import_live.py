@@ -15,7 +15,7 @@ import pytest
 
 from serve_live import ALICE, BOB, Served
 
-from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.polling import wait_for_import, wait_for_job
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.spark.errors import Code, JobNotFound, JobSlotBusy, ValidationFailed

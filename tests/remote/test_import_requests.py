@@ -31,9 +31,9 @@ def last_id(spark: Spark) -> str:
 
 def test_unknown_import_job_keeps_the_servers_words_and_request_id() -> None:
     spark = Spark({STATUS: (404, {"title": "Not Found", "detail": "Import job is expired or unknown"})})
-    with pytest.raises(JobNotFound, match=r"import job .* --imports \(the server says: Import job is expired or unknown\)") as info:
+    with pytest.raises(JobNotFound, match=r"import job .* not found \(the server says: Import job is expired or unknown\)") as info:
         spark.backend().import_status(JOB)
-    assert info.value.request_id == last_id(spark) and last_id(spark) in str(info.value)
+    assert info.value.kind == "import" and info.value.request_id == last_id(spark) and last_id(spark) in str(info.value)
 
 
 def test_a_busy_import_slot_from_spark_is_an_import_slot_error(package: Path) -> None:

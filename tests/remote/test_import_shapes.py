@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.polling import wait_for_import
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.config import Profile

@@ -11,7 +11,8 @@ import pytest
 
 from scripted import Spark, sample
 
-from spark_tui.batch import exit_codes, output
+from spark_tui.batch import output
+from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobSlotBusy, ValidationFailed
 from spark_tui.spark.export_wire import ApiErrors, ApiWarning, ApiWarnings, ErrorBody, ExportInputs, ExportJob, ExportRequest, JobStatus
 
@@ -69,7 +70,7 @@ def test_errors_without_code_or_message_and_object_warnings() -> None:
     ]
     assert job.errors[2].model_dump()["source"] == "my-folder"  # unknown fields of an item are kept
     assert job.wire()["warnings"][1] == {"detail": "version_filter defaulted to latest"}
-    assert exit_codes.for_job(job) == exit_codes.JOB_FAILED
+    assert exit_code_for(job) is ExitCode.JOB_FAILED
     assert output.error_lines(job.errors)[0] == "error: UNSPECIFIED: Service my-folder/xconnector-svc has no compiled Neuron WASM"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from serve_live import ALICE, BOB, SECRET_FOLDER, TENANT, Served, serve_workspace
 
-from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.polling import wait_for_job
 from spark_tui.backends.remote import RemoteBackend
 from spark_tui.backends.transport import LazyTLSTransport
@@ -159,7 +159,7 @@ def test_wrong_token_and_unreachable_server(served: Served, tmp_path: Path) -> N
 
 def test_plain_http_never_builds_the_tls_transport(served: Served) -> None:
     b = backend(served)
-    transport = b._client._transport
+    transport = b.http.client._transport
     assert isinstance(transport, LazyTLSTransport)
     assert b.list_folders().total == 3
     assert transport._tls is None  # the CA bundle was never loaded

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from serve_live import ALICE, BOB, SECRET_FOLDER, TENANT, Served
 
-from spark_tui.backends.http_retry import RetryPolicy
+from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.remote import RemoteBackend
 
 FAST = RetryPolicy(attempts=2, base_s=0.001, cap_s=0.002)

@@ -12,7 +12,7 @@ import pytest
 
 from scripted import Recorder, Spark
 
-from spark_tui.backends.oauth import token_endpoint
+from spark_tui.backends.remote.oauth import token_endpoint
 from spark_tui.batch.operations import Console, report_error
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, ValidationFailed
 from spark_tui.spark.export_wire import ExportJob, ExportRequest
@@ -91,7 +91,7 @@ def test_errors_rebuilt_here_keep_the_servers_words() -> None:
         f"GET /api/v4/export/{JOB}/status": (404, {"message": "Export job is expired or unknown"}),
         f"PATCH /api/v4/export/{JOB}": (409, "Job already completed"),
     })
-    with pytest.raises(JobNotFound, match=r"not found; list jobs with --jobs \(the server says: Export job is expired or unknown\)"):
+    with pytest.raises(JobNotFound, match=r"not found \(the server says: Export job is expired or unknown\)"):
         spark.backend().status(JOB)
     with pytest.raises(JobFinished, match=r"\(the server says: Job already completed\) \[x-request-id "):
         spark.backend().cancel(JOB)

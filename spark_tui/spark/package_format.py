@@ -20,12 +20,14 @@ from typing import Iterator
 
 from pydantic import ValidationError
 
-from spark_tui.engine.store import ONPREM_METADATA
 from spark_tui.spark.zip_bounds import bad, check_archive, read_entry, shown
 from spark_tui.spark.export_wire import EngineType, PackageManifest
 from spark_tui.spark.semver import InvalidVersion, SemVer
 from spark_tui.spark.uri import InvalidReference, normalize_uuid, service_uri, validate_name
 
+DEFAULT_SIZE_LIMIT = 209_715_200  # Spark's default package size limit of a tenant (200 MiB)
+ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
+"""The files an `onpremises` export adds beside each version's ZIP."""
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_METADATA_BYTES = 2 * 1024 * 1024
 # what a JSON text may hold, counted from its commas and brackets before it is parsed: Python

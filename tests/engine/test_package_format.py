@@ -12,7 +12,7 @@ from test_importer import VIDS, package_entries
 
 from spark_tui.spark import zip_bounds
 from spark_tui.engine.importer import load_package
-from spark_tui.engine.package_reader import PackageKind, open_package
+from spark_tui.spark.package_format import PackageKind, open_package
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import BadPackage
 
