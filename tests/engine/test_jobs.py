@@ -17,7 +17,7 @@ from urllib.request import url2pathname
 import pytest
 from jobspace import FOLDER, GROUPS, OTHER, SUPERVISOR, TENANT, USER, build, export_folder, job_row, leftovers, wait_for
 
-from spark_tui.batch import exit_codes
+from spark_tui.spark.exit_codes import exit_code_for
 from spark_tui.engine import packager, worker
 from spark_tui.engine.jobs import CLAIM_TIMEOUT_S, HEARTBEAT_STALE_S, JobManager, parse_iso, selection_from_json
 from spark_tui.engine.store import Workspace
@@ -194,7 +194,7 @@ def test_disk_full_fails_the_job_as_an_import_does(
     job = submit(jobs, file_name="full.zip")
     assert run_job(ws, job.id) is JobStatus.failed
     failed = jobs.status(TENANT, job.id, USER, GROUPS)
-    assert [e.code for e in failed.errors] == [code.value] and exit_codes.for_job(failed) == exit_code
+    assert [e.code for e in failed.errors] == [code.value] and exit_code_for(failed) == exit_code
     if code is Code.DISK_FULL:
         assert failed.errors[0].message == (
             "disk full while writing export package full.zip; nothing was kept — free space in the workspace's file system and retry")
