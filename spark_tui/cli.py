@@ -129,6 +129,9 @@ def build_parser(batch: bool = False) -> _Parser:
                        description=SERVE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
+    s.add_argument("--public-url", metavar="URL", default=None,
+                   help="external URL of this server (e.g. behind a TLS proxy): status and download links are built "
+                   "from it only (default: the bound address; never the request's Host header)")
     s.add_argument("--workspace", metavar="DIR", type=Path, default=argparse.SUPPRESS,
                    help="workspace to serve (default: the profile's)")
     s.add_argument("--client-proxy", metavar="PORT", type=_port, default=None,
@@ -214,7 +217,7 @@ def _main(argv: list[str]) -> int:
             from spark_tui.server import serve
 
             return serve(config, profile, host=args.host, port=args.port, workspace=args.workspace,
-                         access_log=args.access_log, client_proxy=args.client_proxy)
+                         access_log=args.access_log, client_proxy=args.client_proxy, public=args.public_url)
         from spark_tui.tui import run
 
         return run(config, profile, workspace=args.workspace, tenant=args.tenant)

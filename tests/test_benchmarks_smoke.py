@@ -26,6 +26,8 @@ TINY = {
                        ["resolve every folder, version_filter=latest"]),
     "bench_serve": (["--folders", "1", "--services", "1", "--versions", "1", "--payload-bytes", "1000", "--runs", "1"],
                     ["ratio spark-tui / cspark"]),
+    "bench_serve_load": (["--jobs", "20", "--pollers", "2", "--writers", "1", "--seconds", "0.5", "--max-requests", "40"],
+                         ["throughput:", "latency: p50", "serve RSS:", "machine load at start:"]),
     "bench_tui": (["--runs", "1", "--services", "60", "--moves", "20", "--idle-seconds", "0.2"],
                   ["cold start", "60-service folder", "jobs table, 200 rows"]),
 }

@@ -206,9 +206,11 @@ def test_default_runs_the_tui_with_profile_and_overrides(monkeypatch: pytest.Mon
 def test_serve_dispatches_with_host_port_and_global_flags(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls = []
     fake = types.ModuleType("spark_tui.server")
-    fake.serve = lambda config, profile, *, host, port, workspace=None, access_log, client_proxy: calls.append(  # type: ignore[attr-defined]
-        (profile.name, host, port, workspace, access_log, client_proxy)) or 0
+    fake.serve = lambda config, profile, *, host, port, workspace=None, access_log, client_proxy, public: calls.append(  # type: ignore[attr-defined]
+        (profile.name, host, port, workspace, access_log, client_proxy, public)) or 0
     monkeypatch.setitem(sys.modules, "spark_tui.server", fake)
     assert main(["serve", "--port", "9000", "--workspace", str(tmp_path), "--profile", "demo"]) == 0
-    assert main(["--workspace", str(tmp_path), "serve", "--host", "0.0.0.0", "--access-log", "--client-proxy", "8443"]) == 0
-    assert calls == [("demo", "127.0.0.1", 9000, tmp_path, False, None), ("demo", "0.0.0.0", 8080, tmp_path, True, 8443)]
+    assert main(["--workspace", str(tmp_path), "serve", "--host", "0.0.0.0", "--access-log", "--client-proxy", "8443",
+                 "--public-url", "https://spark.example.com"]) == 0
+    assert calls == [("demo", "127.0.0.1", 9000, tmp_path, False, None, None),
+                     ("demo", "0.0.0.0", 8080, tmp_path, True, 8443, "https://spark.example.com")]

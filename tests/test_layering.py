@@ -79,3 +79,20 @@ def test_help_and_version_import_no_textual_pydantic_or_httpx(flag: str) -> None
 def test_python_m_spark_tui_help_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "spark_tui", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--batch" in result.stdout and "exit codes" in result.stdout
+
+
+def test_the_store_does_not_import_the_access_rule_back() -> None:
+    """engine/access.py reads the store; the store must not import access (not even inside a function)."""
+    import ast
+
+    tree = ast.parse((ROOT / "spark_tui" / "engine" / "store.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert {m for m in imported if m and m.startswith("spark_tui.engine.")} <= {"spark_tui.engine.housekeeping"}, imported
+    result = run_python("""
+        import sys
+        import spark_tui.engine.store as store
+        store.Workspace.folder_page
+        print(sorted(m for m in sys.modules if m.startswith("spark_tui.engine.")))
+    """)
+    assert result.returncode == 0 and "spark_tui.engine.access" not in result.stdout, result.stdout + result.stderr

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
-from spark_tui.engine.access import require_folder_access
+from spark_tui.engine.access import list_folders, require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, UnknownTenant, ValidationFailed
 from spark_tui.spark.uri import InvalidReference, validate_name
@@ -77,7 +77,7 @@ class EmbeddedBackend:
 
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
         self._require_tenant()
-        items, total = self.ws.list_folders(self.tenant, self.groups, page, page_size)
+        items, total = list_folders(self.ws, self.tenant, self.groups, page, page_size)
         return Page(items=items, page=page, page_size=page_size, total=total)
 
     def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:

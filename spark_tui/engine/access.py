@@ -13,7 +13,7 @@ from typing import Iterable
 
 from spark_tui.engine.store import NotFound, Workspace
 from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed
-from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.export_wire import ApiError, FolderInfo
 
 
 class FolderNotFound(NotFoundError):
@@ -57,3 +57,16 @@ def require_folder_access(
         message = denied_message(folder, row["required_group"], user)
         raise AccessDenied(message, [ApiError(code=Code.ACCESS_DENIED.value, message=message, ref=folder)])
     return row
+
+
+def list_folders(ws: Workspace, tenant: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> tuple[list[FolderInfo], int]:
+    """One page of the tenant's folders, each saying whether a caller in `groups` may open it; and their total."""
+    rows, total = ws.folder_page(tenant, page, page_size)
+    items = [
+        FolderInfo(
+            id=r["id"], name=r["name"], service_count=r["n"], required_group=r["required_group"],
+            accessible=may_access(r["required_group"], groups),
+        )
+        for r in rows
+    ]
+    return items, total

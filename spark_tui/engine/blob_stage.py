@@ -3,7 +3,7 @@
 Files are streamed into a staging directory in the workspace's `tmp/` (named by content hash)
 outside the workspace lock; the sweep of `tmp/` removes it after a killed process, never while its
 process holds the workspace open. Inside the catalog transaction `publish` moves each staged blob
-into the store — over a stored copy too, like `Workspace.put_blob`, so freshly hashed content
+referenced by the catalog into the store — over a stored copy too, like `Workspace.put_blob`, so freshly hashed content
 repairs a damaged blob — and returns the blobs it added; if the transaction then fails,
 `unpublish` removes exactly those. Whatever happens, `close` (or leaving the `with` block) removes
 the staging directory.
@@ -43,11 +43,15 @@ class BlobStage:
     def read(self, sha: str) -> bytes:
         return self.staged[sha].read_bytes()
 
-    def publish(self) -> list[Path]:
-        """Move every staged blob into the store (call inside the catalog transaction); the blobs added."""
+    def publish(self, used: set[str]) -> list[Path]:
+        """Move the staged blobs the catalog now references (`used`) into the store (call inside the
+        catalog transaction); the blobs added. The rest (e.g. a metadata file's original, staged before
+        it was rewritten) goes with the staging directory."""
         added = []
         try:
             for sha, staged in self.staged.items():
+                if sha not in used:
+                    continue
                 final = self.ws.blob_path(sha)
                 final.parent.mkdir(mode=housekeeping.DIR_MODE, exist_ok=True)
                 existed = final.exists()

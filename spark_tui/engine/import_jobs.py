@@ -19,18 +19,13 @@ from typing import Callable
 
 from spark_tui.engine.importer import write_refusal
 from spark_tui.spark.import_check import check_import_request
-from spark_tui.engine.jobs import ACTIVE, IMPORT, SUPERVISOR_GROUP, JobManager
+from spark_tui.engine.jobs import IMPORT, SUPERVISOR_GROUP, JobManager
 from spark_tui.engine.store import CHUNK, TenantConfig
 from spark_tui.spark.errors import BadPackage, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportJob,
     ImportOutputs,
     ImportRequestEntity,
-    TenantImportConfiguration,
-    TenantImportCounts,
-    TenantImportInfo,
-    TenantImportJob,
-    TenantImportJobData,
     TenantImportStatus,
 )
 from spark_tui.spark.export_wire import ApiError, JobProgress, JobStatus, iso, utc_now
@@ -117,17 +112,17 @@ class ImportJobs:
         return [self.job(r) for r in self.manager.current_rows(tenant, None if everyone else user, IMPORT)]
 
     def tenant_status(self, tenant: str, user: str, groups: tuple[str, ...]) -> TenantImportStatus:
+        """Active import jobs and the newest WINDOW_LIMIT finished within the hour (the caller's own unless supervisor)."""
         manager = self.manager
         manager.maintain(tenant)
-        rows = manager.current_rows(tenant, None if SUPERVISOR_GROUP in groups else user, IMPORT)
-        return TenantImportStatus(
-            in_progress_imports=[self._tenant_job(r) for r in rows if r["status"] in ACTIVE],
-            recent_imports=[self._tenant_job(r) for r in rows if r["status"] not in ACTIVE],
-            tenant=TenantImportInfo(
-                configuration=TenantImportConfiguration(import_api_job_limit=manager.tenant_config(tenant).job_limit),
-                status=TenantImportCounts(import_api_jobs_in_progress=manager.running(tenant, IMPORT)),
-            ),
-        )
+        active, recent = manager.window_rows(tenant, None if SUPERVISOR_GROUP in groups else user, IMPORT)
+        now = iso(utc_now())
+        return TenantImportStatus.model_validate({  # one validation of plain rows, not a model per row
+            "in_progress_imports": [self._tenant_job(r, now) for r in active],
+            "recent_imports": [self._tenant_job(r, now) for r in recent],
+            "tenant": {"configuration": {"import_api_job_limit": manager.tenant_config(tenant).job_limit},
+                       "status": {"import_api_jobs_in_progress": manager.running(tenant, IMPORT)}},
+        })
 
     # --- rows and their wire shapes ------------------------------------------------------------
 
@@ -144,11 +139,12 @@ class ImportJobs:
             ),
         )
 
-    def _tenant_job(self, row: sqlite3.Row) -> TenantImportJob:
-        return TenantImportJob(
+    def _tenant_job(self, row: sqlite3.Row, now: str) -> dict:
+        """One job of TenantImportStatus (a TenantImportJob once the whole answer is validated)."""
+        return dict(
             id=row["id"],
-            data=TenantImportJobData(
-                import_status=JobStatus(row["status"]), response_timestamp=iso(utc_now()),
+            data=dict(
+                import_status=row["status"], response_timestamp=now,
                 created_by=row["created_by"], created_timestamp=row["created"], updated_timestamp=row["updated"],
                 process_time=self.manager.process_time(row),
             ),

@@ -19,26 +19,26 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-import zipfile
-import zlib
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from spark_tui.engine import housekeeping
 from spark_tui.engine.access import AccessDenied, FolderNotFound, require_folder_access
+from spark_tui.engine.blob_gc import collect_orphan_blobs
 from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.spark.package_format import (
-    MAX_JSON_BYTES,
+    MAX_METADATA_BYTES,
     PackageContents,
     PackageKind,
     PackageVersion,
-    bad,
     open_package,
     parse_json,
 )
 from spark_tui.spark.import_check import check_import_request, service_pair, source_service
 from spark_tui.engine.store import Workspace
+from spark_tui.spark.zip_bounds import BoundedEntry, bad
 from spark_tui.spark.errors import Code, DiskFull, ServiceExists, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import (
     ImportedService,
@@ -54,7 +54,6 @@ from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 Files = dict[str, tuple[str, int]]
 ProgressBytes = Callable[[int, int], None]
 CommitHook = Callable[[sqlite3.Connection, ImportOutputs], None]
-_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 def _error(code: Code, message: str, ref: str | None) -> ApiError:
@@ -183,7 +182,7 @@ def plan_seed(db: sqlite3.Connection, tenant: str, package: PackageContents, bum
 
 
 def _stage_files(package: PackageContents, placements: list[Placement], stage: BlobStage, progress: ProgressBytes | None) -> dict[str, Files]:
-    """Every file of every placed version, streamed into the stage (CRC-checked by zipfile)."""
+    """Every file of every placed version, streamed into the stage (bounded, CRC-checked by zipfile)."""
     total = sum(v.size for p in placements for v in p.versions)
     done = 0
 
@@ -197,11 +196,8 @@ def _stage_files(package: PackageContents, placements: list[Placement], stage: B
     for v in (v for p in placements for v in p.versions):
         files: Files = {}
         for name, info in v.entries.items():
-            try:
-                with package.archive.open(info) as source:
-                    files[name] = stage.put(source, advance)
-            except _CORRUPT as exc:
-                bad(f"entry '{info.filename}' is corrupt ({exc}); nothing was imported", info.filename)
+            with BoundedEntry(package.archive, info) as source:
+                files[name] = stage.put(source, advance)
         staged[v.version_id] = files
     if progress is not None:
         progress(total, total)
@@ -216,9 +212,9 @@ def _free_id(db: sqlite3.Connection, table: str, tenant: str, wanted: str) -> st
 
 def _write(
     ws: Workspace, db: sqlite3.Connection, tenant: str, placements: list[Placement], if_present: IfPresent,
-    staged: dict[str, Files], stage: BlobStage,
+    staged: dict[str, Files], stage: BlobStage, used: set[str],
 ) -> ImportOutputs:
-    """Write every placement into the catalog (inside the caller's transaction)."""
+    """Write every placement into the catalog (inside the caller's transaction); `used` gets the blobs it references."""
     now = iso(utc_now())
     outputs = ImportOutputs()
     ws.ensure_tenant(tenant, db=db)
@@ -248,6 +244,7 @@ def _write(
                 number = str(latest)
             version_id = _free_id(db, "versions", tenant, v.version_id)
             files = _restamped(stage, v, staged[v.version_id], number, version_id)
+            used.update(sha for sha, _ in files.values())
             ws.add_version(
                 tenant, service_id, number, files, version_id=version_id, engine_type=v.engine_type,
                 has_module=v.has_module, created=v.created, author=v.author, release_note=v.release_note,
@@ -282,7 +279,7 @@ def _restamped(stage: BlobStage, v: PackageVersion, files: Files, version: str, 
         if name in files:
             ref = f"{v.uri} {name}"
             sha, size = files[name]
-            if size > MAX_JSON_BYTES:
+            if size > MAX_METADATA_BYTES:
                 bad(f"{ref} is {size} bytes, too large for a metadata file", ref)
             data = parse_json(stage.read(sha), ref)
             if not isinstance(data, dict) or (name == "ModelMetaData.json" and not isinstance(data.get("EngineInformation"), dict)):
@@ -314,15 +311,18 @@ def _commit(
             staged = _stage_files(package, plan(ws.connect()), stage, progress)
             added: list[Path] = []
             try:
+                used: set[str] = set()
                 with ws.transaction() as db:
-                    outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage)
-                    added = stage.publish()
+                    outputs = _write(ws, db, tenant, plan(db), if_present, staged, stage, used)
+                    added = stage.publish(used)
                     if hook is not None:
                         hook(db, outputs)
             except BaseException:
                 stage.unpublish(added)
                 raise
-            return outputs
+        with suppress(OSError, sqlite3.Error):  # best effort: what is left now is collected after a later import
+            collect_orphan_blobs(ws)
+        return outputs
     except (OSError, sqlite3.OperationalError) as exc:
         raise write_refusal(exc, f"importing package '{package.name}'", ws) from None
 
@@ -337,11 +337,13 @@ def run_import(
     name: str = "package.zip",
     progress: ProgressBytes | None = None,
     hook: CommitHook | None = None,
+    stage: str = "import-",
 ) -> ImportOutputs:
     """Spark's import of the package at `path` (called `name` in messages) into an existing tenant.
 
     Raises ValidationFailed with every prerequisite violation, BadPackage, DiskFull. `hook` runs
-    inside the writing transaction (the job worker ends its job there, so job and catalog agree).
+    inside the writing transaction (the job worker ends its job there, so job and catalog agree);
+    `stage` begins the staging directory's name (a job's own, so reaping the job removes it).
     """
     if errors := check_import_request(entity):
         raise ValidationFailed.of(errors)
@@ -353,7 +355,7 @@ def run_import(
         return placements
 
     with open_package(path, name) as package:
-        return _commit(ws, package, "import-", tenant, entity.services_existing, plan, progress, hook)
+        return _commit(ws, package, stage, tenant, entity.services_existing, plan, progress, hook)
 
 
 def load_package(

@@ -38,12 +38,7 @@ from spark_tui.spark.export_wire import (
     JobProgress,
     JobStatus,
     OutputFile,
-    TenantConfiguration,
     TenantExportStatus,
-    TenantInfo,
-    TenantJob,
-    TenantJobCounts,
-    TenantJobData,
     iso,
     utc_now,
 )
@@ -54,6 +49,8 @@ HEARTBEAT_STALE_S = 15.0
 CLAIM_TIMEOUT_S = 30.0
 TIMEOUT_GRACE_S = 10.0
 RECENT = timedelta(hours=1)
+WINDOW_LIMIT = 50  # finished jobs of the window a tenant-wide status answer shows, newest first
+WINDOW_COLUMNS = "id, status, created_by, created, updated, started, process_time_ms"
 ACTIVE = (JobStatus.created.value, JobStatus.in_progress.value)
 EXPORT, IMPORT = "export", "import"
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -91,9 +88,18 @@ def errors_json(errors: list[ApiError]) -> str:
     return json.dumps([e.model_dump(mode="json") for e in errors])
 
 
+def stage_prefix(job_id: str) -> str:
+    """How an import job's staging directory in the workspace's `tmp/` begins (engine/blob_stage.py)."""
+    return f"import-{job_id}-"
+
+
 def remove_package_dir(ws: Workspace, job_id: str) -> None:
-    """Remove everything a job wrote under `packages/<job id>/` (the package and any temp file)."""
+    """Remove everything a job wrote: `packages/<job id>/` (the package and any temp file) and, for an
+    import, its staging directory in `tmp/` (a killed worker leaves it; the sweep of `tmp/` waits until
+    every process has let go of the workspace, which two servers sharing it never do)."""
     shutil.rmtree(ws.packages / job_id, ignore_errors=True)
+    for stage in ws.tmp.glob(f"{stage_prefix(job_id)}*"):
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def pid_alive(pid: int) -> bool:
@@ -197,17 +203,17 @@ class JobManager:
         return [self._job(r) for r in self.current_rows(tenant, None if everyone else user)]
 
     def tenant_status(self, tenant: str, user: str, groups: tuple[str, ...]) -> TenantExportStatus:
+        """Active export jobs and the newest WINDOW_LIMIT finished within the hour (the caller's own unless supervisor)."""
         self.maintain(tenant)
-        rows = self.current_rows(tenant, None if SUPERVISOR_GROUP in groups else user)
+        active, recent = self.window_rows(tenant, None if SUPERVISOR_GROUP in groups else user, EXPORT)
         running = self.running(tenant, EXPORT)
-        return TenantExportStatus(
-            in_progress_exports=[self._tenant_job(r) for r in rows if r["status"] in ACTIVE],
-            recent_exports=[self._tenant_job(r) for r in rows if r["status"] not in ACTIVE],
-            tenant=TenantInfo(
-                configuration=TenantConfiguration(export_api_job_limit=self.tenant_config(tenant).job_limit),
-                status=TenantJobCounts(export_api_jobs_in_progress=running),
-            ),
-        )
+        now = iso(utc_now())
+        return TenantExportStatus.model_validate({  # one validation of plain rows, not a model per row
+            "in_progress_exports": [self._tenant_job(r, now) for r in active],
+            "recent_exports": [self._tenant_job(r, now) for r in recent],
+            "tenant": {"configuration": {"export_api_job_limit": self.tenant_config(tenant).job_limit},
+                       "status": {"export_api_jobs_in_progress": running}},
+        })
 
     def package_path(self, tenant: str, job_id: str, user: str, groups: tuple[str, ...]) -> Path:
         """The kept package of a closed job; JobNotFound when the job has none (anymore)."""
@@ -446,6 +452,23 @@ class JobManager:
             args += (user,)
         return self.ws.connect().execute(sql + " ORDER BY created DESC, rowid DESC", args).fetchall()
 
+    def window_rows(self, tenant: str, user: str | None, kind: str) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
+        """(active, recent) rows of a tenant-wide status, newest first: every active job, and the newest
+        WINDOW_LIMIT finished within the hour. Read by index, only the columns the answer shows, so
+        an answer costs the same after a busy hour as after a quiet one."""
+        who, args = ("", ()) if user is None else (" AND created_by=?", (user,))
+        db = self.ws.connect()
+        active = db.execute(
+            f"SELECT {WINDOW_COLUMNS} FROM jobs WHERE tenant=? AND status IN (?,?) AND kind=?{who} ORDER BY created DESC, rowid DESC",
+            (tenant, *ACTIVE, kind, *args),
+        ).fetchall()
+        recent = db.execute(
+            f"SELECT {WINDOW_COLUMNS} FROM jobs WHERE tenant=? AND kind=? AND finished >= ? AND status NOT IN (?,?){who}"
+            " ORDER BY created DESC, rowid DESC LIMIT ?",
+            (tenant, kind, iso(utc_now() - RECENT), *ACTIVE, *args, WINDOW_LIMIT),
+        ).fetchall()
+        return active, recent
+
     @staticmethod
     def process_time(row: sqlite3.Row) -> int:
         return row["process_time_ms"] if row["status"] not in ACTIVE else _elapsed_ms(row["started"])
@@ -466,12 +489,9 @@ class JobManager:
             ),
         )
 
-    def _tenant_job(self, row: sqlite3.Row) -> TenantJob:
-        return TenantJob(
-            id=row["id"],
-            data=TenantJobData(
-                export_status=JobStatus(row["status"]), response_timestamp=iso(utc_now()),
-                created_by=row["created_by"], created_timestamp=row["created"], updated_timestamp=row["updated"],
-                process_time=self.process_time(row),
-            ),
-        )
+    def _tenant_job(self, row: sqlite3.Row, now: str) -> dict:
+        """One job of TenantExportStatus (a TenantJob once the whole answer is validated)."""
+        return {"id": row["id"], "data": {
+            "export_status": row["status"], "response_timestamp": now, "created_by": row["created_by"],
+            "created_timestamp": row["created"], "updated_timestamp": row["updated"], "process_time": self.process_time(row),
+        }}

@@ -192,11 +192,15 @@ class _Packer:
         self.zf.mkdir(_info(name, self.date_time, directory=True))
 
     def blob(self, name: str, f: StoredFile) -> None:
-        info = _info(name, self.date_time, size=f.size, compress_type=_compress_type(self.ws, f))
+        try:
+            src = open(self.ws.blob_path(f.sha256), "rb", buffering=0)
+            info = _info(name, self.date_time, size=f.size, compress_type=_compress_type(self.ws, f))
+        except FileNotFoundError:  # named as the package's file, never by its path on this machine
+            raise CorruptBlob.of(name, f, "it is missing from the workspace's blob store") from None
         view = memoryview(self.buffer)
         digest = hashlib.sha256()
         copied = 0
-        with open(self.ws.blob_path(f.sha256), "rb", buffering=0) as src, self.zf.open(info, "w") as dst:
+        with src, self.zf.open(info, "w") as dst:
             while n := src.readinto(self.buffer):
                 self.check_cancel()
                 if copied + n > f.size:

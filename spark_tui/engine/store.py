@@ -26,7 +26,7 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 from spark_tui.engine import housekeeping
 from spark_tui.spark.errors import DiskFull, WorkspaceUnusable
 from spark_tui.spark.fingerprint import fingerprint as version_fingerprint
-from spark_tui.spark.export_wire import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
+from spark_tui.spark.export_wire import EngineType, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.package_format import DEFAULT_SIZE_LIMIT, ONPREM_METADATA
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
@@ -120,6 +120,11 @@ CREATE INDEX IF NOT EXISTS jobs_by_tenant_status ON jobs (tenant, status);
 CREATE INDEX IF NOT EXISTS services_by_folder ON services (folder_id, name);
 CREATE INDEX IF NOT EXISTS versions_by_service ON versions (tenant, service_id);
 """
+# after _add_missing_columns: a workspace made before import jobs has no `kind` column until then
+JOB_INDEXES = """
+CREATE INDEX IF NOT EXISTS jobs_window ON jobs (tenant, kind, finished);
+CREATE INDEX IF NOT EXISTS jobs_kept_packages ON jobs (tenant, finished) WHERE package_path IS NOT NULL;
+"""
 
 
 def is_onpremises_file(version_id: str, name: str) -> bool:
@@ -164,6 +169,7 @@ class Workspace:
         self._local = threading.local()
         self.connect().executescript(SCHEMA)
         _add_missing_columns(self.connect())
+        self.connect().executescript(JOB_INDEXES)  # the tenant-wide status window and package expiry read by index
         housekeeping.tighten(self.db_path, self.blobs)
 
     # --- connections ------------------------------------------------------------------------
@@ -371,9 +377,10 @@ class Workspace:
             raise NotFound(f"service '{folder}/{name}' not found in tenant '{tenant}'")
         return row
 
-    def list_folders(self, tenant: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> tuple[list[FolderInfo], int]:
-        from spark_tui.engine.access import may_access  # access reads the store: imported here, not at the top
+    def folder_page(self, tenant: str, page: int = 1, page_size: int = 100) -> tuple[list[sqlite3.Row], int]:
+        """One page of the tenant's folders by name (id, name, required_group, n services), and their total.
 
+        Who may open each is the access rule's to say (engine/access.list_folders), not the store's."""
         db = self.connect()
         total = db.execute("SELECT COUNT(*) FROM folders WHERE tenant=?", (tenant,)).fetchone()[0]
         rows = db.execute(
@@ -381,14 +388,7 @@ class Workspace:
             "FROM folders f WHERE f.tenant=? ORDER BY f.name LIMIT ? OFFSET ?",
             (tenant, page_size, (page - 1) * page_size),
         ).fetchall()
-        items = [
-            FolderInfo(
-                id=r["id"], name=r["name"], service_count=r["n"], required_group=r["required_group"],
-                accessible=may_access(r["required_group"], groups),
-            )
-            for r in rows
-        ]
-        return items, total
+        return rows, total
 
     def list_services(self, tenant: str, folder: str, page: int = 1, page_size: int = 100) -> tuple[list[ServiceInfo], int]:
         frow = self.folder(tenant, folder)

@@ -30,12 +30,13 @@ import threading
 import time
 from pathlib import Path
 
+from spark_tui.engine import housekeeping
 from spark_tui.engine.import_jobs import PACKAGE_NAME
 from spark_tui.engine.importer import run_import
-from spark_tui.engine.jobs import HEARTBEAT_S, IMPORT, errors_json, remove_package_dir, selection_from_json
+from spark_tui.engine.jobs import HEARTBEAT_S, IMPORT, errors_json, remove_package_dir, selection_from_json, stage_prefix
 from spark_tui.engine.packager import PackageResult, PackagingCancelled, write_package
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.errors import Code, DiskFull, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import ImportOutputs, ImportRequestEntity
 from spark_tui.spark.export_wire import ApiError, JobStatus, iso, utc_now
 
@@ -142,7 +143,11 @@ def run_job(ws: Workspace, job_id: str) -> JobStatus:
     except ValidationFailed as exc:
         _finish(ws, job_id, started, JobStatus.failed, errors=exc.errors)
     except OSError as exc:
-        _finish(ws, job_id, started, JobStatus.failed, errors=[_write_error(exc, job_id, row["file_name"])])
+        if housekeeping.disk_full(exc, ws.root):  # as an import does: DISK_FULL (exit 3, HTTP 507), nothing kept
+            errors = DiskFull(f"writing export package {row['file_name']}").errors
+        else:
+            errors = [_write_error(exc, job_id, row["file_name"])]
+        _finish(ws, job_id, started, JobStatus.failed, errors=errors)
     except BaseException as exc:
         _fail_unexpected(ws, job_id, started, exc, f"packaging failed: {type(exc).__name__}: {exc}", "no package was kept")
         if not isinstance(exc, Exception):  # the worker was stopped: let it stop
@@ -182,7 +187,7 @@ def _run_import(ws: Workspace, row: sqlite3.Row) -> JobStatus:
         run_import(
             ws, row["tenant"], ws.packages / job_id / PACKAGE_NAME, ImportRequestEntity.model_validate_json(row["request_json"]),
             tuple(json.loads(row["groups_json"] or "[]")),
-            name=row["file_name"], progress=monitor.progress, hook=close_job,
+            name=row["file_name"], progress=monitor.progress, hook=close_job, stage=stage_prefix(job_id),
         )
     except _JobEnded:
         pass  # another process ended the job (dead-worker reaper, timeout): nothing was written

@@ -32,6 +32,8 @@ from typing import Sequence
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_job
+from spark_tui.spark.package_format import open_package
+from spark_tui.spark.zip_bounds import BoundedEntry
 from spark_tui.promotion.catalog_reader import (
     DEFAULT_LIMIT,
     DEFAULT_PAGE_SIZE,
@@ -492,7 +494,7 @@ def fingerprints_of_package(path: Path) -> dict[str, str]:
             hashes = []
             for name, info in v.entries.items():
                 digest = hashlib.sha256()
-                with package.archive.open(info) as entry:
+                with BoundedEntry(package.archive, info) as entry:
                     while chunk := entry.read(1024 * 1024):
                         digest.update(chunk)
                 hashes.append((name, digest.hexdigest()))

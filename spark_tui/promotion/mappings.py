@@ -22,17 +22,20 @@ Mapping file:
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.import_wire import ServiceMapping
 from spark_tui.spark.export_wire import ApiError, IfPresent, VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 
 BUMPS = tuple(b.value for b in VersionBump)
+MAX_FILE_BYTES = 1024 * 1024
 FORM = "SRC=DST[:major|minor|patch] with SRC and DST both FOLDER/SERVICE or both FOLDER"
 
 
@@ -60,7 +63,9 @@ class MappingSet:
 
 
 def _invalid(message: str, ref: str) -> ValidationFailed:
-    return ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=message, ref=ref)])
+    """Messages quote text from the command line or a file: escape sequences in it are shown escaped, never run."""
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
+    return ValidationFailed.of([ApiError(code=Code.INVALID_VALUE.value, message=shown, ref=excerpt(ref))])
 
 
 def _check_side(text: str, side: str, origin: str, whole: str) -> str:
@@ -88,9 +93,15 @@ def make_mapping(source: str, destination: str, upgrade: str | None = None, orig
 
 
 def parse_map(text: str) -> Mapping:
-    """`SRC=DST[:major|minor|patch]` or `SRC[:bump]` (same name); a name may hold ':', only a trailing
-    bump word is taken."""
+    """`SRC=DST[:major|minor|patch]` or `SRC[:bump]` (same name). A trailing `:word` is always the
+    upgrade and must be one of the bumps (`c/d:evil` is refused, not read as a service `d:evil`);
+    names holding ':' are mapped in a mapping file."""
     body, colon, bump = text.rpartition(":")
+    if colon and "/" not in bump and "=" not in bump and bump not in BUMPS:
+        raise _invalid(
+            f"--map '{text}': unknown upgrade ':{bump}'; end with one of {', '.join(':' + b for b in BUMPS)} or nothing "
+            "(a name holding ':' goes in a --mapping-file)", text,
+        )
     if not colon or bump not in BUMPS:
         body, bump = text, None
     source, sep, destination = body.partition("=")
@@ -108,13 +119,15 @@ def read_mapping_file(path: Path) -> MappingSet:
     """Read a TOML mapping file (see the module docstring); every problem names the file and key."""
     origin = f"mapping file {path}"
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_text(Path(path), origin))
     except FileNotFoundError:
         raise _invalid(f"{origin} does not exist; give the path of a TOML mapping file", str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _invalid(f"cannot read {origin}: {exc}", str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise _invalid(f"{origin} is not valid TOML: {exc}", str(path)) from None
+    except RecursionError:
+        raise _invalid(f"{origin} is nested too deeply to be a mapping file; keep to [folders] and [services]", str(path)) from None
     known = {"upgrade", "if_present", "folders", "services"}
     if unknown := sorted(set(data) - known):
         raise _invalid(f"{origin}: unknown key '{unknown[0]}'; expected {', '.join(sorted(known))}", str(path))
@@ -135,6 +148,19 @@ def read_mapping_file(path: Path) -> MappingSet:
                 raise _invalid(f"{where}: put folder mappings under [folders] and service mappings under [services]", source)
             result.mappings.append(mapping)
     return result
+
+
+def _read_text(path: Path, origin: str) -> str:
+    """The file's text, when it is a regular file of at most MAX_FILE_BYTES (a FIFO or device would block or never end)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _invalid(f"{origin} is not a regular file; give the path of a TOML mapping file", str(path))
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _invalid(f"{origin} is over {MAX_FILE_BYTES} bytes; a mapping file lists folders and services", str(path))
+    return data.decode("utf-8")
 
 
 def _entry(value: object, where: str) -> tuple[str, str | None]:

@@ -40,12 +40,15 @@ def create_app(
     link_key: bytes | None = None,
     link_ttl_s: int = 3600,
     jobs: JobManager | None = None,
+    proxy_secret: str | None = None,
 ) -> FastAPI:
     """The app over workspace `ws`.
 
     `users` are the `[[serve.users]]`; `default_user` is added to them (the generated user when
     none are configured). `base_url` is the server's external URL for links ("" = the URL each
-    request came in on). `link_key` signs download links (random when None).
+    request came in on). `link_key` signs download links (random when None). `proxy_secret` is the
+    header value by which `--client-proxy` vouches for a request it forwarded (links then point at
+    the https host the client asked for).
     """
     app = FastAPI(
         title="spark-tui serve",
@@ -64,6 +67,7 @@ def create_app(
         auth=Authenticator(all_users),
         signer=LinkSigner(link_key, ttl_s=link_ttl_s),
         base_url=base_url.rstrip("/"),
+        proxy_secret=proxy_secret,
     )
     install_error_handlers(app)
 

@@ -19,13 +19,14 @@ import threading
 from pathlib import Path
 
 from spark_tui.server.client_ca import ClientCA
+from spark_tui.server.context import PROXY_HEADER
 
 SERVED_HOST = re.compile(r"^(excel|keycloak)\.((?:[a-z0-9-]+\.)?[a-z0-9-]+)\.coherent\.global$", re.IGNORECASE)
 TOKEN_PATH = re.compile(r"^/auth/realms/[^/?#]+/protocol/openid-connect/token(?:\?.*)?$")
 HEAD_TIMEOUT_S = 30.0
 HEAD_LIMIT = 64 * 1024
 _HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade",
-                "x-forwarded-proto", "x-forwarded-for", "x-forwarded-host"}
+                "x-forwarded-proto", "x-forwarded-for", "x-forwarded-host", PROXY_HEADER}
 _COPY = 256 * 1024
 
 
@@ -37,8 +38,8 @@ def client_base_url(tenant: str) -> str:
 class ClientProxy:
     """The proxy on a loopback socket, served by an asyncio loop in a daemon thread."""
 
-    def __init__(self, ca: ClientCA, sock: socket.socket, upstream: tuple[str, int]) -> None:
-        self.ca, self.upstream = ca, upstream
+    def __init__(self, ca: ClientCA, sock: socket.socket, upstream: tuple[str, int], secret: str) -> None:
+        self.ca, self.upstream, self.secret = ca, upstream, secret
         self._sock = sock
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -106,7 +107,8 @@ class ClientProxy:
         headers = [(name.strip(), value.strip()) for name, _, value in (line.partition(":") for line in lines)]
         kept = [(n, v) for n, v in headers if n.lower() not in _HOP_HEADERS]
         peer = writer.get_extra_info("peername")
-        kept += [("X-Forwarded-Proto", "https"), ("X-Forwarded-For", peer[0] if peer else "127.0.0.1"), ("Connection", "close")]
+        kept += [("X-Forwarded-Proto", "https"), ("X-Forwarded-For", peer[0] if peer else "127.0.0.1"),
+                 (PROXY_HEADER, self.secret), ("Connection", "close")]
         length = next((int(v) for n, v in headers if n.lower() == "content-length"), 0)
         chunked = any(n.lower() == "transfer-encoding" and "chunked" in v.lower() for n, v in headers)
         up_reader, up_writer = await asyncio.open_connection(*self.upstream)
@@ -159,14 +161,14 @@ async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> No
     await writer.drain()
 
 
-def start_client_proxy(sock: socket.socket, api: socket.socket, ca_dir: Path, tenant: str) -> tuple[ClientProxy, list[str]]:
+def start_client_proxy(sock: socket.socket, api: socket.socket, ca_dir: Path, tenant: str, secret: str) -> tuple[ClientProxy, list[str]]:
     """The proxy on the bound loopback `sock`, forwarding to serve's `api` socket, and the lines
     to print: the CA's birth (first use), then the client's environment and base URL."""
     ca = ClientCA(ca_dir)
     host, port = api.getsockname()[:2]
     upstream = ({"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host), port)
     sock.setblocking(False)
-    proxy = ClientProxy(ca, sock, upstream)
+    proxy = ClientProxy(ca, sock, upstream, secret)
     proxy.start()
     lines = [f"# minted a certificate authority for --client-proxy: {ca.cert_path} (key {ca.key_path}, mode 0600)"] if ca.minted else []
     lines += [

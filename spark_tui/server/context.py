@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlencode, urlparse
@@ -15,6 +17,11 @@ from spark_tui.server.auth import Authenticator, Identity
 from spark_tui.server.signing import LinkSigner
 from spark_tui.spark.errors import SparkTuiError, excerpt
 from spark_tui.spark.export_wire import ApiError, ExportJob, OutputFile
+
+
+PROXY_HEADER = "x-spark-tui-proxy"
+SERVED_HOST = re.compile(r"^excel\.(?:[a-z0-9-]+\.)?[a-z0-9-]+\.coherent\.global$", re.IGNORECASE)
+"""The API hosts `--client-proxy` serves (server/client_proxy.py)."""
 
 
 class TenantNotFound(SparkTuiError):
@@ -34,12 +41,19 @@ class ServerContext:
     auth: Authenticator
     signer: LinkSigner
     base_url: str  # external URL of the server; "" = each request's own base URL
+    proxy_secret: str | None = None  # what --client-proxy sends in PROXY_HEADER with each request it forwards
     imports: ImportJobs = field(init=False)
 
     def __post_init__(self) -> None:
         self.imports = ImportJobs(self.jobs)
 
     def public_base(self, request: Request) -> str:
+        """Where links point: the https host a client asked `--client-proxy` for (the proxy vouches for it
+        with its per-process secret; a client cannot), else the server's own URL, never a request's Host."""
+        vouched = request.headers.get(PROXY_HEADER, "")
+        host = request.headers.get("host", "")
+        if self.proxy_secret and hmac.compare_digest(vouched.encode(), self.proxy_secret.encode()) and SERVED_HOST.match(host):
+            return f"https://{host.lower()}"
         return (self.base_url or str(request.base_url)).rstrip("/")
 
     def caller(self, request: Request, tenant: str | None) -> Identity:

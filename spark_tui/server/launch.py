@@ -10,6 +10,7 @@ import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
+from urllib.parse import urlsplit
 
 from spark_tui.spark.exit_codes import ExitCode
 
@@ -44,14 +45,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def public_url(url: str | None, host: str, port: int) -> str:
+    """The base of every link the server hands out (status_url, signed downloads, get_product_url):
+    `--public-url` when given, else the bound address. Never a request's Host or X-Forwarded-* headers,
+    which a client chooses. Raises ConfigError for a URL that is not http(s)://host[:port][/path]."""
+    from spark_tui.spark.errors import ConfigError, excerpt
+
+    if url is None:
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (a bad port raises here)
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(
+            f"--public-url '{excerpt(url)}' is not an http(s) URL of this server; give e.g. https://spark.example.com "
+            "(scheme, host, optional port and path; no query, fragment or credentials)"
+        )
+    return url.rstrip("/")
+
+
 def serve(
     config: AppConfig, profile: Profile, *, host: str = "127.0.0.1", port: int = 8080, workspace: Path | None = None,
-    access_log: bool = False, client_proxy: int | None = None,
+    access_log: bool = False, client_proxy: int | None = None, public: str | None = None,
 ) -> int:
     """Serve the profile's workspace until interrupted (and, with `client_proxy`, the HTTPS proxy
     of server/client_proxy.py on that loopback port); returns the exit code.
 
-    Every problem of the users and the link key is refused at once, before anything is opened."""
+    Every problem of the users, the link key and `public` (--public-url) is refused at once, before
+    anything is opened."""
     import uvicorn
 
     from spark_tui import paths
@@ -70,6 +93,11 @@ def serve(
             key = check_link_key(os.environ[LINK_KEY_ENV], LINK_KEY_ENV)
         except ConfigError as exc:
             problems.append(exc)
+    base_url = None
+    try:
+        base_url = public_url(public, host, port)
+    except ConfigError as exc:
+        problems.append(exc)
     ConfigError.raise_all(problems)
     ws = open_workspace(workspace or profile.workspace or paths.default_workspace())
     if profile.tenant == DEMO_TENANT:
@@ -78,14 +106,17 @@ def serve(
     if not config.serve_users:
         default_user = ServeUser(name=profile.user, groups=tuple(profile.groups), token=secrets.token_urlsafe(24), api_key=None)
     jobs = JobManager(ws, standby=True)  # a worker started ahead: a job does not wait for a Python start-up
-    app = create_app(ws, config.serve_users, base_url="", default_user=default_user, link_key=key, jobs=jobs)
+    proxy_secret = secrets.token_urlsafe(32) if client_proxy is not None else None
+    app = create_app(ws, config.serve_users, base_url=base_url, default_user=default_user, link_key=key, jobs=jobs,
+                     proxy_secret=proxy_secret)
     try:
         sock = bind(host, port)
         proxy_sock = bind("127.0.0.1", client_proxy) if client_proxy is not None else None
     except OSError as exc:
         print(f"spark-tui serve: {exc}", file=sys.stderr)
         return ExitCode.BACKEND
-    print(start_line(host, sock.getsockname()[1], profile.tenant, ws.root, config.serve_users or [default_user]), flush=True)
+    print(start_line(host, sock.getsockname()[1], profile.tenant, ws.root, config.serve_users or [default_user],
+                     links=base_url if public is not None else None), flush=True)
     if not is_loopback(host):
         print(
             f"warning: serving on {host} without TLS: tokens, API keys and packages cross the network in clear text; "
@@ -101,9 +132,10 @@ def serve(
     if proxy_sock is not None:
         from spark_tui.server.client_proxy import start_client_proxy
 
-        proxy, lines = start_client_proxy(proxy_sock, sock, paths.data_dir() / "client-proxy", profile.tenant)
+        proxy, lines = start_client_proxy(proxy_sock, sock, paths.data_dir() / "client-proxy", profile.tenant, proxy_secret)
         print("\n".join(lines), flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=access_log))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=access_log,
+                                           proxy_headers=False))
     if access_log:
         show_access_log()
     jobs.warm_standby()
@@ -118,9 +150,9 @@ def serve(
     return ExitCode.OK
 
 
-def start_line(host: str, port: int, tenant: str, workspace: Path, users: Sequence[UserEntry]) -> str:
-    """What serve prints first: where (the tenant's API, OpenAPI, health), what, and who may call (names,
-    groups and tenants of the users; never a secret)."""
+def start_line(host: str, port: int, tenant: str, workspace: Path, users: Sequence[UserEntry], links: str | None = None) -> str:
+    """What serve prints first: where (the tenant's API, OpenAPI, health, and where links point when
+    --public-url is set), what, and who may call (names, groups and tenants of the users; never a secret)."""
     root = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     who = "; ".join(
         f"{u.name} (groups: {', '.join(u.groups) or 'none'}"
@@ -128,7 +160,7 @@ def start_line(host: str, port: int, tenant: str, workspace: Path, users: Sequen
         for u in users
     )
     return (f"spark-tui serve: {root}/{tenant} (workspace {workspace}; API {root}/{tenant}/api/v4, "
-            f"OpenAPI {root}/openapi.json, health {root}/health); users: {who}")
+            f"OpenAPI {root}/openapi.json, health {root}/health{f'; links point at {links}' if links else ''}); users: {who}")
 
 
 class _NoQuery(logging.Filter):

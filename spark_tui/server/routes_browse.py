@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Request, Response
 
-from spark_tui.engine.access import FolderNotFound, require_folder_access
+from spark_tui.engine.access import FolderNotFound, list_folders as list_accessible_folders, require_folder_access
 from spark_tui.engine.store import NotFound
 from spark_tui.server.context import ServerContext, ctx_of
 from spark_tui.server.auth import Identity
@@ -82,7 +82,7 @@ def _listing(list_page, body: V1ListRequest) -> tuple[list, int]:
 def list_folders(request: Request, body: V1ListRequest | None = Body(default=None)) -> dict:
     ctx, tenant, who = _tenant_caller(request)
     body = body or V1ListRequest()
-    items, total = _listing(lambda page, size: ctx.ws.list_folders(tenant, who.groups, page, size), body)
+    items, total = _listing(lambda page, size: list_accessible_folders(ctx.ws, tenant, who.groups, page, size), body)
     return _paged([V1Folder.of(f).model_dump(mode="json") for f in items], body.page, body.pageSize, total)
 
 

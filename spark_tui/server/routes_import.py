@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from spark_tui.server.context import ctx_of
 from spark_tui.server.upload import ENTITY_FIELD, FILE_FIELD, invalid_form, receive_import_form
 from spark_tui.engine.importer import check_import_request, source_service
-from spark_tui.engine.package_reader import open_package
+from spark_tui.spark.package_format import open_package
 from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.export_wire import ApiError
 from spark_tui.spark.uri import service_uri
@@ -107,11 +107,12 @@ async def start_import(tenant: str, request: Request) -> dict:
 
 
 @router.get("/{tenant}/api/v4/import/status", response_model=TenantImportStatus, summary="Import jobs across the tenant")
-def tenant_status(tenant: str, request: Request) -> TenantImportStatus:
+def tenant_status(tenant: str, request: Request) -> Response:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
     ctx.require_tenant(tenant)
-    return ctx.imports.tenant_status(tenant, who.user, who.groups)
+    # serialized here: polled by many clients, the answer is not validated again against response_model
+    return Response(ctx.imports.tenant_status(tenant, who.user, who.groups).model_dump_json(), media_type="application/json")
 
 
 @router.get("/{tenant}/api/v4/import/{job_id}/status", summary="Status of an import job")

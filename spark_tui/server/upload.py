@@ -30,6 +30,7 @@ from spark_tui.spark.export_wire import ApiError
 ENTITY_FIELD = "importRequestEntity"
 FILE_FIELD = "file"
 MAX_FIELD_BYTES = MAX_JSON_BODY  # a form field holds what a JSON body may
+MAX_BOUNDARY = 70  # RFC 2046; python-multipart itself raises (outside any handler) over 256
 FORM_OVERHEAD = MAX_FIELD_BYTES + 64 * 1024  # what Content-Length may add to the package (fields, part headers)
 
 
@@ -139,9 +140,14 @@ def _boundary(content_type: str) -> bytes:
         raise invalid_form(
             f"import needs multipart/form-data with {ENTITY_FIELD} and {FILE_FIELD}, not '{content_type}'", "content-type",
         )
-    if not params.get(b"boundary"):
+    boundary = params.get(b"boundary")
+    if not boundary:
         raise invalid_form("the multipart/form-data Content-Type has no boundary parameter", "content-type")
-    return params[b"boundary"]
+    if len(boundary) > MAX_BOUNDARY:
+        raise invalid_form(
+            f"the multipart boundary is {len(boundary)} characters; RFC 2046 allows at most {MAX_BOUNDARY}", "content-type",
+        )
+    return boundary
 
 
 async def _drain_into(request: Request, reader: _FormReader, parser: MultipartParser, out: BinaryIO) -> None:

@@ -11,12 +11,14 @@ Accepted forms:
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
 from spark_tui.spark.errors import excerpt
 from spark_tui.spark.semver import is_valid_spec
 
+_HIDDEN = ("Cc", "Cf")
 _NAME = re.compile(r"^[^/\\\[\]\x00-\x1f\x7f]+$")
 MAX_NAME_BYTES = 255
 _REF = re.compile(r"^(?P<folder>[^/]*)/(?P<service>[^/\[]*)(?:\[(?P<spec>[^\]]*)\])?$")
@@ -56,7 +58,8 @@ def normalize_uuid(text: str) -> str | None:
 def validate_name(kind: str, name: str) -> str:
     """A tenant, folder or service name: it becomes a directory of a package's ZIP, so it must be
     non-empty, at most 255 bytes of UTF-8, not '.' or '..', and free of '/', '\\', brackets,
-    control characters and surrounding spaces."""
+    control characters and surrounding spaces. Unicode controls (Cc: C0, C1) and format characters
+    (Cf: bidi overrides, zero-width marks) are refused too: they make one name look like another."""
     try:
         size = len(name.encode("utf-8"))
     except UnicodeEncodeError:
@@ -65,6 +68,12 @@ def validate_name(kind: str, name: str) -> str:
         raise InvalidReference(
             f"invalid {kind} name '{excerpt(name)}': names must be non-empty text of at most {MAX_NAME_BYTES} bytes, "
             "not '.' or '..', without '/', '\\', '[', ']', control characters or surrounding spaces"
+        )
+    hidden = next((c for c in name if unicodedata.category(c) in _HIDDEN), None)
+    if hidden is not None:
+        raise InvalidReference(
+            f"invalid {kind} name '{excerpt(name)}': it contains U+{ord(hidden):04X} ({unicodedata.name(hidden, 'a control character')}), "
+            "an invisible control or format character; remove it"
         )
     return name
 

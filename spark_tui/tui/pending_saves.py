@@ -66,4 +66,4 @@ class PendingSaves:
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, json.dumps({k: asdict(v) for k, v in self.items.items()}, indent=1))
+        atomic_write(self.path, json.dumps({k: asdict(v) for k, v in self.items.items()}, indent=1), mode=0o600)  # the workspace rule

@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from spark_tui.engine.access import list_folders
 from spark_tui.engine.demo import (
     DEMO_TENANT,
     EMPTY_FOLDER,
@@ -22,7 +23,7 @@ DEFAULT_GROUPS = ("supervisor:pf",)
 
 
 def all_versions(ws: Workspace):
-    folders, _ = ws.list_folders(DEMO_TENANT)
+    folders, _ = list_folders(ws, DEMO_TENANT)
     for folder in folders:
         services, _ = ws.list_services(DEMO_TENANT, folder.name)
         for service in services:
@@ -30,7 +31,7 @@ def all_versions(ws: Workspace):
 
 
 def test_demo_has_enough_realistic_data(shared_demo_ws: Workspace) -> None:
-    folders, total = shared_demo_ws.list_folders(DEMO_TENANT, DEFAULT_GROUPS)
+    folders, total = list_folders(shared_demo_ws, DEMO_TENANT, DEFAULT_GROUPS)
     assert total >= 4
     services = [s for f in folders for s in shared_demo_ws.list_services(DEMO_TENANT, f.name)[0]]
     versions = list(all_versions(shared_demo_ws))
@@ -46,12 +47,12 @@ def test_demo_exercises_version_matching(shared_demo_ws: Workspace) -> None:
 
 
 def test_restricted_folder_needs_a_group_the_default_profile_lacks(shared_demo_ws: Workspace) -> None:
-    folders = {f.name: f for f in shared_demo_ws.list_folders(DEMO_TENANT, DEFAULT_GROUPS)[0]}
+    folders = {f.name: f for f in list_folders(shared_demo_ws, DEMO_TENANT, DEFAULT_GROUPS)[0]}
     restricted = folders[RESTRICTED_FOLDER]
     assert restricted.required_group == RESTRICTED_GROUP and not restricted.accessible
     assert restricted.service_count > 0
     assert all(f.accessible for name, f in folders.items() if name != RESTRICTED_FOLDER)
-    member = {f.name: f for f in shared_demo_ws.list_folders(DEMO_TENANT, (RESTRICTED_GROUP,))[0]}
+    member = {f.name: f for f in list_folders(shared_demo_ws, DEMO_TENANT, (RESTRICTED_GROUP,))[0]}
     assert member[RESTRICTED_FOLDER].accessible
 
 
@@ -93,7 +94,7 @@ def test_ensure_demo_is_idempotent(ws: Workspace) -> None:
 def test_ensure_demo_creates_only_a_missing_tenant(ws: Workspace) -> None:
     ws.ensure_tenant(DEMO_TENANT)
     assert ensure_demo(ws) is False
-    assert ws.list_folders(DEMO_TENANT)[1] == 0
+    assert list_folders(ws, DEMO_TENANT)[1] == 0
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:
@@ -109,7 +110,7 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
 
 def test_demo_tenants_of_one_workspace_do_not_collide(ws: Workspace) -> None:
     assert ensure_demo(ws, "demo") and ensure_demo(ws, "demo2")
-    assert ws.list_folders("demo2")[1] == ws.list_folders("demo")[1]
+    assert list_folders(ws, "demo2")[1] == list_folders(ws, "demo")[1]
 
 
 def test_concurrent_first_use_creates_the_demo_once(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,8 @@ from jobspace import OTHER, SUPERVISOR, TENANT, USER, job_row, leftovers
 
 from spark_tui.engine import blob_stage
 from spark_tui.engine.import_jobs import ImportJobs
-from spark_tui.engine.jobs import JobManager
+from spark_tui.engine.jobs import JobManager, stage_prefix
+from spark_tui.engine.worker import run_job as run_worker_job
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import Code, DiskFull, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportRequestEntity
@@ -162,7 +165,7 @@ def test_abort_conflict_is_reported_with_the_other_violations(ws: Workspace, pac
     ("services_modify", "fragment"),
     [
         ([{"service_uri_source": "Pricing"}], "not a folder/service URI"),
-        ([{"service_uri_source": "Pricing/quote[1.0]"}], "not a folder/service URI"),
+        ([{"service_uri_source": "Pricing/quote", "service_uri_destination": "uat/x[1.0]"}], "names a revision"),
         ([{"service_uri_source": "Pricing/quote"}, {"service_uri_source": "Pricing/quote"}], "mapped twice"),
         ([{"service_uri_source": "Pricing/quote", "service_uri_destination": "uat/x"},
           {"service_uri_source": "Pricing/rate", "service_uri_destination": "uat/x"}], "two services are mapped to 'uat/x'"),
@@ -290,6 +293,40 @@ def test_a_dead_worker_is_noticed(ws: Workspace, package: Path) -> None:
     assert failed.status is JobStatus.failed and codes(failed) == [Code.WORKER_DIED.value]
     assert "nothing was imported" in failed.errors[0].message
     assert job_row(ws, job.id)["status"] == "failed" and leftovers(ws, job.id) == []
+
+
+@pytest.mark.parametrize("stages", [1, 2])
+def test_a_dead_import_workers_staging_is_reaped_with_its_job(ws: Workspace, package: Path, stages: int) -> None:
+    """The workspace stays open (as with two servers sharing it): only reaping the job can remove its staging."""
+    imports = ImportJobs(JobManager(ws, spawn=False))
+    job = imports.submit(TARGET, USER, (), package, request(mapping("Pricing/quote", f"{DEST}/quote")))
+    staged = [Path(tempfile.mkdtemp(prefix=stage_prefix(job.id), dir=ws.tmp)) for _ in range(stages)]
+    for stage in staged:
+        (stage / ("ab" * 32)).write_bytes(b"staged blob")
+    other = Path(tempfile.mkdtemp(prefix=stage_prefix(str(uuid.uuid4())), dir=ws.tmp))  # a live job's, or a load's
+    loading = Path(tempfile.mkdtemp(prefix="load-", dir=ws.tmp))
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    ws.connect().execute("UPDATE jobs SET status='in_progress', worker_pid=? WHERE id=?", (dead, job.id))
+    assert imports.status(TARGET, job.id, USER, ()).status is JobStatus.failed
+    assert sorted(ws.tmp.iterdir()) == sorted([other, loading])
+
+
+def test_an_import_job_stages_in_a_directory_named_for_it(ws: Workspace, package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    imports = ImportJobs(JobManager(ws, spawn=False))
+    job = imports.submit(TARGET, USER, (), package, request(mapping("Pricing/quote", f"{DEST}/quote")))
+    seen: list[str] = []
+    real_init = blob_stage.BlobStage.__init__
+
+    def recording(self, *args, **kwargs) -> None:
+        real_init(self, *args, **kwargs)
+        seen.append(self.dir.name)
+
+    monkeypatch.setattr(blob_stage.BlobStage, "__init__", recording)
+    assert run_worker_job(ws, job.id) is JobStatus.closed
+    assert len(seen) == 1 and seen[0].startswith(stage_prefix(job.id)) and list(ws.tmp.iterdir()) == []
 
 
 @pytest.mark.parametrize("where", ["write_hashed", "staging_dir"])

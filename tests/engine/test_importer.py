@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spark_tui.spark import package_format
+from spark_tui.spark import zip_bounds
 from spark_tui.engine.blob_stage import BlobStage
 from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.importer import load_package
@@ -247,7 +247,7 @@ def _patch_declared_size(path: Path, name: str, size: int) -> None:
 
 
 def test_too_many_entries_are_refused(ws: Workspace, make_zip, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(package_format, "MAX_ENTRIES", 20)
+    monkeypatch.setattr(zip_bounds, "MAX_ENTRIES", 20)
     entries = package_entries(ws) | {f"src/pricing/quote/1.0.0/f{i}.txt": b"x" for i in range(20)}
     with pytest.raises(BadPackage, match=r"entries \(more than 20\)"):
         load_package(ws, make_zip(entries), "acme")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ from urllib.request import url2pathname
 import pytest
 from jobspace import FOLDER, GROUPS, OTHER, SUPERVISOR, TENANT, USER, build, export_folder, job_row, leftovers, wait_for
 
+from spark_tui.spark.exit_codes import exit_code_for
 from spark_tui.engine import packager, worker
 from spark_tui.engine.jobs import CLAIM_TIMEOUT_S, HEARTBEAT_STALE_S, JobManager, parse_iso, selection_from_json
 from spark_tui.engine.store import Workspace
@@ -175,20 +177,27 @@ def test_timeout_closes_the_job_and_leaves_nothing(ws: Workspace, jobs: JobManag
     assert leftovers(ws, job.id) == []
 
 
-def test_disk_full_fails_the_job_with_the_cause(ws: Workspace, jobs: JobManager, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("error, code, exit_code", [
+    (errno.ENOSPC, Code.DISK_FULL, 3), (errno.EDQUOT, Code.DISK_FULL, 3), (errno.EIO, Code.WRITE_FAILED, 1),
+])
+def test_disk_full_fails_the_job_as_an_import_does(
+    ws: Workspace, jobs: JobManager, monkeypatch: pytest.MonkeyPatch, error: int, code: Code, exit_code: int,
+) -> None:
     written = []
 
     def emit(self, data) -> None:
         if written:
-            raise OSError(errno.ENOSPC, "No space left on device")
+            raise OSError(error, os.strerror(error), str(ws.root / "packages" / "x"))
         written.append(len(data))
 
     monkeypatch.setattr(packager._HashingWriter, "_emit", emit)
     job = submit(jobs, file_name="full.zip")
     assert run_job(ws, job.id) is JobStatus.failed
     failed = jobs.status(TENANT, job.id, USER, GROUPS)
-    assert failed.errors[0].code == Code.WRITE_FAILED.value
-    assert failed.errors[0].message == "No space left on device writing package full.zip"
+    assert [e.code for e in failed.errors] == [code.value] and exit_code_for(failed) == exit_code
+    if code is Code.DISK_FULL:
+        assert failed.errors[0].message == (
+            "disk full while writing export package full.zip; nothing was kept — free space in the workspace's file system and retry")
     assert leftovers(ws, job.id) == []
     with pytest.raises(JobNotFound):
         jobs.package_path(TENANT, job.id, USER, GROUPS)
@@ -346,3 +355,16 @@ def test_threads_collecting_the_same_finished_worker_do_not_collide(tmp_path: Pa
     for t in threads:
         t.join()
     assert errors == [] and manager._children == {}
+
+
+@pytest.mark.parametrize("which", [0, -1])
+def test_a_missing_blob_is_a_blob_integrity_error_naming_the_file_in_the_package(ws: Workspace, jobs: JobManager, which: int) -> None:
+    job = submit(jobs)
+    rows = ws.connect().execute("SELECT DISTINCT sha256, name FROM version_files ORDER BY name").fetchall()
+    sha, name = rows[which]
+    ws.blob_path(sha).unlink()
+    assert run_job(ws, job.id) is JobStatus.failed
+    (error,) = jobs.status(TENANT, job.id, USER, GROUPS).errors
+    assert error.code == Code.BLOB_CORRUPT.value and error.ref.endswith("/" + name)
+    assert "is missing from the workspace's blob store" in error.message and str(ws.root) not in error.message
+    assert leftovers(ws, job.id) == []

@@ -10,7 +10,7 @@ import pytest
 from importspace import blob_count
 from test_importer import VIDS, package_entries
 
-from spark_tui.spark import package_format
+from spark_tui.spark import zip_bounds
 from spark_tui.engine.importer import load_package
 from spark_tui.spark.package_format import PackageKind, open_package
 from spark_tui.engine.store import Workspace
@@ -41,7 +41,7 @@ def test_a_distributed_zip_bomb_is_refused_before_anything_is_stored(
 
 
 def test_a_large_total_is_refused(ws: Workspace, make_zip, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(package_format, "MAX_TOTAL_BYTES", 10_000)
+    monkeypatch.setattr(zip_bounds, "MAX_TOTAL_BYTES", 10_000)
     with pytest.raises(BadPackage, match="declares .* bytes uncompressed"):
         load_package(ws, make_zip(package_entries(ws)), "acme")
 

@@ -196,8 +196,9 @@ def test_full_disk_leaves_nothing_and_raises_the_os_error(built: Built, out: Pat
 def test_missing_blob_fails_cleanly(built: Built, out: Path) -> None:
     selection = select(built.ws, services=["beta/rates"])
     os.unlink(built.ws.blob_path(selection.files_of(built.ws, selection.versions[0])[0].sha256))
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ValidationFailed) as info:  # CorruptBlob: BLOB_CORRUPT naming the entry, no server path
         write_package(built.ws, selection, JOB, out / "p.zip", size_limit=LIMIT)
+    assert info.value.errors[0].code == "BLOB_CORRUPT" and str(built.ws.root) not in info.value.message
     assert os.listdir(out) == []
 
 

@@ -6,6 +6,7 @@ import json
 import zipfile
 from pathlib import Path
 
+from spark_tui.engine.access import list_folders
 from spark_tui.engine.importer import load_package
 from spark_tui.engine.packager import write_package
 from spark_tui.engine.resolver import resolve
@@ -28,7 +29,7 @@ def export(ws: Workspace, tenant: str, dest: Path, file_filter: FileFilter, *, f
 def catalog(ws: Workspace, tenant: str) -> list[tuple]:
     """Every version of a tenant with its service id and stored files (name, sha256, size)."""
     rows = []
-    for folder in ws.list_folders(tenant)[0]:
+    for folder in list_folders(ws, tenant)[0]:
         for service in ws.list_services(tenant, folder.name)[0]:
             for v in ws.list_versions(tenant, folder.name, service.name):
                 files = tuple((f.name, f.sha256, f.size) for f in ws.version_files(tenant, v.id))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from spark_tui.engine.access import list_folders
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.synth import SHARE_BELOW, generate, main, synthetic_version
 from spark_tui.spark.semver import SemVer
@@ -20,7 +21,7 @@ def module_rows(ws: Workspace, tenant: str) -> list:
 
 def test_generates_folders_times_services_times_versions(ws: Workspace) -> None:
     generate(ws, "bench", folders=3, services=4, versions=5, payload_bytes=1000)
-    folders, total = ws.list_folders("bench")
+    folders, total = list_folders(ws, "bench")
     assert total == 3
     services, count = ws.list_services("bench", folders[0].name)
     assert count == 4 and all(s.version_count == 5 and s.exportable for s in services)
@@ -83,4 +84,4 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "generated 4 versions in tenant 't'" in capsys.readouterr().out
     assert main(argv) == 2
     assert "folder 'synth-0000' already exists" in capsys.readouterr().err
-    assert Workspace(root).list_folders("t")[1] == 2
+    assert list_folders(Workspace(root), "t")[1] == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,9 +20,18 @@ def test_parse_service_and_folder_maps() -> None:
     assert folder.is_folder and folder.destination == "uat-claims" and folder.upgrade is VersionBump.patch
 
 
-def test_a_colon_that_is_not_a_bump_stays_in_the_name() -> None:
-    assert parse_map("f/s=f/s:v2").destination == "f/s:v2"
+def test_a_colon_inside_a_name_stays_in_the_name() -> None:
     assert parse_map("a/b=c:d/e").destination == "c:d/e"
+    assert parse_map("a/b=c/d:e:major") == Mapping("a/b", "c/d:e", VersionBump.major)
+    assert parse_map("a:b/c=x/y").source == "a:b/c"
+
+
+@pytest.mark.parametrize("text, suffix", [("a/b=c/d:evil", "evil"), ("f/s=f/s:v2", "v2"), ("claims:Major", "Major"),
+                                          ("a/b=c/d:", ""), ("a=c:minorx", "minorx")])
+def test_an_unknown_upgrade_suffix_is_refused(text: str, suffix: str) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        parse_map(text)
+    assert f"--map '{text}': unknown upgrade ':{suffix}'; end with one of :major, :minor, :patch" in exc.value.message
 
 
 @pytest.mark.parametrize("text, source, bump", [
@@ -99,6 +110,42 @@ def test_bad_mapping_files_name_file_and_key(tmp_path: Path, text: str, named: s
     with pytest.raises(ValidationFailed) as exc:
         read_mapping_file(path)
     assert named in exc.value.message and str(path) in exc.value.message
+
+
+@pytest.mark.parametrize("text", ['upgrade = "\u001b[2J\u001b]0;pwned\u0007"', '"\u001b[31mred" = 1', '[services]\n"a/\u009bb" = "c/d"'])
+def test_escape_sequences_from_a_mapping_file_are_never_echoed_raw(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "map.toml"
+    path.write_text(text)
+    with pytest.raises(ValidationFailed) as exc:
+        read_mapping_file(path)
+    messages = [exc.value.message, *(e.message for e in exc.value.errors), *(e.ref or "" for e in exc.value.errors)]
+    assert all(m.isprintable() for m in messages) and any("\\x1b" in m or "\\x9b" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_toml_is_a_clear_refusal(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "map.toml"
+    path.write_text("x = " + "[" * depth + "]" * depth)
+    with pytest.raises(ValidationFailed, match="is nested too deeply to be a mapping file|unknown key 'x'"):
+        read_mapping_file(path)
+
+
+def test_a_fifo_or_directory_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "map.fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, tmp_path):
+        outcome: list[BaseException] = []
+        reader = threading.Thread(target=lambda: outcome.append(pytest.raises(ValidationFailed, read_mapping_file, path).value), daemon=True)
+        reader.start()
+        reader.join(timeout=30)  # a regression blocks in open() forever: fail instead of hanging the run
+        assert outcome and "is not a regular file" in str(outcome[0])
+
+
+def test_an_oversized_mapping_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "map.toml"
+    path.write_text("# " + "x" * (1024 * 1024) + "\n")
+    with pytest.raises(ValidationFailed, match="is over 1048576 bytes"):
+        read_mapping_file(path)
 
 
 def test_missing_mapping_file(tmp_path: Path) -> None:

@@ -199,3 +199,37 @@ def test_unknown_folder_and_job_ids_are_quoted_by_prefix(client: TestClient) -> 
         client.get(f"/{TENANT}/api/v4/import/{long_id}/status", headers=auth()),
     ):
         assert response.status_code == 404 and len(response.content) < 1000, response.text[:200]
+
+
+@pytest.mark.parametrize("name", ["pay\u009broll", "pay\u202eroll", "a\u200bb", "\u2066x", "x\u0085y"])
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_folder_create_refuses_controls_and_format_characters(client: TestClient, name: str, encoding: str) -> None:
+    if encoding == "urlencoded":
+        response = client.post("/api/v1/product/create", data={"Name": name}, headers=auth())
+    else:
+        response = client.post("/api/v1/product/create", files={"Name": (None, name.encode())}, headers=auth())
+    body = response.json()
+    assert response.status_code == 422 and f"U+{ord(next(c for c in name if not c.isprintable())):04X}" in body["message"]
+    assert client.post(f"/api/v1/product/isproductexists/{name}", headers=auth()).json()["data"] is False
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("application/x-www-form-urlencoded", b"Name=caf%E9"),
+    ("application/x-www-form-urlencoded", b"Name=caf\xe9"),
+    ("application/x-www-form-urlencoded", b"Na%FFme=x"),
+    ("multipart/form-data; boundary=xx", b'--xx\r\nContent-Disposition: form-data; name="Name"\r\n\r\ncaf\xe9\r\n--xx--\r\n'),
+])
+def test_folder_create_refuses_undecodable_form_fields(client: TestClient, content_type: str, body: bytes) -> None:
+    response = client.post("/api/v1/product/create", content=body, headers={**auth(), "Content-Type": content_type})
+    answer = response.json()
+    assert response.status_code == 422 and "is not valid UTF-8 text" in answer["message"], answer
+    assert [e["code"] for e in answer["errors"]] == ["INVALID_VALUE"]
+
+
+@pytest.mark.parametrize(("data", "name"), [({"Name": "café"}, "café"), ({"Name": "a b+c"}, "a b+c"), ({"Name": "保险"}, "保险")])
+def test_folder_create_reads_utf8_forms(client: TestClient, data: dict, name: str) -> None:
+    created = client.post("/api/v1/product/create", data=data, headers=auth())
+    assert created.json()["status"] == "Success"
+    multipart = client.post("/api/v1/product/create", files={"Name": (None, (name + "2").encode())}, headers=auth())
+    assert multipart.json()["status"] == "Success"
+    assert client.post(f"/api/v1/product/isproductexists/{name}", headers=auth()).json()["data"] is True

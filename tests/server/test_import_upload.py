@@ -179,3 +179,23 @@ def test_a_bad_package_is_refused_on_the_post_and_leaves_nothing_behind(client: 
     assert str(ws.root) not in str(body) and "'package.zip'" in body["message"]
     assert beta_services(ws) == 0 and tmp_files(ws) == [] and list(ws.packages.iterdir()) == []
     assert client.get(f"{URL}/status", headers=AUTH).json()["in_progress_imports"] == []
+
+
+@pytest.mark.parametrize("length", [71, 257, 5000])
+def test_an_overlong_boundary_is_a_422_in_the_one_error_shape(ws: Workspace, length: int, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(ws, [ALICE], jobs=JobManager(ws, spawn=False))
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS, raise_server_exceptions=False) as client:
+        boundary = "b" * length
+        body = f"--{boundary}\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--{boundary}--\r\n".encode()
+        response = client.post(URL, content=body, headers={**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    answer = response.json()
+    assert response.status_code == 422 and answer["message"].endswith(f"the multipart boundary is {length} characters; RFC 2046 allows at most 70")
+    assert [e["ref"] for e in answer["errors"]] == ["content-type"]
+    assert "Traceback" not in caplog.text and tmp_files(ws) == []
+
+
+def test_a_boundary_of_70_characters_is_accepted(client: TestClient, ws: Workspace) -> None:
+    boundary = "b" * 70
+    body = f"--{boundary}\r\nContent-Disposition: form-data; name=\"importRequestEntity\"\r\n\r\n{{}}\r\n--{boundary}--\r\n".encode()
+    response = client.post(URL, content=body, headers={**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 422 and "file" in response.json()["message"] and "boundary" not in response.json()["message"]

@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
 from serve_live import small_workspace  # noqa: E402
 
 from spark_tui.config import AppConfig, Profile
-from spark_tui.server.launch import serve
+from spark_tui.server.launch import public_url, serve
+from spark_tui.spark.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
@@ -23,7 +25,8 @@ from pathlib import Path
 from spark_tui.config import AppConfig, Profile
 from spark_tui.server import serve
 profile = Profile(name="p", workspace=Path(sys.argv[1]), tenant="acme", user="me@example.com")
-sys.exit(serve(AppConfig(path=Path("none.toml"), default_profile="p", profiles={"p": profile}), profile, port=int(sys.argv[2])))
+public = sys.argv[3] if len(sys.argv) > 3 else None
+sys.exit(serve(AppConfig(path=Path("none.toml"), default_profile="p", profiles={"p": profile}), profile, port=int(sys.argv[2]), public=public))
 """
 
 
@@ -72,3 +75,46 @@ def test_busy_port_is_a_clear_error(tmp_path: Path, capsys) -> None:
         code = serve(AppConfig(path=tmp_path / "c.toml", default_profile="p", profiles={"p": profile}), profile, port=port)
     assert code == 3
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given, host, port, expected", [
+    (None, "127.0.0.1", 8080, "http://127.0.0.1:8080"),
+    (None, "::1", 9000, "http://[::1]:9000"),
+    ("https://spark.example.com/", "127.0.0.1", 8080, "https://spark.example.com"),
+    ("https://spark.example.com:8443/api", "0.0.0.0", 80, "https://spark.example.com:8443/api"),
+])
+def test_links_come_from_the_public_url_or_the_bound_address(given: str | None, host: str, port: int, expected: str) -> None:
+    assert public_url(given, host, port) == expected
+
+
+@pytest.mark.parametrize("bad", ["spark.example.com", "ftp://x", "https://", "https://x/?a=1", "https://x/#f",
+                                 "https://u:p@x", "https://x:99999", "javascript:alert(1)"])
+def test_a_bad_public_url_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError, match="--public-url .* is not an http\\(s\\) URL of this server"):
+        public_url(bad, "127.0.0.1", 8080)
+
+
+@pytest.mark.parametrize("public", [None, "https://spark.example.com/base"])
+def test_links_ignore_the_host_and_forwarded_headers(tmp_path: Path, public: str | None) -> None:
+    small_workspace(tmp_path / "ws").close()
+    port = free_port()
+    argv = [sys.executable, "-c", SCRIPT, str(tmp_path / "ws"), str(port), *([public] if public else [])]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        proc.stdout.readline()
+        token = proc.stdout.readline().rsplit(": ", 1)[1].strip()
+        headers = {"Authorization": f"Bearer {token}", "x-tenant-name": "acme", "Host": "evil.example",
+                   "X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "10.0.0.1"}
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.post(f"http://127.0.0.1:{port}/api/v1/product/create", data={"Name": "linked"}, headers=headers)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.05)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    link = response.json()["data"]["get_product_url"]
+    assert link.startswith(f"{public or f'http://127.0.0.1:{port}'}/api/v1/product/get/"), link

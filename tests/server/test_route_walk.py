@@ -16,6 +16,7 @@ from serve_live import ALICE, TENANT, small_workspace  # noqa: E402
 
 from spark_tui.engine.jobs import JobManager
 from spark_tui.server import create_app
+from spark_tui.spark.extensions import ALL_EXTENSIONS
 
 PUBLIC = {"/health", "/openapi.json", "/healthcheck", "/version"}
 """Liveness (serve's and the Hybrid Runner double's), the API description and the double's version: no
@@ -47,7 +48,8 @@ CALLERS = {"no credentials": {}, "an unknown token": {"Authorization": "Bearer n
 def served(tmp_path_factory: pytest.TempPathFactory):
     ws = small_workspace(tmp_path_factory.mktemp("walk") / "ws")
     app = create_app(ws, [ALICE], jobs=JobManager(ws, spawn=False))
-    with TestClient(app, base_url="http://spark.test", raise_server_exceptions=False) as client:
+    # the extensions header asks for the full {message, errors} body on v4 routes too (spark/extensions.py)
+    with TestClient(app, base_url="http://spark.test", headers=ALL_EXTENSIONS, raise_server_exceptions=False) as client:
         yield app, client
     ws.close()
 

@@ -17,7 +17,7 @@ from spark_tui.spark.uri import (
 )
 
 names = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), blacklist_characters="/\\[]"),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zs", "Zl", "Zp"), blacklist_characters="/\\[]"),
     min_size=1, max_size=20,
 ).filter(lambda n: n not in (".", ".."))
 folders = names.filter(lambda n: n not in ("service", "version"))  # `service/…`, `version/…` are the id forms
@@ -114,3 +114,21 @@ def test_validate_name(bad: str) -> None:
 def test_service_uri() -> None:
     assert service_uri("f", "s") == "f/s"
     assert service_uri("f", "s", "1.2.3") == "f/s[1.2.3]"
+
+
+@pytest.mark.parametrize("char", ["\u0085", "\u009b", "\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\u00ad", "\U000e0001"])
+@pytest.mark.parametrize("kind", ["folder", "service", "tenant"])
+def test_names_with_c1_controls_or_format_characters_are_refused(char: str, kind: str) -> None:
+    with pytest.raises(InvalidReference, match=f"contains U\\+{ord(char):04X} .*invisible control or format character"):
+        validate_name(kind, f"pay{char}roll")
+
+
+@pytest.mark.parametrize("name", ["Prämien", "保险", "naïve café", "a–b", "x" * 255])
+def test_visible_unicode_names_stay_valid(name: str) -> None:
+    assert validate_name("folder", name) == name
+
+
+@given(st.text(max_size=10), st.characters(whitelist_categories=("Cc", "Cf")), st.text(max_size=10))
+def test_any_name_holding_a_cc_or_cf_character_is_refused(head: str, char: str, tail: str) -> None:
+    with pytest.raises(InvalidReference):
+        validate_name("folder", head + char + tail)

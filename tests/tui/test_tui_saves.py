@@ -3,8 +3,12 @@ typed, and saves pending when the TUI quit are resumed by the next run."""
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from pathlib import Path
 
+import pytest
 from fake_backend import FakeBackend, fixed_job
 from textual.widgets import Input
 from tui_helpers import form_ready, run_in_thread, wait_for
@@ -110,3 +114,16 @@ async def test_the_quit_question_says_what_happens_to_running_queued_and_pending
         assert "1 export job(s) are running: they keep running" in question
         assert "1 package(s) are saved when their job closes" in question
         assert "1 queued export(s) never started: they are dropped" in question
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o000])
+def test_pending_save_records_are_private_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        saves = PendingSaves(tmp_path / "pending-saves" / "p.json")
+        saves.add("job-1", PendingSave(str(tmp_path / "out"), "p.zip"))
+        saves.add("job-2", PendingSave(str(tmp_path / "out"), "q.zip"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "pending-saves" / "p.json").stat().st_mode) == 0o600
+    assert sorted(json.loads((tmp_path / "pending-saves" / "p.json").read_text())) == ["job-1", "job-2"]
