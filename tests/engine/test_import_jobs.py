@@ -162,7 +162,7 @@ def test_abort_conflict_is_reported_with_the_other_violations(ws: Workspace, pac
     ("services_modify", "fragment"),
     [
         ([{"service_uri_source": "Pricing"}], "not a folder/service URI"),
-        ([{"service_uri_source": "Pricing/quote[1.0]"}], "not a folder/service URI"),
+        ([{"service_uri_source": "Pricing/quote", "service_uri_destination": "uat/x[1.0]"}], "names a revision"),
         ([{"service_uri_source": "Pricing/quote"}, {"service_uri_source": "Pricing/quote"}], "mapped twice"),
         ([{"service_uri_source": "Pricing/quote", "service_uri_destination": "uat/x"},
           {"service_uri_source": "Pricing/rate", "service_uri_destination": "uat/x"}], "two services are mapped to 'uat/x'"),
