@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import Notify
@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.tui.job_actions import JobActions
+from spark_tui.tui.key_order import KeySequencer
 from spark_tui.tui.screens.main import MainScreen
 from spark_tui.tui.widgets.catalog import PAGE_SIZE
 
@@ -82,6 +83,13 @@ class SparkApp(App[int]):
         self.job_actions = JobActions(self)
         self._theme_ready = False
         self._first_folders: Future[Page] | None = first_folders
+        self.keys = KeySequencer(self, super().on_event)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.keys.receive(event)
+        else:
+            await super().on_event(event)
 
     def take_first_folders(self) -> Future[Page] | None:
         """The prefetched first page of folders, once (None afterwards)."""

@@ -277,6 +277,24 @@ async def test_mapping_dialog_refuses_a_bad_name_and_escape_cancels(two_profiles
         assert cells(table, 0)[1] == "synth-0000/service-0000"
 
 
+async def test_a_burst_opens_the_mapping_dialog_and_fills_both_fields(two_profiles, tmp_path: Path) -> None:
+    """enter, the folder, Tab, the service, enter — sent at once: the dialog opens before the keys reach it and
+    each name lands in its own field."""
+    from test_tui_keys_burst import burst
+
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        table = screen.query_one(MappingTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause()
+        burst(app, ["enter", *"Fold", "tab", *"svc", "enter"])
+        await wait_for(pilot, lambda: app.screen is screen and cells(table, 0)[1].startswith("Fold/svc "),
+                       f"the row mapped to Fold/svc (got {cells(table, 0)[1]!r})", timeout=5)
+
+
 async def test_stopping_a_running_promotion_cancels_the_export(two_profiles, tmp_path: Path) -> None:
     dev, uat = two_profiles
     app = make_app(dev, tmp_path, spawn=False)  # no worker process: the export job waits until cancelled

@@ -13,7 +13,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
 from spark_tui.spark.errors import SparkTuiError
-from spark_tui.tui.widgets.inputs import OrderedInput
 
 
 def error_details(error: BaseException) -> tuple[str, str]:
@@ -110,7 +109,7 @@ class PromptModal(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
             yield Label(self.label)
-            yield OrderedInput(self.value, id="prompt-input", compact=True, select_on_focus=False)
+            yield Input(self.value, id="prompt-input", compact=True, select_on_focus=False)
             yield Static("", id="prompt-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK (enter)", id="ok", variant="primary", compact=True)

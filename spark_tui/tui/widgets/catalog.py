@@ -17,7 +17,6 @@ from textual.worker import get_current_worker
 from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import cue, human_bytes
-from spark_tui.tui.widgets.inputs import OrderedInput
 from spark_tui.tui.messages import (
     FoldersLoaded,
     ListingFailed,
@@ -488,7 +487,7 @@ class CatalogPane(Vertical):
         self.tenant = tenant
 
     def compose(self) -> ComposeResult:
-        yield OrderedInput(placeholder="/ filter folders and services", id="catalog-filter", compact=True,
+        yield Input(placeholder="/ filter folders and services", id="catalog-filter", compact=True,
                            select_on_focus=False)
         yield Static("", id="filter-hint")
         yield CatalogTree(self.tenant, id="catalog-tree")
