@@ -119,3 +119,15 @@ async def test_tab_in_a_burst_moves_on_between_the_texts():
                        f"'name1' in File name (got {fields['file_name'].value!r})", timeout=3)
         assert {name: field.value for name, field in fields.items()} == {
             "source_system": "src1", "correlation_id": "corr1", "file_name": "name1"}
+
+
+async def test_escape_in_the_tree_clears_the_filter():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = await marked_tree(pilot)
+        await pilot.press(*"/prem", "enter")
+        filter_input = app.main.query_one("#catalog-filter", Input)
+        await wait_for(pilot, lambda: tree.has_focus and filter_input.value == "prem", "the filter set, the tree focused")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: filter_input.value == "", "the filter cleared")
+        assert tree.has_focus and tree.filter_text == ""

@@ -110,3 +110,13 @@ async def test_the_quit_question_says_what_happens_to_running_queued_and_pending
         assert "1 export job(s) are running: they keep running" in question
         assert "1 package(s) are saved when their job closes" in question
         assert "1 queued export(s) never started: they are dropped" in question
+
+
+def test_a_suggested_name_counts_on_instead_of_stacking_suffixes(tmp_path: Path):
+    from spark_tui.tui.screens.main import free_name
+
+    for name in ("package.zip", "package-2.zip", "package-3.zip"):
+        (tmp_path / name).write_bytes(b"x")
+    assert free_name(tmp_path, "package-2.zip", set()) == "package-4.zip"
+    assert free_name(tmp_path, "package.zip", {tmp_path / "package-4.zip"}) == "package-5.zip"
+    assert free_name(tmp_path, "2024.zip", set()) == "2024-2.zip"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -562,8 +563,10 @@ class MainScreen(Screen[None]):
 
 
 def free_name(directory: Path, name: str, taken: set[Path]) -> str:
-    """`name` with the first free `-2`, `-3`, … suffix: no file in `directory` and not in `taken`."""
+    """`name` with the first free `-2`, `-3`, … suffix: no file in `directory` and not in `taken` (a name that
+    already ends in such a suffix counts on from it: `package-2.zip` → `package-3.zip`)."""
     stem = name[:-4] if name.lower().endswith(".zip") else name
+    stem = re.sub(r"-\d+$", "", stem) or stem
     for n in itertools.count(2):
         candidate = f"{stem}-{n}.zip"
         if not (directory / candidate).exists() and directory / candidate not in taken:

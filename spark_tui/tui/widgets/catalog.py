@@ -520,8 +520,8 @@ class CatalogPane(Vertical):
         self.query_one(CatalogTree).focus()
 
     def key_escape(self) -> None:
-        """Escape in the filter clears it and returns to the tree."""
+        """Escape in the filter, or in the tree while a filter is set, clears it and returns to the tree."""
         filter_input = self.query_one("#catalog-filter", Input)
-        if filter_input.has_focus:
+        if filter_input.has_focus or filter_input.value:
             filter_input.value = ""
             self.query_one(CatalogTree).focus()
