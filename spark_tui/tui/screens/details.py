@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.formatting import (
     duration,
@@ -36,7 +36,7 @@ class JobUpdated(Message):
         self.job = job
 
 
-class JobDetailsScreen(Screen[None]):
+class JobDetailsScreen(SparkScreen[None]):
     """Everything about one export job; refreshes every second until the job ends."""
 
     BINDINGS = [

@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportJob
@@ -35,7 +36,7 @@ PANES = ("browser", "form", "jobs-pane")
 REFRESH_S = 1.0
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SparkScreen[None]):
     AUTO_FOCUS = "#catalog-tree"  # focused while composing: no focus change (and Footer rebuild) after mount
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 

@@ -9,9 +9,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
+from spark_tui.tui.screens.base import SparkModal
 from spark_tui.spark.errors import SparkTuiError
 
 
@@ -25,7 +25,7 @@ def error_details(error: BaseException) -> tuple[str, str]:
     return summary, "\n".join(lines)
 
 
-class ErrorModal(ModalScreen[None]):
+class ErrorModal(SparkModal[None]):
     """Shows a failure with its details; `c` copies the details to the clipboard."""
 
     BINDINGS = [
@@ -62,7 +62,7 @@ class ErrorModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(SparkModal[bool]):
     """A yes/no question; dismisses with True for yes."""
 
     BINDINGS = [
@@ -92,7 +92,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class PromptModal(ModalScreen[str | None]):
+class PromptModal(SparkModal[str | None]):
     """Asks for one line of text (e.g. a directory); None when cancelled.
 
     `check(value)` returns why the value is refused, or None: a refused value stays in the field, with
@@ -132,7 +132,7 @@ class PromptModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class BusyModal(ModalScreen[bool]):
+class BusyModal(SparkModal[bool]):
     """A long call is running: a spinner and what it does. `esc` stops waiting (dismisses with False);
     the caller dismisses it with True when the call ends."""
 

@@ -8,9 +8,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Label, Static
 
+from spark_tui.tui.screens.base import SparkModal
 from spark_tui.spark.export_wire import ApiError, ExportPreview, ExportRequest
 from spark_tui.tui.formatting import human_bytes
 
@@ -26,7 +26,7 @@ def errors_table(errors: list[ApiError]) -> Table:
     return table
 
 
-class PreviewScreen(ModalScreen[bool]):
+class PreviewScreen(SparkModal[bool]):
     """Dismisses with True when the user chooses to export right away."""
 
     BINDINGS = [

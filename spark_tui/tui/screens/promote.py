@@ -18,9 +18,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Select, Static
 
+from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.backends.base import Backend
 from spark_tui.promotion import promote as core
 from spark_tui.spark.errors import SparkTuiError
@@ -81,7 +81,7 @@ def target_effect(error: core.PromotionFailed) -> str:
     return f"The target was not changed{created}."
 
 
-class PromoteScreen(Screen[None]):
+class PromoteScreen(SparkScreen[None]):
     """Promote `request` (the main screen's selection) from `source` (the app's backend) into another profile."""
 
     AUTO_FOCUS = "#target"
