@@ -23,6 +23,8 @@ class SparkCommands(Provider):
             ("Jobs: open details of the selected job", "enter", main.action_open_details, "Progress, outputs, hash"),
             ("Jobs: save the selected package", "s", main.action_save_package, "Verified copy to a directory"),
             ("Jobs: copy the selected job id", "y", partial(main.action_copy, "id"), "To the clipboard"),
+            ("Jobs: copy the errors of the selected job", "x", partial(main.action_copy, "errors"),
+             "Code, message and item of each error"),
             ("Jobs: toggle own / tenant-wide", "t", main.action_toggle_scope, "Whose jobs the table shows"),
             ("Refresh catalog and jobs", "ctrl+r", main.action_refresh_all, "Reload; open folders stay open"),
             ("Log: what started, finished, failed", "l", main.action_show_log, "The session's event log"),

@@ -31,6 +31,25 @@ def save_target_problem(directory: str, name: str) -> str | None:
     return None
 
 
+def offered(job: ExportJob, action: str, what: str = "") -> bool:
+    """Whether `action` (`cancel_job`, `save_package`, `copy` of `what`) can do anything for `job`: the footer
+    and the palette offer only those."""
+    export = not is_import(job)
+    if action == "cancel_job":
+        return export and not job.status.is_terminal
+    if action == "save_package":
+        return export and job.status is JobStatus.closed
+    if action == "copy":
+        return {"id": True, "path": export and package_path(job) is not None, "hash": export and bool(package_hash(job)),
+                "errors": bool(job.errors)}.get(what, False)
+    return True
+
+
+def errors_text(job: ExportJob) -> str:
+    """The job's errors, one a line: code, message and the item it names."""
+    return "\n".join(f"{e.code}: {e.message}" + (f" ({e.ref})" if e.ref else "") for e in job.errors or [])
+
+
 class JobActions:
     """The actions on one job; `app.job_actions` is the single instance."""
 
@@ -109,8 +128,8 @@ class JobActions:
                        title="Package saved", timeout=8)
 
     def copy(self, job: ExportJob, what: str) -> None:
-        """Copy the job's id, package path or hash to the clipboard."""
-        value = {"id": job.id, "path": package_path(job), "hash": package_hash(job)}[what]
+        """Copy the job's id, package path, hash or errors to the clipboard."""
+        value = {"id": job.id, "path": package_path(job), "hash": package_hash(job), "errors": errors_text(job)}[what]
         if not value:
             self.app.notify(f"This job has no {what} yet", severity="warning")
             return

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from spark_tui.tui.job_actions import offered
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.formatting import (
@@ -46,6 +47,7 @@ class JobDetailsScreen(SparkScreen[None]):
         Binding("h", "copy('hash')", "Copy hash", id="details.copy_hash"),
         Binding("c", "cancel_job", "Cancel job", id="details.cancel"),
         Binding("s", "save_package", "Save", id="details.save"),
+        Binding("x", "copy('errors')", "Copy errors", id="details.copy_errors"),
     ]
 
     def __init__(self, job: ExportJob) -> None:
@@ -103,6 +105,7 @@ class JobDetailsScreen(SparkScreen[None]):
 
     def show(self, job: ExportJob) -> None:
         self.job = job
+        self.refresh_bindings()
         status = job.status.value
         kind = "Import" if is_import(job) else "Export"
         self.query_one("#details-title", Label).update(
@@ -156,10 +159,8 @@ class JobDetailsScreen(SparkScreen[None]):
         return grid
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """An import job has no package and is not cancelled from here: those keys are not offered."""
-        if is_import(self.job) and action in ("cancel_job", "save_package"):
-            return False
-        return True
+        """Only the keys that apply to the job as it is now (an import has no package, a closed job no cancel)."""
+        return offered(self.job, action, *(str(p) for p in parameters))
 
     def action_copy(self, what: str) -> None:
         self.app.job_actions.copy(self.job, what)

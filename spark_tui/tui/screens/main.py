@@ -24,6 +24,7 @@ from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
+from spark_tui.tui.job_actions import offered
 from spark_tui.tui.job_feed import follow_up, list_imports, newest_first
 from spark_tui.tui.pending_saves import PendingSave, PendingSaves, store_path
 from spark_tui.tui.messages import BackendFailed, JobSubmitted, JobsRefreshed, MarksChanged, PreviewReady, SlotBusy
@@ -33,6 +34,7 @@ from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.jobs_table import JobsTable, QueuedExport
 
 PANES = ("browser", "form", "jobs-pane")
+JOB_ACTIONS = {"open_details", "cancel_job", "save_package", "copy"}
 REFRESH_S = 1.0
 
 
@@ -457,6 +459,7 @@ class MainScreen(SparkScreen[None]):
     def _show_jobs(self) -> None:
         self.query_one(JobsTable).show(self.jobs, self.queue, self.app.clock(), tenant_wide=self.all_users)
         self._update_jobs_title()
+        self.refresh_bindings()  # the selected row's status decides which job keys apply
 
     def _update_jobs_title(self) -> None:
         running = sum(1 for j in self.jobs if not j.status.is_terminal)
@@ -537,6 +540,21 @@ class MainScreen(SparkScreen[None]):
                         else "No job selected", severity="warning")
         return job
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The jobs table's keys are offered only when they apply to the selected row (a queued export: cancel)."""
+        if action not in JOB_ACTIONS:
+            return True
+        table = self.query_one(JobsTable)
+        job = table.selected_job()
+        if job is None:
+            key = table.selected_key()
+            return action == "cancel_job" and key is not None and key.startswith("queued")
+        return offered(job, action, *(str(p) for p in parameters))
+
+    @on(JobsTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self.refresh_bindings()
+
     def action_open_details(self) -> None:
         if (job := self.selected_job()) is not None:
             self.app.job_actions.open_details(job)
@@ -544,11 +562,27 @@ class MainScreen(SparkScreen[None]):
     def action_cancel_job(self) -> None:
         key = self.query_one(JobsTable).selected_key()
         if key and key.startswith("queued"):
-            self.queue = [q for q in self.queue if q.key != key]
-            self.notify("Queued export removed")
-            self._show_jobs()
+            self._ask_to_drop_queued(key)
         elif (job := self.selected_job()) is not None:
             self.app.job_actions.cancel(job)
+
+    def _ask_to_drop_queued(self, key: str) -> None:
+        item = next((q for q in self.queue if q.key == key), None)
+        if item is None:
+            return
+        name = package_file_name(item.request.file_name)
+
+        def answer(yes: bool | None) -> None:
+            if yes and any(q.key == key for q in self.queue):
+                self._drop_queued(key)
+                self.events.add("cancelled", f"queued export ({name}) removed before it started")
+                self.notify("Queued export removed")
+
+        from spark_tui.tui.screens.modals import ConfirmModal
+
+        self.app.push_screen(ConfirmModal("Remove queued export", f"Remove the queued export of {name}?\n"
+                                          "It has not started; nothing is kept.", yes="Remove", no="Keep it queued"),
+                             answer)
 
     def action_save_package(self) -> None:
         if (job := self.selected_job()) is not None:

@@ -64,14 +64,14 @@ class PreviewScreen(SparkModal[bool]):
                 yield Button("Close (esc)", id="close", compact=True)
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Export is not offered when the preview found errors."""
+        return not (action == "export" and self.preview.errors)
+
     def action_close(self) -> None:
         self.dismiss(False)
 
     def action_export(self) -> None:
-        if self.preview.errors:
-            self.notify(f"Not exported: this export would fail with {len(self.preview.errors)} error(s); "
-                        "fix the selection first (esc closes)", severity="error")
-            return
         self.dismiss(True)
 
     @on(Button.Pressed, "#export")
