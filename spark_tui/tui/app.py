@@ -80,7 +80,7 @@ class SparkApp(App[int]):
         self.profile = profile
         self.dest_dir = dest_dir or Path.cwd()
         self.main = MainScreen(self.dest_dir)
-        self.job_actions = JobActions(self)
+        self.job_actions = JobActions(self, self)
         self._theme_ready = False
         self._first_folders: Future[Page] | None = first_folders
         self.keys = KeySequencer(self, super().on_event)
