@@ -34,7 +34,7 @@ PROFILE_KEYS = {
     "runner": {"backend", "url", "token", "token_env", "token_file"},
 }
 SERVE_USER_KEYS = {"name", "groups", "tenants"} | {f"{s}{suffix}" for s in ("token", "api_key") for suffix in ("", "_env", "_file")}
-TOP_KEYS = {"default_profile", "theme", "profiles", "serve"}
+TOP_KEYS = {"default_profile", "theme", "profiles", "serve", "keymap"}
 
 
 def mask(secret: str | None) -> str | None:
@@ -100,6 +100,7 @@ class AppConfig:
     profiles: dict[str, Profile]
     serve_users: list[ServeUser] = field(default_factory=list)
     theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys, e.g. "main.export" = "ctrl+e"
 
     def profile(self, name: str | None = None) -> Profile:
         """The named (or default) profile; ConfigError naming it and the available ones."""
@@ -277,7 +278,16 @@ def _parse(file: Path, data: dict[str, Any]) -> AppConfig:
     return AppConfig(
         path=file, default_profile=default, profiles=profiles,
         serve_users=_serve_users(file, data.get("serve", {})), theme=top.str("theme"),
+        keymap=_keymap(top, data.get("keymap", {})),
     )
+
+
+def _keymap(top: _Reader, table: Any) -> dict[str, str]:
+    """`[keymap]`: binding id = "key[,key…]" (the ids are listed by F1 Help and in docs/tui.md)."""
+    if not isinstance(table, dict):
+        raise top.error("keymap", 'must be a table of binding ids to keys, e.g. [keymap] then "main.export" = "ctrl+e"')
+    keys = _Reader(top.file, "keymap", table, set(table))
+    return {binding_id: keys.str(binding_id) or "" for binding_id in table}
 
 
 def _holds_inline_secret(data: dict[str, Any]) -> bool:

@@ -84,6 +84,7 @@ class SparkApp(App[int]):
         self._theme_ready = False
         self._first_folders: Future[Page] | None = first_folders
         self.keys = KeySequencer(self, super().on_event)
+        self.keymap: dict[str, str] = {}  # binding id → keys: the config's [keymap], as applied
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -103,7 +104,50 @@ class SparkApp(App[int]):
     def get_default_screen(self) -> MainScreen:
         return self.main
 
+    @staticmethod
+    def _binding_classes() -> tuple[type, ...]:
+        """The classes whose bindings the palette names and the keymap may change (the screens add theirs)."""
+        from spark_tui.tui.screens.details import JobDetailsScreen
+        from spark_tui.tui.screens.promote import PromoteScreen
+        from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
+        from spark_tui.tui.widgets.jobs_table import JobsTable
+
+        return (SparkApp, MainScreen, CatalogPane, CatalogTree, JobsTable, JobDetailsScreen, PromoteScreen)
+
+    def bindings_by_id(self) -> dict[str, Binding]:
+        """Every binding of the app's own classes with an id, keys as the user's keymap sets them."""
+        found: dict[str, Binding] = {}
+        for cls in self._binding_classes():
+            for binding in cls.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    found[binding.id] = binding
+        return {binding_id: Binding(self.keymap.get(binding_id, b.key), b.action, b.description, show=b.show, id=b.id)
+                for binding_id, b in found.items()}
+
+    def key_label(self, *binding_ids: str) -> str:
+        """The keys of these bindings as the footer shows them, e.g. `e / F6` for main.export."""
+        bindings = self.bindings_by_id()
+        return " / ".join(self.get_key_display(Binding(key.strip(), ""))
+                          for binding_id in binding_ids if binding_id in bindings
+                          for key in bindings[binding_id].key.split(","))
+
+    def _apply_keymap(self) -> None:
+        """The `[keymap]` of the config; unknown ids are named in a toast, and ctrl+q always quits."""
+        keymap = dict(self.config.keymap) if self.config else {}
+        if not keymap:
+            return
+        known = {b.id for cls in self._binding_classes() for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(f"Unknown binding id(s) in [keymap] of the config: {', '.join(unknown)}; F1 Help lists "
+                        "the keys, docs/tui.md their ids", severity="warning", timeout=10)
+        if "ctrl+q" not in keymap.get("app.quit", "ctrl+q").split(","):
+            keymap["app.quit"] += ",ctrl+q"
+        self.keymap = {k: v for k, v in keymap.items() if k in known}
+        self.set_keymap(self.keymap)
+
     def on_mount(self) -> None:
+        self._apply_keymap()
         self.call_after_refresh(self._collect_from_now_on)
         wanted = self.config.theme if self.config else None
         if wanted:
