@@ -132,7 +132,7 @@ class JobActions:
                 raise ValidationFailed(f"'{directory}' is not an existing directory; create it or pick another")
             saved = self.host.backend.download(job, dest)
         except Exception as exc:  # noqa: BLE001
-            app.call_from_thread(self.host.main.save_ended, job.id, None)
+            app.call_from_thread(self.host.main.save_ended, job.id, None, exc)
             app.call_from_thread(self.host.show_error, f"Saving the package of {job.id[:8]} failed", exc)
             return
         app.call_from_thread(self.host.main.save_ended, job.id, saved)

@@ -384,15 +384,32 @@ class MainScreen(SparkScreen[None]):
             self.post_message(JobsRefreshed(newest_first(jobs + followed + imports), all_users, gone=gone))
 
     def _run_submit_now(self, head: QueuedExport) -> None:
+        request = self._free_target(head)
         try:
-            job = self.app.backend.submit(head.request)
+            job = self.app.backend.submit(request)
         except JobSlotBusy:
             return
         except Exception as exc:  # noqa: BLE001
             self.post_message(BackendFailed("Queued export refused", exc))
             self.app.call_from_thread(self._drop_queued, head.key)
             return
-        self.post_message(JobSubmitted(job, head.dest_dir, head.key, package_file_name(head.request.file_name)))
+        self.post_message(JobSubmitted(job, head.dest_dir, head.key, package_file_name(request.file_name)))
+
+    def _free_target(self, head: QueuedExport) -> ExportRequest:
+        """The queued request, renamed to the next free name when its file appeared while it waited (another
+        client, another export): checked again when it starts, as the form checks when it is submitted."""
+        if not head.dest_dir:
+            return head.request
+        dest, name = Path(head.dest_dir), package_file_name(head.request.file_name)
+        taken = set(self.pending.targets())
+        target = dest / name
+        if not target.exists() and target not in taken:
+            return head.request
+        why = f"{target} already exists" if target.exists() else f"another export of this session will save {target}"
+        free = free_name(dest, name, taken)
+        self.app.call_from_thread(self.events.add, "renamed", f"queued export: {why}; it saves {free} instead")
+        self.notify(f"Queued export starts as {free}: {why}", severity="warning", timeout=8)
+        return head.request.model_copy(update={"file_name": free})
 
     def _drop_queued(self, key: str) -> None:
         self.queue = [q for q in self.queue if q.key != key]
@@ -437,14 +454,14 @@ class MainScreen(SparkScreen[None]):
             self.notify(f"{kind} {short} {job.status.value}: {reason}", title=f"{kind} ended",
                         severity="warning" if job.status is JobStatus.cancelled else "error", timeout=8)
 
-    def save_ended(self, job_id: str, saved: list | None) -> None:
-        """A package download ended (`saved` is None when it failed): it is no longer pending."""
+    def save_ended(self, job_id: str, saved: list | None, error: BaseException | None = None) -> None:
+        """A package download ended (`saved` is None and `error` says why when it failed): no longer pending."""
         self.saving.discard(job_id)
         self.pending.remove(job_id)
         if saved:
             self.events.add("saved", ", ".join(str(item.path) for item in saved))
         else:
-            self.events.add("failed", f"saving the package of {job_id[:8]} failed")
+            self.events.add("failed", f"saving the package of {job_id[:8]} failed: {error or 'no reason given'}")
 
     def follow_promoted(self, job: ImportJob) -> None:
         """Show a promotion's import job (it runs in another profile, which the jobs refresh does not list)."""
