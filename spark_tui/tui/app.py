@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.notifications import Notify
+from textual.notifications import Notification, Notify
 from textual.worker import Worker, WorkerState
 
 from spark_tui.backends.base import Backend
@@ -45,6 +45,15 @@ def prefetch(call: Callable[[], T]) -> Future[T]:
 
     threading.Thread(target=run, name="spark-tui-prefetch", daemon=True).start()
     return future
+
+
+def _take(events: list[Notify], event: Notify) -> bool:
+    """Remove `event` (this very object) from `events`; whether it was there."""
+    for i, candidate in enumerate(events):
+        if candidate is event:
+            del events[i]
+            return True
+    return False
 
 
 def _spark_commands() -> type[Provider]:
@@ -85,6 +94,9 @@ class SparkApp(App[int]):
         self._first_folders: Future[Page] | None = first_folders
         self.keys = KeySequencer(self, super().on_event)
         self.keymap: dict[str, str] = {}  # binding id → keys: the config's [keymap], as applied
+        self._toasts: list[Notification] = []  # the toasts shown, oldest first
+        self._replays: list[Notify] = []  # the toasts posted again by the latest clear (shown when they come)
+        self._stale: list[Notify] = []  # those posted by earlier clears (dropped when they come)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -180,13 +192,24 @@ class SparkApp(App[int]):
         except (SparkTuiError, OSError) as exc:
             self.notify(f"Theme not remembered: {exc}", severity="warning")
 
-    def _on_notify(self, event: Notify) -> None:
+    def on_notify(self, event: Notify) -> None:
         """Show at most MAX_TOASTS toasts, the newest, so that they never pile over the jobs table (the event
-        log keeps the history)."""
-        self._notifications.add(event.notification)
-        for old in list(self._notifications)[:-MAX_TOASTS]:
-            self._unnotify(old, refresh=False)
-        self._refresh_notifications()
+        log keeps the history): when they would be more, the shown ones are cleared and the newest posted again
+        (a toast posted again by an earlier clear is dropped)."""
+        if (mine := _take(self._replays, event)) or _take(self._stale, event):
+            if not mine:
+                event.prevent_default()
+            return
+        shown = [t for t in self._toasts if not t.has_expired]
+        self._toasts = [*shown, event.notification][-MAX_TOASTS:]
+        if len(shown) < MAX_TOASTS:
+            return
+        event.prevent_default()  # Textual's own handler would add it to the ones shown
+        self.clear_notifications()
+        self._stale += self._replays
+        self._replays = [Notify(toast) for toast in self._toasts]
+        for replay in self._replays:
+            self.post_message(replay)
 
     # --- help, quit, errors --------------------------------------------------------------------
 
