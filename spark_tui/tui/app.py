@@ -278,7 +278,7 @@ class SparkApp(App[int]):
         try:
             profile = self.config.profile(name)
             backend = open_backend(profile)
-        except Exception as exc:  # noqa: BLE001
+        except (SparkTuiError, OSError) as exc:
             self.call_from_thread(self.show_error, f"Cannot switch to profile '{name}'", exc)
             return
         self.call_from_thread(self._use_backend, backend, profile)

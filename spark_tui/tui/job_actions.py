@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from spark_tui.spark.errors import ValidationFailed
+from spark_tui.spark.errors import SparkTuiError, ValidationFailed
 from spark_tui.spark.export_wire import ExportJob, JobStatus
 from spark_tui.tui.formatting import file_name, is_import, package_hash, package_path
 
@@ -97,7 +97,7 @@ class JobActions:
     def _cancel_now(self, job_id: str) -> None:
         try:
             job = self.host.backend.cancel(job_id)
-        except Exception as exc:  # noqa: BLE001 - shown, never fatal
+        except SparkTuiError as exc:  # shown, never fatal
             self.app.call_from_thread(self.host.show_error, f"Cancelling {job_id[:8]} failed", exc)
             return
         self.app.notify(f"Cancel requested for {job_id[:8]} ({job.status.value})")
@@ -131,7 +131,7 @@ class JobActions:
             if not dest.is_dir():
                 raise ValidationFailed(f"'{directory}' is not an existing directory; create it or pick another")
             saved = self.host.backend.download(job, dest)
-        except Exception as exc:  # noqa: BLE001
+        except (SparkTuiError, OSError) as exc:
             app.call_from_thread(self.host.main.save_ended, job.id, None, exc)
             app.call_from_thread(self.host.show_error, f"Saving the package of {job.id[:8]} failed", exc)
             return

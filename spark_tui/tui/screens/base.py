@@ -1,7 +1,10 @@
-"""What every screen of the app shares: the app's own keys (F1 Help, ^q Quit) lead the footer.
+"""What every screen of the app shares: the app's own keys (F1 Help, ^q Quit) lead the footer, and
+a bug in one of its workers opens the error modal.
 
 The footer drops the keys that do not fit at its end; the screen's and the focused widget's keys
-come first in Textual's order, so at 80 columns Help and Quit were the ones lost.
+come first in Textual's order, so at 80 columns Help and Quit were the ones lost. Workers catch
+only the errors they expect (SparkTuiError); Textual reports any other one to the node that ran
+the worker only (`Worker.StateChanged` does not bubble), hence a handler on each such node.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import TypeVar
 
 from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
 
 
 class AppKeysFirst:
@@ -25,9 +29,18 @@ class AppKeysFirst:
 ResultType = TypeVar("ResultType")
 
 
-class SparkScreen(AppKeysFirst, Screen[ResultType]):
+class ShowsWorkerErrors:
+    """Mixin for a node that runs workers: an unexpected error in one opens the error modal."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.app.show_error(f"Unexpected error in '{event.worker.description or event.worker.name}'",  # type: ignore[attr-defined]
+                                event.worker.error)
+
+
+class SparkScreen(ShowsWorkerErrors, AppKeysFirst, Screen[ResultType]):
     """A full screen of the app."""
 
 
-class SparkModal(AppKeysFirst, ModalScreen[ResultType]):
+class SparkModal(ShowsWorkerErrors, AppKeysFirst, ModalScreen[ResultType]):
     """A modal of the app."""

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from spark_tui.spark.errors import SparkTuiError
 from spark_tui.tui.job_actions import offered
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.export_wire import ExportJob
@@ -96,7 +97,7 @@ class JobDetailsScreen(SparkScreen[None]):
             backend = self.app.backend
             status = backend.import_status if is_import(self.job) else backend.status
             self.post_message(JobUpdated(status(self.job.id)))
-        except Exception as exc:  # noqa: BLE001 - shown as a toast; the next tick retries
+        except SparkTuiError as exc:  # shown as a toast; the next tick retries
             self.app.notify(f"status of {self.job.id[:8]} failed: {exc}", severity="warning")
 
     @on(JobUpdated)

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
@@ -194,11 +194,17 @@ class MainScreen(SparkScreen[None]):
             preview = self.app.backend.preview(request)
         except ValidationFailed as exc:
             preview = ExportPreview(errors=exc.errors)
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.app.call_from_thread(self._end_busy, seq)
             self.post_message(BackendFailed("Preview failed", exc))
             return
         self.post_message(PreviewReady(request, preview, seq))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A preview that failed unexpectedly closes its spinner (Textual then runs the base class's handler,
+        which shows the error)."""
+        if event.worker.group == "preview" and event.state is WorkerState.ERROR:
+            self._end_busy(self._preview_seq)
 
     def _end_busy(self, seq: int) -> bool:
         """Close the spinner of preview `seq`; False when the user cancelled it (or a newer one runs)."""
@@ -281,7 +287,7 @@ class MainScreen(SparkScreen[None]):
             if queued_key is None:
                 self.post_message(SlotBusy(request, dest_dir, self._slot_holders(exc)))
             return
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(BackendFailed("Export refused", exc))
             return
         self.post_message(JobSubmitted(job, dest_dir, queued_key, package_file_name(request.file_name)))
@@ -342,7 +348,7 @@ class MainScreen(SparkScreen[None]):
             return
         try:
             caller = whoami()
-        except Exception:  # noqa: BLE001 - the header keeps the profile's user; the jobs refresh reports outages
+        except SparkTuiError:  # the header keeps the profile's user; the jobs refresh reports outages
             return
         self.app.call_from_thread(self.query_one(InfoHeader).set_caller, caller)
 
@@ -377,7 +383,7 @@ class MainScreen(SparkScreen[None]):
             jobs = backend.list_jobs(all_users=all_users)
             imports = list_imports(backend, all_users)
             followed, gone = follow_up(backend, watched, {j.id for j in jobs})
-        except Exception as exc:  # noqa: BLE001 - a failed refresh is retried on the next tick
+        except SparkTuiError as exc:  # a failed refresh is retried on the next tick
             self.post_message(JobsRefreshed(self.jobs, all_users, error=exc))
             return
         if not get_current_worker().is_cancelled:
@@ -389,7 +395,7 @@ class MainScreen(SparkScreen[None]):
             job = self.app.backend.submit(request)
         except JobSlotBusy:
             return
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(BackendFailed("Queued export refused", exc))
             self.app.call_from_thread(self._drop_queued, head.key)
             return

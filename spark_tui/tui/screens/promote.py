@@ -195,7 +195,7 @@ class PromoteScreen(SparkScreen[None]):
     def _resolve(self) -> None:
         try:
             self.post_message(SelectionResolved(self.source.preview(self.request)))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except SparkTuiError as exc:  # shown on the screen
             self.post_message(SelectionResolved(None, exc))
 
     @on(SelectionResolved)
@@ -230,7 +230,7 @@ class PromoteScreen(SparkScreen[None]):
 
         try:
             backend = open_backend(self.app.config.profile(name))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(TargetOpened(name, None, exc))
             return
         self.post_message(TargetOpened(name, backend))
@@ -300,7 +300,7 @@ class PromoteScreen(SparkScreen[None]):
         try:
             prepared = core.prepare(self.source, target, self.request, maps, if_present=if_present,
                                     create_folders=create_folders)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except SparkTuiError as exc:  # shown on the screen
             self.post_message(PlanReady(generation, None, exc))
             return
         self.post_message(PlanReady(generation, prepared))
@@ -383,7 +383,7 @@ class PromoteScreen(SparkScreen[None]):
                 except (OSError, ValueError):
                     receipt = None
             self.post_message(PromotionEnded(None, exc, receipt))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(PromotionEnded(None, exc))
         else:
             self.post_message(PromotionEnded(outcome))

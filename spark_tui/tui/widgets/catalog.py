@@ -14,6 +14,8 @@ from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
+from spark_tui.spark.errors import SparkTuiError
+from spark_tui.tui.screens.base import ShowsWorkerErrors
 from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import cue, human_bytes
@@ -61,7 +63,7 @@ def _box(marked: bool, partly: bool = False) -> Text:
 WARNING = "bold red"  # "✗ locked", "✗ not exportable": bold alone when colours are off
 
 
-class CatalogTree(Tree):
+class CatalogTree(ShowsWorkerErrors, Tree):
     """Tree of the tenant's catalog. `space` marks the node under the cursor for export."""
 
     BINDINGS = [
@@ -132,7 +134,7 @@ class CatalogTree(Tree):
                 result = pending.result()
             else:
                 result = self.app.backend.list_folders(page=page, page_size=PAGE_SIZE)
-        except Exception as exc:  # noqa: BLE001 - every backend error is shown, never fatal
+        except SparkTuiError as exc:  # every backend error is shown, never fatal
             self.post_message(ListingFailed("folders", exc))
             return
         if not get_current_worker().is_cancelled:
@@ -142,7 +144,7 @@ class CatalogTree(Tree):
     def _fetch_services(self, folder: str, page: int) -> None:
         try:
             result = self.app.backend.list_services(folder, page=page, page_size=PAGE_SIZE)
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(ListingFailed(f"folder:{folder}", exc))
             return
         self.post_message(ServicesLoaded(folder, result))
@@ -151,7 +153,7 @@ class CatalogTree(Tree):
     def _fetch_versions(self, folder: str, service: str) -> None:
         try:
             result = self.app.backend.list_versions(folder, service)
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(ListingFailed(f"service:{service_uri(folder, service)}", exc))
             return
         self.post_message(VersionsLoaded(folder, service, result))
@@ -462,7 +464,7 @@ class CatalogTree(Tree):
     def _search(self, query: str) -> None:
         try:
             page = self.app.backend.search_services(query, page=1, page_size=PAGE_SIZE)
-        except Exception as exc:  # noqa: BLE001 - the filter falls back to what is loaded
+        except SparkTuiError as exc:  # the filter falls back to what is loaded
             self.post_message(SearchState(query, None, searching=False, error=exc))
             return
         if not get_current_worker().is_cancelled:

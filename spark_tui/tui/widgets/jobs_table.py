@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
 
 from spark_tui.spark.export_wire import ExportJob, ExportRequest
 from spark_tui.tui.formatting import (
@@ -181,7 +182,7 @@ class JobsTable(DataTable):
             return None
         try:
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - an empty or shrinking table has no cursor row
+        except CellDoesNotExist:  # a shrinking table has no cursor row
             return None
 
     def selected_job(self) -> ExportJob | None:
