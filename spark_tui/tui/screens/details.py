@@ -56,7 +56,7 @@ class JobDetailsScreen(SparkScreen[None]):
         self.job = job
 
     def compose(self) -> ComposeResult:
-        yield InfoHeader()
+        yield InfoHeader(self.app.main.promoted_in.get(self.job.id))  # a promotion's import ran in its target
         with VerticalScroll(id="details-body"):
             yield Label("", id="details-title")
             yield ProgressBar(total=100, show_eta=False, id="details-progress")

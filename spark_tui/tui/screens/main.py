@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from spark_tui.backends.base import BackendInfo
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import package_file_name
@@ -64,6 +65,7 @@ class MainScreen(SparkScreen[None]):
         self.last_status: dict[str, JobStatus] = {}
         self.jobs: list[ExportJob] = []
         self.promoted: dict[str, ImportJob] = {}  # import jobs of promotions into other profiles, last state seen
+        self.promoted_in: dict[str, BackendInfo] = {}  # … and the profile each runs in
         self.events = EventLog()
         self._refreshing = False
         self._refresh_started: datetime | None = None
@@ -469,10 +471,11 @@ class MainScreen(SparkScreen[None]):
         else:
             self.events.add("failed", f"saving the package of {job_id[:8]} failed: {error or 'no reason given'}")
 
-    def follow_promoted(self, job: ImportJob) -> None:
-        """Show a promotion's import job (it runs in another profile, which the jobs refresh does not list)."""
+    def follow_promoted(self, job: ImportJob, target: BackendInfo) -> None:
+        """Show a promotion's import job (it runs in the `target` profile, which the jobs refresh does not list)."""
         before = self.last_status.get(job.id)
         self.promoted[job.id] = job
+        self.promoted_in[job.id] = target
         self.last_status[job.id] = job.status
         self.jobs = newest_first([*self.jobs, job])
         if job.status.is_terminal and before is not None and not before.is_terminal:

@@ -395,7 +395,7 @@ class PromoteScreen(SparkScreen[None]):
         if update.export_job is not None:
             self.export_job_id = update.export_job.id
         if update.import_job is not None:
-            self.app.main.follow_promoted(update.import_job)
+            self.app.main.follow_promoted(update.import_job, self.target.info)
         self.query_one(PromotionJobs).update_from(update)
         self.query_one("#run-steps", Static).update(steps_line(update.step))
         self.query_one("#run-message", Static).update(Text(update.message, style="dim"))
