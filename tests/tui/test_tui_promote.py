@@ -295,6 +295,31 @@ async def test_a_burst_opens_the_mapping_dialog_and_fills_both_fields(two_profil
                        f"the row mapped to Fold/svc (got {cells(table, 0)[1]!r})", timeout=5)
 
 
+async def test_esc_and_ctrl_o_bring_the_promote_screen_back_as_it_was(two_profiles, tmp_path: Path) -> None:
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        await edit_row(pilot, screen, 0, "Kept")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
+        app.main.query_one(CatalogTree).focus()
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), "the promote screen again")
+        assert app.screen is screen and screen.target_name == "uat"
+        assert cells(screen.query_one(MappingTable), 0)[1].startswith("Kept/service-0000")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
+        tree = app.main.query_one(CatalogTree)
+        tree.focus()
+        await pilot.press("x")  # another selection: a new Promote screen
+        app.main.query_one("#identifiers", Input).value = "synth-0000/service-0001"
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen) and app.screen is not screen,
+                       "a new promote screen")
+
+
 async def test_stopping_a_running_promotion_cancels_the_export(two_profiles, tmp_path: Path) -> None:
     dev, uat = two_profiles
     app = make_app(dev, tmp_path, spawn=False)  # no worker process: the export job waits until cancelled

@@ -6,6 +6,7 @@ import itertools
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -33,6 +34,9 @@ from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.jobs_table import JobsTable, QueuedExport
+
+if TYPE_CHECKING:
+    from spark_tui.tui.screens.promote import PromoteScreen
 
 PANES = ("browser", "form", "jobs-pane")
 JOB_ACTIONS = {"open_details", "cancel_job", "save_package", "copy"}
@@ -72,6 +76,7 @@ class MainScreen(SparkScreen[None]):
         self._queue_keys = itertools.count(1)
         self._preview_seq = 0
         self._busy: Screen | None = None
+        self._promotion: PromoteScreen | None = None  # the last Promote screen, back as it was for its selection
 
     def compose(self) -> ComposeResult:
         # Classes are set before the first styling pass: changing them after mount restyles whole subtrees.
@@ -231,10 +236,22 @@ class MainScreen(SparkScreen[None]):
         self.app.push_screen(PreviewScreen(message.request, message.preview), chosen)
 
     def action_promote(self) -> None:
-        if (request := self._form_request()) is not None:
-            from spark_tui.tui.screens.promote import PromoteScreen
+        """Open the Promote screen; the one of the same selection comes back as it was left (target, mappings,
+        If present, plan and receipt are kept for the session)."""
+        if (request := self._form_request()) is None:
+            return
+        from spark_tui.tui.screens.promote import PromoteScreen
 
-            self.app.push_screen(PromoteScreen(self.app.backend, request, self.query_one(ExportForm).destination()))
+        kept = self._promotion
+        if kept is not None and kept.source is self.app.backend and kept.selected(request):
+            self.app.push_screen(kept)
+            return
+        if kept is not None:
+            self.app.uninstall_screen(kept)
+            kept.remove()
+        self._promotion = PromoteScreen(self.app.backend, request, self.query_one(ExportForm).destination())
+        self.app.install_screen(self._promotion, name=f"promote-{next(self._queue_keys)}")
+        self.app.push_screen(self._promotion)
 
     def action_export(self) -> None:
         request = self._form_request()

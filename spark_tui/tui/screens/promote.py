@@ -123,6 +123,10 @@ class PromoteScreen(SparkScreen[None]):
         self.export_job_id: str | None = None  # the running promotion's export job, once submitted
         self.outcome: core.Outcome | None = None
 
+    def selected(self, request: ExportRequest) -> bool:
+        """Whether `request` selects what this screen promotes."""
+        return self.request == request.model_copy(update={"file_filter": FileFilter.migrate})
+
     # --- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
