@@ -178,6 +178,12 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
             ["synth-0000/service-0001[1.0.1]", "UAT/rates[4.0.0]", "added"],
         ]
         assert "receipt " + str(screen.outcome.receipt_path) in str(screen.query_one("#receipt-summary").content)
+        logged = [(e.kind, e.text) for e in app.main.events.events]
+        steps = [text.split(": ", 1)[1].split(" — ")[0] for kind, text in logged if kind == "promotion"]
+        assert {"download", "verify", "import"} <= set(steps)
+        assert ("promoted", "promotion to 'uat' done: 4 version(s) into tenant 'uat'") in logged
+        assert ("saved", f"receipt {screen.outcome.receipt_path}") in logged
+        assert ("saved", f"package {receipt.package.path}") in logged
 
         # the tabs and leaving
         for key in ("f2", "f3", "f4"):

@@ -443,7 +443,13 @@ class MainScreen(SparkScreen[None]):
     @on(JobsRefreshed)
     def _jobs_refreshed(self, message: JobsRefreshed) -> None:
         self._refreshing, self._refresh_started = False, None
-        self.query_one(InfoHeader).set_connection(message.error, self.app.clock())
+        header = self.query_one(InfoHeader)
+        was_down = header.error is not None
+        header.set_connection(message.error, self.app.clock())
+        if message.error is not None and not was_down:
+            self.events.add("outage", f"{self.app.backend.info.location} unreachable: {message.error}")
+        elif message.error is None and was_down:
+            self.events.add("outage", f"{self.app.backend.info.location} reachable again")
         if message.error is not None or message.all_users != self.all_users:
             return
         for job_id in message.gone:

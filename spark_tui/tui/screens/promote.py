@@ -395,6 +395,9 @@ class PromoteScreen(SparkScreen[None]):
     @on(PromotionProgressed)
     def _progressed(self, message: PromotionProgressed) -> None:
         update = message.update
+        if update.step is not self.step:
+            self.app.main.events.add("promotion", f"promotion to '{self._target_label()}': {update.step.value} — "
+                                                  f"{update.message}")
         self.step = update.step
         if update.export_job is not None:
             self.export_job_id = update.export_job.id
@@ -411,6 +414,7 @@ class PromoteScreen(SparkScreen[None]):
         self.generation += 1
         self._lock_inputs(False)
         summary = self.query_one("#receipt-summary", Static)
+        self._log_end(message)
         if message.outcome is not None:
             self.outcome = message.outcome
             self.query_one("#run-steps", Static).update(steps_line(None, finished=True))
@@ -434,6 +438,32 @@ class PromoteScreen(SparkScreen[None]):
         else:
             summary.update(Text(f"✗ The promotion stopped: {error}", style="bold red"))
             self.app.show_error("Promotion failed", error)
+
+    def _target_label(self) -> str:
+        return self.target.info.profile if self.target is not None else (self.target_name or "?")
+
+    def _log_end(self, message: PromotionEnded) -> None:
+        """The promotion's end in the event log: outcome or failure with its reason, folders created, the
+        package and the receipt."""
+        events, target = self.app.main.events, self._target_label()
+        error = message.error
+        receipt = message.outcome.receipt if message.outcome is not None else message.receipt
+        if message.outcome is not None:
+            events.add("promoted", f"promotion to '{target}' done: {len(receipt.service_versions)} version(s) "
+                                   f"into tenant '{receipt.target.tenant}'")
+        elif isinstance(error, core.PromotionFailed):
+            kind = "cancelled" if error.cancelled else "failed"
+            events.add(kind, f"promotion to '{target}' {kind} at step {error.step.value}: {error.message}")
+        else:
+            events.add("failed", f"promotion to '{target}' stopped: {error}")
+        if receipt is not None and receipt.folders_created:
+            events.add("folders", f"folders created in '{target}': {', '.join(receipt.folders_created)}")
+        if receipt is not None and receipt.package is not None:
+            events.add("saved", f"package {receipt.package.path}")
+        receipt_path = (message.outcome.receipt_path if message.outcome is not None
+                        else getattr(error, "receipt_path", None))
+        if receipt_path is not None:
+            events.add("saved", f"receipt {receipt_path}")
 
     # --- leaving -----------------------------------------------------------------------------------
 
