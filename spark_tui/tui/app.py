@@ -123,8 +123,10 @@ class SparkApp(App[int]):
         from spark_tui.tui.screens.promote import PromoteScreen
         from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
         from spark_tui.tui.widgets.jobs_table import JobsTable
+        from spark_tui.tui.widgets.mapping_table import MappingTable
 
-        return (SparkApp, MainScreen, CatalogPane, CatalogTree, JobsTable, JobDetailsScreen, PromoteScreen)
+        return (SparkApp, MainScreen, CatalogPane, CatalogTree, JobsTable, JobDetailsScreen, PromoteScreen,
+                MappingTable)
 
     def bindings_by_id(self) -> dict[str, Binding]:
         """Every binding of the app's own classes with an id, keys as the user's keymap sets them."""
