@@ -91,7 +91,9 @@ class JobActions:
 
         from spark_tui.tui.screens.modals import ConfirmModal
 
-        self.app.push_screen(ConfirmModal("Cancel export", f"Cancel export job {job.id}?\nNo package is kept.",
+        owner = job.progress.created_by if job.progress else None
+        whose = f" of {owner} (not yours)" if owner and owner != self.host.backend.info.user else ""
+        self.app.push_screen(ConfirmModal("Cancel export", f"Cancel export job {job.id}{whose}?\nNo package is kept.",
                                           yes="Cancel job", no="Keep running"), answer)
 
     def _cancel_now(self, job_id: str) -> None:

@@ -79,3 +79,17 @@ async def test_removing_a_queued_export_asks_first(tmp_path: Path):
         await pilot.press("y")
         await wait_for(pilot, lambda: not app.main.queue, "the queued export removed")
         assert any("later.zip" in event.text and event.kind == "cancelled" for event in app.main.events.events)
+
+
+async def test_cancelling_another_users_job_names_that_user():
+    theirs = fixed_job(5, JobStatus.in_progress, done=1, total=10, user="bob@example.com")
+    app = SparkApp(FakeBackend([theirs]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await form_ready(pilot)
+        app.job_actions.cancel(theirs)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the question")
+        assert f"Cancel export job {theirs.id} of bob@example.com (not yours)?" in app.screen.question
+        await pilot.press("n")
+        app.job_actions.cancel(RUNNING)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the question")
+        assert f"Cancel export job {RUNNING.id}?" in app.screen.question
