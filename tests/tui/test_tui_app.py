@@ -127,7 +127,7 @@ async def test_command_palette_offers_our_commands():
         await pilot.press(*"preview")
         await pilot.pause(0.3)
         shown = [str(o.prompt) for o in app.screen.query("CommandList").first().options]
-        assert shown[0].startswith("Export: preview (dry run)  p / F5")  # each command shows its key
+        assert shown[0].startswith("Export: preview (dry run)  p / f5")  # each command shows its keys, as the footer
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "preview from the palette")
 
