@@ -36,7 +36,7 @@ PROFILE_KEYS = {
 }
 SERVE_SECRETS = ("token", "api_key", "client_secret")
 SERVE_USER_KEYS = {"name", "groups", "tenants", "client_id"} | {f"{s}{suffix}" for s in SERVE_SECRETS for suffix in ("", "_env", "_file")}
-TOP_KEYS = {"default_profile", "theme", "profiles", "serve"}
+TOP_KEYS = {"default_profile", "theme", "profiles", "serve", "keymap"}
 
 
 def mask(secret: str | None) -> str | None:
@@ -105,6 +105,7 @@ class AppConfig:
     profiles: dict[str, Profile]
     serve_users: list[ServeUser] = field(default_factory=list)
     theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys, e.g. "main.export" = "ctrl+e"
 
     def profile(self, name: str | None = None) -> Profile:
         """The named (or default) profile; ConfigError naming it and the available ones."""
@@ -285,8 +286,10 @@ def _parse(file: Path, data: dict[str, Any]) -> AppConfig:
         ))
     serve_users = problems.of(lambda: _serve_users(file, data.get("serve", {}), problems)) or []
     theme = problems.of(lambda: top.str("theme"))
+    keymap = problems.of(lambda: _keymap(top, data.get("keymap", {}))) or {}
     problems.raise_any()
-    return AppConfig(path=file, default_profile=default, profiles=profiles, serve_users=serve_users, theme=theme)
+    return AppConfig(path=file, default_profile=default, profiles=profiles, serve_users=serve_users, theme=theme,
+                     keymap=keymap)
 
 
 class _Problems:
@@ -308,6 +311,14 @@ class _Problems:
 
     def raise_any(self) -> None:
         ConfigError.raise_all(self.errors)
+
+
+def _keymap(top: _Reader, table: Any) -> dict[str, str]:
+    """`[keymap]`: binding id = "key[,key…]" (the ids are listed by F1 Help and in docs/tui.md)."""
+    if not isinstance(table, dict):
+        raise top.error("keymap", 'must be a table of binding ids to keys, e.g. [keymap] then "main.export" = "ctrl+e"')
+    keys = _Reader(top.file, "keymap", table, set(table))
+    return {binding_id: keys.str(binding_id) or "" for binding_id in table}
 
 
 def _holds_inline_secret(data: dict[str, Any]) -> bool:

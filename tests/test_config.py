@@ -91,7 +91,7 @@ def test_unknown_profile_lists_the_available_ones() -> None:
     ("text", "expected"),
     [
         ("default_profile = \n", r"invalid TOML: .*line 1"),
-        ("colour = 'x'\n", r"'colour' unknown key; use one of: default_profile, profiles, serve, theme"),
+        ("colour = 'x'\n", r"'colour' unknown key; use one of: default_profile, keymap, profiles, serve, theme"),
         ("[profiles.a]\nbackend = 'ftp'\n", r"'profiles.a.backend' is 'ftp'; use \"embedded\", \"spark\" or \"runner\""),
         ("[profiles.a]\nbackend = 'runner'\n", r"'profiles.a.url' must be the http\(s\) URL of the Hybrid Runner"),
         ("[profiles.a]\nbackend = 'runner'\nurl = 'localhost:3000'\n", r"'profiles.a.url' must be the http\(s\) URL"),

@@ -54,9 +54,10 @@ def package_file_name(name: str | None) -> str:
 
 def free_name(directory: Path, name: str, taken: Callable[[Path], bool] = lambda path: False) -> str:
     """`name` with the first free `-2`, `-3`, … suffix: no file of that name in `directory` and not
-    `taken` (a receipt beside it, another job's target). Counts from the name given, so repeated runs
-    give `package-2.zip`, `package-3.zip`, never `package-2-2.zip`."""
+    `taken` (a receipt beside it, another job's target). A name that already ends in such a suffix counts
+    on from it (`package-2.zip` → `package-3.zip`), so repeated runs never give `package-2-2.zip`."""
     stem = name[:-4] if name.lower().endswith(".zip") else name
+    stem = re.sub(r"-\d+$", "", stem) or stem
     for n in itertools.count(2):
         candidate = f"{stem}-{n}.zip"
         if not (directory / candidate).exists() and not taken(directory / candidate):

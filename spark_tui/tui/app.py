@@ -9,15 +9,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.notifications import Notify
+from textual.notifications import Notification, Notify
 from textual.worker import Worker, WorkerState
 
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.tui.job_actions import JobActions
+from spark_tui.tui.key_order import KeySequencer
 from spark_tui.tui.screens.main import MainScreen
 from spark_tui.tui.widgets.catalog import PAGE_SIZE
 
@@ -44,6 +45,15 @@ def prefetch(call: Callable[[], T]) -> Future[T]:
 
     threading.Thread(target=run, name="spark-tui-prefetch", daemon=True).start()
     return future
+
+
+def _take(events: list[Notify], event: Notify) -> bool:
+    """Remove `event` (this very object) from `events`; whether it was there."""
+    for i, candidate in enumerate(events):
+        if candidate is event:
+            del events[i]
+            return True
+    return False
 
 
 def _spark_commands() -> type[Provider]:
@@ -79,9 +89,20 @@ class SparkApp(App[int]):
         self.profile = profile
         self.dest_dir = dest_dir or Path.cwd()
         self.main = MainScreen(self.dest_dir)
-        self.job_actions = JobActions(self)
+        self.job_actions = JobActions(self, self)
         self._theme_ready = False
         self._first_folders: Future[Page] | None = first_folders
+        self.keys = KeySequencer(self, super().on_event)
+        self.keymap: dict[str, str] = {}  # binding id → keys: the config's [keymap], as applied
+        self._toasts: list[Notification] = []  # the toasts shown, oldest first
+        self._replays: list[Notify] = []  # the toasts posted again by the latest clear (shown when they come)
+        self._stale: list[Notify] = []  # those posted by earlier clears (dropped when they come)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.keys.receive(event)
+        else:
+            await super().on_event(event)
 
     def take_first_folders(self) -> Future[Page] | None:
         """The prefetched first page of folders, once (None afterwards)."""
@@ -95,7 +116,52 @@ class SparkApp(App[int]):
     def get_default_screen(self) -> MainScreen:
         return self.main
 
+    @staticmethod
+    def _binding_classes() -> tuple[type, ...]:
+        """The classes whose bindings the palette names and the keymap may change (the screens add theirs)."""
+        from spark_tui.tui.screens.details import JobDetailsScreen
+        from spark_tui.tui.screens.promote import PromoteScreen
+        from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
+        from spark_tui.tui.widgets.jobs_table import JobsTable
+        from spark_tui.tui.widgets.mapping_table import MappingTable
+
+        return (SparkApp, MainScreen, CatalogPane, CatalogTree, JobsTable, JobDetailsScreen, PromoteScreen,
+                MappingTable)
+
+    def bindings_by_id(self) -> dict[str, Binding]:
+        """Every binding of the app's own classes with an id, keys as the user's keymap sets them."""
+        found: dict[str, Binding] = {}
+        for cls in self._binding_classes():
+            for binding in cls.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    found[binding.id] = binding
+        return {binding_id: Binding(self.keymap.get(binding_id, b.key), b.action, b.description, show=b.show, id=b.id)
+                for binding_id, b in found.items()}
+
+    def key_label(self, *binding_ids: str) -> str:
+        """The keys of these bindings as the footer shows them, e.g. `e / F6` for main.export."""
+        bindings = self.bindings_by_id()
+        return " / ".join(self.get_key_display(Binding(key.strip(), ""))
+                          for binding_id in binding_ids if binding_id in bindings
+                          for key in bindings[binding_id].key.split(","))
+
+    def _apply_keymap(self) -> None:
+        """The `[keymap]` of the config; unknown ids are named in a toast, and ctrl+q always quits."""
+        keymap = dict(self.config.keymap) if self.config else {}
+        if not keymap:
+            return
+        known = {b.id for cls in self._binding_classes() for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(f"Unknown binding id(s) in [keymap] of the config: {', '.join(unknown)}; F1 Help lists "
+                        "the keys, docs/tui.md their ids", severity="warning", timeout=10)
+        if "ctrl+q" not in keymap.get("app.quit", "ctrl+q").split(","):
+            keymap["app.quit"] += ",ctrl+q"
+        self.keymap = {k: v for k, v in keymap.items() if k in known}
+        self.set_keymap(self.keymap)
+
     def on_mount(self) -> None:
+        self._apply_keymap()
         self.call_after_refresh(self._collect_from_now_on)
         wanted = self.config.theme if self.config else None
         if wanted:
@@ -128,13 +194,24 @@ class SparkApp(App[int]):
         except (SparkTuiError, OSError) as exc:
             self.notify(f"Theme not remembered: {exc}", severity="warning")
 
-    def _on_notify(self, event: Notify) -> None:
+    def on_notify(self, event: Notify) -> None:
         """Show at most MAX_TOASTS toasts, the newest, so that they never pile over the jobs table (the event
-        log keeps the history)."""
-        self._notifications.add(event.notification)
-        for old in list(self._notifications)[:-MAX_TOASTS]:
-            self._unnotify(old, refresh=False)
-        self._refresh_notifications()
+        log keeps the history): when they would be more, the shown ones are cleared and the newest posted again
+        (a toast posted again by an earlier clear is dropped)."""
+        if (mine := _take(self._replays, event)) or _take(self._stale, event):
+            if not mine:
+                event.prevent_default()
+            return
+        shown = [t for t in self._toasts if not t.has_expired]
+        self._toasts = [*shown, event.notification][-MAX_TOASTS:]
+        if len(shown) < MAX_TOASTS:
+            return
+        event.prevent_default()  # Textual's own handler would add it to the ones shown
+        self.clear_notifications()
+        self._stale += self._replays
+        self._replays = [Notify(toast) for toast in self._toasts]
+        for replay in self._replays:
+            self.post_message(replay)
 
     # --- help, quit, errors --------------------------------------------------------------------
 
@@ -203,7 +280,7 @@ class SparkApp(App[int]):
         try:
             profile = self.config.profile(name)
             backend = open_backend(profile)
-        except Exception as exc:  # noqa: BLE001
+        except (SparkTuiError, OSError) as exc:
             self.call_from_thread(self.show_error, f"Cannot switch to profile '{name}'", exc)
             return
         self.call_from_thread(self._use_backend, backend, profile)

@@ -1,4 +1,5 @@
-"""Command palette provider: export, preview, job actions, refresh, event log, profiles; each shows its key."""
+"""Command palette provider: export, preview, job actions, refresh, event log, profiles; each shows its keys,
+read from the bindings (so a keymap change shows here too)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,21 @@ class SparkCommands(Provider):
         """(text, key, callback, help) of every command; the key is '' when there is none."""
         app = self.app
         main = app.main
+        keys = app.key_label  # read from the bindings, after the user's keymap
         commands: list[tuple[str, str, object, str]] = [
-            ("Export: submit the export form", "e / F6", main.action_export, "Start an export job now"),
-            ("Export: preview (dry run)", "p / F5", main.action_preview, "What would be exported, or every error"),
-            ("Promote: the selection to another profile", "ctrl+o", main.action_promote, "Mapping, plan, then export + import"),
-            ("Jobs: cancel the selected job", "c", main.action_cancel_job, "Asks before cancelling"),
-            ("Jobs: open details of the selected job", "enter", main.action_open_details, "Progress, outputs, hash"),
-            ("Jobs: save the selected package", "s", main.action_save_package, "Verified copy to a directory"),
-            ("Jobs: copy the selected job id", "y", partial(main.action_copy, "id"), "To the clipboard"),
-            ("Jobs: toggle own / tenant-wide", "t", main.action_toggle_scope, "Whose jobs the table shows"),
-            ("Refresh catalog and jobs", "ctrl+r", main.action_refresh_all, "Reload; open folders stay open"),
-            ("Log: what started, finished, failed", "l", main.action_show_log, "The session's event log"),
-            ("Help: keys and how-to", "F1 / ?", app.action_help, "Every key of this screen"),
+            ("Export: submit the export form", keys("main.export"), main.action_export, "Start an export job now"),
+            ("Export: preview (dry run)", keys("main.preview"), main.action_preview, "What would be exported, or every error"),
+            ("Promote: the selection to another profile", keys("main.promote"), main.action_promote, "Mapping, plan, then export + import"),
+            ("Jobs: cancel the selected job", keys("jobs.cancel"), main.action_cancel_job, "Asks before cancelling"),
+            ("Jobs: open details of the selected job", keys("jobs.details"), main.action_open_details, "Progress, outputs, hash"),
+            ("Jobs: save the selected package", keys("jobs.save"), main.action_save_package, "Verified copy to a directory"),
+            ("Jobs: copy the selected job id", keys("jobs.copy_id"), partial(main.action_copy, "id"), "To the clipboard"),
+            ("Jobs: copy the errors of the selected job", keys("jobs.copy_errors"), partial(main.action_copy, "errors"),
+             "Code, message and item of each error"),
+            ("Jobs: toggle own / tenant-wide", keys("jobs.scope"), main.action_toggle_scope, "Whose jobs the table shows"),
+            ("Refresh catalog and jobs", keys("main.refresh"), main.action_refresh_all, "Reload; open folders stay open"),
+            ("Log: what started, finished, failed", keys("main.log"), main.action_show_log, "The session's event log"),
+            ("Help: keys and how-to", keys("app.help", "app.help_q"), app.action_help, "Every key of this screen"),
         ]
         current = app.backend.info.profile
         for name in sorted(app.config.profiles) if app.config else []:

@@ -127,7 +127,7 @@ async def test_command_palette_offers_our_commands():
         await pilot.press(*"preview")
         await pilot.pause(0.3)
         shown = [str(o.prompt) for o in app.screen.query("CommandList").first().options]
-        assert shown[0].startswith("Export: preview (dry run)  p / F5")  # each command shows its key
+        assert shown[0].startswith("Export: preview (dry run)  p / f5")  # each command shows its keys, as the footer
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "preview from the palette")
 
@@ -313,8 +313,9 @@ async def test_a_slow_preview_shows_a_spinner_and_esc_cancels_it():
         assert app.screen is app.main  # the late answer is dropped
 
 
-async def test_export_from_a_preview_with_errors_says_why_not():
-    app = SparkApp(FakeBackend())
+async def test_a_preview_with_errors_offers_no_export():
+    backend = FakeBackend()
+    app = SparkApp(backend)
     async with app.run_test(size=(120, 40)) as pilot:
         tree = app.main.query_one(CatalogTree)
         await wait_for(pilot, lambda: tree._find("folder:Restricted") is not None, "folders")
@@ -322,10 +323,12 @@ async def test_export_from_a_preview_with_errors_says_why_not():
         tree.move_cursor(tree._find("folder:Restricted"))
         await pilot.press("space", "p")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview")
-        await pilot.press("e")
-        await pilot.pause()
-        assert isinstance(app.screen, PreviewScreen)
-        assert any("would fail with 1 error" in n.message for n in app._notifications)
+        preview = app.screen
+        assert "e" not in preview.active_bindings and "escape" in preview.active_bindings
+        await pilot.press("e", "escape")
+        await wait_for(pilot, lambda: app.screen is app.main, "the preview closed")
+        await app.workers.wait_for_complete()
+        assert backend.submitted == []
 
 
 async def test_an_empty_folder_says_so_when_expanded():

@@ -178,6 +178,12 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
             ["synth-0000/service-0001[1.0.1]", "UAT/rates[4.0.0]", "added"],
         ]
         assert "receipt " + str(screen.outcome.receipt_path) in str(screen.query_one("#receipt-summary").content)
+        logged = [(e.kind, e.text) for e in app.main.events.events]
+        steps = [text.split(": ", 1)[1].split(" — ")[0] for kind, text in logged if kind == "promotion"]
+        assert {"download", "verify", "import"} <= set(steps)
+        assert ("promoted", "promotion to 'uat' done: 4 version(s) into tenant 'uat'") in logged
+        assert ("saved", f"receipt {screen.outcome.receipt_path}") in logged
+        assert ("saved", f"package {receipt.package.path}") in logged
 
         # the tabs and leaving
         for key in ("f2", "f3", "f4"):
@@ -275,6 +281,49 @@ async def test_mapping_dialog_refuses_a_bad_name_and_escape_cancels(two_profiles
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, "the dialog closed")
         assert cells(table, 0)[1] == "synth-0000/service-0000"
+
+
+async def test_a_burst_opens_the_mapping_dialog_and_fills_both_fields(two_profiles, tmp_path: Path) -> None:
+    """enter, the folder, Tab, the service, enter — sent at once: the dialog opens before the keys reach it and
+    each name lands in its own field."""
+    from test_tui_keys_burst import burst
+
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        table = screen.query_one(MappingTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause()
+        burst(app, ["enter", *"Fold", "tab", *"svc", "enter"])
+        await wait_for(pilot, lambda: app.screen is screen and cells(table, 0)[1].startswith("Fold/svc "),
+                       f"the row mapped to Fold/svc (got {cells(table, 0)[1]!r})", timeout=5)
+
+
+async def test_esc_and_ctrl_o_bring_the_promote_screen_back_as_it_was(two_profiles, tmp_path: Path) -> None:
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        await edit_row(pilot, screen, 0, "Kept")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
+        app.main.query_one(CatalogTree).focus()
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), "the promote screen again")
+        assert app.screen is screen and screen.target_name == "uat"
+        assert cells(screen.query_one(MappingTable), 0)[1].startswith("Kept/service-0000")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
+        tree = app.main.query_one(CatalogTree)
+        tree.focus()
+        await pilot.press("x")  # another selection: a new Promote screen
+        app.main.query_one("#identifiers", Input).value = "synth-0000/service-0001"
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen) and app.screen is not screen,
+                       "a new promote screen")
 
 
 async def test_stopping_a_running_promotion_cancels_the_export(two_profiles, tmp_path: Path) -> None:

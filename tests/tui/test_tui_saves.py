@@ -127,3 +127,49 @@ def test_pending_save_records_are_private_whatever_the_umask(tmp_path: Path, uma
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "pending-saves" / "p.json").stat().st_mode) == 0o600
     assert sorted(json.loads((tmp_path / "pending-saves" / "p.json").read_text())) == ["job-1", "job-2"]
+
+
+def test_a_suggested_name_counts_on_instead_of_stacking_suffixes(tmp_path: Path):
+    from spark_tui.spark.filenames import free_name
+
+    for name in ("package.zip", "package-2.zip", "package-3.zip"):
+        (tmp_path / name).write_bytes(b"x")
+    assert free_name(tmp_path, "package-2.zip") == "package-4.zip"
+    assert free_name(tmp_path, "package.zip", {tmp_path / "package-4.zip"}.__contains__) == "package-5.zip"
+    assert free_name(tmp_path, "2024.zip") == "2024-2.zip"
+
+
+async def test_a_queued_export_takes_the_next_free_name_when_its_file_appeared_meanwhile(tmp_path: Path):
+    backend = FakeBackend()
+    backend.slot_busy = True
+    app = SparkApp(backend, dest_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await marked(pilot, app)
+        app.main.query_one("#file_name", Input).value = "later.zip"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the queue offer")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(app.main.queue) == 1, "the queued export")
+        (tmp_path / "later.zip").write_bytes(b"another client's")
+        backend.slot_busy = False
+        await wait_for(pilot, lambda: backend.submitted, "the queued export to start")
+        assert backend.submitted[0].file_name == "later-2.zip"
+        await wait_for(pilot, lambda: any(e.kind == "renamed" for e in app.main.events.events), "the log line")
+        renamed = [e.text for e in app.main.events.events if e.kind == "renamed"]
+        assert renamed == [f"queued export: {tmp_path / 'later.zip'} already exists; it saves later-2.zip instead"]
+    assert (tmp_path / "later.zip").read_bytes() == b"another client's"
+
+
+async def test_a_failed_save_logs_its_reason(tmp_path: Path):
+    backend = FakeBackend()
+    app = SparkApp(backend, dest_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await marked(pilot, app)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: backend.jobs and backend.jobs[0].id in app.main.pending, "the pending save")
+        (tmp_path / "package.zip").write_bytes(b"written meanwhile")
+        backend.finish(backend.jobs[0].id)
+        await wait_for(pilot, lambda: any(e.kind == "failed" for e in app.main.events.events), "the failed save")
+        failed = next(e.text for e in app.main.events.events if e.kind == "failed")
+        assert failed.startswith(f"saving the package of {backend.jobs[0].id[:8]} failed: ")
+        assert "package.zip" in failed

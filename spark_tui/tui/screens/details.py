@@ -9,9 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from spark_tui.spark.errors import SparkTuiError
+from spark_tui.tui.job_actions import offered
+from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.formatting import (
     duration,
@@ -36,7 +38,7 @@ class JobUpdated(Message):
         self.job = job
 
 
-class JobDetailsScreen(Screen[None]):
+class JobDetailsScreen(SparkScreen[None]):
     """Everything about one export job; refreshes every second until the job ends."""
 
     BINDINGS = [
@@ -46,6 +48,7 @@ class JobDetailsScreen(Screen[None]):
         Binding("h", "copy('hash')", "Copy hash", id="details.copy_hash"),
         Binding("c", "cancel_job", "Cancel job", id="details.cancel"),
         Binding("s", "save_package", "Save", id="details.save"),
+        Binding("x", "copy('errors')", "Copy errors", id="details.copy_errors"),
     ]
 
     def __init__(self, job: ExportJob) -> None:
@@ -53,7 +56,7 @@ class JobDetailsScreen(Screen[None]):
         self.job = job
 
     def compose(self) -> ComposeResult:
-        yield InfoHeader()
+        yield InfoHeader(self.app.main.promoted_in.get(self.job.id))  # a promotion's import ran in its target
         with VerticalScroll(id="details-body"):
             yield Label("", id="details-title")
             yield ProgressBar(total=100, show_eta=False, id="details-progress")
@@ -94,7 +97,7 @@ class JobDetailsScreen(Screen[None]):
             backend = self.app.backend
             status = backend.import_status if is_import(self.job) else backend.status
             self.post_message(JobUpdated(status(self.job.id)))
-        except Exception as exc:  # noqa: BLE001 - shown as a toast; the next tick retries
+        except SparkTuiError as exc:  # shown as a toast; the next tick retries
             self.app.notify(f"status of {self.job.id[:8]} failed: {exc}", severity="warning")
 
     @on(JobUpdated)
@@ -103,6 +106,7 @@ class JobDetailsScreen(Screen[None]):
 
     def show(self, job: ExportJob) -> None:
         self.job = job
+        self.refresh_bindings()
         status = job.status.value
         kind = "Import" if is_import(job) else "Export"
         self.query_one("#details-title", Label).update(
@@ -156,10 +160,8 @@ class JobDetailsScreen(Screen[None]):
         return grid
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """An import job has no package and is not cancelled from here: those keys are not offered."""
-        if is_import(self.job) and action in ("cancel_job", "save_package"):
-            return False
-        return True
+        """Only the keys that apply to the job as it is now (an import has no package, a closed job no cancel)."""
+        return offered(self.job, action, *(str(p) for p in parameters))
 
     def action_copy(self, what: str) -> None:
         self.app.job_actions.copy(self.job, what)

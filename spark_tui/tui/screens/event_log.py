@@ -5,16 +5,16 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
+from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.widgets.header import InfoHeader
 
 STRONG = {"failed", "cancelled", "closed_by_timeout"}
 
 
-class EventLogScreen(Screen[None]):
+class EventLogScreen(SparkScreen[None]):
     """Every event of the session with its time; refreshes while open."""
 
     BINDINGS = [Binding("escape,l", "app.pop_screen", "Back", id="log.back", tooltip="Back to the main screen")]

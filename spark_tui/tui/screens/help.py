@@ -7,7 +7,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 GUIDE = (
@@ -28,8 +27,10 @@ GUIDE = (
     "At narrow sizes F2 / F3 / F4 (or 1 / 2 / 3 outside text fields) show the browser, the form or the jobs."
 )
 
+from spark_tui.tui.screens.base import SparkModal
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(SparkModal[None]):
     BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", "Close help", id="help.close")]
 
     def __init__(self, keys: list[tuple[str, str, str]]) -> None:

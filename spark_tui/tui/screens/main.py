@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -14,14 +16,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from spark_tui.backends.base import BackendInfo
+from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import free_name, package_file_name
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
+from spark_tui.tui.job_actions import offered
 from spark_tui.tui.job_feed import follow_up, list_imports, newest_first
 from spark_tui.tui.pending_saves import PendingSave, PendingSaves, store_path
 from spark_tui.tui.messages import BackendFailed, JobSubmitted, JobsRefreshed, MarksChanged, PreviewReady, SlotBusy
@@ -30,11 +35,15 @@ from spark_tui.tui.widgets.export_form import ExportForm
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.jobs_table import JobsTable, QueuedExport
 
+if TYPE_CHECKING:
+    from spark_tui.tui.screens.promote import PromoteScreen
+
 PANES = ("browser", "form", "jobs-pane")
+JOB_ACTIONS = {"open_details", "cancel_job", "save_package", "copy"}
 REFRESH_S = 1.0
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SparkScreen[None]):
     AUTO_FOCUS = "#catalog-tree"  # focused while composing: no focus change (and Footer rebuild) after mount
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -60,12 +69,14 @@ class MainScreen(Screen[None]):
         self.last_status: dict[str, JobStatus] = {}
         self.jobs: list[ExportJob] = []
         self.promoted: dict[str, ImportJob] = {}  # import jobs of promotions into other profiles, last state seen
+        self.promoted_in: dict[str, BackendInfo] = {}  # … and the profile each runs in
         self.events = EventLog()
         self._refreshing = False
         self._refresh_started: datetime | None = None
         self._queue_keys = itertools.count(1)
         self._preview_seq = 0
         self._busy: Screen | None = None
+        self._promotion: PromoteScreen | None = None  # the last Promote screen, back as it was for its selection
 
     def compose(self) -> ComposeResult:
         # Classes are set before the first styling pass: changing them after mount restyles whole subtrees.
@@ -190,11 +201,17 @@ class MainScreen(Screen[None]):
             preview = self.app.backend.preview(request)
         except ValidationFailed as exc:
             preview = ExportPreview(errors=exc.errors)
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.app.call_from_thread(self._end_busy, seq)
             self.post_message(BackendFailed("Preview failed", exc))
             return
         self.post_message(PreviewReady(request, preview, seq))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A preview that failed unexpectedly closes its spinner (Textual then runs the base class's handler,
+        which shows the error)."""
+        if event.worker.group == "preview" and event.state is WorkerState.ERROR:
+            self._end_busy(self._preview_seq)
 
     def _end_busy(self, seq: int) -> bool:
         """Close the spinner of preview `seq`; False when the user cancelled it (or a newer one runs)."""
@@ -219,10 +236,22 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PreviewScreen(message.request, message.preview), chosen)
 
     def action_promote(self) -> None:
-        if (request := self._form_request()) is not None:
-            from spark_tui.tui.screens.promote import PromoteScreen
+        """Open the Promote screen; the one of the same selection comes back as it was left (target, mappings,
+        If present, plan and receipt are kept for the session)."""
+        if (request := self._form_request()) is None:
+            return
+        from spark_tui.tui.screens.promote import PromoteScreen
 
-            self.app.push_screen(PromoteScreen(self.app.backend, request, self.query_one(ExportForm).destination()))
+        kept = self._promotion
+        if kept is not None and kept.source is self.app.backend and kept.selected(request):
+            self.app.push_screen(kept)
+            return
+        if kept is not None:
+            self.app.uninstall_screen(kept)
+            kept.remove()
+        self._promotion = PromoteScreen(self.app.backend, request, self.query_one(ExportForm).destination())
+        self.app.install_screen(self._promotion, name=f"promote-{next(self._queue_keys)}")
+        self.app.push_screen(self._promotion)
 
     def action_export(self) -> None:
         request = self._form_request()
@@ -277,7 +306,7 @@ class MainScreen(Screen[None]):
             if queued_key is None:
                 self.post_message(SlotBusy(request, dest_dir, self._slot_holders(exc)))
             return
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(BackendFailed("Export refused", exc))
             return
         self.post_message(JobSubmitted(job, dest_dir, queued_key, package_file_name(request.file_name)))
@@ -335,7 +364,7 @@ class MainScreen(Screen[None]):
         """Ask the backend who it knows the caller as, for the header."""
         try:
             caller = self.app.backend.whoami()
-        except Exception:  # noqa: BLE001 - the header keeps the profile's user; the jobs refresh reports outages
+        except SparkTuiError:  # the header keeps the profile's user; the jobs refresh reports outages
             return
         self.app.call_from_thread(self.query_one(InfoHeader).set_caller, caller)
 
@@ -370,22 +399,39 @@ class MainScreen(Screen[None]):
             jobs = backend.list_jobs(all_users=all_users)
             imports = list_imports(backend, all_users)
             followed, gone = follow_up(backend, watched, {j.id for j in jobs})
-        except Exception as exc:  # noqa: BLE001 - a failed refresh is retried on the next tick
+        except SparkTuiError as exc:  # a failed refresh is retried on the next tick
             self.post_message(JobsRefreshed(self.jobs, all_users, error=exc))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(JobsRefreshed(newest_first(jobs + followed + imports), all_users, gone=gone))
 
     def _run_submit_now(self, head: QueuedExport) -> None:
+        request = self._free_target(head)
         try:
-            job = self.app.backend.submit(head.request)
+            job = self.app.backend.submit(request)
         except JobSlotBusy:
             return
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(BackendFailed("Queued export refused", exc))
             self.app.call_from_thread(self._drop_queued, head.key)
             return
-        self.post_message(JobSubmitted(job, head.dest_dir, head.key, package_file_name(head.request.file_name)))
+        self.post_message(JobSubmitted(job, head.dest_dir, head.key, package_file_name(request.file_name)))
+
+    def _free_target(self, head: QueuedExport) -> ExportRequest:
+        """The queued request, renamed to the next free name when its file appeared while it waited (another
+        client, another export): checked again when it starts, as the form checks when it is submitted."""
+        if not head.dest_dir:
+            return head.request
+        dest, name = Path(head.dest_dir), package_file_name(head.request.file_name)
+        taken = set(self.pending.targets())
+        target = dest / name
+        if not target.exists() and target not in taken:
+            return head.request
+        why = f"{target} already exists" if target.exists() else f"another export of this session will save {target}"
+        free = free_name(dest, name, taken.__contains__)
+        self.app.call_from_thread(self.events.add, "renamed", f"queued export: {why}; it saves {free} instead")
+        self.notify(f"Queued export starts as {free}: {why}", severity="warning", timeout=8)
+        return head.request.model_copy(update={"file_name": free})
 
     def _drop_queued(self, key: str) -> None:
         self.queue = [q for q in self.queue if q.key != key]
@@ -394,7 +440,13 @@ class MainScreen(Screen[None]):
     @on(JobsRefreshed)
     def _jobs_refreshed(self, message: JobsRefreshed) -> None:
         self._refreshing, self._refresh_started = False, None
-        self.query_one(InfoHeader).set_connection(message.error, self.app.clock())
+        header = self.query_one(InfoHeader)
+        was_down = header.error is not None
+        header.set_connection(message.error, self.app.clock())
+        if message.error is not None and not was_down:
+            self.events.add("outage", f"{self.app.backend.info.location} unreachable: {message.error}")
+        elif message.error is None and was_down:
+            self.events.add("outage", f"{self.app.backend.info.location} reachable again")
         if message.error is not None or message.all_users != self.all_users:
             return
         for job_id in message.gone:
@@ -430,19 +482,20 @@ class MainScreen(Screen[None]):
             self.notify(f"{kind} {short} {job.status.value}: {reason}", title=f"{kind} ended",
                         severity="warning" if job.status is JobStatus.cancelled else "error", timeout=8)
 
-    def save_ended(self, job_id: str, saved: list | None) -> None:
-        """A package download ended (`saved` is None when it failed): it is no longer pending."""
+    def save_ended(self, job_id: str, saved: list | None, error: BaseException | None = None) -> None:
+        """A package download ended (`saved` is None and `error` says why when it failed): no longer pending."""
         self.saving.discard(job_id)
         self.pending.remove(job_id)
         if saved:
             self.events.add("saved", ", ".join(str(item.path) for item in saved))
         else:
-            self.events.add("failed", f"saving the package of {job_id[:8]} failed")
+            self.events.add("failed", f"saving the package of {job_id[:8]} failed: {error or 'no reason given'}")
 
-    def follow_promoted(self, job: ImportJob) -> None:
-        """Show a promotion's import job (it runs in another profile, which the jobs refresh does not list)."""
+    def follow_promoted(self, job: ImportJob, target: BackendInfo) -> None:
+        """Show a promotion's import job (it runs in the `target` profile, which the jobs refresh does not list)."""
         before = self.last_status.get(job.id)
         self.promoted[job.id] = job
+        self.promoted_in[job.id] = target
         self.last_status[job.id] = job.status
         self.jobs = newest_first([*self.jobs, job])
         if job.status.is_terminal and before is not None and not before.is_terminal:
@@ -452,6 +505,7 @@ class MainScreen(Screen[None]):
     def _show_jobs(self) -> None:
         self.query_one(JobsTable).show(self.jobs, self.queue, self.app.clock(), tenant_wide=self.all_users)
         self._update_jobs_title()
+        self.refresh_bindings()  # the selected row's status decides which job keys apply
 
     def _update_jobs_title(self) -> None:
         running = sum(1 for j in self.jobs if not j.status.is_terminal)
@@ -496,8 +550,7 @@ class MainScreen(Screen[None]):
         self._learn_identity()
         tree = self.query_one(CatalogTree)
         tree.root.set_label(Text(self.app.backend.info.tenant, style="bold"))
-        tree.marks.clear()
-        tree._announce_marks()
+        tree.action_clear_marks()
         self.jobs, self.queue, self.last_status, self.own, self.saving = [], [], {}, {}, set()
         self._open_pending()
         self._show_jobs()
@@ -532,6 +585,21 @@ class MainScreen(Screen[None]):
                         else "No job selected", severity="warning")
         return job
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The jobs table's keys are offered only when they apply to the selected row (a queued export: cancel)."""
+        if action not in JOB_ACTIONS:
+            return True
+        table = self.query_one(JobsTable)
+        job = table.selected_job()
+        if job is None:
+            key = table.selected_key()
+            return action == "cancel_job" and key is not None and key.startswith("queued")
+        return offered(job, action, *(str(p) for p in parameters))
+
+    @on(JobsTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self.refresh_bindings()
+
     def action_open_details(self) -> None:
         if (job := self.selected_job()) is not None:
             self.app.job_actions.open_details(job)
@@ -539,11 +607,27 @@ class MainScreen(Screen[None]):
     def action_cancel_job(self) -> None:
         key = self.query_one(JobsTable).selected_key()
         if key and key.startswith("queued"):
-            self.queue = [q for q in self.queue if q.key != key]
-            self.notify("Queued export removed")
-            self._show_jobs()
+            self._ask_to_drop_queued(key)
         elif (job := self.selected_job()) is not None:
             self.app.job_actions.cancel(job)
+
+    def _ask_to_drop_queued(self, key: str) -> None:
+        item = next((q for q in self.queue if q.key == key), None)
+        if item is None:
+            return
+        name = package_file_name(item.request.file_name)
+
+        def answer(yes: bool | None) -> None:
+            if yes and any(q.key == key for q in self.queue):
+                self._drop_queued(key)
+                self.events.add("cancelled", f"queued export ({name}) removed before it started")
+                self.notify("Queued export removed")
+
+        from spark_tui.tui.screens.modals import ConfirmModal
+
+        self.app.push_screen(ConfirmModal("Remove queued export", f"Remove the queued export of {name}?\n"
+                                          "It has not started; nothing is kept.", yes="Remove", no="Keep it queued"),
+                             answer)
 
     def action_save_package(self) -> None:
         if (job := self.selected_job()) is not None:

@@ -9,11 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
+from spark_tui.tui.screens.base import ResultType, SparkModal
 from spark_tui.spark.errors import SparkTuiError
-from spark_tui.tui.widgets.inputs import OrderedInput
 
 
 def error_details(error: BaseException) -> tuple[str, str]:
@@ -26,7 +25,27 @@ def error_details(error: BaseException) -> tuple[str, str]:
     return summary, "\n".join(lines)
 
 
-class ErrorModal(ModalScreen[None]):
+class Dialog(SparkModal[ResultType]):
+    """A box in the middle of the screen (the subclass composes it as `Vertical(classes="dialog-box")`)."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+        & > .dialog-box {
+            width: 72;
+            max-width: 95%;
+            height: auto;
+            max-height: 90%;
+            border: thick $primary;
+            background: $surface;
+            padding: 0 1;
+            & Input { margin: 1 0; }
+        }
+    }
+    """
+
+
+class ErrorModal(Dialog[None]):
     """Shows a failure with its details; `c` copies the details to the clipboard."""
 
     BINDINGS = [
@@ -34,6 +53,7 @@ class ErrorModal(ModalScreen[None]):
         Binding("c", "copy", "Copy details", id="error.copy"),
     ]
     AUTO_FOCUS = "#close"  # a selector, not a query: no crash when it opens while the app shuts down
+    DEFAULT_CSS = "ErrorModal > .dialog-box { border: thick $error; }"
 
     def __init__(self, title: str, error: BaseException) -> None:
         super().__init__()
@@ -41,7 +61,7 @@ class ErrorModal(ModalScreen[None]):
         self.summary, self.details = error_details(error)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="error-dialog"):
+        with Vertical(classes="dialog-box"):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
             with VerticalScroll(id="error-details"):
                 yield Static(Text(self.details))
@@ -63,7 +83,7 @@ class ErrorModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(Dialog[bool]):
     """A yes/no question; dismisses with True for yes."""
 
     BINDINGS = [
@@ -77,7 +97,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.title_text, self.question, self.yes, self.no = title, question, yes, no
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(classes="dialog-box"):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
             yield Static(Text(self.question), id="question")
             with Horizontal(classes="dialog-buttons"):
@@ -93,7 +113,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class PromptModal(ModalScreen[str | None]):
+class PromptModal(Dialog[str | None]):
     """Asks for one line of text (e.g. a directory); None when cancelled.
 
     `check(value)` returns why the value is refused, or None: a refused value stays in the field, with
@@ -107,10 +127,10 @@ class PromptModal(ModalScreen[str | None]):
         self.title_text, self.label, self.value, self.check = title, label, value, check
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(classes="dialog-box"):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
             yield Label(self.label)
-            yield OrderedInput(self.value, id="prompt-input", compact=True, select_on_focus=False)
+            yield Input(self.value, id="prompt-input", compact=True, select_on_focus=False)
             yield Static("", id="prompt-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK (enter)", id="ok", variant="primary", compact=True)
@@ -133,7 +153,7 @@ class PromptModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class BusyModal(ModalScreen[bool]):
+class BusyModal(Dialog[bool]):
     """A long call is running: a spinner and what it does. `esc` stops waiting (dismisses with False);
     the caller dismisses it with True when the call ends."""
 
@@ -144,7 +164,7 @@ class BusyModal(ModalScreen[bool]):
         self.title_text, self.doing = title, doing
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="busy-dialog"):
+        with Vertical(classes="dialog-box busy-dialog"):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
             yield LoadingIndicator(id="busy-spinner")
             yield Static(Text(f"{self.doing}  (esc cancels)"), id="busy-text")

@@ -8,9 +8,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Label, Static
 
+from spark_tui.tui.screens.base import SparkModal
 from spark_tui.spark.export_wire import ApiError, ExportPreview, ExportRequest
 from spark_tui.tui.formatting import human_bytes
 
@@ -26,7 +26,7 @@ def errors_table(errors: list[ApiError]) -> Table:
     return table
 
 
-class PreviewScreen(ModalScreen[bool]):
+class PreviewScreen(SparkModal[bool]):
     """Dismisses with True when the user chooses to export right away."""
 
     BINDINGS = [
@@ -64,14 +64,14 @@ class PreviewScreen(ModalScreen[bool]):
                 yield Button("Close (esc)", id="close", compact=True)
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Export is not offered when the preview found errors."""
+        return not (action == "export" and self.preview.errors)
+
     def action_close(self) -> None:
         self.dismiss(False)
 
     def action_export(self) -> None:
-        if self.preview.errors:
-            self.notify(f"Not exported: this export would fail with {len(self.preview.errors)} error(s); "
-                        "fix the selection first (esc closes)", severity="error")
-            return
         self.dismiss(True)
 
     @on(Button.Pressed, "#export")

@@ -18,9 +18,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Select, Static
 
+from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.backends.base import Backend
 from spark_tui.promotion import run as core
 from spark_tui.promotion.prepare import Prepared, prepare
@@ -83,7 +83,7 @@ def target_effect(error: PromotionFailed) -> str:
     return f"The target was not changed{created}."
 
 
-class PromoteScreen(Screen[None]):
+class PromoteScreen(SparkScreen[None]):
     """Promote `request` (the main screen's selection) from `source` (the app's backend) into another profile."""
 
     AUTO_FOCUS = "#target"
@@ -124,6 +124,10 @@ class PromoteScreen(Screen[None]):
         self.step: Step | None = None  # the running promotion's step
         self.export_job_id: str | None = None  # the running promotion's export job, once submitted
         self.outcome: Outcome | None = None
+
+    def selected(self, request: ExportRequest) -> bool:
+        """Whether `request` selects what this screen promotes."""
+        return self.request == request.model_copy(update={"file_filter": FileFilter.migrate})
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -197,7 +201,7 @@ class PromoteScreen(Screen[None]):
     def _resolve(self) -> None:
         try:
             self.post_message(SelectionResolved(self.source.preview(self.request)))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except SparkTuiError as exc:  # shown on the screen
             self.post_message(SelectionResolved(None, exc))
 
     @on(SelectionResolved)
@@ -232,7 +236,7 @@ class PromoteScreen(Screen[None]):
 
         try:
             backend = open_backend(self.app.config.profile(name))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(TargetOpened(name, None, exc))
             return
         self.post_message(TargetOpened(name, backend))
@@ -302,7 +306,7 @@ class PromoteScreen(Screen[None]):
         try:
             prepared = prepare(self.source, target, self.request, maps, if_present=if_present,
                                     create_folders=create_folders)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except SparkTuiError as exc:  # shown on the screen
             self.post_message(PlanReady(generation, None, exc))
             return
         self.post_message(PlanReady(generation, prepared))
@@ -385,7 +389,7 @@ class PromoteScreen(Screen[None]):
                 except (OSError, ValueError):
                     receipt = None
             self.post_message(PromotionEnded(None, exc, receipt))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(PromotionEnded(None, exc))
         else:
             self.post_message(PromotionEnded(outcome))
@@ -393,11 +397,14 @@ class PromoteScreen(Screen[None]):
     @on(PromotionProgressed)
     def _progressed(self, message: PromotionProgressed) -> None:
         update = message.update
+        if update.step is not self.step:
+            self.app.main.events.add("promotion", f"promotion to '{self._target_label()}': {update.step.value} — "
+                                                  f"{update.message}")
         self.step = update.step
         if update.export_job is not None:
             self.export_job_id = update.export_job.id
         if update.import_job is not None:
-            self.app.main.follow_promoted(update.import_job)
+            self.app.main.follow_promoted(update.import_job, self.target.info)
         self.query_one(PromotionJobs).update_from(update)
         self.query_one("#run-steps", Static).update(steps_line(update.step))
         self.query_one("#run-message", Static).update(Text(update.message, style="dim"))
@@ -409,6 +416,7 @@ class PromoteScreen(Screen[None]):
         self.generation += 1
         self._lock_inputs(False)
         summary = self.query_one("#receipt-summary", Static)
+        self._log_end(message)
         if message.outcome is not None:
             self.outcome = message.outcome
             self.query_one("#run-steps", Static).update(steps_line(None, finished=True))
@@ -432,6 +440,32 @@ class PromoteScreen(Screen[None]):
         else:
             summary.update(Text(f"✗ The promotion stopped: {error}", style="bold red"))
             self.app.show_error("Promotion failed", error)
+
+    def _target_label(self) -> str:
+        return self.target.info.profile if self.target is not None else (self.target_name or "?")
+
+    def _log_end(self, message: PromotionEnded) -> None:
+        """The promotion's end in the event log: outcome or failure with its reason, folders created, the
+        package and the receipt."""
+        events, target = self.app.main.events, self._target_label()
+        error = message.error
+        receipt = message.outcome.receipt if message.outcome is not None else message.receipt
+        if message.outcome is not None:
+            events.add("promoted", f"promotion to '{target}' done: {len(receipt.service_versions)} version(s) "
+                                   f"into tenant '{receipt.target.tenant}'")
+        elif isinstance(error, core.PromotionFailed):
+            kind = "cancelled" if error.cancelled else "failed"
+            events.add(kind, f"promotion to '{target}' {kind} at step {error.step.value}: {error.message}")
+        else:
+            events.add("failed", f"promotion to '{target}' stopped: {error}")
+        if receipt is not None and receipt.folders_created:
+            events.add("folders", f"folders created in '{target}': {', '.join(receipt.folders_created)}")
+        if receipt is not None and receipt.package is not None:
+            events.add("saved", f"package {receipt.package.path}")
+        receipt_path = (message.outcome.receipt_path if message.outcome is not None
+                        else getattr(error, "receipt_path", None))
+        if receipt_path is not None:
+            events.add("saved", f"receipt {receipt_path}")
 
     # --- leaving -----------------------------------------------------------------------------------
 

@@ -14,10 +14,11 @@ from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
+from spark_tui.spark.errors import SparkTuiError
+from spark_tui.tui.screens.base import ShowsWorkerErrors
 from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import cue, human_bytes
-from spark_tui.tui.widgets.inputs import OrderedInput
 from spark_tui.tui.messages import (
     FoldersLoaded,
     ListingFailed,
@@ -62,7 +63,7 @@ def _box(marked: bool, partly: bool = False) -> Text:
 WARNING = "bold red"  # "✗ locked", "✗ not exportable": bold alone when colours are off
 
 
-class CatalogTree(Tree):
+class CatalogTree(ShowsWorkerErrors, Tree):
     """Tree of the tenant's catalog. `space` marks the node under the cursor for export."""
 
     BINDINGS = [
@@ -133,7 +134,7 @@ class CatalogTree(Tree):
                 result = pending.result()
             else:
                 result = self.app.backend.list_folders(page=page, page_size=PAGE_SIZE)
-        except Exception as exc:  # noqa: BLE001 - every backend error is shown, never fatal
+        except SparkTuiError as exc:  # every backend error is shown, never fatal
             self.post_message(ListingFailed("folders", exc))
             return
         if not get_current_worker().is_cancelled:
@@ -143,7 +144,7 @@ class CatalogTree(Tree):
     def _fetch_services(self, folder: str, page: int) -> None:
         try:
             result = self.app.backend.list_services(folder, page=page, page_size=PAGE_SIZE)
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(ListingFailed(f"folder:{folder}", exc))
             return
         self.post_message(ServicesLoaded(folder, result))
@@ -152,7 +153,7 @@ class CatalogTree(Tree):
     def _fetch_versions(self, folder: str, service: str) -> None:
         try:
             result = self.app.backend.list_versions(folder, service)
-        except Exception as exc:  # noqa: BLE001
+        except SparkTuiError as exc:
             self.post_message(ListingFailed(f"service:{service_uri(folder, service)}", exc))
             return
         self.post_message(VersionsLoaded(folder, service, result))
@@ -462,7 +463,7 @@ class CatalogTree(Tree):
     def _search(self, query: str) -> None:
         try:
             page = self.app.backend.search_services(query, page=1, page_size=PAGE_SIZE)
-        except Exception as exc:  # noqa: BLE001 - the filter falls back to what is loaded
+        except SparkTuiError as exc:  # the filter falls back to what is loaded
             self.post_message(SearchState(query, None, searching=False, error=exc))
             return
         if not get_current_worker().is_cancelled:
@@ -487,7 +488,7 @@ class CatalogPane(Vertical):
         self.tenant = tenant
 
     def compose(self) -> ComposeResult:
-        yield OrderedInput(placeholder="/ filter folders and services", id="catalog-filter", compact=True,
+        yield Input(placeholder="/ filter folders and services", id="catalog-filter", compact=True,
                            select_on_focus=False)
         yield Static("", id="filter-hint")
         yield CatalogTree(self.tenant, id="catalog-tree")
@@ -518,8 +519,8 @@ class CatalogPane(Vertical):
         self.query_one(CatalogTree).focus()
 
     def key_escape(self) -> None:
-        """Escape in the filter clears it and returns to the tree."""
+        """Escape in the filter, or in the tree while a filter is set, clears it and returns to the tree."""
         filter_input = self.query_one("#catalog-filter", Input)
-        if filter_input.has_focus:
+        if filter_input.has_focus or filter_input.value:
             filter_input.value = ""
             self.query_one(CatalogTree).focus()

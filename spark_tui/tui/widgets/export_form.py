@@ -19,7 +19,6 @@ from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, VersionFilter
 from spark_tui.spark.uri import InvalidReference, parse_service_ref
 from spark_tui.tui.messages import MarksChanged
-from spark_tui.tui.widgets.inputs import OrderedInput
 
 _SPLIT = re.compile(r"[\s,;]+")
 
@@ -56,9 +55,9 @@ class FormFields(VerticalGroup):
         ]
 
     @staticmethod
-    def _input(field_id: str, value: str = "", placeholder: str = "") -> OrderedInput:
+    def _input(field_id: str, value: str = "", placeholder: str = "") -> Input:
         """A field: keys applied in order, and focusing it keeps the text unselected (the next key types on)."""
-        return OrderedInput(value, placeholder=placeholder, id=field_id, compact=True, select_on_focus=False)
+        return Input(value, placeholder=placeholder, id=field_id, compact=True, select_on_focus=False)
 
     @staticmethod
     def _row(label: str, field: Widget) -> list[Widget]:

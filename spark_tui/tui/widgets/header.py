@@ -11,6 +11,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widget import Widget
 
+from spark_tui.backends.base import BackendInfo
+
 UNKNOWN_USER = "unknown (own jobs: those submitted here)"
 SLOW_S = 3.0  # a backend call taking longer is shown in the header
 
@@ -25,13 +27,24 @@ def middle_ellipsis(value: str, width: int) -> str:
     return value[:head] + "…" + value[len(value) - (width - 1 - head):]
 
 
+def location_ellipsis(value: str, width: int) -> str:
+    """A backend location in `width` cells: a URL keeps its scheme and host and shortens its path."""
+    scheme, sep, rest = value.partition("://")
+    host, slash, path = rest.partition("/")
+    origin = f"{scheme}{sep}{host}"
+    if not sep or len(value) <= width or len(origin) + 2 > width:
+        return middle_ellipsis(value, width)
+    return origin + middle_ellipsis(slash + path, width - len(origin))
+
+
 class InfoHeader(Widget):
     """Reads `app.backend.info`; call `refresh_info()` after switching profile, `set_connection()` after calls."""
 
     DEFAULT_CSS = "InfoHeader { height: 1; background: $panel; }"
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, info: BackendInfo | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.info = info  # another profile's backend (a promotion's target); None: the app's backend
         self.error: Exception | None = None
         self.since: datetime | None = None
         self.caller: object | None = None  # what `backend.whoami()` said, once asked
@@ -94,10 +107,11 @@ class InfoHeader(Widget):
         return self if self.screen is main else main.query_one(InfoHeader)
 
     def render(self) -> Text:
-        info = self.app.backend.info
+        info = self.info or self.app.backend.info
         main = self._main()
-        state, state_style = main.state()
-        values = [("profile", info.profile), ("tenant", info.tenant), ("user", main.user()), ("backend", info.kind)]
+        state, state_style = main.state() if self.info is None else ("", "")
+        user = main.user() if self.info is None else (info.user or UNKNOWN_USER)
+        values = [("profile", info.profile), ("tenant", info.tenant), ("user", user), ("backend", info.kind)]
         tail = ["  ", (state, state_style)]
         text = Text()
         for labelled in (True, False):  # without the dim labels when the line is narrow
@@ -106,7 +120,7 @@ class InfoHeader(Widget):
                 parts += [" ", (f"{label} ", "dim") if labelled else "", (value, "bold"), " "]
             room = self.size.width - Text.assemble(*parts, *tail).cell_len
             if room > 8 or not labelled:
-                location = middle_ellipsis(info.location, room) if room > 8 else ""
+                location = location_ellipsis(info.location, room) if room > 8 else ""
                 text = Text.assemble(*parts, location, *tail, no_wrap=True, overflow="ellipsis")
                 break
         text.truncate(self.size.width, overflow="ellipsis")

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
 
 from spark_tui.spark.export_wire import ExportJob, ExportRequest
 from spark_tui.tui.formatting import (
@@ -106,11 +107,13 @@ class JobsTable(DataTable):
     """Jobs newest first. Keys: enter details, c cancel, s save package, y copy id, t own/tenant-wide."""
 
     BINDINGS = [
-        Binding("enter", "open_details", "Details", id="jobs.details", tooltip="Open the job's details"),
-        Binding("c", "cancel_job", "Cancel job", id="jobs.cancel", tooltip="Cancel the job (asks first)"),
-        Binding("s", "save_package", "Save", id="jobs.save", tooltip="Save the package to a directory"),
-        Binding("y", "copy_id", "Copy id", id="jobs.copy_id", tooltip="Copy the job id to the clipboard"),
-        Binding("t", "toggle_scope", "Mine/all", id="jobs.scope", tooltip="Own jobs or the whole tenant"),
+        Binding("enter", "screen.open_details", "Details", id="jobs.details", tooltip="Open the job's details"),
+        Binding("c", "screen.cancel_job", "Cancel job", id="jobs.cancel", tooltip="Cancel the job (asks first)"),
+        Binding("s", "screen.save_package", "Save", id="jobs.save", tooltip="Save the package to a directory"),
+        Binding("y", "screen.copy('id')", "Copy id", id="jobs.copy_id", tooltip="Copy the job id to the clipboard"),
+        Binding("x", "screen.copy('errors')", "Copy errors", id="jobs.copy_errors",
+                tooltip="Copy the failed job's errors to the clipboard"),
+        Binding("t", "screen.toggle_scope", "Mine/all", id="jobs.scope", tooltip="Own jobs or the whole tenant"),
         Binding("home,g", "scroll_top", "First", show=False, id="jobs.first", tooltip="First job"),
         Binding("end,G", "scroll_bottom", "Last", show=False, id="jobs.last", tooltip="Last job"),
     ]
@@ -179,24 +182,9 @@ class JobsTable(DataTable):
             return None
         try:
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - an empty or shrinking table has no cursor row
+        except CellDoesNotExist:  # a shrinking table has no cursor row
             return None
 
     def selected_job(self) -> ExportJob | None:
         key = self.selected_key()
         return self.jobs.get(key) if key else None
-
-    def action_open_details(self) -> None:
-        self.screen.action_open_details()
-
-    def action_cancel_job(self) -> None:
-        self.screen.action_cancel_job()
-
-    def action_save_package(self) -> None:
-        self.screen.action_save_package()
-
-    def action_copy_id(self) -> None:
-        self.screen.action_copy("id")
-
-    def action_toggle_scope(self) -> None:
-        self.screen.action_toggle_scope()

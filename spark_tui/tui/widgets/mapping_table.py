@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
+from spark_tui.tui.screens.base import SparkModal
 from spark_tui.promotion.mappings import Mapping, make_mapping
 from spark_tui.spark.export_wire import VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
@@ -108,7 +108,7 @@ class MappingTable(DataTable):
             self.set_row(replace(row, upgrade=BUMPS[(BUMPS.index(row.upgrade) + 1) % len(BUMPS)]))
 
 
-class MappingModal(ModalScreen[MappingRow | None]):
+class MappingModal(SparkModal[MappingRow | None]):
     """Edit one mapping: destination folder, service and version bump, checked before it is accepted."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="mapping_edit.cancel")]

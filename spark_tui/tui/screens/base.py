@@ -1,0 +1,46 @@
+"""What every screen of the app shares: the app's own keys (F1 Help, ^q Quit) lead the footer, and
+a bug in one of its workers opens the error modal.
+
+The footer drops the keys that do not fit at its end; the screen's and the focused widget's keys
+come first in Textual's order, so at 80 columns Help and Quit were the ones lost. Workers catch
+only the errors they expect (SparkTuiError); Textual reports any other one to the node that ran
+the worker only (`Worker.StateChanged` does not bubble), hence a handler on each such node.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual.binding import ActiveBinding
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+
+class AppKeysFirst:
+    """Screen mixin: the app's bindings first in `active_bindings` (which the footer draws in order)."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings  # type: ignore[misc]
+        first = {key: active for key, active in bindings.items() if active.node is self.app}  # type: ignore[attr-defined]
+        return first | {key: active for key, active in bindings.items() if key not in first}
+
+
+ResultType = TypeVar("ResultType")
+
+
+class ShowsWorkerErrors:
+    """Mixin for a node that runs workers: an unexpected error in one opens the error modal."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.app.show_error(f"Unexpected error in '{event.worker.description or event.worker.name}'",  # type: ignore[attr-defined]
+                                event.worker.error)
+
+
+class SparkScreen(ShowsWorkerErrors, AppKeysFirst, Screen[ResultType]):
+    """A full screen of the app."""
+
+
+class SparkModal(ShowsWorkerErrors, AppKeysFirst, ModalScreen[ResultType]):
+    """A modal of the app."""
