@@ -67,6 +67,13 @@ class SparkApp(App[int]):
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.palette",
                 tooltip="Open the command palette"),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl_c"),
+        # Priority: the screen opens before the next key is handled, so keys typed right after land in it.
+        Binding("f7", "open_kept('import')", "Import", show=False, priority=True, id="app.import",
+                tooltip="Import a package into this profile"),
+        Binding("f8", "open_kept('environments')", "Environments", show=False, priority=True, id="app.environments",
+                tooltip="Compare profiles: what differs, then promote it"),
+        Binding("f9", "open_kept('receipts')", "Receipts", show=False, priority=True, id="app.receipts",
+                tooltip="Promotion receipts, newest first"),
     ]
 
     def __init__(self, backend: Backend, config: AppConfig | None = None, profile: Profile | None = None,
@@ -135,6 +142,15 @@ class SparkApp(App[int]):
         for old in list(self._notifications)[:-MAX_TOASTS]:
             self._unnotify(old, refresh=False)
         self._refresh_notifications()
+
+    async def action_open_kept(self, name: str) -> None:
+        """Open the Import, Environments or Receipts screen (tui/kept_screens.py); elsewhere the key passes on."""
+        from textual.actions import SkipAction
+
+        from spark_tui.tui.kept_screens import open_kept
+
+        if not await open_kept(self, name):
+            raise SkipAction()
 
     # --- help, quit, errors --------------------------------------------------------------------
 
