@@ -86,12 +86,15 @@ class ImportEnded(Message):
 
 
 def package_summary(inspection: PackageInspection) -> Text:
-    """Size and SHA-256, kind, source tenant and export job, then the integrity verdict — as `--inspect`."""
+    """Name, size, kind and versions; SHA-256; source tenant and export job; the integrity verdict (`--inspect`)."""
     text = Text.assemble(
-        (Path(inspection.path).name, "bold"), f"  {human_bytes(inspection.bytes)}  sha256 {inspection.sha256}\n",
-        f"kind {inspection.kind or '?'} · source tenant {inspection.tenant or '?'} · export job "
-        f"{inspection.export_job_id or '?'} · {len(inspection.service_versions)} version(s)\n",
+        (Path(inspection.path).name, "bold"), f" · {human_bytes(inspection.bytes)} · kind {inspection.kind or '?'} · "
+        f"{len(inspection.service_versions)} version(s)\n",
+        f"sha256 {inspection.sha256}\n",
+        f"source tenant {inspection.tenant or '?'} · export job {inspection.export_job_id or '?'}\n",
     )
+    if inspection.kind == "onpremises":
+        text.append("✗ an onpremises export: Spark imports only migrate packages\n", style="bold red")
     checked = f"{inspection.checked_entries} entries and {inspection.checked_modules} module(s) checked"
     if inspection.ok:
         text.append(f"✓ integrity ok: {checked}", style="bold green")
@@ -146,7 +149,8 @@ class ImportScreen(Screen[None]):
     ImportScreen #job-line { display: none; }
     ImportScreen #job-line.-shown { display: block; }
     ImportScreen #mapping-hint { height: 1; padding: 0 1; }
-    ImportScreen #package-errors, ImportScreen #import-errors { height: auto; max-height: 6; }
+    ImportScreen #package-errors, ImportScreen #import-errors { height: auto; max-height: 6; display: none; }
+    ImportScreen #package-errors.-shown, ImportScreen #import-errors.-shown { display: block; }
     """
     BINDINGS = [
         Binding("f5", "plan", "Plan", id="import.plan", tooltip="What the import would do; sends nothing"),
@@ -236,6 +240,11 @@ class ImportScreen(Screen[None]):
         self._show_tab(tab)
         self.query_one(FOCUS[tab]).focus()
 
+    def _show_errors(self, where: str, errors: list[ApiError] | None) -> None:
+        """Every error with its code and reference under the package (`package`) or the plan (`import`)."""
+        self.query_one(f"#{where}-errors-text", Static).update(errors_table(errors) if errors else "")
+        self.query_one(f"#{where}-errors").set_class(bool(errors), "-shown")
+
     # --- the package -------------------------------------------------------------------------------
 
     @on(Input.Changed, "#package")
@@ -245,7 +254,7 @@ class ImportScreen(Screen[None]):
             self.query_one("#package-summary", Static).update(
                 Text("The path changed: enter reads the package.", style="dim"))
             self.query_one(InspectionTable).clear()
-            self.query_one("#package-errors-text", Static).update("")
+            self._show_errors("package", None)
             self.query_one(ImportMappingTable).set_services([])
         self._invalidate()
 
@@ -286,7 +295,6 @@ class ImportScreen(Screen[None]):
             self.plan_after_read = False
             return  # the path changed meanwhile
         summary = self.query_one("#package-summary", Static)
-        errors = self.query_one("#package-errors-text", Static)
         if message.inspection is None:
             summary.update(Text(f"✗ Cannot read the package: {message.error}", style="bold red"))
             self.plan_after_read = False
@@ -294,7 +302,7 @@ class ImportScreen(Screen[None]):
         self.package, self.inspection = message.path, message.inspection
         summary.update(package_summary(message.inspection))
         self.query_one(InspectionTable).show(message.inspection)
-        errors.update(errors_table(message.inspection.errors) if message.inspection.errors else "")
+        self._show_errors("package", message.inspection.errors)
         self.query_one(ImportMappingTable).set_services(message.services)
         self._invalidate()
         if self.plan_after_read:
@@ -404,18 +412,17 @@ class ImportScreen(Screen[None]):
     def _planned(self, message: ImportPlanned) -> None:
         if message.generation != self.generation:
             return  # planned for inputs that changed since
-        errors = self.query_one("#import-errors-text", Static)
         table = self.query_one("#import-plan-table", PlanTable)
         if message.plan is None:
             error = message.error
             self.query_one("#import-verdict", Static).update(Text(f"✗ Cannot plan: {error}", style="bold red"))
-            errors.update(errors_table(error.errors) if isinstance(error, SparkTuiError) and error.errors else "")
+            self._show_errors("import", error.errors if isinstance(error, SparkTuiError) else None)
             table.clear()
             return
         self.plan, self.request = message.plan, message.request
         self.query_one("#import-verdict", Static).update(import_verdict(message.plan))
         table.show(message.plan)
-        errors.update(errors_table(message.plan.errors) if message.plan.errors else "")
+        self._show_errors("import", message.plan.errors)
 
     # --- run ---------------------------------------------------------------------------------------
 
@@ -454,7 +461,7 @@ class ImportScreen(Screen[None]):
         line.update(job_line(None, self.upload))
         line.add_class("-shown")
         self.query_one("#import-result", ImportResultTable).remove_class("-shown")
-        self.query_one("#import-errors-text", Static).update("")
+        self._show_errors("import", None)
         self.action_show_tab("plan")
         self._import(package, request, self.stop)
 
@@ -504,13 +511,12 @@ class ImportScreen(Screen[None]):
         self.plan, self.request = None, None  # the target changed (or may have): plan again before another import
         self.generation += 1
         self._lock_inputs(False)
-        errors = self.query_one("#import-errors-text", Static)
         verdict = self.query_one("#import-verdict", Static)
         job = message.job
         if job is None:
             error = message.error
             verdict.update(Text(f"✗ The import was not started: {error}", style="bold red"))
-            errors.update(errors_table(error.errors) if isinstance(error, SparkTuiError) and error.errors else "")
+            self._show_errors("import", error.errors if isinstance(error, SparkTuiError) else None)
             self.query_one("#job-line", Static).remove_class("-shown")
             self.notify(str(error), title="Import refused", severity="error", markup=False, timeout=10)
             return
@@ -523,7 +529,7 @@ class ImportScreen(Screen[None]):
         result = self.query_one("#import-result", ImportResultTable)
         result.show(job)
         result.set_class(bool(job.outputs.service_versions), "-shown")
-        errors.update(errors_table(job.errors) if job.errors else "")
+        self._show_errors("import", job.errors)
         if job.status is JobStatus.closed:
             verdict.update(Text.assemble(("✓ IMPORTED", "bold green"), f": {len(job.outputs.service_versions)} "
                                          f"version(s) into tenant '{self.backend.info.tenant}'. F5 plans again."))
