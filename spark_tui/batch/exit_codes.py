@@ -13,6 +13,7 @@ BACKEND = 3
 TIMEOUT = 4
 CANCELLED = 5
 SLOT_BUSY = 6
+DIFFERS = 10  # --compare --exit-code: the environments differ (as git diff --exit-code's 1, clear of 1-6)
 INTERRUPTED = 130
 
 BY_STATUS = {

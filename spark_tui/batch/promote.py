@@ -19,6 +19,7 @@ from spark_tui.backends.base import Backend
 from spark_tui.backends.factory import open_backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S
 from spark_tui.batch import exit_codes, output
+from spark_tui.batch.compare import drift_problems, drift_selection
 from spark_tui.batch.progress import Progress, for_stream
 from spark_tui.batch.imports import import_request, missing_package
 from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
@@ -71,8 +72,13 @@ def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
             problems += _errors(lambda: parse_map(text))
         if args.mapping_file:
             problems += _errors(lambda: read_mapping_file(args.mapping_file))
-    selection = _selection(args, onpremises=runner is not None)
-    problems += check_request(selection)
+    if args.drift:  # the selection is what the comparison finds in this scope (none: the whole tenant)
+        problems += drift_problems(args)
+        selection = ExportRequest(inputs=ExportInputs(folders=args.folder, services=args.service), file_name=args.file_name)
+        problems += [e for e in check_request(selection) if e.code != Code.NO_INPUTS.value]
+    else:
+        selection = _selection(args, onpremises=runner is not None)
+        problems += check_request(selection)
     if args.plan:
         return problems
     out_dir = _out_dir(args)
@@ -143,7 +149,11 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
                     on_update=on_update, cancel=cancel, deadline_s=deadline))
             target = open_backend(config.profile(args.promote_to))
             try:
-                return promote(source, target, _selection(args, onpremises=False), maps, options, console, args)
+                selection = (drift_selection(source, target, args, maps.mappings, console) if args.drift
+                             else _selection(args, onpremises=False))
+                if selection is None:  # --drift found nothing to promote
+                    return exit_codes.OK
+                return promote(source, target, selection, maps, options, console, args)
             finally:
                 target.close()
         finally:

@@ -25,6 +25,7 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from spark_tui.engine import housekeeping
 from spark_tui.spark.errors import ConfigError, DiskFull
+from spark_tui.spark.fingerprint import fingerprint as version_fingerprint
 from spark_tui.spark.export_wire import EngineType, FolderInfo, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
@@ -444,11 +445,18 @@ class Workspace:
         return items
 
     def list_versions(self, tenant: str, folder: str, service: str) -> list[VersionInfo]:
+        """Versions of a service, newest first, each with its fingerprint (from stored hashes: no blob is read)."""
         srow = self.service(tenant, folder, service)
-        rows = self.connect().execute(
-            "SELECT * FROM versions WHERE tenant=? AND service_id=?", (tenant, srow["id"])
-        ).fetchall()
-        infos = [self._version_info(r, folder, service) for r in rows]
+        with self.snapshot() as db:
+            rows = db.execute("SELECT * FROM versions WHERE tenant=? AND service_id=?", (tenant, srow["id"])).fetchall()
+            files: dict[str, list[tuple[str, str]]] = {r["id"]: [] for r in rows}
+            for f in db.execute(
+                "SELECT vf.version_id, vf.name, vf.sha256 FROM version_files vf JOIN versions v "
+                "ON v.tenant=vf.tenant AND v.id=vf.version_id WHERE v.tenant=? AND v.service_id=?",
+                (tenant, srow["id"]),
+            ):
+                files[f[0]].append((f[1], f[2]))
+        infos = [self._version_info(r, folder, service, version_fingerprint(r["id"], files[r["id"]])) for r in rows]
         return sorted(infos, key=lambda v: SemVer.parse(v.version), reverse=True)
 
     def version_files(self, tenant: str, version_id: str) -> list[StoredFile]:
@@ -459,11 +467,11 @@ class Workspace:
         return [StoredFile(r["name"], r["size"], r["sha256"], bool(r["onpremises"])) for r in rows]
 
     @staticmethod
-    def _version_info(r: sqlite3.Row, folder: str, service: str) -> VersionInfo:
+    def _version_info(r: sqlite3.Row, folder: str, service: str, fingerprint: str) -> VersionInfo:
         return VersionInfo(
             id=r["id"], folder=folder, service=service, service_id=r["service_id"], version=r["version"],
             engine_type=EngineType(r["engine_type"]), has_module=bool(r["has_module"]), created=r["created"],
-            size=r["size"], original_file_name=r["original_file_name"],
+            size=r["size"], original_file_name=r["original_file_name"], fingerprint=fingerprint,
         )
 
 

@@ -177,13 +177,14 @@ class V1Version(SparkAnswer):
     serviceId: str | None = None  # spark-tui extension
     hasModule: bool | None = None  # spark-tui extension
     size: int = 0  # spark-tui extension
+    fingerprint: str | None = None  # spark-tui extension (spark/fingerprint.py)
 
     @classmethod
     def of(cls, v: VersionInfo) -> V1Version:
         return cls(
             id=v.id, createdAt=v.created, engine=v.service, revision=v.version, product=v.folder,
             originalFileName=v.original_file_name, defaultEngineType=v.engine_type, serviceId=v.service_id,
-            hasModule=v.has_module, size=v.size,
+            hasModule=v.has_module, size=v.size, fingerprint=v.fingerprint,
         )
 
     def info(self, service_id: str) -> VersionInfo:
@@ -192,6 +193,7 @@ class V1Version(SparkAnswer):
             id=self.id, folder=self.product, service=self.engine, service_id=self.serviceId or service_id,
             version=self.revision, engine_type=self.defaultEngineType, has_module=has_module,
             created=self.createdAt, size=self.size, original_file_name=self.originalFileName,
+            fingerprint=self.fingerprint,
         )
 
 

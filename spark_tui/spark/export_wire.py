@@ -442,6 +442,7 @@ class VersionInfo(WireModel):
     created: str | None = None
     size: int = 0
     original_file_name: str | None = None
+    fingerprint: str | None = None  # spark-tui extension: content identity (spark/fingerprint.py); None from real Spark
 
     @property
     def exportable(self) -> bool:
