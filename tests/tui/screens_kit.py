@@ -94,3 +94,53 @@ def rendered(static) -> str:
     console = Console(width=400, record=True, file=io.StringIO())
     console.print(static.content)
     return console.export_text()
+
+
+def add_version(ws: Workspace, tenant: str, uri: str, number: str, content: str) -> str:
+    """Version `number` of `folder/service` in `tenant` holding `content` (the same word, the same content);
+    the tenant, folder and service are made as needed."""
+    import json
+    import uuid
+
+    from spark_tui.engine.store import NotFound
+
+    folder, service = uri.split("/")
+    ws.ensure_tenant(tenant)
+    try:
+        ws.folder(tenant, folder)
+    except NotFound:
+        ws.add_folder(tenant, folder)
+    try:
+        sid = ws.service(tenant, folder, service)["id"]
+    except NotFound:
+        sid = ws.add_service(tenant, folder, service)
+    vid = str(uuid.uuid4())
+    files = {
+        f"{service}.xlsx": ws.put_blob(f"workbook {content}".encode()),
+        f"{vid}.zip": ws.put_blob(f"module {content}".encode()),
+        "ModelMetaData.json": ws.put_blob(json.dumps(
+            {"VersionId": vid, "EngineInformation": {"Revision": number, "ServiceVersionGuid": vid}}).encode()),
+    }
+    return ws.add_version(tenant, sid, number, files, version_id=vid)
+
+
+def seed_environments(root: Path) -> None:
+    """dev, uat and prod in one workspace:
+
+    | service        | dev                 | uat                   | prod                 |
+    | claims/fraud   | 1.0.0 A, 1.1.0 B    | 1.0.0 A               | 1.0.0 A, 1.1.0 B     |
+    | claims/triage  | 1.0.0 C             | 1.0.0 C' (differs)    | —                    |
+    | pricing/base   | 1.0.0 E             | 1.0.0 E               | 1.0.0 E              |
+    | claims/legacy  | —                   | 0.1.0 L (extra)       | —                    |
+    """
+    ws = Workspace(root)
+    for tenant, versions in {
+        "dev": [("claims/fraud", "1.0.0", "A"), ("claims/fraud", "1.1.0", "B"), ("claims/triage", "1.0.0", "C"),
+                ("pricing/base", "1.0.0", "E")],
+        "uat": [("claims/fraud", "1.0.0", "A"), ("claims/triage", "1.0.0", "C2"), ("pricing/base", "1.0.0", "E"),
+                ("claims/legacy", "0.1.0", "L")],
+        "prod": [("claims/fraud", "1.0.0", "A"), ("claims/fraud", "1.1.0", "B"), ("pricing/base", "1.0.0", "E")],
+    }.items():
+        for uri, number, content in versions:
+            add_version(ws, tenant, uri, number, content)
+    ws.close()

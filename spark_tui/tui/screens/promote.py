@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Sel
 
 from spark_tui.backends.base import Backend
 from spark_tui.promotion import promote as core
+from spark_tui.promotion.mappings import MappingSet
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.export_wire import ExportPreview, ExportRequest, FileFilter, IfPresent
 from spark_tui.spark.promotion_wire import Receipt
@@ -109,8 +110,11 @@ class PromoteScreen(Screen[None]):
         Binding("f4,3", "show_tab('run')", "Run / receipt", show=False, id="promote.tab_run"),
     ]
 
-    def __init__(self, source: Backend, request: ExportRequest, dest_dir: Path) -> None:
+    def __init__(self, source: Backend, request: ExportRequest, dest_dir: Path, *, target: str | None = None,
+                 mappings: MappingSet | None = None) -> None:
+        """`target` and `mappings` pre-fill the screen (the Environments screen promotes a difference)."""
         super().__init__()
+        self.preset_target, self.preset_mappings = target, mappings
         self.source = source  # kept: switching the app's profile meanwhile does not change the source
         self.request = request.model_copy(update={"file_filter": FileFilter.migrate})
         self.dest_dir = dest_dir
@@ -167,6 +171,8 @@ class PromoteScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._show_tab("mapping")
+        if self.preset_target is not None:
+            self.query_one("#target", Select).value = self.preset_target
         if not self._profile_options():
             where = f" in {self.app.config.path}" if self.app.config else ""
             self.notify(f"No other profile to promote to: define one{where}", severity="warning", timeout=8)
@@ -212,6 +218,13 @@ class PromoteScreen(Screen[None]):
             f"{human_bytes(preview.projected_bytes)} from ", (f"{info.profile} · {info.tenant}", "bold"),
             " (a migrate export)"))
         self.query_one(MappingTable).set_services([(s.folder_source, s.service_source) for s in preview.services])
+        if self.preset_mappings is not None:
+            from spark_tui.tui.widgets.import_mapping import apply_mappings
+
+            try:
+                apply_mappings(self.query_one(MappingTable), self.preset_mappings)
+            except SparkTuiError as exc:
+                self.app.show_error("The mappings do not fit the selection", exc)
 
     # --- the target --------------------------------------------------------------------------------
 

@@ -14,6 +14,19 @@ from spark_tui.spark.export_wire import VersionBump
 from spark_tui.tui.widgets.mapping_table import MappingRow, MappingTable
 
 
+def apply_mappings(table: MappingTable, found: MappingSet) -> list[str]:
+    """Set every row of `table` to where `found` maps it (promotion's rules); returns the sources it names
+    (a service, or its whole folder). ValidationFailed names a source the table lacks or one mapped twice."""
+    rows = list(table.rows_by_source.values())
+    expanded = service_mappings(found.mappings, [(r.folder_source, r.service_source) for r in rows],
+                                found.upgrade or VersionBump.minor)
+    named = {m.source for m in found.mappings}
+    for old, entry in zip(rows, expanded):
+        folder, _, service = entry.destination.partition("/")
+        table.set_row(MappingRow(old.folder_source, old.service_source, folder, service, entry.update_version_type))
+    return [r.source for r in rows if r.source in named or r.folder_source in named]
+
+
 def include_cell(included: bool) -> Text:
     """`✓ import` / `· skip`: readable without colour."""
     return Text("✓ import", style="bold") if included else Text("· skip", style="dim")
@@ -56,10 +69,6 @@ class ImportMappingTable(MappingTable):
     def mappings(self) -> list[Mapping]:
         return [row.mapping() for row in self.included()]
 
-    def services(self) -> list[tuple[str, str]]:
-        """(folder, service) of every row, in table order."""
-        return [(row.folder_source, row.service_source) for row in self.rows_by_source.values()]
-
     def action_toggle_include(self) -> None:
         if (row := self.selected_row()) is None:
             return
@@ -77,16 +86,7 @@ class ImportMappingTable(MappingTable):
 
         ValidationFailed (from promotion's expansion) names a source that is not in the package or one mapped twice.
         """
-        services = self.services()
-        expanded = service_mappings(found.mappings, services, found.upgrade or VersionBump.minor)
-        named = {m.source for m in found.mappings}
-        self.skipped = set()
-        for entry in expanded:
-            source = entry.service_uri_source
-            folder, _, service = entry.destination.partition("/")
-            old = self.rows_by_source[source]
-            self.set_row(MappingRow(old.folder_source, old.service_source, folder, service, entry.update_version_type))
-            if named and source not in named and source.partition("/")[0] not in named:
-                self.skipped.add(source)
+        named = apply_mappings(self, found)
+        self.skipped = set(self.rows_by_source) - set(named) if found.mappings else set()
         self._show_includes()
         self.post_message(self.Changed())
