@@ -97,31 +97,40 @@ class MatrixTable(DataTable):
             if only_differences and all(c is not None and c.state is ServiceState.same for c in row.cells):
                 continue
             cells = [cell_text(c.latest, c.state) if c is not None else Text("·", style="dim") for c in row.cells]
-            mark = MARKED if row.service in self.marked else ""
-            self.add_row(mark, row.service, row.latest_source or "—", *cells, key=row.service)
+            mark = MARKED if row.source_side and row.service in self.marked else ""
+            # a target-only service may be named as a source service that a mapping sends elsewhere
+            self.add_row(mark, row.service, row.latest_source or "—", *cells,
+                         key=f"{'source' if row.source_side else 'target'}:{row.service}")
 
-    def current(self) -> str | None:
+    def current_key(self) -> tuple[bool, str] | None:
+        """(from the source, service) of the row under the cursor."""
         if not self.row_count:
             return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        side, _, service = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value.partition(":")
+        return side == "source", service
+
+    def current(self) -> str | None:
+        """The source service under the cursor (None on a service of the targets only)."""
+        key = self.current_key()
+        return key[1] if key is not None and key[0] else None
 
     def action_toggle_mark(self) -> None:
-        screen = self.screen
-        service = self.current()
-        if service is None or not isinstance(screen, EnvironmentsScreen):
+        key = self.current_key()
+        if key is None:
             return
-        if not screen.from_source(service):
-            self.notify(f"'{service}' is not in the source: there is nothing to promote", severity="warning")
+        from_source, service = key
+        if not from_source:
+            self.notify(f"'{service}' is only in the target(s): there is nothing to promote", severity="warning")
             return
         self.marked ^= {service}
-        self.update_cell(service, "mark", MARKED if service in self.marked else "")
+        self.update_cell(f"source:{service}", "mark", MARKED if service in self.marked else "")
         if self.cursor_row < self.row_count - 1:
             self.move_cursor(row=self.cursor_row + 1)
 
     def action_open_service(self) -> None:
         screen = self.screen
-        if (service := self.current()) is not None and isinstance(screen, EnvironmentsScreen):
-            screen.open_service(service)
+        if (key := self.current_key()) is not None and isinstance(screen, EnvironmentsScreen):
+            screen.open_service(*key)
 
 
 class EnvironmentsScreen(Screen[None]):
@@ -329,11 +338,6 @@ class EnvironmentsScreen(Screen[None]):
         self.only_differences = not self.only_differences
         self._show()
 
-    def from_source(self, service: str) -> bool:
-        """Whether `service` is a source service (a target-only one has nothing to promote)."""
-        return self.comparison is not None and any(
-            s.service_uri_source == service for t in self.comparison.targets for s in t.services)
-
     def _close_backends(self) -> None:
         for backend in ([self.source_backend] if self.source_backend else []) + self.target_backends:
             self._close_in_background(backend)
@@ -345,9 +349,9 @@ class EnvironmentsScreen(Screen[None]):
 
     # --- a service, side by side -------------------------------------------------------------------
 
-    def open_service(self, service: str) -> None:
+    def open_service(self, from_source: bool, service: str) -> None:
         if self.comparison is not None:
-            self.app.push_screen(ServiceVersionsModal(self.comparison, service))
+            self.app.push_screen(ServiceVersionsModal(self.comparison, service, from_source))
 
     # --- promote the difference --------------------------------------------------------------------
 
@@ -356,8 +360,7 @@ class EnvironmentsScreen(Screen[None]):
         if comparison is None or self.source_backend is None:
             self.notify("Compare first (F5)", severity="warning")
             return
-        marked = sorted(table.marked) or ([table.current()] if table.current() and self.from_source(table.current())
-                                          else [])
+        marked = sorted(table.marked) or ([table.current()] if table.current() else [])
         if not marked:
             self.notify("Mark the services to promote (space)", severity="warning")
             return
@@ -442,9 +445,9 @@ class ServiceVersionsModal(ModalScreen[None]):
     DEFAULT_CSS = "#versions-dialog { width: 95%; max-width: 110; height: 80%; border: thick $primary; " \
                   "background: $surface; padding: 0 1; } #versions-table { height: 1fr; }"
 
-    def __init__(self, comparison: Comparison, service: str) -> None:
+    def __init__(self, comparison: Comparison, service: str, from_source: bool = True) -> None:
         super().__init__()
-        self.comparison, self.service = comparison, service
+        self.comparison, self.service, self.from_source = comparison, service, from_source
 
     def compose(self) -> ComposeResult:
         with Vertical(id="versions-dialog"):
@@ -460,8 +463,8 @@ class ServiceVersionsModal(ModalScreen[None]):
             table.add_column(label, key=key)
         for t in self.comparison.targets:
             for row in t.services:
-                if self.service not in (row.service_uri_source, row.service_uri_target) or (
-                        row.service_uri_source not in (None, self.service)):
+                if (row.service_uri_source if self.from_source else row.service_uri_target) != self.service or (
+                        not self.from_source and row.service_uri_source is not None):
                     continue
                 where = f"{t.target.profile} {row.service_uri_target}" if row.service_uri_target != self.service \
                     else t.target.profile
