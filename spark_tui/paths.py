@@ -44,3 +44,8 @@ def cache_dir() -> Path:
 def default_workspace() -> Path:
     """The workspace of the default embedded profile: `<data>/workspaces/default`."""
     return data_dir() / "workspaces" / "default"
+
+
+def receipts_dir() -> Path:
+    """`<data>/receipts`: every promotion's receipt, kept under its id (the history)."""
+    return data_dir() / "receipts"

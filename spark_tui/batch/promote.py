@@ -24,7 +24,9 @@ from spark_tui.batch.progress import Progress, for_stream
 from spark_tui.batch.imports import import_request, missing_package
 from spark_tui.batch.operations import Console, UsageError, output_problems, sigint_sets
 from spark_tui.config import AppConfig, Profile
-from spark_tui.promotion import promote as core
+from spark_tui.promotion import push, receipt as receipts, run as core
+from spark_tui.promotion.prepare import plan_package, prepare
+from spark_tui.promotion.steps import Outcome, PlanRefused, PromotionFailed, Step, StepUpdate
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.mappings import MappingSet, parse_map, read_mapping_file
 from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve_runner
@@ -87,7 +89,7 @@ def preflight(args: argparse.Namespace, config: AppConfig) -> list[ApiError]:
     except ValidationFailed:  # reported by check_request
         name = None
     problems += output_problems(out_dir, name)
-    receipt = core.receipt_path(out_dir / name) if name else None
+    receipt = receipts.receipt_path(out_dir / name) if name else None
     if receipt is not None and out_dir.is_dir() and receipt.exists():
         problems.append(ApiError(code=Code.FILE_EXISTS.value, ref=str(receipt), message=(
             f"{receipt} already exists; remove it, or choose another --file-name or -o")))
@@ -127,13 +129,13 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
         name = _runner_name(args, config)
         runner: Runner | None = resolve_runner(config, name) if name is not None else None
         if runner is not None and args.import_package:
-            outcome = core.push_package(args.import_package, runner, on_update=_listener(console, None))
+            outcome = push.push_package(args.import_package, runner, on_update=_listener(console, None))
             return _done(outcome, console)
         if args.import_package:  # with --plan: the plan of exactly the request --import-package would send
             request = _package_request(args)
             target = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
             try:
-                return _show_plan(core.plan_package(args.import_package, target, request), console)
+                return _show_plan(plan_package(args.import_package, target, request), console)
             finally:
                 target.close()
         maps = _mappings(args)
@@ -144,7 +146,7 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
         source = open_backend(profile, workspace=args.workspace, tenant=args.tenant)
         try:
             if runner is not None:
-                return _run(console, args, lambda on_update, cancel, deadline: core.export_and_push(
+                return _run(console, args, lambda on_update, cancel, deadline: push.export_and_push(
                     source, _selection(args, onpremises=True), runner, _out_dir(args),
                     on_update=on_update, cancel=cancel, deadline_s=deadline))
             target = open_backend(config.profile(args.promote_to))
@@ -158,9 +160,9 @@ def main(args: argparse.Namespace, config: AppConfig, profile: Profile) -> int:
                 target.close()
         finally:
             source.close()
-    except core.PlanRefused as exc:
+    except PlanRefused as exc:
         return _show_plan(exc.plan, console)
-    except core.PromotionFailed as exc:
+    except PromotionFailed as exc:
         return _failed(exc, console)
 
 
@@ -168,7 +170,7 @@ def promote(
     source: Backend, target: Backend, request: ExportRequest, maps: MappingSet, options: dict,
     console: Console, args: argparse.Namespace,
 ) -> int:
-    prepared = core.prepare(source, target, request, maps.mappings, **options)
+    prepared = prepare(source, target, request, maps.mappings, **options)
     if args.plan or not prepared.plan.go:
         return _show_plan(prepared.plan, console)
     out_dir = _out_dir(args)
@@ -210,7 +212,7 @@ def _listener(console: Console, progress: Progress | None):
                 progress.finish()
             console.note(text)
 
-    def update(u: core.StepUpdate) -> None:
+    def update(u: StepUpdate) -> None:
         job = u.export_job or u.import_job
         if job is not None:
             line(f"{u.step.value} job {job.id}")
@@ -218,7 +220,7 @@ def _listener(console: Console, progress: Progress | None):
                 progress.job(job)
         elif u.total:
             line(u.message)
-            if progress is not None and u.step is core.Step.download:
+            if progress is not None and u.step is Step.download:
                 progress.download(u.done, u.total)
         else:
             line(u.message)
@@ -226,12 +228,12 @@ def _listener(console: Console, progress: Progress | None):
     return update
 
 
-def _done(outcome: core.Outcome, console: Console) -> int:
+def _done(outcome: Outcome, console: Console) -> int:
     console.result(receipt_text(outcome.receipt, outcome.receipt_path), outcome.receipt.model_dump(mode="json"))
     return exit_codes.OK
 
 
-def _failed(exc: core.PromotionFailed, console: Console) -> int:
+def _failed(exc: PromotionFailed, console: Console) -> int:
     for line in output.error_lines(exc.errors[1:] if len(exc.errors) > 1 else []):
         console.note(line)
     console.note(f"error: {exc.code}: {exc.message}")

@@ -12,10 +12,12 @@ from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
 from spark_tui.backends.base import Backend, BackendInfo, redact
-from spark_tui.spark.errors import Code
-from spark_tui.spark.import_wire import ImportJob, ServiceMapping
+from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
+from spark_tui.spark.import_wire import ServiceMapping
 from spark_tui.spark.export_wire import (
     ApiError,
+    ExportInputs,
+    ExportRequest,
     FolderInfo,
     IfPresent,
     Page,
@@ -99,6 +101,7 @@ def make_plan(
     for uri in by_service:
         destinations[mapping_of[uri].service_uri_destination or uri].append(uri)
     catalog = TargetCatalog(target)
+    held = held_version_ids(target, [v.version_id_source for vs in by_service.values() for v in vs])
     tenant = plan.target.tenant
     for uri in sorted(by_service, key=lambda u: tuple(u.split("/", 1))):
         mapping = mapping_of[uri]
@@ -125,7 +128,7 @@ def make_plan(
                     "import with replace or add_version, or map the service elsewhere")))
             else:
                 service.action = ServiceAction(if_present.value)
-        service.versions = _versions(catalog, service, source_versions, existing, sizes or {})
+        service.versions = _versions(catalog, service, source_versions, existing, held, sizes or {})
         if service.errors:
             service.action = ServiceAction.refused
             for v in service.versions:
@@ -162,33 +165,59 @@ def _destination(
     return catalog.service(name, service.service_destination)
 
 
+def held_version_ids(target: Backend, ids: list[str]) -> set[str] | None:
+    """Which of `ids` the target tenant holds anywhere (None: it cannot say, e.g. Spark has no dry run).
+
+    The import keeps a source version id only where the whole tenant does not hold it, so the
+    plan asks the tenant's resolver (a dry run of exporting those ids), not one service.
+    """
+    if not ids:
+        return set()
+    try:
+        errors = target.preview(ExportRequest(inputs=ExportInputs(version_ids=ids))).errors
+    except ValidationFailed as exc:
+        errors = exc.errors
+    except SparkTuiError:
+        return None
+    free = {(e.ref or "").lower() for e in errors if e.code == Code.VERSION_NOT_FOUND.value}
+    return {i for i in ids if i.lower() not in free}
+
+
 def _versions(
     catalog: TargetCatalog,
     service: PlannedService,
     source_versions: list[ServiceVersionOutput],
     existing: ServiceInfo | None,
+    held: set[str] | None,
     sizes: dict[str, int],
 ) -> list[PlannedVersion]:
-    """Destination number, id and status of each source version (in semver order, as imported)."""
+    """Destination number, id and status of each source version (in semver order, as imported).
+
+    An id is predicted only where Spark keeps it: the tenant does not hold it, or only the service
+    this import replaces does (replace removes those versions first).
+    """
     action = service.action
-    taken: set[str] = set()
+    freed: set[str] = set()
     latest: SemVer | None = None
-    if existing is not None and action is ServiceAction.add_version:
+    if existing is not None and action in (ServiceAction.add_version, ServiceAction.replace):
         current = catalog.versions(service.folder_destination, service.service_destination)
-        taken = {v.id for v in current}
-        latest = max((SemVer.parse(v.version) for v in current), default=SemVer(0, 0, 0))
+        if action is ServiceAction.add_version:
+            latest = max((SemVer.parse(v.version) for v in current), default=SemVer(0, 0, 0))
+        else:
+            freed = {v.id for v in current}
     result = []
     for v in source_versions:
         number = v.version_source
         if latest is not None:
             latest = latest.bump(VersionBump(service.update_version_type).value)
             number = str(latest)
+        kept = held is not None and (v.version_id_source not in held or v.version_id_source in freed)
         result.append(PlannedVersion(
             service_uri_source=service_uri(v.folder_source, v.service_source, v.version_source),
             version_source=v.version_source, version_id_source=v.version_id_source,
             service_uri_destination=service_uri(service.folder_destination, service.service_destination, number),
             version_destination=number,
-            version_id_destination=None if v.version_id_source in taken else v.version_id_source,
+            version_id_destination=v.version_id_source if kept else None,
             status="replaced" if action is ServiceAction.replace else "added",
             bytes=sizes.get(v.version_id_source, 0),
         ))
@@ -205,28 +234,3 @@ def version_sizes(files: Iterable[tuple[str, int]], versions: Iterable[ServiceVe
             sizes[vid] += size
     return dict(sizes)
 
-
-def compare(plan: Plan, job: ImportJob | None) -> list[str]:
-    """Where an import's result differs from the plan, one line per difference (empty: as planned)."""
-    if job is None:
-        return ["no import job"]
-    done = {v.version_id_source: v for v in job.outputs.service_versions if v.version_id_source}
-    lines = []
-    for planned in plan.versions:
-        item = done.pop(planned.version_id_source, None)
-        if item is None:
-            lines.append(f"{planned.service_uri_source}: planned '{planned.status}' but the import did not report it")
-            continue
-        got_uri = item.service_uri_destination or service_uri(
-            item.folder_destination or "", item.service_destination or "", item.version_destination)
-        expected = [
-            ("destination", planned.service_uri_destination, got_uri),
-            ("status", planned.status, item.status),
-        ]
-        if planned.version_id_destination is not None:
-            expected.append(("version id", planned.version_id_destination, item.version_id_destination))
-        for what, want, got in expected:
-            if want != got:
-                lines.append(f"{planned.service_uri_source}: planned {what} '{want}', the import gave '{got}'")
-    lines += [f"{v.service_uri_source}: imported but not planned" for v in done.values()]
-    return lines

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from spark_tui.spark.export_wire import ApiError, IfPresent, VersionBump, WireModel
+from spark_tui.spark.export_wire import ApiError, ExportInputs, IfPresent, VersionBump, VersionFilter, WireModel
+from spark_tui.spark.import_wire import ServiceMapping
 
 
 class Endpoint(WireModel):
@@ -22,6 +23,7 @@ class Endpoint(WireModel):
     location: str  # workspace path, base URL without query, package path or runner URL
     tenant: str
     user: str | None = None
+    user_source: str | None = None  # who said so: server (whoami route), token (its claims), profile, unknown
 
 
 class ServiceAction(str, Enum):
@@ -39,7 +41,7 @@ class PlannedVersion(WireModel):
     version_id_source: str
     service_uri_destination: str
     version_destination: str
-    version_id_destination: str | None = None  # None: a new id (the source's is taken in the service)
+    version_id_destination: str | None = None  # None: Spark chooses (the target tenant holds the source's id, or cannot say)
     status: Literal["added", "replaced", "refused"]
     bytes: int = 0
 
@@ -113,18 +115,82 @@ class ReceiptVersion(WireModel):
     status: str
 
 
+class ResolvedVersion(WireModel):
+    service_uri_source: str  # folder/service[version]
+    version_id_source: str
+
+
+class PromotionRequest(WireModel):
+    """What was asked, as given and as resolved: enough to rebuild why each version went where it went."""
+
+    selection: ExportInputs
+    version_filter: VersionFilter = VersionFilter.all
+    resolved: list[ResolvedVersion] = Field(default_factory=list)
+    mappings: list[ServiceMapping] = Field(default_factory=list)
+    if_present: IfPresent = IfPresent.abort
+    upgrade: VersionBump = VersionBump.minor
+    create_folders: bool = False
+    source_system: str | None = None
+    correlation_id: str | None = None
+    argv: list[str] | None = None  # the command line, secrets removed (None: not run from the command line)
+    tool: str  # spark-tui and its version
+    saved_plan: str | None = None  # the saved plan applied (--apply), if any
+
+
+class TargetServiceState(WireModel):
+    """An affected destination service as the target held it when the plan was made."""
+
+    service_uri_destination: str  # folder/service
+    exists: bool
+    versions: list[str] = Field(default_factory=list)  # "number id", sorted
+
+
+class SavedPlan(WireModel):
+    """A plan to approve and apply later (`--save-plan`, `--apply`): the exact source version ids,
+    the mappings and options, and the state of the target's affected services it was made against."""
+
+    object: Literal["promotion_saved_plan"] = "promotion_saved_plan"
+    created: str
+    request: PromotionRequest
+    plan: Plan
+    target_services: list[TargetServiceState] = Field(default_factory=list)
+    target_fingerprint: str  # SHA-256 of target_services
+
+
+class BackupRecord(WireModel):
+    """The target's versions of the services an import replaces, exported (migrate) before it ran."""
+
+    path: str
+    bytes: int
+    sha256: str
+    verified: bool
+    export_job_id: str
+    services: list[str] = Field(default_factory=list)  # folder/service
+    service_versions: list[ResolvedVersion] = Field(default_factory=list)
+
+
 class Receipt(WireModel):
-    """Written beside the package: who promoted what from where to where, with every id pair."""
+    """Written beside the package when a promotion starts and replaced after each step: who promoted
+    what from where to where, as asked, with every id pair; an interrupted run leaves `outcome`
+    "running" and the last `step` reached."""
 
     object: Literal["promotion_receipt"] = "promotion_receipt"
-    outcome: Literal["promoted", "uploaded", "failed", "cancelled"]
+    id: str = ""
+    outcome: Literal["running", "promoted", "uploaded", "failed", "cancelled"]
+    step: str = ""  # the last step reached
+    target_may_have_changed: bool = False
     failed_step: str | None = None
     message: str | None = None
     source: Endpoint
     target: Endpoint
     user: str
     started: str
-    finished: str
+    finished: str | None = None
+    pid: int | None = None  # of the running promotion (running: is it still alive?)
+    host: str | None = None
+    request: PromotionRequest | None = None
+    plan: Plan | None = None
+    backup: BackupRecord | None = None
     export_job_id: str | None = None
     import_job_id: str | None = None
     package: PackageRecord | None = None
@@ -133,6 +199,7 @@ class Receipt(WireModel):
     services: list[ReceiptService] = Field(default_factory=list)
     service_versions: list[ReceiptVersion] = Field(default_factory=list)
     deviations: list[str] = Field(default_factory=list)  # where the import differed from the plan
+    not_removable: list[str] = Field(default_factory=list)  # added versions and new services: Spark cannot remove them
     runner: RunnerUpload | None = None
 
 

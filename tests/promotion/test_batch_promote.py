@@ -56,7 +56,9 @@ def test_a_failure_says_the_step_and_that_the_target_is_unchanged(cli, profiles:
     assert result.code == 6
     assert "error: JOB_SLOT_BUSY: promotion stopped at step 'export': tenant 'dev' already runs 1 export job" in result.err
     assert "the target was not changed" in result.err
-    assert profiles.snapshot() == before and list(out.iterdir()) == []
+    assert profiles.snapshot() == before
+    [receipt] = [json.loads(p.read_text()) for p in out.iterdir()]  # no package: only the receipt of the failure
+    assert (receipt["outcome"], receipt["step"], receipt["target_may_have_changed"]) == ("failed", "export", False)
 
 
 def test_preflight_reports_every_problem_before_a_backend_opens(cli, profiles: Pair, tmp_path: Path) -> None:

@@ -218,7 +218,8 @@ def test_several_targets_make_a_matrix(tmp_path: Path) -> None:
 def test_after_a_promotion_with_renames_and_add_version_nothing_is_missing(one_workspace, out_dir: Path) -> None:
     """A real promotion (export, import with add_version into a renamed service), then the comparison with the
     same mappings: the copies are `same` under the target's numbers, uat's own 2.0.0 is extra."""
-    from spark_tui.promotion.promote import prepare, run as promote_run
+    from spark_tui.promotion.prepare import prepare
+    from spark_tui.promotion.run import run as promote_run
     from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent
 
     renames = [parse_map("synth-0000=UAT"), parse_map("synth-0000/service-0001=UAT/rates:major")]

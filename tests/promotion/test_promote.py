@@ -11,7 +11,9 @@ import pytest
 
 from promokit import Pair
 from spark_tui.promotion.mappings import parse_map
-from spark_tui.promotion.promote import PlanRefused, PromotionFailed, Step, StepUpdate, prepare, promote, run
+from spark_tui.promotion.prepare import prepare
+from spark_tui.promotion.run import promote, run
+from spark_tui.promotion.steps import PlanRefused, PromotionFailed, Step, StepUpdate
 from spark_tui.engine.artifacts import version_files
 from spark_tui.spark.errors import ValidationFailed
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent
@@ -50,7 +52,8 @@ def test_promote_with_renames(pair: Pair, out_dir: Path) -> None:
         assert versions_of(pair.target, *dest_uri.split("/"))[dest_version] == v.version_id_destination
     assert receipt.export_job_id == pair.source.status(receipt.export_job_id).id
     assert receipt.package.verified and receipt.package.sha256 == pair.source.status(receipt.export_job_id).outputs.files[0].file_hash
-    assert (receipt.source.tenant, receipt.target.tenant, receipt.user) == ("dev", "uat", "dev@example.com")
+    assert (receipt.source.tenant, receipt.target.tenant, receipt.user) == ("dev", "uat", "uat@example.com")
+    assert (receipt.source.user, receipt.source.user_source) == ("dev@example.com", "profile")
 
 
 def test_a_refusing_plan_exports_nothing(one_workspace: Pair, out_dir: Path) -> None:
@@ -72,7 +75,9 @@ def test_export_failure(one_workspace: Pair, out_dir: Path) -> None:
     with pytest.raises(PromotionFailed) as exc:
         promote(pair.source, pair.target, SELECTION, RENAMES, out_dir, if_present=IfPresent.add_version)
     assert exc.value.step is Step.export and exc.value.exit_code == 6 and "already runs 1 export job" in exc.value.message
-    assert exc.value.receipt_path is None and list(out_dir.iterdir()) == []
+    assert list(out_dir.iterdir()) == [exc.value.receipt_path]  # no package, the receipt says where it stopped
+    receipt = json.loads(exc.value.receipt_path.read_text())
+    assert (receipt["outcome"], receipt["step"], receipt["target_may_have_changed"]) == ("failed", "export", False)
     assert pair.snapshot() == before and pair.target.list_imports() == []
     holder.close()
 
@@ -92,7 +97,9 @@ def test_corrupt_download(one_workspace: Pair, out_dir: Path) -> None:
     with pytest.raises(PromotionFailed) as exc:
         promote(pair.source, pair.target, SELECTION, RENAMES, out_dir, if_present=IfPresent.add_version, on_update=corrupt)
     assert exc.value.step is Step.download and exc.value.exit_code == 3 and "SHA-256" in exc.value.message
-    assert list(out_dir.iterdir()) == []
+    assert list(out_dir.iterdir()) == [exc.value.receipt_path]  # the corrupt package was not kept
+    receipt = json.loads(exc.value.receipt_path.read_text())
+    assert (receipt["outcome"], receipt["step"], receipt["package"]) == ("failed", "download", None)
     assert pair.snapshot() == before and pair.target.list_imports() == []
 
 
@@ -148,7 +155,8 @@ def test_cancel_during_the_export_cancels_the_job(one_workspace: Pair, out_dir: 
     assert exc.value.step is Step.export and exc.value.exit_code == 130 and exc.value.cancelled
     status = pair.source.status(seen[0]).status.value
     assert status in ("cancelled", "closed")  # a tiny export may close before the cancel lands
-    assert list(out_dir.iterdir()) == [] and pair.snapshot() == before
+    assert list(out_dir.iterdir()) == [exc.value.receipt_path] and pair.snapshot() == before
+    assert json.loads(exc.value.receipt_path.read_text())["outcome"] == "cancelled"
 
 
 def test_file_filter_onpremises_is_refused_before_anything(one_workspace: Pair) -> None:

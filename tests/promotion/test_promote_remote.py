@@ -14,7 +14,9 @@ from spark_tui.backends.remote import RemoteBackend
 from spark_tui.config import Profile
 from spark_tui.engine.store import Workspace
 from spark_tui.promotion.mappings import parse_map
-from spark_tui.promotion.promote import PromotionFailed, Step, StepUpdate, prepare, run
+from spark_tui.promotion.prepare import prepare
+from spark_tui.promotion.run import run
+from spark_tui.promotion.steps import PromotionFailed, Step, StepUpdate
 from spark_tui.server import create_app
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent
 

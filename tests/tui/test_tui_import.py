@@ -12,7 +12,7 @@ from textual.widgets import Select
 from tui_helpers import form_ready, wait_for
 
 from spark_tui.promotion.package_inspect import inspect_package
-from spark_tui.promotion.promote import plan_package
+from spark_tui.promotion.prepare import plan_package
 from spark_tui.spark.export_wire import IfPresent, VersionBump
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
 from spark_tui.tui.screens.import_package import ImportScreen

@@ -399,7 +399,7 @@ class ImportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="import-plan", exit_on_error=False, description="plan the import")
     def _plan(self, package: Path, request: ImportRequestEntity, generation: int) -> None:
-        from spark_tui.promotion.promote import plan_package
+        from spark_tui.promotion.prepare import plan_package
 
         try:
             plan = plan_package(package, self.backend, request)

@@ -2,7 +2,7 @@
 
 Flow: pick the target profile (opened in a thread worker), edit the mapping table (pre-filled with the
 same names), choose `If present`, F5 shows the plan (nothing written), F6 asks and then runs the
-promotion (spark_tui.promotion.promote.run) in a thread worker whose step updates come back as
+promotion (spark_tui.promotion.run.run) in a thread worker whose step updates come back as
 messages: both jobs are followed live, and the receipt is shown at the end.
 """
 
@@ -22,8 +22,10 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Select, Static
 
 from spark_tui.backends.base import Backend
-from spark_tui.promotion import promote as core
+from spark_tui.promotion import run as core
 from spark_tui.promotion.mappings import MappingSet
+from spark_tui.promotion.prepare import Prepared, prepare
+from spark_tui.promotion.steps import Outcome, PromotionFailed, Step, StepUpdate
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.export_wire import ExportPreview, ExportRequest, FileFilter, IfPresent
 from spark_tui.spark.promotion_wire import Receipt
@@ -53,18 +55,18 @@ class TargetOpened(Message):
 @dataclass
 class PlanReady(Message):
     generation: int
-    prepared: core.Prepared | None
+    prepared: Prepared | None
     error: Exception | None = None
 
 
 @dataclass
 class PromotionProgressed(Message):
-    update: core.StepUpdate
+    update: StepUpdate
 
 
 @dataclass
 class PromotionEnded(Message):
-    outcome: core.Outcome | None
+    outcome: Outcome | None
     error: Exception | None = None
     receipt: Receipt | None = None  # a failed promotion's receipt, when it got as far as a package
 
@@ -74,7 +76,7 @@ def folders_label(create: bool) -> str:
     return f"Create missing folders: {'yes' if create else 'no'}"
 
 
-def target_effect(error: core.PromotionFailed) -> str:
+def target_effect(error: PromotionFailed) -> str:
     """What a failed promotion did to the target, in one sentence."""
     if error.target_may_change:
         return "The import job goes on in the target (Spark cannot cancel an import); its result decides."
@@ -120,12 +122,12 @@ class PromoteScreen(Screen[None]):
         self.dest_dir = dest_dir
         self.target: Backend | None = None
         self.target_name: str | None = None
-        self.prepared: core.Prepared | None = None
+        self.prepared: Prepared | None = None
         self.generation = 0  # bumped by every change of the inputs: older plans are stale
         self.cancel: threading.Event | None = None  # set while a promotion runs
-        self.step: core.Step | None = None  # the running promotion's step
+        self.step: Step | None = None  # the running promotion's step
         self.export_job_id: str | None = None  # the running promotion's export job, once submitted
-        self.outcome: core.Outcome | None = None
+        self.outcome: Outcome | None = None
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -311,7 +313,7 @@ class PromoteScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="promote-plan", exit_on_error=False, description="plan the promotion")
     def _plan(self, target: Backend, maps: list, if_present: IfPresent, create_folders: bool, generation: int) -> None:
         try:
-            prepared = core.prepare(self.source, target, self.request, maps, if_present=if_present,
+            prepared = prepare(self.source, target, self.request, maps, if_present=if_present,
                                     create_folders=create_folders)
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             self.post_message(PlanReady(generation, None, exc))
@@ -368,12 +370,12 @@ class PromoteScreen(Screen[None]):
 
         self.app.push_screen(ConfirmModal("Promote", question, yes="Promote", no="Not now"), answer)
 
-    def _start(self, target: Backend, prepared: core.Prepared, out_dir: Path) -> None:
+    def _start(self, target: Backend, prepared: Prepared, out_dir: Path) -> None:
         self.cancel = threading.Event()
-        self.step = core.Step.export
+        self.step = Step.export
         self._lock_inputs(True)
         self.query_one(PromotionJobs).start(prepared.plan.source, prepared.plan.target)
-        self.query_one("#run-steps", Static).update(steps_line(core.Step.export))
+        self.query_one("#run-steps", Static).update(steps_line(Step.export))
         self.query_one("#receipt-summary", Static).update("")
         self.query_one(ReceiptTable).clear()
         self.action_show_tab("run")
@@ -384,11 +386,11 @@ class PromoteScreen(Screen[None]):
             self.query_one(selector).disabled = locked
 
     @work(thread=True, exclusive=True, group="promote-run", exit_on_error=False, description="promote")
-    def _promote(self, target: Backend, prepared: core.Prepared, out_dir: Path, cancel: threading.Event) -> None:
+    def _promote(self, target: Backend, prepared: Prepared, out_dir: Path, cancel: threading.Event) -> None:
         try:
             outcome = core.run(self.source, target, prepared, out_dir, cancel=cancel,
                                on_update=lambda update: self.post_message(PromotionProgressed(update)))
-        except core.PromotionFailed as exc:
+        except PromotionFailed as exc:
             receipt = None
             if exc.receipt_path is not None:
                 try:
@@ -430,7 +432,7 @@ class PromoteScreen(Screen[None]):
                         markup=False, timeout=6)
             return
         error = message.error
-        if isinstance(error, core.PromotionFailed):
+        if isinstance(error, PromotionFailed):
             self.query_one("#run-steps", Static).update(steps_line(error.step, failed=True))
             text = (receipt_summary(message.receipt, error.receipt_path) if message.receipt is not None
                     else Text(f"✗ {error.message}\nNo receipt: no package was made.", style="bold red"))
@@ -449,7 +451,7 @@ class PromoteScreen(Screen[None]):
     def quit_line(self) -> str:
         """What quitting does to the running promotion (the app asks before quitting)."""
         target = self.target.info.profile if self.target is not None else self.target_name
-        if self.step in (core.Step.import_, core.Step.receipt):
+        if self.step in (Step.import_, Step.receipt):
             return (f"A promotion into profile '{target}' is importing: the import job goes on in the target (Spark "
                     "cannot cancel an import) but nothing follows it; the receipt says it was left running.")
         step = self.step.value if self.step is not None else "export"

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import DataTable
 
-from spark_tui.promotion.promote import Step, StepUpdate
+from spark_tui.promotion.steps import Step, StepUpdate
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob, JobStatus
 from spark_tui.spark.promotion_wire import Endpoint, Receipt
