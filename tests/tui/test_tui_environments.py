@@ -56,12 +56,12 @@ async def test_matrix_filter_versions_targets_and_promote_from_the_matrix(ws) ->
         screen = await open_environments(pilot)
         table = screen.query_one(MatrixTable)
         assert app.focused is table
-        # every other profile of the config is a target at first (the config's own demo profile too)
-        assert [t.target.profile for t in screen.comparison.targets] == ["demo", "prod", "uat"]
-        # t: keep uat only (demo and prod unticked), enter compares again
+        # every other profile of the config is a target at first (but the built-in demo profile)
+        assert [t.target.profile for t in screen.comparison.targets] == ["prod", "uat"]
+        # t: keep uat only (prod unticked), enter compares again
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, TargetsModal), "the targets dialog")
-        await pilot.press("space", "down", "space", "enter")
+        await pilot.press("down", "space", "enter")
         await wait_for(pilot, lambda: app.screen is screen and not screen.busy
                        and [t.target.profile for t in screen.comparison.targets] == ["uat"], "uat compared")
         assert rows(table) == expected_matrix(ws, ["uat"])
@@ -103,7 +103,7 @@ async def test_a_mapping_file_pairs_renamed_services_and_goes_to_the_promote_scr
         screen = await open_environments(pilot)
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, TargetsModal), "the targets dialog")
-        await pilot.press("space", "down", "space", "enter")
+        await pilot.press("down", "space", "enter")
         await wait_for(pilot, lambda: app.screen is screen and not screen.busy, "uat compared")
         # the mapping file's path and enter in one burst: compared again with the mapping
         screen.query_one("#env-mapping-file").focus()
@@ -127,12 +127,14 @@ async def test_promoting_into_one_of_several_targets_asks_which(ws) -> None:
     app = make_app(ws, "dev", "dev", ws.parent)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_environments(pilot)
-        await pilot.press("space", "ctrl+o")  # claims/fraud, three targets
+        await pilot.press("space", "ctrl+o")  # claims/fraud, two targets
         await wait_for(pilot, lambda: isinstance(app.screen, PickTargetModal), "which target")
-        await pilot.press("down", "enter")  # prod holds every version of claims/fraud: nothing to promote
+        await pilot.press("enter")  # prod (the first) holds every version of claims/fraud: nothing to promote
         await wait_for(pilot, lambda: app.screen is screen, "back")
         assert not isinstance(app.screen, PromoteScreen)
-        await pilot.press("ctrl+o", "down", "down", "enter")  # uat lacks 1.1.0
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickTargetModal), "which target")
+        await pilot.press("down", "enter")  # uat lacks 1.1.0
         await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), "the promote screen")
         assert app.screen.query_one("#target", Select).value == "uat"
 

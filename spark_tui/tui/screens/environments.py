@@ -203,8 +203,12 @@ class EnvironmentsScreen(Screen[None]):
         return current if current in names else (names[0] if names else Select.NULL)
 
     def on_mount(self) -> None:
+        from spark_tui.config import DEMO_PROFILE
+
         source = self.query_one("#env-source", Select).value
-        self.targets = [name for _, name in self._profiles() if name != source]
+        others = [name for _, name in self._profiles() if name != source]
+        # the built-in demo profile is compared only when asked for (t), unless there is nothing else
+        self.targets = [name for name in others if name != DEMO_PROFILE] or others
         self._show_targets()
         if self.app.config is None or len(self._profiles()) < 2:
             where = f" in {self.app.config.path}" if self.app.config else " (no config file)"
