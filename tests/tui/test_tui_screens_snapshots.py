@@ -4,15 +4,22 @@ only after looking at the report."""
 
 from __future__ import annotations
 
+import shutil
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fake_backend import FakeBackend
-from screens_kit import burst
+from screens_kit import burst, seed_environments, write_config
+from test_tui_receipts import write_history
 from tui_helpers import form_ready, wait_for
 
+from spark_tui.config import load_config
 from spark_tui.tui.app import SparkApp
+from spark_tui.tui.screens.environments import EnvironmentsScreen, MatrixTable
 from spark_tui.tui.screens.import_package import ImportScreen
+from spark_tui.tui.screens.receipts import ReceiptsScreen, ReceiptsTable
 from spark_tui.tui.widgets.jobs_table import JobsTable
 from spark_tui.tui.widgets.package_tables import InspectionTable
 
@@ -42,3 +49,59 @@ def test_import_screen(snap_compare, size, monkeypatch: pytest.MonkeyPatch) -> N
         await settle(pilot)
 
     assert snap_compare(SparkApp(FakeBackend(), dest_dir=Path("/tmp")), run_before=run_before, terminal_size=size)
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_environments_screen(snap_compare, size, tmp_path: Path, spark_tui_home: Path) -> None:
+    root = tmp_path / "ws"
+    seed_environments(root)
+    write_config(spark_tui_home, {name: (root, name) for name in ("dev", "prod", "uat")}, "dev")
+    fake = FakeBackend()
+    fake.info = replace(fake.info, profile="dev")
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await wait_for(pilot, lambda: app.main.query(JobsTable), "the main screen")
+        await form_ready(pilot)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.comparison is not None,
+                       "the comparison")
+        await pilot.press("space", "space")  # claims/fraud and claims/triage marked
+        service = app.screen.query_one(MatrixTable).ordered_columns[1]
+        await wait_for(pilot, lambda: service.content_width == len("claims/triage"), "the widths")
+        await settle(pilot)
+
+    assert snap_compare(SparkApp(fake, load_config(), dest_dir=Path("/tmp")), run_before=run_before, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_receipts_screen(snap_compare, size, utc, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = Path("/tmp/spark-tui-snapshot-home")  # a fixed path: the screen names the history's folder
+    shutil.rmtree(home, ignore_errors=True)
+    monkeypatch.setenv("SPARK_TUI_HOME", str(home))
+    write_history()
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await wait_for(pilot, lambda: app.main.query(JobsTable), "the main screen")
+        await form_ready(pilot)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptsScreen)
+                       and app.screen.query_one(ReceiptsTable).row_count == 2, "the history")
+        sides = app.screen.query_one(ReceiptsTable).ordered_columns[2]
+        await wait_for(pilot, lambda: sides.content_width == len("dev · dev → uat · uat"), "the widths")
+        await settle(pilot)
+
+    try:
+        assert snap_compare(SparkApp(FakeBackend(), dest_dir=Path("/tmp")), run_before=run_before, terminal_size=size)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
