@@ -107,6 +107,10 @@ class PromoteScreen(Screen[None]):
         Binding("f5", "plan", "Plan", id="promote.plan", tooltip="What the import will do in the target; writes nothing"),
         Binding("f6", "run", "Promote", id="promote.run", tooltip="Export, verify, import and write the receipt (asks first)"),
         Binding("escape", "back", "Back", id="promote.back", tooltip="Back to the main screen (a running promotion: stop it)"),
+        Binding("ctrl+s", "save_plan", "Save plan", show=False, id="promote.save_plan",
+                tooltip="Write the plan shown to a file for approval (--apply FILE applies it)"),
+        Binding("ctrl+l", "open_plan", "Open plan", show=False, id="promote.open_plan",
+                tooltip="Open a saved plan: checked against both sides, then F6 applies exactly it"),
         Binding("f2,1", "show_tab('mapping')", "Mapping", show=False, id="promote.tab_mapping"),
         Binding("f3,2", "show_tab('plan')", "Plan table", show=False, id="promote.tab_plan"),
         Binding("f4,3", "show_tab('run')", "Run / receipt", show=False, id="promote.tab_run"),
@@ -336,6 +340,16 @@ class PromoteScreen(Screen[None]):
         self.query_one("#plan-verdict", Static).update(verdict(plan))
         self.query_one(PlanTable).show(plan)
         errors.update(errors_table(plan.errors) if plan.errors else "")
+
+    def action_save_plan(self) -> None:
+        from spark_tui.tui.screens.saved_plans import save_plan
+
+        save_plan(self)
+
+    def action_open_plan(self) -> None:
+        from spark_tui.tui.screens.saved_plans import open_plan
+
+        open_plan(self)
 
     # --- run ---------------------------------------------------------------------------------------
 
