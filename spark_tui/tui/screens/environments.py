@@ -152,9 +152,9 @@ class EnvironmentsScreen(Screen[None]):
         Binding("f5", "compare", "Compare", id="environments.compare", tooltip="Read the catalogs and compare them"),
         Binding("ctrl+o", "promote", "Promote marked", id="environments.promote",
                 tooltip="Open the Promote screen with the marked services' difference"),
-        Binding("d", "toggle_differences", "Differences", id="environments.differences",
+        Binding("d", "toggle_differences", "Differences", show=False, id="environments.differences",
                 tooltip="Show only the services that differ (or every service)"),
-        Binding("t", "pick_targets", "Targets", id="environments.targets", tooltip="Pick the profiles to compare with"),
+        Binding("t", "pick_targets", "Targets", show=False, id="environments.targets", tooltip="Pick the profiles to compare with"),
         Binding("escape", "back", "Back", id="environments.back", tooltip="Back; this screen keeps its comparison"),
     ]
 

@@ -533,12 +533,8 @@ class ImportScreen(Screen[None]):
         if job.status is JobStatus.closed:
             verdict.update(Text.assemble(("✓ IMPORTED", "bold green"), f": {len(job.outputs.service_versions)} "
                                          f"version(s) into tenant '{self.backend.info.tenant}'. F5 plans again."))
-            self.notify(f"Imported {self.package.name if self.package else 'the package'}", title="Import done",
-                        markup=False, timeout=6)
-        else:
+        else:  # the main screen's jobs refresh announces the end (a toast and the event log)
             verdict.update(Text(f"✗ The import job ended '{job.status.value}': nothing was imported.", style="bold red"))
-            self.notify(f"Import job {job.id[:8]} {job.status.value}", title="Import failed", severity="error",
-                        markup=False, timeout=10)
 
     # --- leaving -----------------------------------------------------------------------------------
 

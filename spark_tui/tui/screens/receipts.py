@@ -78,7 +78,7 @@ class ReceiptsScreen(Screen[None]):
 
     AUTO_FOCUS = "#receipts"
     DEFAULT_CSS = """
-    ReceiptsScreen #receipts-status { height: 1; padding: 0 1; }
+    ReceiptsScreen #receipts-status { height: auto; max-height: 2; padding: 0 1; }
     ReceiptsScreen #receipts { height: 1fr; }
     """
     BINDINGS = [
