@@ -185,7 +185,7 @@ class EnvironmentsScreen(Screen[None]):
             yield Label("Mapping file", classes="env-label")
             yield PathInput(suffixes=(".toml",), placeholder="optional .toml", id="env-mapping-file", compact=True)
             yield Label("Scope", classes="env-label2")
-            yield OrderedInput("", placeholder="blank = whole tenant; or folder, folder/service",
+            yield OrderedInput("", placeholder="blank = whole tenant",
                                id="env-scope", compact=True, select_on_focus=False)
         yield Static("", id="env-status")
         yield MatrixTable(id="matrix")
