@@ -61,7 +61,10 @@ async def open_kept(app: SparkApp, name: str, prepare: Callable[[Screen], None] 
     if current == name:
         return True
     if app.is_screen_installed(name) and _stale(app, app.get_screen(name)):
+        old = app.get_screen(name)
         app.uninstall_screen(name)
+        if old.is_attached:
+            await old.remove()
     if not app.is_screen_installed(name):
         app.install_screen(_make(app, name), name)
     screen = app.get_screen(name)

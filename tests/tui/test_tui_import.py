@@ -219,3 +219,19 @@ def test_path_completion(tmp_path: Path) -> None:
     assert complete_path(f"{tmp_path}/exports/a", (".zip",)) is None  # only packages and folders
     assert complete_path(f"{tmp_path}/m", (".toml",)) == f"{tmp_path}/maps.toml"
     assert complete_path(f"{tmp_path}/nowhere/x", (".zip",)) is None
+
+
+async def test_after_a_profile_switch_the_import_screen_is_for_the_new_profile(env) -> None:
+    app = make_app(env["uat"], "uat", "uat", env["out"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_with_package(pilot, env["package"])
+        assert screen.backend.info.profile == "uat"
+        await pilot.press("escape", "f8")  # F8 from the main screen, not from the import screen
+        await wait_for(pilot, lambda: app.screen is not screen and app.screen is not app.main, "environments")
+        await pilot.press("escape")
+        dev = backend(env["dev"], "dev", "dev")
+        app._use_backend(dev, app.config.profile("dev"))
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), "the import screen")
+        assert app.screen is not screen and app.screen.backend is dev and app.screen.package is None
+        assert not screen.is_attached  # the old one is gone

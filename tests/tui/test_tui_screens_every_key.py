@@ -17,7 +17,7 @@ from tui_helpers import form_ready, wait_for
 
 from spark_tui.config import load_config
 from spark_tui.tui.app import SparkApp
-from spark_tui.tui.screens.environments import EnvironmentsScreen, MatrixTable
+from spark_tui.tui.screens.environments import EnvironmentsScreen
 from spark_tui.tui.screens.import_package import ImportScreen
 from spark_tui.tui.screens.receipts import ReceiptsScreen, ReceiptsTable
 
