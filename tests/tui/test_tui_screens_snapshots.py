@@ -43,7 +43,7 @@ def test_import_screen(snap_compare, size, monkeypatch: pytest.MonkeyPatch) -> N
         await form_ready(pilot)
         burst(app, "f7", *"tests/fixtures/volume-cylinder.zip", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.package is not None,
-                       "the package read")
+                       "the package read", timeout=30)
         version = app.screen.query_one(InspectionTable).ordered_columns[0]
         await wait_for(pilot, lambda: version.content_width == len("my-folder/volume-cylinder[0.1.0]"), "the widths")
         await settle(pilot)

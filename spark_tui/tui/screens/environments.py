@@ -177,8 +177,8 @@ class EnvironmentsScreen(Screen[None]):
         yield InfoHeader()
         with Horizontal(classes="env-row"):
             yield Label("Source", classes="env-label")
-            yield Select(self._profiles(), value=self._default_source(), allow_blank=False, id="env-source",
-                         compact=True)
+            profiles = self._profiles()
+            yield Select(profiles, value=self._default_source(), allow_blank=not profiles, id="env-source", compact=True)
             yield Label("Targets", classes="env-label2")
             yield Static("", id="env-targets")
         with Horizontal(classes="env-row"):
