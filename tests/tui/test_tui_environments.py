@@ -147,3 +147,17 @@ async def test_a_scope_that_names_what_the_source_lacks_is_refused(ws) -> None:
         burst(app, *"nowhere", "enter")
         await wait_for(pilot, lambda: "Cannot compare" in rendered(screen.query_one("#env-status")), "the refusal")
         assert "nowhere" in rendered(screen.query_one("#env-status"))
+
+
+async def test_keys_right_after_f8_land_in_the_environments_screen(ws) -> None:
+    """F8 and d in one burst: d filters the matrix (it does not reach the main screen)."""
+    app = make_app(ws, "dev", "dev", ws.parent)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await form_ready(pilot)
+        burst(app, "f8", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.comparison is not None
+                       and not app.screen.busy, "the comparison")
+        screen = app.screen
+        assert screen.only_differences
+        await wait_for(pilot, lambda: screen.query_one(MatrixTable).row_count == 3, "the filtered matrix")
+        assert "pricing/base" not in [r[1] for r in rows(screen.query_one(MatrixTable))]  # the same everywhere
