@@ -4,7 +4,6 @@ only after looking at the report."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -84,11 +83,8 @@ def test_environments_screen(snap_compare, size, tmp_path: Path, spark_tui_home:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_receipts_screen(snap_compare, size, utc, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = Path("/tmp/spark-tui-snapshot-home")  # a fixed path: the screen names the history's folder
-    shutil.rmtree(home, ignore_errors=True)
-    monkeypatch.setenv("SPARK_TUI_HOME", str(home))
-    write_history()
+def test_receipts_screen(snap_compare, size, utc) -> None:
+    write_history()  # under this test's SPARK_TUI_HOME
 
     async def run_before(pilot) -> None:
         app = pilot.app
@@ -101,7 +97,4 @@ def test_receipts_screen(snap_compare, size, utc, monkeypatch: pytest.MonkeyPatc
         await wait_for(pilot, lambda: sides.content_width == len("dev · dev → uat · uat"), "the widths")
         await settle(pilot)
 
-    try:
-        assert snap_compare(SparkApp(FakeBackend(), dest_dir=Path("/tmp")), run_before=run_before, terminal_size=size)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    assert snap_compare(SparkApp(FakeBackend(), dest_dir=Path("/tmp")), run_before=run_before, terminal_size=size)

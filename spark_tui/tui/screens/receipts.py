@@ -117,7 +117,7 @@ class ReceiptsScreen(Screen[None]):
 
         self.query_one(ReceiptsTable).show(message.receipts)
         where = paths.receipts_dir()
-        status.update(Text(f"{len(message.receipts)} promotion(s), newest first, from {where} · enter opens one",
+        status.update(Text(f"{len(message.receipts)} promotion(s), newest first · enter opens one (and names its file)",
                            style="dim") if message.receipts else
                       Text(f"No promotion yet: every promotion's receipt is kept in {where}", style="dim"))
 
