@@ -77,6 +77,13 @@ class SparkApp(App[int]):
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.palette",
                 tooltip="Open the command palette"),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl_c"),
+        # Priority: the screen opens before the next key is handled, so keys typed right after land in it.
+        Binding("f7", "open_kept('import')", "Import", show=False, priority=True, id="app.import",
+                tooltip="Import a package into this profile"),
+        Binding("f8", "open_kept('environments')", "Environments", show=False, priority=True, id="app.environments",
+                tooltip="Compare profiles: what differs, then promote it"),
+        Binding("f9", "open_kept('receipts')", "Receipts", show=False, priority=True, id="app.receipts",
+                tooltip="Promotion receipts, newest first"),
     ]
 
     def __init__(self, backend: Backend, config: AppConfig | None = None, profile: Profile | None = None,
@@ -120,13 +127,16 @@ class SparkApp(App[int]):
     def _binding_classes() -> tuple[type, ...]:
         """The classes whose bindings the palette names and the keymap may change (the screens add theirs)."""
         from spark_tui.tui.screens.details import JobDetailsScreen
+        from spark_tui.tui.screens.environments import EnvironmentsScreen
+        from spark_tui.tui.screens.import_package import ImportScreen
         from spark_tui.tui.screens.promote import PromoteScreen
+        from spark_tui.tui.screens.receipts import ReceiptsScreen
         from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
         from spark_tui.tui.widgets.jobs_table import JobsTable
         from spark_tui.tui.widgets.mapping_table import MappingTable
 
         return (SparkApp, MainScreen, CatalogPane, CatalogTree, JobsTable, JobDetailsScreen, PromoteScreen,
-                MappingTable)
+                MappingTable, ImportScreen, EnvironmentsScreen, ReceiptsScreen)
 
     def bindings_by_id(self) -> dict[str, Binding]:
         """Every binding of the app's own classes with an id, keys as the user's keymap sets them."""
@@ -212,6 +222,15 @@ class SparkApp(App[int]):
         self._replays = [Notify(toast) for toast in self._toasts]
         for replay in self._replays:
             self.post_message(replay)
+
+    async def action_open_kept(self, name: str) -> None:
+        """Open the Import, Environments or Receipts screen (tui/kept_screens.py); elsewhere the key passes on."""
+        from textual.actions import SkipAction
+
+        from spark_tui.tui.kept_screens import open_kept
+
+        if not await open_kept(self, name):
+            raise SkipAction()
 
     # --- help, quit, errors --------------------------------------------------------------------
 

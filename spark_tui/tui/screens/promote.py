@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Sel
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.backends.base import Backend
 from spark_tui.promotion import run as core
+from spark_tui.promotion.mappings import MappingSet
 from spark_tui.promotion.prepare import Prepared, prepare
 from spark_tui.promotion.steps import Outcome, PromotionFailed, Step, StepUpdate
 from spark_tui.spark.errors import SparkTuiError
@@ -106,13 +107,20 @@ class PromoteScreen(SparkScreen[None]):
         Binding("f5", "plan", "Plan", id="promote.plan", tooltip="What the import will do in the target; writes nothing"),
         Binding("f6", "run", "Promote", id="promote.run", tooltip="Export, verify, import and write the receipt (asks first)"),
         Binding("escape", "back", "Back", id="promote.back", tooltip="Back to the main screen (a running promotion: stop it)"),
+        Binding("ctrl+s", "save_plan", "Save plan", show=False, id="promote.save_plan",
+                tooltip="Write the plan shown to a file for approval (--apply FILE applies it)"),
+        Binding("ctrl+l", "open_plan", "Open plan", show=False, id="promote.open_plan",
+                tooltip="Open a saved plan: checked against both sides, then F6 applies exactly it"),
         Binding("f2,1", "show_tab('mapping')", "Mapping", show=False, id="promote.tab_mapping"),
         Binding("f3,2", "show_tab('plan')", "Plan table", show=False, id="promote.tab_plan"),
         Binding("f4,3", "show_tab('run')", "Run / receipt", show=False, id="promote.tab_run"),
     ]
 
-    def __init__(self, source: Backend, request: ExportRequest, dest_dir: Path) -> None:
+    def __init__(self, source: Backend, request: ExportRequest, dest_dir: Path, *, target: str | None = None,
+                 mappings: MappingSet | None = None) -> None:
+        """`target` and `mappings` pre-fill the screen (the Environments screen promotes a difference)."""
         super().__init__()
+        self.preset_target, self.preset_mappings = target, mappings
         self.source = source  # kept: switching the app's profile meanwhile does not change the source
         self.request = request.model_copy(update={"file_filter": FileFilter.migrate})
         self.dest_dir = dest_dir
@@ -173,6 +181,8 @@ class PromoteScreen(SparkScreen[None]):
 
     def on_mount(self) -> None:
         self._show_tab("mapping")
+        if self.preset_target is not None:
+            self.query_one("#target", Select).value = self.preset_target
         if not self._profile_options():
             where = f" in {self.app.config.path}" if self.app.config else ""
             self.notify(f"No other profile to promote to: define one{where}", severity="warning", timeout=8)
@@ -218,6 +228,13 @@ class PromoteScreen(SparkScreen[None]):
             f"{human_bytes(preview.projected_bytes)} from ", (f"{info.profile} · {info.tenant}", "bold"),
             " (a migrate export)"))
         self.query_one(MappingTable).set_services([(s.folder_source, s.service_source) for s in preview.services])
+        if self.preset_mappings is not None:
+            from spark_tui.tui.widgets.import_mapping import apply_mappings
+
+            try:
+                apply_mappings(self.query_one(MappingTable), self.preset_mappings)
+            except SparkTuiError as exc:
+                self.app.show_error("The mappings do not fit the selection", exc)
 
     # --- the target --------------------------------------------------------------------------------
 
@@ -327,6 +344,16 @@ class PromoteScreen(SparkScreen[None]):
         self.query_one("#plan-verdict", Static).update(verdict(plan))
         self.query_one(PlanTable).show(plan)
         errors.update(errors_table(plan.errors) if plan.errors else "")
+
+    def action_save_plan(self) -> None:
+        from spark_tui.tui.screens.saved_plans import save_plan
+
+        save_plan(self)
+
+    def action_open_plan(self) -> None:
+        from spark_tui.tui.screens.saved_plans import open_plan
+
+        open_plan(self)
 
     # --- run ---------------------------------------------------------------------------------------
 
