@@ -1,6 +1,6 @@
 """Realistic Spark files of one service version, stored as workspace blobs.
 
-Mirrors the real package `fixtures/volume-cylinder.zip` (reference/spark-api.md §5):
+Mirrors the real package `tests/fixtures/volume-cylinder.zip`:
 
   {version_id}.zip          the compiled module: _{svc}.js, _{svc}.wasm, _{svc}.data (gzip),
                             checksums.md5, {service}DefaultValidations.json, {service}_CompilerLog.json

@@ -1,6 +1,6 @@
 """Import a package into a tenant: Spark's import (mappings, prerequisites) and workspace seeding.
 
-`run_import` is Spark's import (DESIGN §2b): each `services_modify` mapping places a source
+`run_import` is Spark's import (docs/architecture.md, "Import and promotion semantics"): each `services_modify` mapping places a source
 service of a `migrate` package under a destination folder/service that must be reachable —
 the folder exists and the caller passes its group (the resolver's rule) — and `abort` refuses an
 existing destination. Every violation is reported at once and nothing is written.
@@ -94,7 +94,7 @@ def _existing(db: sqlite3.Connection, tenant: str, folder: str, service: str) ->
 def plan_import(
     ws: Workspace, db: sqlite3.Connection, tenant: str, package: PackageContents, entity: ImportRequestEntity, groups: tuple[str, ...]
 ) -> tuple[list[Placement], list[ApiError]]:
-    """Spark's prerequisites (DESIGN §2b): the placements, and every violation."""
+    """Spark's prerequisites (docs/architecture.md, "Import and promotion semantics"): the placements, and every violation."""
     errors: list[ApiError] = []
     if package.kind is PackageKind.onpremises:
         errors.append(_error(

@@ -1,4 +1,4 @@
-"""Resolve an export request into the versions to package (DESIGN §2), reporting every error at once.
+"""Resolve an export request into the versions to package (docs/architecture.md, "export semantics"), reporting every error at once.
 
 `check_request` (spark.request_check) finds what is wrong with the request itself; `resolve` adds
 what is wrong against the workspace: unknown objects, access, empty folders, versions without a

@@ -1,4 +1,4 @@
-"""Compare environments (DESIGN §2c): what differs between a source profile and one or more targets.
+"""Compare environments (docs/architecture.md, "Environments"): what differs between a source profile and one or more targets.
 
     comparison = compare(source, [uat, prod], scope=Scope(folders=("claims",)), mappings=maps)
 

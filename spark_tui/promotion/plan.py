@@ -2,7 +2,7 @@
 
 Read-only: it lists the target's folders, the services of each destination folder and the
 versions of each existing destination service (the Backend browse operations), and decides per
-service and version what the import (DESIGN §2b) will do — new service, version added with its
+service and version what the import (docs/architecture.md, "Import and promotion semantics") will do — new service, version added with its
 new number (SemVer.bump, as the importer), replaced, or refused with the reason.
 """
 

@@ -1,6 +1,6 @@
 """Wire shapes of Spark's browse APIs (v1 folder/engine listings, v3 service exists).
 
-Field names are exactly Spark's (reference/spark-api.md §3). Fields marked "spark-tui extension"
+Field names are exactly Spark's (its v1/v3 browse APIs). Fields marked "spark-tui extension"
 are absent from real Spark responses; they default so that real responses still parse, and
 let a client of `spark-tui serve` show exactly what the embedded backend shows.
 """

@@ -1,4 +1,4 @@
-"""JSON shape of a comparison of environments (DESIGN §2c): `spark-tui --batch --compare ... --json`.
+"""JSON shape of a comparison of environments (docs/architecture.md, "Environments"): `spark-tui --batch --compare ... --json`.
 
 spark-tui's own shape (Spark has no such API), stable: fields are only ever added. One
 `Comparison` holds the source, the scope and one `TargetComparison` per target profile; each lists

@@ -1,4 +1,4 @@
-"""How `spark-tui` ends: one exit code per kind of outcome (DESIGN §3), and the one rule that picks it.
+"""How `spark-tui` ends: one exit code per kind of outcome (the README's exit-code table), and the one rule that picks it.
 
 A pipeline branches on these numbers, so they are a public contract: `--batch --help` prints its
 legend from the members' docstrings and a test holds the README's table to them. A new outcome

@@ -1,4 +1,4 @@
-"""Content identity of a service version (DESIGN §2c): the same fingerprint means the same content.
+"""Content identity of a service version (docs/architecture.md, "Environments"): the same fingerprint means the same content.
 
 fingerprint = SHA-256 (hex) over the sorted lines `<path within the version>\\t<sha256 of the content>`
 (joined by "\\n") of the version's `migrate` file set, so two tenants holding a copy of a version

@@ -1,4 +1,4 @@
-"""The Hybrid Runner's answers (reference/spark-api.md §5.8; SDK wasm docs): to `POST {runner}/api/v3/upload`,
+"""The Hybrid Runner's answers (as the Hybrid Runner and the SDK's wasm client document them): to `POST {runner}/api/v3/upload`,
 `{"response_data": [{"tenant": "...", "services": [<ModelMetaData.json of each version>]}]}`, and to
 `GET {runner}/version`, `{version, lastPullDate, filehash}`. Parsed leniently (unknown fields kept,
 missing ones empty), since runners differ by version.

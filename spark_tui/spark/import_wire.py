@@ -1,4 +1,4 @@
-"""Wire shapes of Spark's import API (`POST /{tenant}/api/v4/import`, reference/spark-api.md §2.6–2.7).
+"""Wire shapes of Spark's import API (`POST /{tenant}/api/v4/import`, as Spark's import API documents it).
 
 One definition for the engine, `serve`, the remote client and batch output. Answers are parsed
 with the same lenient pieces as export answers (spark/export_wire.py: `SparkAnswer` keeps unknown

@@ -1,4 +1,4 @@
-"""JSON shapes of a promotion (DESIGN §2b): the plan computed before anything runs, and the receipt after.
+"""JSON shapes of a promotion (docs/architecture.md, "Import and promotion semantics"): the plan computed before anything runs, and the receipt after.
 
 spark-tui's own shapes (Spark has no promotion API); field names follow the import API's
 `*_source` / `*_destination` vocabulary so a plan, an import result and a receipt line up.

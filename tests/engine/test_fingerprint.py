@@ -1,4 +1,4 @@
-"""A version's fingerprint (DESIGN §2c): its migrate file set, stamps and module name aside; no blob is read."""
+"""A version's fingerprint (docs/architecture.md, "Environments"): its migrate file set, stamps and module name aside; no blob is read."""
 
 from __future__ import annotations
 

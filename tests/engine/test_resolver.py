@@ -1,4 +1,4 @@
-"""The resolver: every rule of DESIGN §2 (union, identifiers, version specs, filters, prerequisites)."""
+"""The resolver: every rule of the export semantics (docs/architecture.md) (union, identifiers, version specs, filters, prerequisites)."""
 
 from __future__ import annotations
 

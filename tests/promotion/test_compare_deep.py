@@ -87,7 +87,7 @@ def test_package_fingerprints_equal_the_listed_ones(tmp_path: Path) -> None:
 
 
 def test_a_package_is_fingerprinted_from_its_files(fixture_zip: Path) -> None:
-    """The real fixture, by DESIGN §2c's definition: path and SHA-256 of each file, module named by placeholder,
+    """The real fixture, by docs/architecture.md ("Environments")'s definition: path and SHA-256 of each file, module named by placeholder,
     the two identity stamps left out."""
     vid = "91299a5d-9328-4435-911b-4e5f7783f5d4"
     with zipfile.ZipFile(fixture_zip) as zf:

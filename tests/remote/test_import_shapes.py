@@ -18,7 +18,7 @@ from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantIm
 from spark_tui.spark.export_wire import UNSPECIFIED_CODE, JobStatus
 
 BASE = "https://excel.uat.us.coherent.global"
-# GET import status as the SDK docs show it (reference/spark-api.md §2.7), plus a field we do not know.
+# GET import status as the SDK docs show it, plus a field we do not know.
 SDK_DOCS_STATUS = {
     "object": "import", "id": "uuid", "response_timestamp": "1970-12-03T04:56:56.186Z", "status": "closed",
     "status_url": f"{BASE}/my-tenant/api/v4/import/job-uuid/status", "process_time": 123,
