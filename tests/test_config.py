@@ -265,7 +265,7 @@ def test_every_problem_of_the_file_is_reported_at_once(spark_tui_home: Path, cap
     with pytest.raises(ConfigError) as info:
         load_config()
     assert [e.message for e in info.value.errors] == [
-        f"{file}: 'colour' unknown key (and 'shade'); use one of: default_profile, profiles, serve, theme",
+        f"{file}: 'colour' unknown key (and 'shade'); use one of: default_profile, keymap, profiles, serve, theme",
         f"{file}: 'profiles.a.backend' is 'ftp'; use \"embedded\", \"spark\" or \"runner\"",
         f"{file}: 'profiles.b.wat' unknown key; use one of: backend, groups, tenant, user, workspace",
         f"{file}: 'default_profile' names profile 'nope' which is not defined; use one of: demo, good",

@@ -68,11 +68,20 @@ def sh_blocks(text: str, page: str = "README.md") -> list[tuple[int, list[str]]]
     return blocks
 
 
+HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
+
+
 def commands(start: int, lines: list[str], page: str = "README.md") -> list[Command]:
-    """The commands of a block (continuation lines joined), with the exit codes their comments allow."""
+    """The commands of a block (continuation lines joined, a here-document kept whole with the command
+    that opens it), with the exit codes their comments allow."""
     found: list[Command] = []
     pending, first = "", 0
+    heredoc: str | None = None  # the terminator of the here-document being read
     for offset, raw in enumerate(lines, start + 1):
+        if heredoc is not None:
+            found[-1] = Command(page, found[-1].line, found[-1].text + "\n" + raw, found[-1].codes)
+            heredoc = None if raw.strip() == heredoc else heredoc
+            continue
         command, comment = split_comment(raw)
         if not pending:
             first = offset
@@ -83,6 +92,9 @@ def commands(start: int, lines: list[str], page: str = "README.md") -> list[Comm
         if command:
             codes = EXIT.search(comment)
             found.append(Command(page, first, command, tuple(int(c) for c in re.findall(r"\d+", codes.group(1))) if codes else (0,)))
+            if (opened := HEREDOC.search(command)) is not None:
+                heredoc = opened.group(2)
+    assert heredoc is None, f"{page}: the here-document of line {found[-1].line} is never closed"
     return found
 
 
@@ -158,6 +170,15 @@ def test_commands_join_continuations_and_read_exit_codes() -> None:
         Command("README.md", 12, "spark-tui --batch --folder x -o out", (2,)),
         Command("README.md", 14, "spark-tui --batch --cancel J", (0, 2)),
     ]
+
+
+def test_a_here_document_stays_with_its_command(tmp_path: Path) -> None:
+    block = ["cat > f.toml <<'EOF'", "[a]", "b = 1  # a TOML comment", "EOF", "grep -q 'b = 1' f.toml"]
+    found = commands(3, block)
+    assert [c.text for c in found] == ["cat > f.toml <<'EOF'\n[a]\nb = 1  # a TOML comment\nEOF", "grep -q 'b = 1' f.toml"]
+    result = subprocess.run(["bash", "-c", script(found)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "f.toml").read_text() == "[a]\nb = 1  # a TOML comment\n"
 
 
 def test_a_block_after_a_manual_comment_is_not_run() -> None:

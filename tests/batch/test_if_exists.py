@@ -56,7 +56,7 @@ def test_free_names_count_from_the_given_name_and_skip_taken_ones(tmp_path: Path
     (tmp_path / "p-2.zip").write_bytes(b"")
     assert free_name(tmp_path, "p.zip") == "p-3.zip"
     assert free_name(tmp_path, "p.zip", lambda path: path.name == "p-3.zip") == "p-4.zip"
-    assert free_name(tmp_path, "p-2.zip") == "p-2-2.zip"  # a name the user chose is kept whole
+    assert free_name(tmp_path, "p-2.zip") == "p-3.zip"  # a suffix counts on, never stacks (p-2-2.zip)
 
 
 def test_if_exists_goes_with_what_saves_a_package(cli) -> None:
