@@ -12,6 +12,7 @@ from types import TracebackType
 
 from spark_tui.atomic_file import AtomicFile
 from spark_tui.backends.base import Backend, ProgressCallback
+from spark_tui.backends.package_stream import PackageStream
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, Download, ExportJob
 
@@ -46,7 +47,8 @@ class VerifiedFile:
 
     Leaving the `with` block without a successful commit removes the temp file, so a failed,
     cancelled or corrupt transfer leaves nothing behind, and an existing `dest` is never replaced
-    (TargetExists). Raises InterruptedError when `cancel` is set.
+    (TargetExists). Raises InterruptedError when `cancel` is set. With `tee`, each stored chunk is
+    flushed and announced to that PackageStream, so an upload can follow the download.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class VerifiedFile:
         total: int = 0,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        tee: PackageStream | None = None,
     ) -> None:
         self.dest = Path(dest)
         if self.dest.exists():
@@ -67,6 +70,10 @@ class VerifiedFile:
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._target = AtomicFile(self.dest, replace=False)
         self._out = self._target.file
+        self._stored = 0
+        self.tee = tee
+        if tee is not None:
+            tee.begin(Path(self._target.tmp), total)
 
     def __enter__(self) -> VerifiedFile:
         return self
@@ -88,6 +95,10 @@ class VerifiedFile:
         self._out.write(chunk)
         self._digest.update(chunk)
         self._md5.update(chunk)
+        if self.tee is not None:
+            self._stored += len(chunk)
+            self._out.flush()  # the upload reads the file through another handle
+            self.tee.grew(self._stored, self.total)
 
     @property
     def sha256(self) -> str:
@@ -106,15 +117,19 @@ class VerifiedFile:
             self._target.commit()
         except FileExistsError:
             raise TargetExists(self.dest) from None
+        if self.tee is not None:
+            self.tee.completed()
         return digest
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._target.discard()
+        if self.tee is not None and not self._target.committed:
+            self.tee.attempt_failed()
 
 
 def download_replacing(
     backend: Backend, job: ExportJob, dest_dir: Path, *,
-    progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None, cancel: threading.Event | None = None, tee: PackageStream | None = None,
 ) -> list[Download]:
     """`backend.download` that replaces files of the same name (`--if-exists overwrite`).
 
@@ -123,7 +138,7 @@ def download_replacing(
     stage = Path(tempfile.mkdtemp(prefix=".spark-tui-download-", dir=dest_dir))
     try:
         placed = []
-        for d in backend.download(job, stage, progress=progress, cancel=cancel):
+        for d in backend.download(job, stage, progress=progress, cancel=cancel, tee=tee):
             if d.verified:
                 target = Path(dest_dir) / Path(d.path).name
                 os.replace(d.path, target)
