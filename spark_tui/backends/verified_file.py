@@ -48,7 +48,8 @@ class VerifiedFile:
     Leaving the `with` block without a successful commit removes the temp file, so a failed,
     cancelled or corrupt transfer leaves nothing behind, and an existing `dest` is never replaced
     (TargetExists). Raises InterruptedError when `cancel` is set. With `tee`, each stored chunk is
-    flushed and announced to that PackageStream, so an upload can follow the download.
+    flushed and announced to that PackageStream, so an upload can follow the download. `md5=False`
+    skips the MD5 when the expected digest is known to be a SHA-256 (one hash less per byte).
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class VerifiedFile:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
         tee: PackageStream | None = None,
+        md5: bool = True,
     ) -> None:
         self.dest = Path(dest)
         if self.dest.exists():
@@ -67,7 +69,7 @@ class VerifiedFile:
         self.cancel = cancel
         self.size = 0
         self._digest = hashlib.sha256()
-        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._md5 = hashlib.md5(usedforsecurity=False) if md5 else None  # False: the expected digest is a SHA-256
         self._target = AtomicFile(self.dest, replace=False)
         self._out = self._target.file
         self._stored = 0
@@ -94,7 +96,8 @@ class VerifiedFile:
         """Write and hash an admitted chunk; may run in one helper thread (see backends/pump.py)."""
         self._out.write(chunk)
         self._digest.update(chunk)
-        self._md5.update(chunk)
+        if self._md5 is not None:
+            self._md5.update(chunk)
         if self.tee is not None:
             self._stored += len(chunk)
             self._out.flush()  # the upload reads the file through another handle
@@ -110,7 +113,9 @@ class VerifiedFile:
         digest = self.sha256
         if expected is not None:
             algorithm = hash_algorithm(expected)
-            got = digest if algorithm == "sha256" else self._md5.hexdigest()
+            if algorithm == "md5" and self._md5 is None:
+                raise HashMismatch(f"an MD5 {expected} was expected after the file was hashed with SHA-256 only")
+            got = digest if algorithm == "sha256" else self._md5.hexdigest()  # type: ignore[union-attr]
             if got != expected.strip().lower():
                 raise HashMismatch(f"{'SHA-256' if algorithm == 'sha256' else 'MD5'} mismatch: got {got}, expected {expected}")
         try:

@@ -234,9 +234,10 @@ def export_and_download(
             raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", exit_code_for(job), errors)
     recorder.step(Step.download)
     with guard(Step.download, cancel):
+        what = "downloading the package" + (" and uploading it to the target as it arrives" if upload is not None else "")
+
         def moved(done: int, total: int) -> None:
-            uploaded = f"; {upload.sent} bytes uploaded to the target so far" if upload is not None else ""
-            notify(StepUpdate(Step.download, f"downloading the package{uploaded}", done=done, total=total))
+            notify(StepUpdate(Step.download, what, done=done, total=total))
 
         tee = upload.stream if upload is not None else None
         try:

@@ -24,19 +24,15 @@ class Upload:
     def __init__(self, target: Backend, entity: ImportRequestEntity) -> None:
         self.target, self.entity = target, entity
         self.stream = PackageStream()
-        self.sent = 0  # bytes of the package uploaded so far
         self._job: ImportJob | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="package-upload", daemon=True)
 
     def _run(self) -> None:
         try:
-            self._job = self.target.submit_import(self.stream, self.entity, progress=self._progress)
+            self._job = self.target.submit_import(self.stream, self.entity)
         except BaseException as exc:  # re-raised by finish() or failure in the caller's thread
             self._error = exc
-
-    def _progress(self, done: int, total: int) -> None:
-        self.sent = done
 
     def __enter__(self) -> Upload:
         self._thread.start()

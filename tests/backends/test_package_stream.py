@@ -86,7 +86,9 @@ def test_a_retried_download_is_read_again_from_its_first_byte(tmp_path: Path) ->
     first = Reader(stream)
     first.start()
     with pytest.raises(HashMismatch), VerifiedFile(tmp_path / "p.zip", len(DATA), tee=stream) as sink:
-        sink.write(b"x" * len(DATA))  # a corrupt first attempt
+        sink.write(b"x" * (CHUNK + HOLD))  # a corrupt first attempt, read while it is written
+        assert first.wait_for(CHUNK)
+        sink.write(b"x" * (len(DATA) - CHUNK - HOLD))
         sink.commit(hashlib.sha256(DATA).hexdigest())
     first.join(10)
     assert isinstance(first.error, AttemptFailed) and set(first.got) <= {ord("x")}

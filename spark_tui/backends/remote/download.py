@@ -117,7 +117,8 @@ def _stream_to(
     """Stream one file to a temp name beside `dest`, check it, rename. Raises _BadDownload."""
     request_id = None
     received = length = 0
-    with VerifiedFile(dest, progress=progress, cancel=cancel, tee=tee) as sink:
+    md5 = expected is None or hash_algorithm(expected) == "md5"
+    with VerifiedFile(dest, progress=progress, cancel=cancel, tee=tee, md5=md5) as sink:
         try:
             with _open_stream(http, url) as response:
                 request_id = request_id_of(response)
