@@ -1,6 +1,6 @@
 """Promote a ~150 MB selection between two `spark-tui serve` instances, vs `cspark export run` then `cspark import run`.
 
-Run: python tests/bench/bench_promote.py [--folders 3 --services 4 --versions 3 --payload-bytes 4000000 --runs 3]
+Run: python tests/bench/bench_promote.py [--folders 3 --services 4 --versions 3 --payload-bytes 4000000 --runs 3 --no-backup]
 
 Two servers (dev and uat, one workspace each, tenant `acme`); uat has the destination folders
 `uat-synth-*`. Each run promotes every service of the dev folders into the uat folders under the same
@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument("--payload-bytes", type=int, default=4_400_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-backup", action="store_true", help=(
+        "spark-tui skips its backup before replace (from the 2nd run on the services exist in uat), as cspark takes none"))
     args = parser.parse_args(argv)
     if not Path(TIME).exists():
         raise SystemExit(f"{TIME} is missing; install GNU time (apt-get install -y time)")
@@ -171,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             out.mkdir()
             ours = [sys.executable, "-m", "spark_tui", "--config", str(client), "--batch", "--profile", "dev",
                     "--promote-to", "uat", *folder_args, *maps, "--if-present", "replace", "-o", str(out)]
+            if args.no_backup:
+                ours.append("--no-backup")
             ours_samples.append(measure(ours, env, tmp / "rss"))
             size = max(p.stat().st_size for p in out.glob("*.zip"))
             package = out / "cspark.zip"
@@ -182,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out)
 
         print(f"promotion of {args.folders} folders x {args.services} services x {args.versions} versions "
-              f"({size / 2**20:.1f} MiB package) between two spark-tui serve instances, {args.runs} run(s), medians:")
+              f"({size / 2**20:.1f} MiB package) between two spark-tui serve instances, {args.runs} run(s), "
+              f"{'no backup' if args.no_backup else 'backup before replace from run 2 on'}, medians:")
         print(f"{'client':<38} {'wall s':>8} {'peak RSS MiB':>13}")
         medians = {}
         for label, samples in (("spark-tui --promote-to (1 process)", ours_samples),
