@@ -9,10 +9,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
+
+if TYPE_CHECKING:
+    from spark_tui.backends.package_stream import PackageStream
 from spark_tui.spark.export_wire import (
     Download,
     ExportJob,
@@ -126,14 +129,19 @@ class Backend(Protocol):
         dest_dir: Path,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        tee: PackageStream | None = None,
     ) -> list[Download]:
-        """Copy every output file of a closed job into dest_dir, verifying its SHA-256."""
+        """Copy every output file of a closed job into dest_dir, verifying its SHA-256; `tee` (one file)
+        is told of every byte on disk, so an upload can follow (see package_stream.py)."""
         ...
 
     def submit_import(
-        self, path: Path, request: ImportRequestEntity, progress: ProgressCallback | None = None
+        self, package: Path | PackageStream, request: ImportRequestEntity, progress: ProgressCallback | None = None
     ) -> ImportJob:
         """Upload a `migrate` package and start an import job; returns at once (the job is `created`).
+
+        `package` is a file, or a PackageStream still being downloaded: then the upload follows the
+        download and its end waits for `release()` (StreamAborted when the stream is aborted).
 
         Prerequisite violations end the job `failed` with every error (as Spark); raises
         ValidationFailed for a malformed request, JobSlotBusy while an import job of the tenant runs.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback
+from spark_tui.backends.package_stream import PackageStream
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.access import list_folders, require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
@@ -153,6 +154,7 @@ class EmbeddedBackend:
         dest_dir: Path,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        tee: PackageStream | None = None,
     ) -> list[Download]:
         """Copy the job's package into dest_dir (temp name, SHA-256 check, rename); nothing is left on failure.
 
@@ -169,7 +171,7 @@ class EmbeddedBackend:
         expected = job.outputs.files[0].file_hash
         target = dest_dir / source.name
         try:
-            sink = VerifiedFile(target, source.stat().st_size, progress, cancel)
+            sink = VerifiedFile(target, source.stat().st_size, progress, cancel, tee, md5=len((expected or "").strip()) != 64)
         except OSError as exc:
             raise _invalid(
                 Code.INVALID_VALUE, f"cannot write into output directory '{dest_dir}': {exc.strerror}", str(dest_dir)
@@ -189,11 +191,12 @@ class EmbeddedBackend:
     # --- imports and folders -------------------------------------------------------------------
 
     def submit_import(
-        self, path: Path, request: ImportRequestEntity, progress: ProgressCallback | None = None
+        self, package: Path | PackageStream, request: ImportRequestEntity, progress: ProgressCallback | None = None
     ) -> ImportJob:
-        """Copy the package into the workspace (reporting `progress`) and start an import job."""
+        """Copy the package into the workspace (reporting `progress`) and start an import job. A
+        PackageStream is waited for until released: a local copy gains nothing from overlapping."""
         self._require_tenant()
-        path = Path(path)
+        path = package.released_path() if isinstance(package, PackageStream) else Path(package)
         job = self.imports.submit(self.tenant, self.user, self.groups, path, request, name=path.name, progress=progress)
         with self._jobs_lock:
             self._submitted.add(job.id)

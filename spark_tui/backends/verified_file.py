@@ -12,6 +12,7 @@ from types import TracebackType
 
 from spark_tui.atomic_file import AtomicFile
 from spark_tui.backends.base import Backend, ProgressCallback
+from spark_tui.backends.package_stream import PackageStream
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, Download, ExportJob
 
@@ -46,7 +47,9 @@ class VerifiedFile:
 
     Leaving the `with` block without a successful commit removes the temp file, so a failed,
     cancelled or corrupt transfer leaves nothing behind, and an existing `dest` is never replaced
-    (TargetExists). Raises InterruptedError when `cancel` is set.
+    (TargetExists). Raises InterruptedError when `cancel` is set. With `tee`, each stored chunk is
+    flushed and announced to that PackageStream, so an upload can follow the download. `md5=False`
+    skips the MD5 when the expected digest is known to be a SHA-256 (one hash less per byte).
     """
 
     def __init__(
@@ -55,6 +58,8 @@ class VerifiedFile:
         total: int = 0,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        tee: PackageStream | None = None,
+        md5: bool = True,
     ) -> None:
         self.dest = Path(dest)
         if self.dest.exists():
@@ -64,9 +69,13 @@ class VerifiedFile:
         self.cancel = cancel
         self.size = 0
         self._digest = hashlib.sha256()
-        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._md5 = hashlib.md5(usedforsecurity=False) if md5 else None  # False: the expected digest is a SHA-256
         self._target = AtomicFile(self.dest, replace=False)
         self._out = self._target.file
+        self._stored = 0
+        self.tee = tee
+        if tee is not None:
+            tee.begin(Path(self._target.tmp), total)
 
     def __enter__(self) -> VerifiedFile:
         return self
@@ -87,7 +96,12 @@ class VerifiedFile:
         """Write and hash an admitted chunk; may run in one helper thread (see backends/pump.py)."""
         self._out.write(chunk)
         self._digest.update(chunk)
-        self._md5.update(chunk)
+        if self._md5 is not None:
+            self._md5.update(chunk)
+        if self.tee is not None:
+            self._stored += len(chunk)
+            self._out.flush()  # the upload reads the file through another handle
+            self.tee.grew(self._stored, self.total)
 
     @property
     def sha256(self) -> str:
@@ -99,22 +113,28 @@ class VerifiedFile:
         digest = self.sha256
         if expected is not None:
             algorithm = hash_algorithm(expected)
-            got = digest if algorithm == "sha256" else self._md5.hexdigest()
+            if algorithm == "md5" and self._md5 is None:
+                raise HashMismatch(f"an MD5 {expected} was expected after the file was hashed with SHA-256 only")
+            got = digest if algorithm == "sha256" else self._md5.hexdigest()  # type: ignore[union-attr]
             if got != expected.strip().lower():
                 raise HashMismatch(f"{'SHA-256' if algorithm == 'sha256' else 'MD5'} mismatch: got {got}, expected {expected}")
         try:
             self._target.commit()
         except FileExistsError:
             raise TargetExists(self.dest) from None
+        if self.tee is not None:
+            self.tee.completed()
         return digest
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._target.discard()
+        if self.tee is not None and not self._target.committed:
+            self.tee.attempt_failed()
 
 
 def download_replacing(
     backend: Backend, job: ExportJob, dest_dir: Path, *,
-    progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None, cancel: threading.Event | None = None, tee: PackageStream | None = None,
 ) -> list[Download]:
     """`backend.download` that replaces files of the same name (`--if-exists overwrite`).
 
@@ -123,7 +143,7 @@ def download_replacing(
     stage = Path(tempfile.mkdtemp(prefix=".spark-tui-download-", dir=dest_dir))
     try:
         placed = []
-        for d in backend.download(job, stage, progress=progress, cancel=cancel):
+        for d in backend.download(job, stage, progress=progress, cancel=cancel, tee=tee):
             if d.verified:
                 target = Path(dest_dir) / Path(d.path).name
                 os.replace(d.path, target)

@@ -1,4 +1,4 @@
-"""Running a prepared promotion: export → verified download → verify → folders → import → receipt.
+"""Running a prepared promotion: backup → export → verified download → verify → folders → import → receipt.
 
     prepared = prepare(source, target, selection, maps, if_present=..., upgrade=..., create_folders=...)
     outcome = run(source, target, prepared, out_dir, on_update=..., cancel=...)
@@ -7,6 +7,11 @@
 Any failure raises PromotionFailed naming the step; up to the import nothing is written to the
 target but the folders asked for, and the import itself is all or nothing. Once a package exists,
 a receipt is written beside it — also for a failure, saying which step failed.
+
+The import's upload runs beside the download (transfer.py): a remote target receives the package's
+bytes as they arrive but its last ones only once the SHA-256 and the plan check passed, so a failed
+or corrupt download never completes an upload. A backup is therefore taken before the export, and
+folders are created while the upload waits for its tail (the target's import starts only then).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from spark_tui.promotion.mappings import Mapping
 from spark_tui.promotion.plan import endpoint
 from spark_tui.promotion.prepare import Prepared, prepare
 from spark_tui.promotion.receipt import Recorder, RunState
+from spark_tui.promotion.transfer import Upload
 from spark_tui.promotion.steps import Listener, Outcome, PlanRefused, PromotionFailed, Step, StepUpdate, guard, quiet
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
@@ -102,25 +108,30 @@ def run(
     state.plan = plan
     state.request = request_record(prepared, argv, saved_plan)
     recorder = Recorder(package, state)
+    entity = ImportRequestEntity(
+        inputs=ImportInputs(services_modify=prepared.mappings), services_existing=plan.services_existing,
+        source_system=request.source_system or SOURCE_SYSTEM, correlation_id=request.correlation_id,
+    )
     try:
-        recorder.step(Step.export)
-        package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder, if_exists)
-        recorder.step(Step.verify)
-        _verify(package, plan, state, notify)
-        if backup:
+        if backup:  # first: once the transfer below starts, the target's upload runs beside the download
             state.backup = take_backup(target, plan, package, recorder, notify, cancel, deadline_s)
-        for name in plan.folders_to_create:
-            recorder.step(Step.folders)
-            with guard(Step.folders, cancel):
-                notify(StepUpdate(Step.folders, f"creating folder '{name}' in tenant '{target.info.tenant}'"))
-                if not target.folder_exists(name):
-                    target.create_folder(name)
-                    state.created_folders.append(name)
-        entity = ImportRequestEntity(
-            inputs=ImportInputs(services_modify=prepared.mappings), services_existing=plan.services_existing,
-            source_system=request.source_system or SOURCE_SYSTEM, correlation_id=request.correlation_id,
-        )
-        import_package(target, package, entity, state, notify, cancel, deadline_s, recorder)
+        recorder.step(Step.export)
+        with Upload(target, entity) as upload:
+            package = export_and_download(source, request, out_dir, state, notify, cancel, deadline_s, recorder,
+                                          if_exists, upload)
+            recorder.step(Step.verify)
+            _verify(package, plan, state, notify)
+            with guard(Step.import_, cancel):
+                if upload.failure is not None:  # refused before the package was complete: nothing changed
+                    raise upload.failure
+            for name in plan.folders_to_create:  # the target has no complete package yet: its import waits
+                recorder.step(Step.folders)
+                with guard(Step.folders, cancel):
+                    notify(StepUpdate(Step.folders, f"creating folder '{name}' in tenant '{target.info.tenant}'"))
+                    if not target.folder_exists(name):
+                        target.create_folder(name)
+                        state.created_folders.append(name)
+            import_package(target, package, entity, state, notify, cancel, deadline_s, recorder, upload)
     except PromotionFailed as exc:
         exc.created_folders = state.created_folders
         exc.receipt_path = recorder.fail(exc)
@@ -195,10 +206,11 @@ def free_package_path(out_dir: Path, request: ExportRequest, if_exists: str = "f
 
 def export_and_download(
     source: Backend, request: ExportRequest, out_dir: Path, state: RunState, notify: Listener,
-    cancel: threading.Event, deadline_s: float, recorder: Recorder, if_exists: str = "fail",
+    cancel: threading.Event, deadline_s: float, recorder: Recorder, if_exists: str = "fail", upload: Upload | None = None,
 ) -> Path:
     """Run the export to its end and keep a verified copy of the package in `out_dir` (replacing one
-    of the same name only with `if_exists="overwrite"`, once the new one is verified)."""
+    of the same name only with `if_exists="overwrite"`, once the new one is verified); `upload`
+    follows the download's bytes to the target."""
     with guard(Step.export, cancel):
         job = source.submit(request)
         state.export_job = job
@@ -222,14 +234,17 @@ def export_and_download(
             raise PromotionFailed(Step.export, f"export job {job.id} ended '{job.status.value}': {detail}", exit_code_for(job), errors)
     recorder.step(Step.download)
     with guard(Step.download, cancel):
-        def moved(done: int, total: int) -> None:
-            notify(StepUpdate(Step.download, "downloading the package", done=done, total=total))
+        what = "downloading the package" + (" and uploading it to the target as it arrives" if upload is not None else "")
 
+        def moved(done: int, total: int) -> None:
+            notify(StepUpdate(Step.download, what, done=done, total=total))
+
+        tee = upload.stream if upload is not None else None
         try:
             if if_exists == "overwrite":
-                downloads = download_replacing(source, job, out_dir, progress=moved, cancel=cancel)
+                downloads = download_replacing(source, job, out_dir, progress=moved, cancel=cancel, tee=tee)
             else:
-                downloads = source.download(job, out_dir, progress=moved, cancel=cancel)
+                downloads = source.download(job, out_dir, progress=moved, cancel=cancel, tee=tee)
         except BadPackage as exc:  # the SHA-256 did not match: a transfer error, as for an export (exit 3)
             raise PromotionFailed(Step.download, exc.message, ExitCode.BACKEND, exc.errors) from None
         if len(downloads) != 1 or not downloads[0].verified:
@@ -262,9 +277,10 @@ def _verify(package: Path, plan: Plan, state: RunState, notify: Listener) -> Non
 
 def import_package(
     target: Backend, package: Path, entity: ImportRequestEntity, state: RunState, notify: Listener,
-    cancel: threading.Event, deadline_s: float, recorder: Recorder,
+    cancel: threading.Event, deadline_s: float, recorder: Recorder, upload: Upload | None = None,
 ) -> None:
-    state.import_sent = True  # from here on the target may change: the receipt says so before the upload
+    """Upload the verified `package` (or release the tail of the `upload` already under way) and wait for the import."""
+    state.import_sent = True  # from here on the target may change: the receipt says so before it can
     recorder.step(Step.import_)
     with guard(Step.import_, cancel):
         def sent(done: int, total: int) -> None:
@@ -274,7 +290,12 @@ def import_package(
             state.import_job = update
             notify(StepUpdate(Step.import_, f"import job {update.id}: {update.status.value}", import_job=update))
 
-        job = target.submit_import(package, entity, progress=sent)
+        if upload is not None:
+            job = upload.finish(package)
+            size = package.stat().st_size
+            sent(size, size)
+        else:
+            job = target.submit_import(package, entity, progress=sent)
         state.import_job = job
         recorder.save()
         seen(job)

@@ -1,6 +1,6 @@
 """Promote a ~150 MB selection between two `spark-tui serve` instances, vs `cspark export run` then `cspark import run`.
 
-Run: python tests/bench/bench_promote.py [--folders 3 --services 4 --versions 3 --payload-bytes 4000000 --runs 3]
+Run: python tests/bench/bench_promote.py [--folders 3 --services 4 --versions 3 --payload-bytes 4000000 --runs 3 --no-backup]
 
 Two servers (dev and uat, one workspace each, tenant `acme`); uat has the destination folders
 `uat-synth-*`. Each run promotes every service of the dev folders into the uat folders under the same
@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out)
 
         print(f"promotion of {args.folders} folders x {args.services} services x {args.versions} versions "
-              f"({size / 2**20:.1f} MiB package) between two spark-tui serve instances, {args.runs} run(s), medians:")
+              f"({size / 2**20:.1f} MiB package) between two spark-tui serve instances, {args.runs} run(s), "
+              f"{'no backup' if args.no_backup else 'backup before replace from run 2 on'}, medians:")
         print(f"{'client':<38} {'wall s':>8} {'peak RSS MiB':>13}")
         medians = {}
         for label, samples in (("spark-tui --promote-to (1 process)", ours_samples),

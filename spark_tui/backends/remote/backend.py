@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback, redact
 from spark_tui.backends.http_answer import request_id_of
+from spark_tui.backends.package_stream import AttemptFailed, PackageStream
 from spark_tui.backends.remote.download import download
 from spark_tui.backends.remote.errors import AUTH_CODES, parse, refused
 from spark_tui.backends.remote.retry import RetryPolicy
 from spark_tui.backends.remote.session import Session
-from spark_tui.backends.remote.upload import ProgressReader
+from spark_tui.backends.remote.upload import ProgressReader, StreamedForm
 from spark_tui.backends.token_claims import caller_of_token
 from spark_tui.config import Profile, default_user
 from spark_tui.spark.browse_wire import (
@@ -250,30 +251,47 @@ class RemoteBackend:
         dest_dir: Path,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        tee: PackageStream | None = None,
     ) -> list[Download]:
         """Every output file of a closed job, streamed, SHA-256-verified and renamed into dest_dir."""
-        return download(self.http, job, dest_dir, self.status, progress, cancel)
+        return download(self.http, job, dest_dir, self.status, progress, cancel, tee)
 
     # --- import and folders ------------------------------------------------------------------------
 
     def submit_import(
-        self, path: Path, request: ImportRequestEntity, progress: ProgressCallback | None = None
+        self, package: Path | PackageStream, request: ImportRequestEntity, progress: ProgressCallback | None = None
     ) -> ImportJob:
         """Spark's import: the package and `importRequestEntity` as multipart; returns the created job.
 
-        A POST answer of only `{id, object, status_url}` is followed by a status read; the job id
-        is remembered in `submitted_ids`."""
-        path = Path(path)
-        if not path.is_file():
-            raise BadPackage(f"package '{path}' does not exist or is not a file; give the path of an export ZIP")
-        with path.open("rb") as handle:
-            upload = ProgressReader(handle, path.stat().st_size, progress)
-            files = {"file": ("package.zip", upload, "application/zip")}
-            data = {"importRequestEntity": request.model_dump_json(exclude_none=True)}
-            job = self.http.job_or_accepted(ImportJob, "POST", self._v4("import"), data=data, files=files)
+        A PackageStream is uploaded as it is downloaded (StreamedForm); when a download attempt
+        fails the upload is dropped and started again with the next attempt. A POST answer of only
+        `{id, object, status_url}` is followed by a status read; the job id is remembered in `submitted_ids`."""
+        data = {"importRequestEntity": request.model_dump_json(exclude_none=True)}
+        if isinstance(package, PackageStream):
+            job = self._import_streamed(package, data, progress)
+        else:
+            path = Path(package)
+            if not path.is_file():
+                raise BadPackage(f"package '{path}' does not exist or is not a file; give the path of an export ZIP")
+            with path.open("rb") as handle:
+                upload = ProgressReader(handle, path.stat().st_size, progress)
+                files = {"file": ("package.zip", upload, "application/zip")}
+                job = self.http.job_or_accepted(ImportJob, "POST", self._v4("import"), data=data, files=files)
         with self._lock:
             self._submitted.add(job.id)
         return job if isinstance(job, ImportJob) else self.import_status(job.id)
+
+    def _import_streamed(self, stream: PackageStream, data: dict[str, str], progress: ProgressCallback | None) -> Any:
+        while True:
+            attempt, total = stream.wait_started()
+            body = StreamedForm(stream, attempt, total, data, progress)
+            headers = {"Content-Type": body.content_type}
+            if body.length is not None:
+                headers["Content-Length"] = str(body.length)
+            try:
+                return self.http.job_or_accepted(ImportJob, "POST", self._v4("import"), content=body, headers=headers)
+            except AttemptFailed:
+                continue  # the download starts that file again: so does the upload
 
     def import_status(self, job_id: str) -> ImportJob:
         return self.http.call(ImportJob, "import job", "GET", self._v4(f"import/{quote(job_id, safe='')}/status"))

@@ -19,6 +19,7 @@ import httpx
 
 from spark_tui.backends.base import ProgressCallback
 from spark_tui.backends.http_answer import request_id_of
+from spark_tui.backends.package_stream import PackageStream
 from spark_tui.backends.pump import pump
 from spark_tui.backends.remote.session import Session
 from spark_tui.backends.verified_file import HashMismatch, UnknownHash, VerifiedFile, hash_algorithm
@@ -36,9 +37,10 @@ def download(
     status: Callable[[str], ExportJob],
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    tee: PackageStream | None = None,
 ) -> list[Download]:
     """Every output file of a closed job, streamed, verified against its file_hash and renamed into dest_dir;
-    `status` reads the job again when a signed link has expired."""
+    `status` reads the job again when a signed link has expired. `tee` follows the (single) file's bytes."""
     if job.status is not JobStatus.closed or not job.outputs.files:
         raise ValidationFailed.of([ApiError(
             code=Code.INVALID_VALUE.value, ref=job.id,
@@ -53,7 +55,7 @@ def download(
     results = []
     for index, output in enumerate(files):
         name = _file_name(job, output.file, index, len(files))
-        results.append(_fetch_verified(http, job, index, dest_dir / name, status, progress, cancel))
+        results.append(_fetch_verified(http, job, index, dest_dir / name, status, progress, cancel, tee))
     return results
 
 
@@ -77,6 +79,7 @@ def _fetch_verified(
     status: Callable[[str], ExportJob],
     progress: ProgressCallback | None,
     cancel: threading.Event | None,
+    tee: PackageStream | None = None,
 ) -> Download:
     expected = (job.outputs.files or [])[index].file_hash or None
     try:
@@ -89,7 +92,7 @@ def _fetch_verified(
     while attempt < http.retry.attempts:
         url = (job.outputs.files or [])[index].file
         try:
-            size, digest = _stream_to(http, url, dest, expected, progress, cancel)
+            size, digest = _stream_to(http, url, dest, expected, progress, cancel, tee)
         except AuthError:
             if refreshed or not http.same_origin(url):
                 raise
@@ -108,12 +111,14 @@ def _fetch_verified(
 
 
 def _stream_to(
-    http: Session, url: str, dest: Path, expected: str | None, progress: ProgressCallback | None, cancel: threading.Event | None
+    http: Session, url: str, dest: Path, expected: str | None, progress: ProgressCallback | None, cancel: threading.Event | None,
+    tee: PackageStream | None = None,
 ) -> tuple[int, str]:
     """Stream one file to a temp name beside `dest`, check it, rename. Raises _BadDownload."""
     request_id = None
     received = length = 0
-    with VerifiedFile(dest, progress=progress, cancel=cancel) as sink:
+    md5 = expected is None or hash_algorithm(expected) == "md5"
+    with VerifiedFile(dest, progress=progress, cancel=cancel, tee=tee, md5=md5) as sink:
         try:
             with _open_stream(http, url) as response:
                 request_id = request_id_of(response)

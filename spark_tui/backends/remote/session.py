@@ -68,13 +68,15 @@ class Session:
         )
 
     def send(
-        self, method: str, url: str, *, auth: bool = True, raise_for_status: bool = True, stream: bool = False, **kwargs: Any
+        self, method: str, url: str, *, auth: bool = True, raise_for_status: bool = True, stream: bool = False,
+        headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
         """One request with retries, one OAuth refresh on 401, and errors mapped to spark errors."""
         refreshed = False
         retry = 0
+        extra = headers or {}
         while True:
-            headers = {**(self._auth_headers() if auth else {}), REQUEST_ID_HEADER: new_request_id(), **ALL_EXTENSIONS}
+            headers = {**(self._auth_headers() if auth else {}), REQUEST_ID_HEADER: new_request_id(), **ALL_EXTENSIONS, **extra}
             request = self.client.build_request(method, url, headers=headers, **kwargs)
             try:
                 response = self.client.send(request, stream=stream)
