@@ -11,7 +11,7 @@ from spark_tui.backends.base import BackendInfo, Caller, ProgressCallback
 from spark_tui.backends.package_stream import PackageStream
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.access import list_folders, require_folder_access
-from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, NotFound, Workspace
+from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, FolderDetails, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, UnknownTenant, ValidationFailed
 from spark_tui.spark.uri import InvalidReference, validate_name
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, ImportResult, TenantImportStatus
@@ -226,7 +226,7 @@ class EmbeddedBackend:
         try:
             validate_name("folder", name)
             self.ws.ensure_tenant(self.tenant)
-            folder_id = self.ws.add_folder(self.tenant, name)
+            folder_id = self.ws.add_folder(self.tenant, name, details=FolderDetails(created_by=self.user))
         except InvalidReference as exc:
             raise _invalid(Code.INVALID_VALUE, str(exc), name) from None
         except sqlite3.IntegrityError:

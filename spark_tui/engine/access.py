@@ -59,14 +59,21 @@ def require_folder_access(
     return row
 
 
-def list_folders(ws: Workspace, tenant: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> tuple[list[FolderInfo], int]:
-    """One page of the tenant's folders, each saying whether a caller in `groups` may open it; and their total."""
-    rows, total = ws.folder_page(tenant, page, page_size)
-    items = [
-        FolderInfo(
-            id=r["id"], name=r["name"], service_count=r["n"], required_group=r["required_group"],
-            accessible=may_access(r["required_group"], groups),
-        )
-        for r in rows
-    ]
-    return items, total
+def folder_info(row: sqlite3.Row, groups: Iterable[str]) -> FolderInfo:
+    """A folder row of the store (`folder_page`, `folder_by_id`), saying whether a caller in `groups` may open it."""
+    return FolderInfo(
+        id=row["id"], name=row["name"], service_count=row["n"], required_group=row["required_group"],
+        accessible=may_access(row["required_group"], groups), description=row["description"],
+        category=row["category"], status=row["status"], start_date=row["start_date"], launch_date=row["launch_date"],
+        created=row["created"], updated=row["updated"], created_by=row["created_by"],
+    )
+
+
+def list_folders(
+    ws: Workspace, tenant: str, groups: tuple[str, ...] = (), page: int = 1, page_size: int = 100,
+    *, order: str = "name", descending: bool = False,
+) -> tuple[list[FolderInfo], int]:
+    """One page of the tenant's folders in `order` (store.FOLDER_ORDERS), each saying whether a caller
+    in `groups` may open it; and their total."""
+    rows, total = ws.folder_page(tenant, page, page_size, order=order, descending=descending)
+    return [folder_info(r, groups) for r in rows], total

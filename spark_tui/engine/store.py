@@ -36,6 +36,13 @@ DEFAULT_JOB_LIMIT = 1
 DEFAULT_TIMEOUT_S = 15 * 60
 DEFAULT_RETENTION_S = 24 * 3600
 T = TypeVar("T")
+FOLDER_ORDERS = {"name": "f.name", "created": "f.created", "updated": "COALESCE(f.updated, f.created)"}
+"""The orders of a folder listing (the v1 `sort` field, without its leading `-`) and their SQL."""
+FOLDER_INSERT = "id, tenant, name, required_group, created, description, category, status, start_date, launch_date, updated, created_by"
+FOLDER_COLUMNS = (
+    "f.id, f.name, f.required_group, f.created, f.description, f.category, f.status, f.start_date, f.launch_date, "
+    "COALESCE(f.updated, f.created) AS updated, f.created_by, (SELECT COUNT(*) FROM services s WHERE s.folder_id=f.id) AS n"
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
@@ -51,6 +58,13 @@ CREATE TABLE IF NOT EXISTS folders (
     name TEXT NOT NULL,
     required_group TEXT,
     created TEXT NOT NULL,
+    description TEXT,
+    category TEXT,
+    status TEXT,
+    start_date TEXT,
+    launch_date TEXT,
+    updated TEXT,
+    created_by TEXT,
     UNIQUE (tenant, name)
 );
 CREATE TABLE IF NOT EXISTS services (
@@ -147,6 +161,18 @@ class StoredFile:
     size: int
     sha256: str
     onpremises: bool
+
+
+@dataclass(frozen=True)
+class FolderDetails:
+    """What a folder's creator says of it (Spark's create form), and who created it."""
+
+    description: str | None = None
+    category: str | None = None
+    status: str | None = None
+    start_date: str | None = None
+    launch_date: str | None = None
+    created_by: str | None = None
 
 
 class NotFound(LookupError):
@@ -294,13 +320,18 @@ class Workspace:
         folder_id: str | None = None,
         *,
         created: str | None = None,
+        details: FolderDetails = FolderDetails(),
         db: sqlite3.Connection | None = None,
     ) -> str:
-        """Record a folder of an existing tenant; its id. Pass `db` to take part in an open transaction."""
+        """Record a folder of an existing tenant (last updated when created); its id. Pass `db` to take
+        part in an open transaction."""
         validate_name("folder", name)
         fid = folder_id or str(uuid.uuid4())
-        row = (fid, tenant, name, required_group, created or iso(utc_now()))
-        self._write(lambda conn: conn.execute("INSERT INTO folders VALUES (?,?,?,?,?)", row), db)
+        when = created or iso(utc_now())
+        d = details
+        row = (fid, tenant, name, required_group, when, d.description, d.category, d.status, d.start_date, d.launch_date,
+               when, d.created_by)
+        self._write(lambda conn: conn.execute(f"INSERT INTO folders ({FOLDER_INSERT}) VALUES ({','.join('?' * 12)})", row), db)
         return fid
 
     def add_service(
@@ -377,15 +408,28 @@ class Workspace:
             raise NotFound(f"service '{folder}/{name}' not found in tenant '{tenant}'")
         return row
 
-    def folder_page(self, tenant: str, page: int = 1, page_size: int = 100) -> tuple[list[sqlite3.Row], int]:
-        """One page of the tenant's folders by name (id, name, required_group, n services), and their total.
+    def folder_by_id(self, tenant: str, folder_id: str) -> sqlite3.Row:
+        """One folder by id, with the columns of `folder_page`."""
+        row = self.connect().execute(f"SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.tenant=? AND f.id=?", (tenant, folder_id)).fetchone()
+        if row is None:
+            raise NotFound(f"folder id '{folder_id}' not found in tenant '{tenant}'")
+        return row
+
+    def folder_page(
+        self, tenant: str, page: int = 1, page_size: int = 100, *, order: str = "name", descending: bool = False,
+    ) -> tuple[list[sqlite3.Row], int]:
+        """One page of the tenant's folders in `order` (a key of FOLDER_ORDERS; ties by name), and their total.
+        Each row: id, name, required_group, the creator's details, created, updated, n services.
 
         Who may open each is the access rule's to say (engine/access.list_folders), not the store's."""
+        if order not in FOLDER_ORDERS:
+            raise ValueError(f"unknown folder order '{order}'; use one of {sorted(FOLDER_ORDERS)}")
+        way = "DESC" if descending else "ASC"
         db = self.connect()
         total = db.execute("SELECT COUNT(*) FROM folders WHERE tenant=?", (tenant,)).fetchone()[0]
         rows = db.execute(
-            "SELECT f.id, f.name, f.required_group, (SELECT COUNT(*) FROM services s WHERE s.folder_id=f.id) AS n "
-            "FROM folders f WHERE f.tenant=? ORDER BY f.name LIMIT ? OFFSET ?",
+            f"SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.tenant=? "
+            f"ORDER BY {FOLDER_ORDERS[order]} {way}, f.name {way} LIMIT ? OFFSET ?",
             (tenant, page_size, (page - 1) * page_size),
         ).fetchall()
         return rows, total
@@ -502,16 +546,26 @@ def write_hashed(
         raise
 
 
+ADDED_COLUMNS = {
+    "jobs": (("kind", "TEXT NOT NULL DEFAULT 'export'"), ("groups_json", "TEXT")),
+    "folders": tuple((c, "TEXT") for c in (
+        "description", "category", "status", "start_date", "launch_date", "updated", "created_by",
+    )),
+}
+"""Columns added since the first workspaces: an old workspace gets them (NULL) when opened."""
+
+
 def _add_missing_columns(db: sqlite3.Connection) -> None:
-    """Workspaces made before import jobs existed: add the jobs columns they lack."""
-    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-    for column, ddl in (("kind", "TEXT NOT NULL DEFAULT 'export'"), ("groups_json", "TEXT")):
-        if column not in have:
-            try:
-                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {ddl}")
-            except sqlite3.OperationalError as exc:  # another process added it first
-                if "duplicate column" not in str(exc):
-                    raise
+    """Workspaces made before import jobs and folder details existed: add the columns they lack."""
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for column, ddl in columns:
+            if column not in have:
+                try:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+                except sqlite3.OperationalError as exc:  # another process added it first
+                    if "duplicate column" not in str(exc):
+                        raise
 
 
 def open_workspace(root: Path | str) -> Workspace:

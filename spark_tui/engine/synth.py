@@ -106,7 +106,7 @@ def generate(
 
     with ws.transaction() as conn:
         ws.ensure_tenant(tenant, db=conn)
-        conn.executemany("INSERT INTO folders VALUES (?,?,?,?,?)", folder_rows)
+        conn.executemany("INSERT INTO folders (id, tenant, name, required_group, created) VALUES (?,?,?,?,?)", folder_rows)
         conn.executemany("INSERT INTO services VALUES (?,?,?,?,?)", service_rows)
         conn.executemany("INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?)", version_rows())
         conn.executemany("INSERT INTO version_files VALUES (?,?,?,?,?,?)", file_rows())

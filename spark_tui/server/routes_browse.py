@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Request, Response
 
 from spark_tui.engine.access import FolderNotFound, list_folders as list_accessible_folders, require_folder_access
-from spark_tui.engine.store import NotFound
+from spark_tui.engine.store import FOLDER_ORDERS, NotFound
 from spark_tui.server.context import ServerContext, ctx_of
 from spark_tui.server.auth import Identity
 from spark_tui.spark.browse_wire import (
@@ -18,7 +18,7 @@ from spark_tui.spark.browse_wire import (
     V3Meta,
     V3ServiceExists,
 )
-from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed
+from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed, excerpt
 from spark_tui.spark.export_wire import ApiError, iso, utc_now
 
 router = APIRouter(tags=["browse"])
@@ -78,11 +78,32 @@ def _listing(list_page, body: V1ListRequest) -> tuple[list, int]:
     return matching[start:start + body.pageSize], len(matching)
 
 
-@router.post("/api/v1/product/list", summary="List folders")
+SORT_ALIASES = {"productname": "name"}  # the SDK docs' spelling of the name order
+
+
+def _folder_order(sort: str | None) -> tuple[str, bool]:
+    """(order, descending) of a folder list's `sort` (`name`, `created`, `updated`; a leading `-`
+    descends); none sorts by name. An unknown field is refused (422), naming the allowed ones."""
+    text = (sort or "").strip()
+    descending = text.startswith("-")
+    field = text.lstrip("-+").strip().lower() or "name"
+    field = SORT_ALIASES.get(field, field)
+    if field not in FOLDER_ORDERS:
+        allowed = ", ".join(sorted(FOLDER_ORDERS))
+        message = f"cannot sort folders by '{excerpt(text)}'; sort by one of {allowed} (a leading '-' for descending)"
+        raise ValidationFailed(message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref="sort")])
+    return field, descending
+
+
+@router.post("/api/v1/product/list", summary="List folders (`sort`: name, created or updated, `-` descending)")
 def list_folders(request: Request, body: V1ListRequest | None = Body(default=None)) -> dict:
     ctx, tenant, who = _tenant_caller(request)
     body = body or V1ListRequest()
-    items, total = _listing(lambda page, size: list_accessible_folders(ctx.ws, tenant, who.groups, page, size), body)
+    order, descending = _folder_order(body.sort)
+    items, total = _listing(
+        lambda page, size: list_accessible_folders(ctx.ws, tenant, who.groups, page, size, order=order, descending=descending),
+        body,
+    )
     return _paged([V1Folder.of(f).model_dump(mode="json") for f in items], body.page, body.pageSize, total)
 
 

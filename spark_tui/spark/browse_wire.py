@@ -83,8 +83,8 @@ MAX_PAGE = 2**31 - 1  # (page - 1) * pageSize must fit SQLite's 64-bit OFFSET
 
 
 class V1ListRequest(RequestModel):
-    """Body of `POST /api/v1/product/list` and `POST /api/v1/product/{folder}/engines`
-    (`search` and `sort` are accepted, bounded, and not applied)."""
+    """Body of `POST /api/v1/product/list` and `POST /api/v1/product/{folder}/engines` (both filter
+    by the `name` item of `search`; the folder list also orders by `sort`, e.g. `-updated`)."""
 
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
     pageSize: int = Field(default=100, ge=1, le=1000)
@@ -105,6 +105,9 @@ class V1Folder(SparkAnswer):
     description: str | None = None
     createdAt: str | None = None
     createdBy: str | None = None
+    lastModifiedDate: str | None = None
+    startDate: str | None = None
+    launchDate: str | None = None
     isStarred: bool = False
     activeServiceCount: int = 0
     totalServiceCount: int = 0
@@ -114,14 +117,18 @@ class V1Folder(SparkAnswer):
     @classmethod
     def of(cls, f: FolderInfo) -> V1Folder:
         return cls(
-            id=f.id, name=f.name, totalServiceCount=f.service_count, activeServiceCount=f.service_count,
+            id=f.id, name=f.name, status=f.status, category=f.category, description=f.description,
+            createdAt=f.created, createdBy=f.created_by, lastModifiedDate=f.updated, startDate=f.start_date,
+            launchDate=f.launch_date, totalServiceCount=f.service_count, activeServiceCount=f.service_count,
             requiredGroup=f.required_group, isAccessible=f.accessible,
         )
 
     def info(self) -> FolderInfo:
         return FolderInfo(
             id=self.id, name=self.name, service_count=self.totalServiceCount,
-            required_group=self.requiredGroup, accessible=self.isAccessible,
+            required_group=self.requiredGroup, accessible=self.isAccessible, description=self.description,
+            category=self.category, status=self.status, start_date=self.startDate, launch_date=self.launchDate,
+            created=self.createdAt, updated=self.lastModifiedDate, created_by=self.createdBy,
         )
 
 

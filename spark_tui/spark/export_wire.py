@@ -431,6 +431,14 @@ class FolderInfo(WireModel):
     service_count: int = 0
     required_group: str | None = None
     accessible: bool = True
+    description: str | None = None
+    category: str | None = None
+    status: str | None = None
+    start_date: str | None = None
+    launch_date: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    created_by: str | None = None
 
 
 class ServiceInfo(WireModel):

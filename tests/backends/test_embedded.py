@@ -179,6 +179,7 @@ def test_import_job_into_a_created_folder(backend: EmbeddedBackend, tmp_path: Pa
     assert backend.folder_exists("uat") is False
     folder = backend.create_folder("uat")
     assert backend.folder_exists("uat") and folder.name == "uat"
+    assert backend.ws.folder(DEMO_TENANT, "uat")["created_by"] == USER
     with pytest.raises(ValidationFailed, match="already exists") as exists:
         backend.create_folder("uat")
     assert exists.value.errors[0].code == Code.PRODUCT_ALREADY_EXISTS.value

@@ -117,7 +117,10 @@ def test_bearer_token_export_import_status_and_folders(served: Served) -> None:
     assert served.cspark("folders", "exists", "ci-target").stdout.strip() == "false"
     created = served.cspark("folders", "create", "ci-target", "--description", "CI rehearsal", "--category", "Testing")
     assert created.returncode == 0, created.stderr
-    assert json.loads(created.stdout)["data"]["name"] == "ci-target"
+    folder = json.loads(created.stdout)["data"]
+    assert (folder["name"], folder["description"], folder["category"], folder["createdBy"]) == (
+        "ci-target", "CI rehearsal", "Testing", "ci@example.com")
+    assert folder["status"] == "Design" and folder["startDate"] and folder["lastModifiedDate"] == folder["createdAt"]
     assert served.cspark("folders", "exists", "ci-target").stdout.strip() == "true"
 
     exported = served.cspark("export", "run", "--service", "insurance-pricing/motor-premium", "-o", "pkg.zip")
@@ -144,7 +147,9 @@ def test_client_credentials_through_auth_login(served: Served) -> None:
     assert login.returncode == 0 and "Logged in to demo" in login.stdout, login.stdout + login.stderr
     assert served.cspark("folders", "exists", "insurance-pricing").stdout.strip() == "true"
     created = served.cspark("folders", "create", "robot-made")
-    assert created.returncode == 0 and json.loads(created.stdout)["data"]["name"] == "robot-made"
+    assert created.returncode == 0, created.stderr
+    folder = json.loads(created.stdout)["data"]
+    assert (folder["name"], folder["createdBy"]) == ("robot-made", "robot@example.com")
 
 
 def test_client_credentials_from_an_oauth_file(served: Served) -> None:
