@@ -1,5 +1,5 @@
 """Layering, proven in fresh interpreters: the import contracts of pyproject.toml hold (lint-imports),
-the core never imports Textual, --help/--version stay light."""
+the core (and the TUI's job model) never imports Textual, --help/--version stay light."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_core_packages_never_import_textual() -> None:
     result = run_python(f"""
         import importlib, pkgutil, sys
         import spark_tui
-        names = ["spark_tui.cli", "spark_tui.config", "spark_tui.paths"]
+        names = ["spark_tui.cli", "spark_tui.config", "spark_tui.paths", "spark_tui.tui.job_tracker"]
         for package in {CORE!r}:
             module = importlib.import_module("spark_tui." + package)
             names += [m.name for m in pkgutil.walk_packages(module.__path__, module.__name__ + ".")]

@@ -28,7 +28,8 @@ from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
 from spark_tui.tui.job_actions import offered
 from spark_tui.tui.job_feed import follow_up, list_imports, newest_first
-from spark_tui.tui.pending_saves import PendingSave, PendingSaves, store_path
+from spark_tui.tui.job_tracker import Ended, JobTracker
+from spark_tui.tui.pending_saves import PendingSaves, store_path
 from spark_tui.tui.messages import BackendFailed, JobSubmitted, JobsRefreshed, MarksChanged, PreviewReady, SlotBusy
 from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
@@ -62,14 +63,7 @@ class MainScreen(SparkScreen[None]):
         super().__init__()
         self.dest_dir = dest_dir
         self.all_users = False
-        self.queue: list[QueuedExport] = []
-        self.pending: PendingSaves  # opened on mount, for the app's backend
-        self.saving: set[str] = set()  # ids whose package is being downloaded
-        self.own: dict[str, ExportJob] = {}  # jobs submitted from here, last known state
-        self.last_status: dict[str, JobStatus] = {}
-        self.jobs: list[ExportJob] = []
-        self.promoted: dict[str, ImportJob] = {}  # import jobs of promotions into other profiles, last state seen
-        self.promoted_in: dict[str, BackendInfo] = {}  # … and the profile each runs in
+        self.tracker = JobTracker()  # its pending saves are opened on mount, for the app's backend
         self.events = EventLog()
         self._refreshing = False
         self._refresh_started: datetime | None = None
@@ -77,6 +71,27 @@ class MainScreen(SparkScreen[None]):
         self._preview_seq = 0
         self._busy: Screen | None = None
         self._promotion: PromoteScreen | None = None  # the last Promote screen, back as it was for its selection
+
+    # The job model, read by the app, its screens and tests.
+    @property
+    def jobs(self) -> list[ExportJob]:
+        return self.tracker.jobs
+
+    @property
+    def queue(self) -> list[QueuedExport]:
+        return self.tracker.queue
+
+    @property
+    def pending(self) -> PendingSaves:
+        return self.tracker.pending
+
+    @property
+    def promoted(self) -> dict[str, ImportJob]:
+        return self.tracker.promoted
+
+    @property
+    def promoted_in(self) -> dict[str, BackendInfo]:
+        return self.tracker.promoted_in
 
     def compose(self) -> ComposeResult:
         # Classes are set before the first styling pass: changing them after mount restyles whole subtrees.
@@ -100,7 +115,7 @@ class MainScreen(SparkScreen[None]):
         return [name for minimum, name in sorted(self.HORIZONTAL_BREAKPOINTS) if width >= minimum][-1]
 
     def on_mount(self) -> None:
-        self._open_pending()
+        self.tracker.open(self._open_pending())
         self._show_active("browser")
         self._update_jobs_title()
         self.call_after_refresh(self._after_first_frame)
@@ -263,7 +278,7 @@ class MainScreen(SparkScreen[None]):
         then offer a free name (nothing is submitted that could not be saved)."""
         dest = self.destination()
         name = package_file_name(request.file_name)
-        claimed = self._claimed_targets()
+        claimed = self.tracker.claimed_targets()
         clash = dest / name
         if not clash.exists() and clash not in claimed:
             self.submit(request, str(dest))
@@ -285,14 +300,6 @@ class MainScreen(SparkScreen[None]):
         self.app.push_screen(ConfirmModal("Package name taken", f"{why}; nothing is ever overwritten.\n\n"
                                           f"Export as {free} instead?", yes=f"Use {free}", no="Change it myself"),
                              answer)
-
-    def _claimed_targets(self) -> dict[Path, str]:
-        """Files that running or queued exports of this session will save, with who saves them."""
-        claimed = {target: job_id[:8] for target, job_id in self.pending.targets().items()}
-        for item in self.queue:
-            if item.dest_dir:
-                claimed[Path(item.dest_dir) / package_file_name(item.request.file_name)] = "queued"
-        return claimed
 
     def submit(self, request: ExportRequest, dest_dir: str | None, queued_key: str | None = None) -> None:
         self._run_submit(request, dest_dir, queued_key)
@@ -326,7 +333,7 @@ class MainScreen(SparkScreen[None]):
         def answer(queue: bool | None) -> None:
             if queue:
                 key = f"queued-{next(self._queue_keys)}"
-                self.queue.append(QueuedExport(key, message.request, message.dest_dir, iso_now()))
+                self.tracker.enqueue(QueuedExport(key, message.request, message.dest_dir, iso_now()))
                 self.events.add("queued", f"export queued ({package_file_name(message.request.file_name)})")
                 self.notify("Export queued: it starts by itself when the job slot frees")
                 self._show_jobs()
@@ -342,9 +349,9 @@ class MainScreen(SparkScreen[None]):
     @on(JobSubmitted)
     def _submitted(self, message: JobSubmitted) -> None:
         job = message.job
-        self.own[job.id] = job
         if message.queued_key is not None:
             self._drop_queued(message.queued_key)
+        self.tracker.submitted(job, message.dest_dir, message.file_name)
         if job.status is JobStatus.failed:
             first = job.errors[0].message if job.errors else "no reason given"
             self.events.add("failed", f"export {job.id[:8]} failed at once: {first}")
@@ -352,10 +359,6 @@ class MainScreen(SparkScreen[None]):
         else:
             self.events.add("started", f"export {job.id[:8]} started")
             self.notify(f"Export {job.id[:8]} started", title="Export started")
-            if message.dest_dir:
-                self.pending.add(job.id, PendingSave(message.dest_dir, message.file_name))
-        self.last_status[job.id] = job.status
-        self.jobs = [job] + [j for j in self.jobs if j.id != job.id]
         self._show_jobs()
         self.refresh_jobs()
 
@@ -378,14 +381,14 @@ class MainScreen(SparkScreen[None]):
             return
         self._refreshing = True
         self._refresh_started = now
-        self._fetch_jobs(self.all_users, self.queue[0] if self.queue else None, self._watched())
+        self._fetch_jobs(self.all_users, self.tracker.next_queued(), self._watched())
 
     def _watched(self) -> dict[str, ExportJob | None]:
         """Jobs this client follows whatever the listing says (its identity may be unknown or another one):
         its own submissions, those the backend remembers, and pending saves, with their last known state."""
         backend_ids = self.app.backend.submitted_ids
         watched: dict[str, ExportJob | None] = dict.fromkeys((*self.pending.items, *backend_ids))
-        watched.update(self.own)
+        watched.update(self.tracker.own)
         return watched
 
     @work(thread=True, group="jobs", exit_on_error=False, description="refresh jobs")
@@ -434,7 +437,7 @@ class MainScreen(SparkScreen[None]):
         return head.request.model_copy(update={"file_name": free})
 
     def _drop_queued(self, key: str) -> None:
-        self.queue = [q for q in self.queue if q.key != key]
+        self.tracker.drop_queued(key)
         self._show_jobs()
 
     @on(JobsRefreshed)
@@ -449,34 +452,22 @@ class MainScreen(SparkScreen[None]):
             self.events.add("outage", f"{self.app.backend.info.location} reachable again")
         if message.error is not None or message.all_users != self.all_users:
             return
-        for job_id in message.gone:
-            self.own.pop(job_id, None)
-            if job_id in self.pending:
-                self.pending.remove(job_id)
-                self.events.add("failed", f"export {job_id[:8]} is gone from the tenant; its package is not saved")
-        self.jobs = newest_first([*self.promoted.values(), *message.jobs])
-        for job in self.jobs:
-            before = self.last_status.get(job.id)
-            self.last_status[job.id] = job.status
-            if job.id in self.own:
-                self.own[job.id] = job
-            if not job.status.is_terminal:
-                continue
-            if job.id in self.pending or (before is not None and not before.is_terminal):
-                self._announce_end(job)
+        for job_id in self.tracker.gone(message.gone):
+            self.events.add("failed", f"export {job_id[:8]} is gone from the tenant; its package is not saved")
+        for ended in self.tracker.listed(message.jobs):
+            self._announce_end(ended)
         self._show_jobs()
 
-    def _announce_end(self, job: ExportJob) -> None:
+    def _announce_end(self, ended: Ended) -> None:
+        job = ended.job
         short = job.id[:8]
         kind = "Import" if is_import(job) else "Export"
         if job.status is JobStatus.closed:
             self.events.add("finished", f"{kind.lower()} {short} closed")
             self.notify(f"{kind} {short} finished", title=f"{kind} closed")
-            if (save := self.pending.get(job.id)) is not None and job.id not in self.saving:
-                self.saving.add(job.id)
-                self.app.job_actions.download(job, save.dest_dir)
+            if ended.save is not None:
+                self.app.job_actions.download(job, ended.save.dest_dir)
         else:
-            self.pending.remove(job.id)
             reason = job.errors[0].message if job.errors else job.status.value
             self.events.add(job.status.value, f"{kind.lower()} {short} {job.status.value}: {reason}")
             self.notify(f"{kind} {short} {job.status.value}: {reason}", title=f"{kind} ended",
@@ -484,8 +475,7 @@ class MainScreen(SparkScreen[None]):
 
     def save_ended(self, job_id: str, saved: list | None, error: BaseException | None = None) -> None:
         """A package download ended (`saved` is None and `error` says why when it failed): no longer pending."""
-        self.saving.discard(job_id)
-        self.pending.remove(job_id)
+        self.tracker.save_ended(job_id)
         if saved:
             self.events.add("saved", ", ".join(str(item.path) for item in saved))
         else:
@@ -493,13 +483,8 @@ class MainScreen(SparkScreen[None]):
 
     def follow_promoted(self, job: ImportJob, target: BackendInfo) -> None:
         """Show a promotion's import job (it runs in the `target` profile, which the jobs refresh does not list)."""
-        before = self.last_status.get(job.id)
-        self.promoted[job.id] = job
-        self.promoted_in[job.id] = target
-        self.last_status[job.id] = job.status
-        self.jobs = newest_first([*self.jobs, job])
-        if job.status.is_terminal and before is not None and not before.is_terminal:
-            self._announce_end(job)
+        if (ended := self.tracker.follow_promoted(job, target)) is not None:
+            self._announce_end(ended)
         self._show_jobs()
 
     def _show_jobs(self) -> None:
@@ -515,26 +500,12 @@ class MainScreen(SparkScreen[None]):
 
     def running_jobs(self, besides: set[str] = frozenset()) -> int:
         """Own export jobs still running (in the tenant-wide view, those submitted from here), `besides` aside."""
-        return sum(1 for j in self.jobs if not j.status.is_terminal and not is_import(j) and j.id not in besides
-                   and (not self.all_users or j.id in self.own))
+        return self.tracker.running_jobs(besides, tenant_wide=self.all_users)
 
     def quit_lines(self, besides: set[str] = frozenset()) -> list[str]:
         """What quitting does to running, queued and to-be-saved exports (empty when nothing is affected);
         `besides`: running jobs someone else answers for (promotions)."""
-        running, queued, saves = self.running_jobs(besides), len(self.queue), len(self.pending.items)
-        if not (running or queued):
-            return []
-        where = "in the background (embedded jobs are detached)" if self.app.backend.info.kind == "embedded" \
-            else "on the Spark tenant"
-        lines = []
-        if running:
-            lines.append(f"{running} export job(s) are running: they keep running {where}.")
-        if saves:
-            lines.append(f"{saves} package(s) are saved when their job closes: the next time spark-tui runs "
-                         f"with profile '{self.app.backend.info.profile}' (or with s in the jobs table).")
-        if queued:
-            lines.append(f"{queued} queued export(s) never started: they are dropped.")
-        return lines
+        return self.tracker.quit_lines(self.app.backend.info, besides, tenant_wide=self.all_users)
 
     def action_toggle_scope(self) -> None:
         self.all_users = not self.all_users
@@ -551,17 +522,18 @@ class MainScreen(SparkScreen[None]):
         tree = self.query_one(CatalogTree)
         tree.root.set_label(Text(self.app.backend.info.tenant, style="bold"))
         tree.action_clear_marks()
-        self.jobs, self.queue, self.last_status, self.own, self.saving = [], [], {}, {}, set()
-        self._open_pending()
+        self.tracker.open(self._open_pending())
         self._show_jobs()
         self.action_refresh_all()
 
-    def _open_pending(self) -> None:
-        self.pending = PendingSaves(store_path(self.app.backend.info))
-        if self.pending.problem:
-            self.notify(self.pending.problem, severity="warning", timeout=8)
-        elif self.pending.items:
-            self.events.add("resumed", f"{len(self.pending.items)} package save(s) pending from an earlier run")
+    def _open_pending(self) -> PendingSaves:
+        """The pending saves of the app's backend (the log or a toast says what an earlier run left)."""
+        pending = PendingSaves(store_path(self.app.backend.info))
+        if pending.problem:
+            self.notify(pending.problem, severity="warning", timeout=8)
+        elif pending.items:
+            self.events.add("resumed", f"{len(pending.items)} package save(s) pending from an earlier run")
+        return pending
 
     def action_refresh_all(self) -> None:
         self.query_one(CatalogTree).action_reload()
@@ -612,13 +584,13 @@ class MainScreen(SparkScreen[None]):
             self.app.job_actions.cancel(job)
 
     def _ask_to_drop_queued(self, key: str) -> None:
-        item = next((q for q in self.queue if q.key == key), None)
+        item = self.tracker.queued(key)
         if item is None:
             return
         name = package_file_name(item.request.file_name)
 
         def answer(yes: bool | None) -> None:
-            if yes and any(q.key == key for q in self.queue):
+            if yes and self.tracker.queued(key) is not None:
                 self._drop_queued(key)
                 self.events.add("cancelled", f"queued export ({name}) removed before it started")
                 self.notify("Queued export removed")
