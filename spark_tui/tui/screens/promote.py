@@ -337,7 +337,7 @@ class PromoteScreen(SparkScreen[None]):
             error = message.error
             self.query_one("#plan-verdict", Static).update(Text(f"✗ Cannot plan: {error}", style="bold red"))
             errors.update(errors_table(error.errors) if isinstance(error, SparkTuiError) and error.errors else "")
-            self.query_one(PlanTable).clear()
+            self.query_one(PlanTable).put_rows({})
             return
         self.prepared = message.prepared
         plan = message.prepared.plan

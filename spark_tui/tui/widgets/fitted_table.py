@@ -1,0 +1,74 @@
+"""A DataTable whose columns share its width: labels and cells that do not fit end in "…" (ids and paths are
+shortened in the middle), instead of running off the screen's edge cut mid-word."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.events import Resize
+from textual.widgets import DataTable
+
+from spark_tui.tui.fit import column_widths, fit_end
+
+Cell = Text | str
+
+
+def _cell_len(value: Cell) -> int:
+    return value.cell_len if isinstance(value, Text) else cell_len(value)
+
+
+class FittedTable(DataTable):
+    """Subclasses name their columns in COLUMNS as (key, label, fitter); rows go through `put_rows`/`put_row`."""
+
+    COLUMNS: Sequence[tuple[str, str, Callable]] = ()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.cells: dict[str, tuple[Cell, ...]] = {}  # as given; what is drawn is fitted to the widths
+        self.widths: list[int] = []
+
+    def on_mount(self) -> None:
+        self._layout()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout()
+
+    def _room(self) -> int:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        return width - 2 * self.cell_padding * len(self.COLUMNS)
+
+    def _layout(self) -> None:
+        natural = [max([cell_len(label), *(_cell_len(row[i]) for row in self.cells.values())])
+                   for i, (_, label, _) in enumerate(self.COLUMNS)]
+        widths = column_widths(natural, self._room())
+        if widths == self.widths and self.columns:
+            return
+        self.widths = widths
+        selected = self.cursor_row
+        self.clear(columns=True)
+        for (key, label, _), width in zip(self.COLUMNS, widths):
+            self.add_column(fit_end(label, width), key=key, width=width)
+        for key, row in self.cells.items():
+            self.add_row(*self._shown(row), key=key)
+        if self.row_count:
+            self.move_cursor(row=min(selected, self.row_count - 1))
+
+    def _shown(self, row: tuple[Cell, ...]) -> list[Cell]:
+        return [fitter(value, width) for (_, _, fitter), value, width in zip(self.COLUMNS, row, self.widths)]
+
+    def put_rows(self, rows: dict[str, tuple[Cell, ...]]) -> None:
+        """Replace every row."""
+        self.cells = dict(rows)
+        self.widths = []
+        self._layout()
+
+    def put_row(self, key: str, row: tuple[Cell, ...]) -> None:
+        """Change one row's cells (the columns are re-shared when it changes the widest value)."""
+        self.cells[key] = row
+        before = self.widths
+        self._layout()
+        if self.widths == before:
+            for (column, _, _), value in zip(self.COLUMNS, self._shown(row)):
+                self.update_cell(key, column, value)
