@@ -147,7 +147,7 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
         await pilot.press("f5")
         plan_table = screen.query_one(PlanTable)
         await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
-        assert [cells(plan_table, i)[:4] for i in range(plan_table.row_count)] == [
+        assert [[str(c) for c in row[:4]] for row in plan_table.cells.values()] == [  # as given, before fitting
             ["+ new", "synth-0000/service-0000", "1.0.0", "UAT/service-0000"],
             ["+ new", "synth-0000/service-0000", "1.0.1", "UAT/service-0000"],
             ["+ add version", "synth-0000/service-0001", "1.0.0 → 3.0.0", "UAT/rates"],
@@ -208,6 +208,46 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
     assert set(uat_versions(uat, "UAT", "service-0000")) == {"1.0.0", "1.0.1"}
     ids = {v.service_uri_destination: v.version_id_destination for v in receipt.service_versions}
     assert ids["UAT/rates[3.0.0]"] == rates["3.0.0"]
+
+
+def assert_fitted(table) -> list[str]:
+    """Every column label and cell as drawn is its value, or its value cut with "…" to the column's width;
+    the columns fit the table's width. Returns the labels as drawn."""
+    columns = table.ordered_columns
+    assert sum(c.width + 2 * table.cell_padding for c in columns) <= table.scrollable_content_region.width
+    labels = [str(c.label) for c in columns]
+    for (_, label, fitter), shown, column in zip(table.COLUMNS, labels, columns):
+        assert shown == fitter(label, column.width) and (shown == label or shown.endswith("…"))
+    for key, given in table.cells.items():
+        for value, shown, column, (_, _, fitter) in zip(given, table.get_row(key), columns, table.COLUMNS):
+            assert str(shown) == str(fitter(value, column.width))
+            assert str(shown) == str(value) or "…" in str(shown)
+    return labels
+
+
+async def test_at_80x24_the_mapping_and_plan_tables_cut_with_an_ellipsis(two_profiles, tmp_path: Path) -> None:
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        long_folder, long_service = "Quarterly-Pricing-Models-For-Review", "volume-cylinder-calculator"
+        await edit_row(pilot, screen, 0, long_folder, long_service)
+        table = screen.query_one(MappingTable)
+        await pilot.pause()
+        labels = assert_fitted(table)
+        assert labels == ["Source service", "Destination (folder/service)", "Upgrade"]  # no "Destina", no "Upgra"
+        shown = str(table.get_row("synth-0000/service-0000")[1])
+        assert shown.startswith("Quarterly") and shown.endswith("  (renamed)") and "…" in shown
+
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        plan_table = screen.query_one(PlanTable)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert assert_fitted(plan_table)[3] == "Destination"
+        destination = str(plan_table.get_row_at(0)[3])
+        assert "…" in destination and destination.startswith("Quar") and destination.endswith(long_service[-8:])
 
 
 async def test_a_refusing_plan_runs_nothing(two_profiles, tmp_path: Path) -> None:
