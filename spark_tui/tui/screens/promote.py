@@ -395,7 +395,7 @@ class PromoteScreen(SparkScreen[None]):
         self.query_one(PromotionJobs).start(prepared.plan.source, prepared.plan.target)
         self.query_one("#run-steps", Static).update(steps_line(Step.export))
         self.query_one("#receipt-summary", Static).update("")
-        self.query_one(ReceiptTable).clear()
+        self.query_one(ReceiptTable).put_rows({})
         self.action_show_tab("run")
         self._promote(target, prepared, out_dir, self.cancel)
 

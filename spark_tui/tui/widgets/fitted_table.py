@@ -19,13 +19,18 @@ def _cell_len(value: Cell) -> int:
     return value.cell_len if isinstance(value, Text) else cell_len(value)
 
 
+Column = tuple[str, str, Callable]  # key, label, fitter (fit_end or fit_middle)
+
+
 class FittedTable(DataTable):
-    """Subclasses name their columns in COLUMNS as (key, label, fitter); rows go through `put_rows`/`put_row`."""
+    """Columns named in COLUMNS (a subclass) or `columns=`; rows go through `put_rows`/`put_row`/`set_cell`."""
 
-    COLUMNS: Sequence[tuple[str, str, Callable]] = ()
+    COLUMNS: Sequence[Column] = ()
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, columns: Sequence[Column] | None = None, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        if columns is not None:
+            self.COLUMNS = tuple(columns)
         self.cells: dict[str, tuple[Cell, ...]] = {}  # as given; what is drawn is fitted to the widths
         self.widths: list[int] = []
 
@@ -62,13 +67,28 @@ class FittedTable(DataTable):
         """Replace every row."""
         self.cells = dict(rows)
         self.widths = []
-        self._layout()
+        if self.is_mounted:
+            self._layout()
 
     def put_row(self, key: str, row: tuple[Cell, ...]) -> None:
-        """Change one row's cells (the columns are re-shared when it changes the widest value)."""
+        """Add a row or change its cells (the columns are re-shared when it changes the widest value)."""
+        new = key not in self.cells
         self.cells[key] = row
         before = self.widths
+        if not self.is_mounted:
+            return
         self._layout()
-        if self.widths == before:
+        if self.widths != before:
+            return  # every row was drawn again
+        if new:
+            self.add_row(*self._shown(row), key=key)
+        else:
             for (column, _, _), value in zip(self.COLUMNS, self._shown(row)):
                 self.update_cell(key, column, value)
+
+    def set_cell(self, key: str, column: str, value: Cell) -> None:
+        """Change one cell of row `key`."""
+        index = [c for c, _, _ in self.COLUMNS].index(column)
+        row = list(self.cells[key])
+        row[index] = value
+        self.put_row(key, tuple(row))
