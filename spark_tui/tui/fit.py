@@ -15,6 +15,7 @@ from rich.text import Text
 
 ELLIPSIS = "…"
 MIN_COLUMN = 4  # a column is never narrowed below this: "ab…" still says something
+ID_COLUMN = 12  # an id column narrowed first stops here: "r-202…-bbbb"
 
 T = TypeVar("T", str, Text)
 
@@ -64,11 +65,19 @@ def fit_middle(value: T, width: int) -> T:
     return _join(value, head, _tail(plain, room - cell_len(head)))
 
 
-def column_widths(natural: list[int], room: int, minimum: int = MIN_COLUMN) -> list[int]:
+def column_widths(natural: list[int], room: int, minimum: int = MIN_COLUMN,
+                  first: list[bool] | None = None) -> list[int]:
     """Widths summing to at most `room`: the widest columns narrowed first, none below `minimum` (or its natural
-    width). When even that does not fit, the minimums are returned and the table scrolls sideways."""
+    width). Columns marked in `first` (ids, hashes: shortened in the middle they stay told apart) give up their
+    width down to ID_COLUMN before the others. When even the minimums do not fit, the table scrolls sideways."""
     if sum(natural) <= room:
         return list(natural)
+    if first and any(first):
+        others = sum(w for w, f in zip(natural, first) if not f)
+        ids = column_widths([w for w, f in zip(natural, first) if f], room - others, ID_COLUMN)
+        if others + sum(ids) <= room:
+            narrowed = iter(ids)
+            return [next(narrowed) if f else w for w, f in zip(natural, first)]
     cap = max(natural)
     while cap > minimum and sum(min(w, cap) for w in natural) > room:
         cap -= 1

@@ -50,3 +50,24 @@ def test_columns_share_the_room_narrowing_the_widest_first():
     assert column_widths([10, 40, 7], 80) == [10, 40, 7]
     assert column_widths([10, 40, 30], 60) == [10, 25, 25]
     assert column_widths([3, 40, 40], 10) == [3, 4, 4]  # no room even for the minimums: the table scrolls
+    # ids (shortened in the middle) give up their width first, down to 12 cells, before the words do
+    assert column_widths([21, 15, 64, 36], 80, first=[False, False, True, True]) == [21, 15, 22, 22]
+    assert column_widths([21, 15, 64, 36], 50, first=[False, False, True, True]) == [12, 12, 12, 12]
+
+
+async def test_at_80x24_every_footer_label_of_the_main_screen_is_whole():
+    """^r Refresh and l Log are left to F1 Help and the palette so that Promote is whole (not `^o Promot`)."""
+    from textual.widgets._footer import FooterKey
+    from test_tui_snapshots import make_app, settle
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        keys = list(app.screen.query(FooterKey))
+        assert [key.description for key in keys][:2] == ["Quit", "Help"]
+        assert "Promote" in [key.description for key in keys]
+        palette = next(key for key in keys if key.description == "Commands")  # docked right, over what runs under it
+        for key in keys:
+            assert key is palette or key.region.right < palette.region.x, f"{key.description} is cut at 80 columns"
+        assert palette.region.right <= 80

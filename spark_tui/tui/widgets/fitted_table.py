@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
 
-from spark_tui.tui.fit import column_widths, fit_end
+from spark_tui.tui.fit import column_widths, fit_end, fit_middle
 
 Cell = Text | str
 
@@ -47,7 +47,7 @@ class FittedTable(DataTable):
     def _layout(self) -> None:
         natural = [max([cell_len(label), *(_cell_len(row[i]) for row in self.cells.values())])
                    for i, (_, label, _) in enumerate(self.COLUMNS)]
-        widths = column_widths(natural, self._room())
+        widths = column_widths(natural, self._room(), first=[fitter is fit_middle for _, _, fitter in self.COLUMNS])
         if widths == self.widths and self.columns:
             return
         self.widths = widths
