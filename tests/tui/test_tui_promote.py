@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.widgets import Input, Select
+from screens_kit import assert_fitted, given
 from tui_helpers import form_ready, wait_for
 
 from spark_tui.backends.embedded import EmbeddedBackend
@@ -171,7 +172,8 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
             ["import", "uat · uat", receipt.import_job_id[:8], "closed"],
         ]
         receipt_table = screen.query_one(ReceiptTable)
-        assert [cells(receipt_table, i)[:3] for i in range(receipt_table.row_count)] == [
+        assert_fitted(receipt_table)
+        assert [row[:3] for row in given(receipt_table)] == [
             ["synth-0000/service-0000[1.0.0]", "UAT/service-0000[1.0.0]", "added"],
             ["synth-0000/service-0000[1.0.1]", "UAT/service-0000[1.0.1]", "added"],
             ["synth-0000/service-0001[1.0.0]", "UAT/rates[3.0.0]", "added"],
@@ -208,21 +210,6 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
     assert set(uat_versions(uat, "UAT", "service-0000")) == {"1.0.0", "1.0.1"}
     ids = {v.service_uri_destination: v.version_id_destination for v in receipt.service_versions}
     assert ids["UAT/rates[3.0.0]"] == rates["3.0.0"]
-
-
-def assert_fitted(table) -> list[str]:
-    """Every column label and cell as drawn is its value, or its value cut with "…" to the column's width;
-    the columns fit the table's width. Returns the labels as drawn."""
-    columns = table.ordered_columns
-    assert sum(c.width + 2 * table.cell_padding for c in columns) <= table.scrollable_content_region.width
-    labels = [str(c.label) for c in columns]
-    for (_, label, fitter), shown, column in zip(table.COLUMNS, labels, columns):
-        assert shown == fitter(label, column.width) and (shown == label or shown.endswith("…"))
-    for key, given in table.cells.items():
-        for value, shown, column, (_, _, fitter) in zip(given, table.get_row(key), columns, table.COLUMNS):
-            assert str(shown) == str(fitter(value, column.width))
-            assert str(shown) == str(value) or "…" in str(shown)
-    return labels
 
 
 async def test_at_80x24_the_mapping_and_plan_tables_cut_with_an_ellipsis(two_profiles, tmp_path: Path) -> None:
