@@ -512,8 +512,8 @@ def test_plan_snapshot(snap_compare, fake_target, size) -> None:
         await wait_for(pilot, lambda: screen.target is fake_target, "the target")
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
-        action = screen.query_one(PlanTable).ordered_columns[0]  # auto widths are computed when the app is idle
-        await wait_for(pilot, lambda: action.content_width == len("+ add version"), "the plan table's widths")
+        table = screen.query_one(PlanTable)
+        await wait_for(pilot, lambda: [c.width for c in table.ordered_columns] == table.widths, "the plan table's widths")
         await app.workers.wait_for_complete()
         app.clear_notifications()
         await pilot.pause()
