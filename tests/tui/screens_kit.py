@@ -89,6 +89,26 @@ def rows(table) -> list[list[str]]:
     return [cells(table, i) for i in range(table.row_count)]
 
 
+def given(table) -> list[list[str]]:
+    """A FittedTable's rows as given, before fitting to the columns' widths."""
+    return [[str(c) for c in row] for row in table.cells.values()]
+
+
+def assert_fitted(table) -> list[str]:
+    """Every column label and cell as drawn is its value, or its value cut with "…" to the column's width;
+    the columns fit the table's width. Returns the labels as drawn."""
+    columns = table.ordered_columns
+    assert sum(c.width + 2 * table.cell_padding for c in columns) <= table.scrollable_content_region.width
+    labels = [str(c.label) for c in columns]
+    for (_, label, _), shown, column in zip(table.COLUMNS, labels, columns):
+        assert shown == label or (shown.endswith("…") and label.startswith(shown[:-1]) and len(shown) == column.width)
+    for key, given in table.cells.items():
+        for value, shown, column, (_, _, fitter) in zip(given, table.get_row(key), columns, table.COLUMNS):
+            assert str(shown) == str(fitter(value, column.width))
+            assert str(shown) == str(value) or "…" in str(shown)
+    return labels
+
+
 def rendered(static) -> str:
     """What a Static shows, as plain text."""
     console = Console(width=400, record=True, file=io.StringIO())

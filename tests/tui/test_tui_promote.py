@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.widgets import Input, Select
+from screens_kit import assert_fitted, given
 from tui_helpers import form_ready, wait_for
 
 from spark_tui.backends.embedded import EmbeddedBackend
@@ -147,7 +148,7 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
         await pilot.press("f5")
         plan_table = screen.query_one(PlanTable)
         await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
-        assert [cells(plan_table, i)[:4] for i in range(plan_table.row_count)] == [
+        assert [[str(c) for c in row[:4]] for row in plan_table.cells.values()] == [  # as given, before fitting
             ["+ new", "synth-0000/service-0000", "1.0.0", "UAT/service-0000"],
             ["+ new", "synth-0000/service-0000", "1.0.1", "UAT/service-0000"],
             ["+ add version", "synth-0000/service-0001", "1.0.0 → 3.0.0", "UAT/rates"],
@@ -171,7 +172,8 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
             ["import", "uat · uat", receipt.import_job_id[:8], "closed"],
         ]
         receipt_table = screen.query_one(ReceiptTable)
-        assert [cells(receipt_table, i)[:3] for i in range(receipt_table.row_count)] == [
+        assert_fitted(receipt_table)
+        assert [row[:3] for row in given(receipt_table)] == [
             ["synth-0000/service-0000[1.0.0]", "UAT/service-0000[1.0.0]", "added"],
             ["synth-0000/service-0000[1.0.1]", "UAT/service-0000[1.0.1]", "added"],
             ["synth-0000/service-0001[1.0.0]", "UAT/rates[3.0.0]", "added"],
@@ -208,6 +210,31 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
     assert set(uat_versions(uat, "UAT", "service-0000")) == {"1.0.0", "1.0.1"}
     ids = {v.service_uri_destination: v.version_id_destination for v in receipt.service_versions}
     assert ids["UAT/rates[3.0.0]"] == rates["3.0.0"]
+
+
+async def test_at_80x24_the_mapping_and_plan_tables_cut_with_an_ellipsis(two_profiles, tmp_path: Path) -> None:
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        long_folder, long_service = "Quarterly-Pricing-Models-For-Review", "volume-cylinder-calculator"
+        await edit_row(pilot, screen, 0, long_folder, long_service)
+        table = screen.query_one(MappingTable)
+        await pilot.pause()
+        labels = assert_fitted(table)
+        assert labels == ["Source service", "Destination (folder/service)", "Upgrade"]  # no "Destina", no "Upgra"
+        shown = str(table.get_row("synth-0000/service-0000")[1])
+        assert shown.startswith("Quarterly") and shown.endswith("  (renamed)") and "…" in shown
+
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        plan_table = screen.query_one(PlanTable)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert assert_fitted(plan_table)[3] == "Destination"
+        destination = str(plan_table.get_row_at(0)[3])
+        assert "…" in destination and destination.startswith("Quar") and destination.endswith(long_service[-8:])
 
 
 async def test_a_refusing_plan_runs_nothing(two_profiles, tmp_path: Path) -> None:
@@ -485,8 +512,8 @@ def test_plan_snapshot(snap_compare, fake_target, size) -> None:
         await wait_for(pilot, lambda: screen.target is fake_target, "the target")
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
-        action = screen.query_one(PlanTable).ordered_columns[0]  # auto widths are computed when the app is idle
-        await wait_for(pilot, lambda: action.content_width == len("+ add version"), "the plan table's widths")
+        table = screen.query_one(PlanTable)
+        await wait_for(pilot, lambda: [c.width for c in table.ordered_columns] == table.widths, "the plan table's widths")
         await app.workers.wait_for_complete()
         app.clear_notifications()
         await pilot.pause()

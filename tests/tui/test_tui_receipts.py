@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fake_backend import FakeBackend
-from screens_kit import rendered, rows
+from screens_kit import assert_fitted, given, rendered
 from tui_helpers import form_ready, wait_for
 
 from spark_tui import paths
@@ -51,7 +51,8 @@ async def test_the_history_newest_first_and_a_receipt_opened() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ReceiptsScreen)
                        and app.screen.query_one(ReceiptsTable).row_count == 2, "the history")
         screen = app.screen
-        assert rows(screen.query_one(ReceiptsTable)) == [
+        assert_fitted(screen.query_one(ReceiptsTable))
+        assert given(screen.query_one(ReceiptsTable)) == [
             [clock("2026-11-27T10:30:00.000Z"), "✗ failed", "dev · dev → uat · uat", "bob@example.com", "—",
              "r-20261127-1030-bbbb"],
             [clock("2026-11-27T09:15:00.000Z"), "✓ promoted", "dev · dev → uat · uat", "alice@example.com", "ab" * 32,
@@ -62,7 +63,7 @@ async def test_the_history_newest_first_and_a_receipt_opened() -> None:
         assert "✓ PROMOTED  dev · dev  →  uat · uat  · 1 version(s)" in text
         assert f"receipt {paths.receipts_dir() / 'r-20261127-0915-aaaa.json'}" in text
         assert "import job imp-1" in text
-        assert rows(app.screen.query_one(ReceiptTable))[0][:3] == ["claims/fraud[1.1.0]", "claims/fraud[1.1.0]",
+        assert given(app.screen.query_one(ReceiptTable))[0][:3] == ["claims/fraud[1.1.0]", "claims/fraud[1.1.0]",
                                                                    "added"]
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, "back to the list")
@@ -74,7 +75,7 @@ async def test_the_history_newest_first_and_a_receipt_opened() -> None:
         await wait_for(pilot, lambda: app.screen is app.main, "the main screen")
         await pilot.press("f9")
         await wait_for(pilot, lambda: screen.query_one(ReceiptsTable).row_count == 3, "the new receipt")
-        assert rows(screen.query_one(ReceiptsTable))[0][-1] == "r-new"
+        assert given(screen.query_one(ReceiptsTable))[0][-1] == "r-new"
 
 
 async def test_an_empty_history_says_where_receipts_go() -> None:

@@ -93,8 +93,8 @@ def test_receipts_screen(snap_compare, size, utc) -> None:
         await pilot.press("f9")
         await wait_for(pilot, lambda: isinstance(app.screen, ReceiptsScreen)
                        and app.screen.query_one(ReceiptsTable).row_count == 2, "the history")
-        sides = app.screen.query_one(ReceiptsTable).ordered_columns[2]
-        await wait_for(pilot, lambda: sides.content_width == len("dev · dev → uat · uat"), "the widths")
+        table = app.screen.query_one(ReceiptsTable)
+        await wait_for(pilot, lambda: [c.width for c in table.ordered_columns] == table.widths, "the widths")
         await settle(pilot)
 
     assert snap_compare(SparkApp(FakeBackend(), dest_dir=Path("/tmp")), run_before=run_before, terminal_size=size)

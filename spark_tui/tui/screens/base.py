@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 
@@ -24,6 +25,15 @@ class AppKeysFirst:
         bindings = super().active_bindings  # type: ignore[misc]
         first = {key: active for key, active in bindings.items() if active.node is self.app}  # type: ignore[attr-defined]
         return first | {key: active for key, active in bindings.items() if key not in first}
+
+
+class CompactFooter:
+    """Screen mixin: the footer without the padding around each key, so that at 80 columns the keys' labels
+    are whole rather than the last one cut (`^o Promot`)."""
+
+    def on_mount(self) -> None:
+        for footer in self.query(Footer):  # type: ignore[attr-defined]
+            footer.compact = True
 
 
 ResultType = TypeVar("ResultType")
@@ -38,9 +48,9 @@ class ShowsWorkerErrors:
                                 event.worker.error)
 
 
-class SparkScreen(ShowsWorkerErrors, AppKeysFirst, Screen[ResultType]):
+class SparkScreen(ShowsWorkerErrors, AppKeysFirst, CompactFooter, Screen[ResultType]):
     """A full screen of the app."""
 
 
-class SparkModal(ShowsWorkerErrors, AppKeysFirst, ModalScreen[ResultType]):
+class SparkModal(ShowsWorkerErrors, AppKeysFirst, CompactFooter, ModalScreen[ResultType]):
     """A modal of the app."""

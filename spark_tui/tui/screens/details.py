@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import Footer, Label, ProgressBar, Static
 
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.tui.job_actions import offered
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.export_wire import ExportJob
+from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import (
     duration,
     elapsed_ms,
@@ -29,7 +30,19 @@ from spark_tui.tui.formatting import (
     throughput,
 )
 from spark_tui.tui.screens.preview import errors_table
+from spark_tui.tui.widgets.fitted_table import FittedTable
 from spark_tui.tui.widgets.header import InfoHeader
+
+# The outputs' columns, by whether the job is an import; names as on the wire, ids and URIs shortened in the middle
+SOURCE = ("service_uri_source", "service_uri_source", fit_middle)
+SERVICE_COLUMNS = {
+    False: (SOURCE, ("service_id_source", "service_id_source", fit_middle)),
+    True: (SOURCE, ("service_uri_destination", "service_uri_destination", fit_middle), ("status", "status", fit_end)),
+}
+VERSION_COLUMNS = {
+    False: (SOURCE, ("version_id_source", "version_id_source", fit_middle)),
+    True: (SOURCE, ("version_destination", "version_destination", fit_end), ("status", "status", fit_end)),
+}
 
 
 class JobUpdated(Message):
@@ -64,20 +77,12 @@ class JobDetailsScreen(SparkScreen[None]):
             yield Label("Errors", classes="section", id="errors-label")
             yield Static("", id="details-errors")
             yield Label("outputs.services", classes="section")
-            yield DataTable(id="details-services", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(SERVICE_COLUMNS[is_import(self.job)], id="details-services")
             yield Label("outputs.service_versions", classes="section")
-            yield DataTable(id="details-versions", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(VERSION_COLUMNS[is_import(self.job)], id="details-versions")
         yield Footer()
 
     def on_mount(self) -> None:
-        if is_import(self.job):
-            self.query_one("#details-services", DataTable).add_columns("service_uri_source", "service_uri_destination",
-                                                                       "status")
-            self.query_one("#details-versions", DataTable).add_columns("service_uri_source", "version_destination",
-                                                                       "status")
-        else:
-            self.query_one("#details-services", DataTable).add_columns("service_uri_source", "service_id_source")
-            self.query_one("#details-versions", DataTable).add_columns("service_uri_source", "version_id_source")
         self.show(self.job)
         self.set_interval(1.0, self._tick)
 
@@ -130,10 +135,9 @@ class JobDetailsScreen(SparkScreen[None]):
                        [(v.service_uri_source, v.version_id_source) for v in job.outputs.service_versions])
 
     def _fill(self, selector: str, rows: list[tuple]) -> None:
-        table = self.query_one(selector, DataTable)
-        if table.row_count != len(rows):
-            table.clear()
-            table.add_rows(rows)
+        table = self.query_one(selector, FittedTable)
+        if len(table.cells) != len(rows):
+            table.put_rows({str(index): row for index, row in enumerate(rows)})
 
     def _info(self, job: ExportJob) -> Table:
         p = progress_of(job)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer
+from textual.widgets import Footer
 
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.tui.event_log import EventLog
+from spark_tui.tui.fit import fit_end
+from spark_tui.tui.widgets.fitted_table import FittedTable
 from spark_tui.tui.widgets.header import InfoHeader
 
 STRONG = {"failed", "cancelled", "closed_by_timeout"}
+COLUMNS = (("time", "Time", fit_end), ("event", "Event", fit_end), ("what", "What", fit_end))
 
 
 class EventLogScreen(SparkScreen[None]):
@@ -26,24 +29,23 @@ class EventLogScreen(SparkScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield InfoHeader()
-        table = DataTable(id="event-log", cursor_type="row", zebra_stripes=True)
+        table = FittedTable(COLUMNS, id="event-log")
         table.border_title = "Event log (this session)"
         yield table
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Time", "Event", "What")
+        table = self.query_one(FittedTable)
         self._append()
         self.set_interval(1.0, self._append)
         table.focus()
 
     def _append(self) -> None:
         self.query_one(InfoHeader).refresh()  # the connection state may have changed
-        table = self.query_one(DataTable)
-        for event in self.log_.events[self._shown:]:
+        table = self.query_one(FittedTable)
+        for index, event in enumerate(self.log_.events[self._shown:], start=self._shown):
             style = "bold reverse" if event.kind in STRONG else "bold"
-            table.add_row(event.at.strftime("%H:%M:%S"), Text(event.kind, style=style), event.text)
+            table.put_row(str(index), (event.at.strftime("%H:%M:%S"), Text(event.kind, style=style), event.text))
         if len(self.log_.events) > self._shown:
             self._shown = len(self.log_.events)
             table.move_cursor(row=table.row_count - 1)

@@ -417,7 +417,7 @@ class ImportScreen(SparkScreen[None]):
             error = message.error
             self.query_one("#import-verdict", Static).update(Text(f"✗ Cannot plan: {error}", style="bold red"))
             self._show_errors("import", error.errors if isinstance(error, SparkTuiError) else None)
-            table.clear()
+            table.put_rows({})
             return
         self.plan, self.request = message.plan, message.request
         self.query_one("#import-verdict", Static).update(import_verdict(message.plan))

@@ -8,11 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from spark_tui.tui.screens.base import SparkModal
 from spark_tui.spark.export_wire import ApiError, ExportPreview, ExportRequest
+from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import human_bytes
+from spark_tui.tui.widgets.fitted_table import FittedTable
 
 
 def errors_table(errors: list[ApiError]) -> Table:
@@ -51,10 +53,10 @@ class PreviewScreen(SparkModal[bool]):
                 limit = f" of {human_bytes(p.size_limit)} allowed" if p.size_limit else ""
                 yield Label(Text(f"Preview: {len(p.services)} service(s), {len(p.service_versions)} version(s), "
                                  f"{human_bytes(p.projected_bytes)}{limit}", style="bold green"), id="dialog-title")
-                table = DataTable(id="preview-versions", cursor_type="row", zebra_stripes=True)
-                table.add_columns("Service", "Version", "Version id")
-                for v in p.service_versions:
-                    table.add_row(f"{v.folder_source}/{v.service_source}", v.version_source, v.version_id_source)
+                table = FittedTable((("service", "Service", fit_middle), ("version", "Version", fit_end),
+                                     ("id", "Version id", fit_middle)), id="preview-versions")
+                table.put_rows({str(i): (f"{v.folder_source}/{v.service_source}", v.version_source, v.version_id_source)
+                                for i, v in enumerate(p.service_versions)})
                 yield table
                 yield Static(f"file filter {self.request.file_filter.value} · version filter "
                              f"{self.request.version_filter.value} · {len(p.files)} file(s)", id="preview-note")

@@ -337,7 +337,7 @@ class PromoteScreen(SparkScreen[None]):
             error = message.error
             self.query_one("#plan-verdict", Static).update(Text(f"✗ Cannot plan: {error}", style="bold red"))
             errors.update(errors_table(error.errors) if isinstance(error, SparkTuiError) and error.errors else "")
-            self.query_one(PlanTable).clear()
+            self.query_one(PlanTable).put_rows({})
             return
         self.prepared = message.prepared
         plan = message.prepared.plan
@@ -395,7 +395,7 @@ class PromoteScreen(SparkScreen[None]):
         self.query_one(PromotionJobs).start(prepared.plan.source, prepared.plan.target)
         self.query_one("#run-steps", Static).update(steps_line(Step.export))
         self.query_one("#receipt-summary", Static).update("")
-        self.query_one(ReceiptTable).clear()
+        self.query_one(ReceiptTable).put_rows({})
         self.action_show_tab("run")
         self._promote(target, prepared, out_dir, self.cancel)
 

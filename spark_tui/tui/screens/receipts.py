@@ -15,12 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from spark_tui.tui.screens.base import SparkScreen
 
 from spark_tui.spark.promotion_wire import Receipt
+from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import clock
+from spark_tui.tui.widgets.fitted_table import FittedTable
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.promotion_run import ReceiptTable, receipt_summary
 
@@ -44,28 +46,24 @@ def side(endpoint) -> str:
     return f"{endpoint.profile} · {endpoint.tenant}"
 
 
-class ReceiptsTable(DataTable):
+class ReceiptsTable(FittedTable):
     """One row per receipt: when, outcome, source → target, user, package SHA-256, id."""
 
     BINDINGS = [Binding("enter", "open", "Open", id="receipts.open", tooltip="The whole receipt")]
 
+    COLUMNS = (("started", "Started", fit_end), ("outcome", "Outcome", fit_end), ("sides", "Source → target", fit_end),
+               ("user", "User", fit_end), ("sha256", "Package SHA-256", fit_middle), ("id", "Id", fit_middle))
+
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self.receipts: dict[str, Receipt] = {}
 
-    def on_mount(self) -> None:
-        for key, label in (("started", "Started"), ("outcome", "Outcome"), ("sides", "Source → target"),
-                           ("user", "User"), ("sha256", "Package SHA-256"), ("id", "Id")):
-            self.add_column(label, key=key)
-
     def show(self, receipts: list[tuple[Receipt, str]]) -> None:
-        self.clear()
-        self.receipts = {}
-        for receipt, outcome in receipts:
-            self.receipts[receipt.id] = receipt
-            sha = receipt.package.sha256 if receipt.package else "—"
-            self.add_row(clock(receipt.started), outcome_cell(outcome), f"{side(receipt.source)} → {side(receipt.target)}",
-                         receipt.user, sha, receipt.id, key=receipt.id)
+        self.receipts = {receipt.id: receipt for receipt, _ in receipts}
+        self.put_rows({receipt.id: (clock(receipt.started), outcome_cell(outcome),
+                                    f"{side(receipt.source)} → {side(receipt.target)}", receipt.user,
+                                    receipt.package.sha256 if receipt.package else "—", receipt.id)
+                       for receipt, outcome in receipts})
 
     def action_open(self) -> None:
         if not self.row_count:

@@ -8,23 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
 from spark_tui.backends.base import BackendInfo
+from spark_tui.tui.fit import fit_middle
 
 UNKNOWN_USER = "unknown (own jobs: those submitted here)"
 SLOW_S = 3.0  # a backend call taking longer is shown in the header
-
-
-def middle_ellipsis(value: str, width: int) -> str:
-    """`value` in at most `width` cells, its middle replaced by "…" when it is longer."""
-    if len(value) <= width:
-        return value
-    if width <= 1:
-        return "…"[:width]
-    head = (width - 1) // 3
-    return value[:head] + "…" + value[len(value) - (width - 1 - head):]
 
 
 def location_ellipsis(value: str, width: int) -> str:
@@ -32,9 +24,9 @@ def location_ellipsis(value: str, width: int) -> str:
     scheme, sep, rest = value.partition("://")
     host, slash, path = rest.partition("/")
     origin = f"{scheme}{sep}{host}"
-    if not sep or len(value) <= width or len(origin) + 2 > width:
-        return middle_ellipsis(value, width)
-    return origin + middle_ellipsis(slash + path, width - len(origin))
+    if not sep or cell_len(value) <= width or cell_len(origin) + 2 > width:
+        return fit_middle(value, width)
+    return origin + fit_middle(slash + path, width - cell_len(origin))
 
 
 class InfoHeader(Widget):

@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from spark_tui.promotion.mappings import Mapping, MappingSet, service_mappings
 from spark_tui.spark.export_wire import VersionBump
+from spark_tui.tui.fit import fit_end
 from spark_tui.tui.widgets.mapping_table import MappingRow, MappingTable
 
 
@@ -41,27 +42,23 @@ class ImportMappingTable(MappingTable):
         Binding("a", "include_all", "All", id="import_mapping.all", tooltip="Import every service of the package"),
     ]
 
+    COLUMNS = (("import", "Import", fit_end), *MappingTable.COLUMNS)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.skipped: set[str] = set()
 
-    def on_mount(self) -> None:
-        """Runs before MappingTable.on_mount (Textual calls each class's handler, the subclass's first): the Import
-        column comes first."""
-        self.add_column("Import", key="import")
-
     def set_services(self, services: list[tuple[str, str]]) -> None:
         """One row per (folder, service), imported under the same name."""
-        self.clear()
-        self.rows_by_source, self.skipped = {}, set()
-        for folder, service in services:
-            row = MappingRow(folder, service, folder, service)
-            self.rows_by_source[row.source] = row
-            self.add_row(include_cell(True), *self._cells(row), key=row.source)
+        self.skipped = set()
+        super().set_services(services)
+
+    def row_cells(self, row: MappingRow) -> tuple[str | Text, ...]:
+        return include_cell(row.source not in self.skipped), *super().row_cells(row)
 
     def _show_includes(self) -> None:
-        for source in self.rows_by_source:
-            self.update_cell(source, "import", include_cell(source not in self.skipped))
+        for source, row in self.rows_by_source.items():
+            self.put_row(source, self.row_cells(row))
 
     def included(self) -> list[MappingRow]:
         return [row for source, row in self.rows_by_source.items() if source not in self.skipped]
@@ -73,7 +70,7 @@ class ImportMappingTable(MappingTable):
         if (row := self.selected_row()) is None:
             return
         self.skipped ^= {row.source}
-        self.update_cell(row.source, "import", include_cell(row.source not in self.skipped))
+        self.put_row(row.source, self.row_cells(row))
         self.post_message(self.Changed())
 
     def action_include_all(self) -> None:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
 from spark_tui.spark.export_wire import ExportJob, ExportRequest
+from spark_tui.tui.fit import fit_end
 from spark_tui.tui.formatting import (
     clock,
     duration,
@@ -70,11 +71,6 @@ def fit(width: int, tenant_wide: bool) -> list[tuple[str, str, int]]:
     weights = sum(weight for *_, weight in flex) or 1
     widths = [max(minimum, left * weight // weights) for _, _, minimum, weight in flex]
     return fixed + [(key, label, w) for (key, label, _, _), w in zip(flex, widths)]
-
-
-def ellipsis(value: str, width: int) -> str:
-    """`value` cut to `width` cells, ending in "…" when cut."""
-    return value if len(value) <= width else value[: max(0, width - 1)] + "…"
 
 
 def job_cells(job: ExportJob, now: datetime, no_color: bool = False) -> dict[str, Text | str]:
@@ -139,14 +135,14 @@ class JobsTable(DataTable):
         self.clear(columns=True)
         self._columns = columns
         for key, label, width in columns:
-            self.add_column(ellipsis(label, width), key=key, width=width)
+            self.add_column(fit_end(label, width), key=key, width=width)
         cells, self._cells = self._cells, {}
         self._rebuild(cells, selected)
 
     def _shown(self, column: str, value: Text | str) -> Text | str:
         """A cell as drawn: text cut to its column's width with "…"."""
         width = next((w for key, _, w in self._columns if key == column), 0)
-        return ellipsis(value, width) if isinstance(value, str) else value
+        return fit_end(value, width) if isinstance(value, str) else value
 
     def show(self, jobs: list, queued: list[QueuedExport], now: datetime, tenant_wide: bool = False) -> None:
         """Bring the table to this list: update changed cells; rebuild only when rows or columns change."""

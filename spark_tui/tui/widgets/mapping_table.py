@@ -10,12 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from spark_tui.tui.screens.base import SparkModal
 from spark_tui.promotion.mappings import Mapping, make_mapping
 from spark_tui.spark.export_wire import VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
+from spark_tui.tui.fit import fit_end, fit_middle
+from spark_tui.tui.widgets.fitted_table import FittedTable
 
 BUMPS = list(VersionBump)
 
@@ -43,7 +45,7 @@ class MappingRow:
         return make_mapping(self.source, self.destination, self.upgrade.value, origin=f"mapping of '{self.source}'")
 
 
-class MappingTable(DataTable):
+class MappingTable(FittedTable):
     """Pre-filled with same names; enter edits a row's destination and bump, `u` cycles the bump."""
 
     BINDINGS = [
@@ -55,26 +57,20 @@ class MappingTable(DataTable):
     class Changed(Message):
         """A mapping was edited: any plan made before is stale."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.rows_by_source: dict[str, MappingRow] = {}
+    COLUMNS = (("source", "Source service", fit_middle), ("destination", "Destination (folder/service)", fit_middle),
+               ("upgrade", "Upgrade", fit_end))
 
-    def on_mount(self) -> None:
-        self.add_column("Source service", key="source")
-        self.add_column("Destination (folder/service)", key="destination")
-        self.add_column("Upgrade", key="upgrade")
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows_by_source: dict[str, MappingRow] = {}
 
     def set_services(self, services: list[tuple[str, str]]) -> None:
         """One row per (folder, service), mapped to the same names."""
-        self.clear()
-        self.rows_by_source = {}
-        for folder, service in services:
-            row = MappingRow(folder, service, folder, service)
-            self.rows_by_source[row.source] = row
-            self.add_row(*self._cells(row), key=row.source)
+        rows = [MappingRow(folder, service, folder, service) for folder, service in services]
+        self.rows_by_source = {row.source: row for row in rows}
+        self.put_rows({row.source: self.row_cells(row) for row in rows})
 
-    @staticmethod
-    def _cells(row: MappingRow) -> tuple[str, Text, str]:
+    def row_cells(self, row: MappingRow) -> tuple[str | Text, ...]:
         renamed = row.destination != row.source
         destination = Text(row.destination, style="bold" if renamed else "")
         if renamed:
@@ -92,8 +88,7 @@ class MappingTable(DataTable):
 
     def set_row(self, row: MappingRow) -> None:
         self.rows_by_source[row.source] = row
-        for column, value in zip(("source", "destination", "upgrade"), self._cells(row)):
-            self.update_cell(row.source, column, value, update_width=True)
+        self.put_row(row.source, self.row_cells(row))
         self.post_message(self.Changed())
 
     def action_edit(self) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from spark_tui.spark.promotion_wire import Plan, PlannedService, PlannedVersion, ServiceAction
+from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import human_bytes
+from spark_tui.tui.widgets.fitted_table import FittedTable
 
 # The cue says the action without colour (a monochrome terminal, a screen reader, a copied screen).
 ACTION_CUES: dict[ServiceAction, tuple[str, str]] = {
@@ -50,18 +51,12 @@ def verdict(plan: Plan) -> Text:
     return text
 
 
-class PlanTable(DataTable):
+class PlanTable(FittedTable):
     """Read-only: `show(plan)` replaces the rows."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-
-    def on_mount(self) -> None:
-        for label in ("Action", "Source service", "Version", "Destination", "Size"):
-            self.add_column(label, key=label.lower())
+    COLUMNS = (("action", "Action", fit_end), ("source service", "Source service", fit_middle),
+               ("version", "Version", fit_end), ("destination", "Destination", fit_middle), ("size", "Size", fit_end))
 
     def show(self, plan: Plan) -> None:
-        self.clear()
-        for service in plan.services:
-            for version in service.versions:
-                self.add_row(*plan_cells(service, version), key=version.version_id_source)
+        self.put_rows({version.version_id_source: plan_cells(service, version)
+                       for service in plan.services for version in service.versions})

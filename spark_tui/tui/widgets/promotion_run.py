@@ -5,17 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from spark_tui.promotion.steps import Step, StepUpdate
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob, JobStatus
 from spark_tui.spark.promotion_wire import Endpoint, Receipt
+from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import STATUS_STYLES, duration, human_bytes
+from spark_tui.tui.widgets.fitted_table import FittedTable
 
 STEPS = (Step.export, Step.download, Step.verify, Step.folders, Step.import_, Step.receipt)
-JOB_COLUMNS = (("job", "Job", 6), ("where", "Where", 14), ("id", "Id", 8), ("status", "Status", 10),
-               ("progress", "Progress", 22), ("time", "Time", 7))
 ITEM_STYLES = {"waiting": "dim", "uploading": "bold cyan", "added": "green", "replaced": "yellow", "updated": "cyan"}
 
 
@@ -44,42 +43,37 @@ def _progress(done: int, total: int) -> str:
     return f"{min(100, done * 100 // total)}% of {human_bytes(total)}" if total else "—"
 
 
-class PromotionJobs(DataTable):
+class PromotionJobs(FittedTable):
     """Two rows, `export` and `import`, brought up to date by each StepUpdate."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-
-    def on_mount(self) -> None:
-        for key, label, width in JOB_COLUMNS:
-            self.add_column(label, key=key, width=width)
+    COLUMNS = (("job", "Job", fit_end), ("where", "Where", fit_end), ("id", "Id", fit_middle),
+               ("status", "Status", fit_end), ("progress", "Progress", fit_end), ("time", "Time", fit_end))
 
     def start(self, source: Endpoint, target: Endpoint) -> None:
-        self.clear()
-        for key, side in (("export", source), ("import", target)):
-            self.add_row(key, f"{side.profile} · {side.tenant}", "—", _status("waiting"), "—", "—", key=key)
+        self.put_rows({key: (key, f"{side.profile} · {side.tenant}", "—", _status("waiting"), "—", "—")
+                       for key, side in (("export", source), ("import", target))})
 
     def update_from(self, update: StepUpdate) -> None:
         if update.export_job is not None:
             self._job("export", update.export_job)
         elif update.step is Step.download and update.total:
-            self.update_cell("export", "progress", f"download {_progress(update.done, update.total)}")
+            self.set_cell("export", "progress", f"download {_progress(update.done, update.total)}")
         elif update.step is Step.verify:
-            self.update_cell("export", "progress", "package verified")
+            self.set_cell("export", "progress", "package verified")
         elif update.import_job is not None:
             self._job("import", update.import_job)
         elif update.step is Step.import_ and update.total:
-            self.update_cell("import", "status", _status("uploading"))
-            self.update_cell("import", "progress", f"upload {_progress(update.done, update.total)}")
+            self.set_cell("import", "status", _status("uploading"))
+            self.set_cell("import", "progress", f"upload {_progress(update.done, update.total)}")
 
     def _job(self, key: str, job: ExportJob | ImportJob) -> None:
-        self.update_cell(key, "id", job.id[:8])
-        self.update_cell(key, "status", _status(job.status))
+        self.set_cell(key, "id", job.id[:8])
+        self.set_cell(key, "status", _status(job.status))
         if job.status is JobStatus.closed:
-            self.update_cell(key, "progress", "100%")
+            self.set_cell(key, "progress", "100%")
         elif job.progress is not None and job.progress.bytes_total:
-            self.update_cell(key, "progress", _progress(job.progress.bytes_done, job.progress.bytes_total))
-        self.update_cell(key, "time", duration(job.process_time))
+            self.set_cell(key, "progress", _progress(job.progress.bytes_done, job.progress.bytes_total))
+        self.set_cell(key, "time", duration(job.process_time))
 
 
 def receipt_summary(receipt: Receipt, path: Path | None) -> Text:
@@ -105,18 +99,14 @@ def receipt_summary(receipt: Receipt, path: Path | None) -> Text:
     return text
 
 
-class ReceiptTable(DataTable):
-    """Every source → destination version of the receipt with both ids."""
+class ReceiptTable(FittedTable):
+    """Every source → destination version of the receipt with both ids (shortened in the middle when narrow)."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-
-    def on_mount(self) -> None:
-        for label in ("Source", "Destination", "Status", "Source id", "Destination id"):
-            self.add_column(label, key=label.lower())
+    COLUMNS = (("source", "Source", fit_middle), ("destination", "Destination", fit_middle),
+               ("status", "Status", fit_end), ("source id", "Source id", fit_middle),
+               ("destination id", "Destination id", fit_middle))
 
     def show(self, receipt: Receipt) -> None:
-        self.clear()
-        for v in receipt.service_versions:
-            self.add_row(v.service_uri_source, v.service_uri_destination, _status(v.status),
-                         v.version_id_source, v.version_id_destination or "—", key=v.version_id_source)
+        self.put_rows({v.version_id_source: (v.service_uri_source, v.service_uri_destination, _status(v.status),
+                                             v.version_id_source, v.version_id_destination or "—")
+                       for v in receipt.service_versions})

@@ -1,0 +1,84 @@
+"""Text fitted to a width in terminal cells: what does not fit is marked with "…", never cut silently.
+
+`fit_end` for labels, names and sentences (the end goes); `fit_middle` for ids, hashes and paths, whose
+start and end tell them apart. Widths are cells (`rich.cells.cell_len`), so wide characters count twice.
+Both take a plain string or a styled `Text` and return the same kind; `column_widths` shares a table's
+width among its columns so that the cells, not the screen edge, do the cutting.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from rich.cells import cell_len
+from rich.text import Text
+
+ELLIPSIS = "…"
+MIN_COLUMN = 4  # a column is never narrowed below this: "ab…" still says something
+ID_COLUMN = 12  # an id column narrowed first stops here: "r-202…-bbbb"
+
+T = TypeVar("T", str, Text)
+
+
+def _head(text: str, width: int) -> str:
+    """The longest start of `text` within `width` cells (a wide character that would straddle is left out)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += cell_len(char)
+        if used > width:
+            return text[:index]
+    return text
+
+
+def _tail(text: str, width: int) -> str:
+    """The longest end of `text` within `width` cells."""
+    return _head(text[::-1], width)[::-1]
+
+
+def _join(value: T, head: str, tail: str) -> T:
+    """`value`'s first len(head) and last len(tail) characters around "…", keeping a Text's styles."""
+    if isinstance(value, Text):
+        end = len(value.plain) - len(tail)
+        return Text.assemble(value[: len(head)], ELLIPSIS, value[end:] if tail else "")
+    return head + ELLIPSIS + tail
+
+
+def fit_end(value: T, width: int) -> T:
+    """`value` in at most `width` cells, its end replaced by "…" when it is longer."""
+    plain = value.plain if isinstance(value, Text) else value
+    if cell_len(plain) <= width:
+        return value
+    if width <= 0:
+        return value[:0]
+    return _join(value, _head(plain, width - 1), "")
+
+
+def fit_middle(value: T, width: int) -> T:
+    """`value` in at most `width` cells, its middle replaced by "…" (a third kept before, the rest after)."""
+    plain = value.plain if isinstance(value, Text) else value
+    if cell_len(plain) <= width:
+        return value
+    if width <= 0:
+        return value[:0]
+    room = width - 1
+    head = _head(plain, room // 3)
+    return _join(value, head, _tail(plain, room - cell_len(head)))
+
+
+def column_widths(natural: list[int], room: int, minimum: int = MIN_COLUMN,
+                  first: list[bool] | None = None) -> list[int]:
+    """Widths summing to at most `room`: the widest columns narrowed first, none below `minimum` (or its natural
+    width). Columns marked in `first` (ids, hashes: shortened in the middle they stay told apart) give up their
+    width down to ID_COLUMN before the others. When even the minimums do not fit, the table scrolls sideways."""
+    if sum(natural) <= room:
+        return list(natural)
+    if first and any(first):
+        others = sum(w for w, f in zip(natural, first) if not f)
+        ids = column_widths([w for w, f in zip(natural, first) if f], room - others, ID_COLUMN)
+        if others + sum(ids) <= room:
+            narrowed = iter(ids)
+            return [next(narrowed) if f else w for w, f in zip(natural, first)]
+    cap = max(natural)
+    while cap > minimum and sum(min(w, cap) for w in natural) > room:
+        cap -= 1
+    return [min(w, cap) for w in natural]
