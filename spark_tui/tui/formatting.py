@@ -127,3 +127,12 @@ def package_size(job: ExportJob) -> int | None:
     if (p := progress_of(job)) is None:
         return None
     return p.package_bytes if p.package_bytes is not None else (p.bytes_total or None)
+
+
+def tab_strip(tabs: tuple[tuple[str, str], ...] | list[tuple[str, str]], current: str) -> Text:
+    """The one-line tab bar of a screen with tabs: each (name, label), the current one reversed."""
+    text = Text()
+    for name, label in tabs:
+        text.append(f" {label} ", style="bold reverse" if name == current else "dim")
+        text.append(" ")
+    return text

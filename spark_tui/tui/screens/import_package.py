@@ -32,7 +32,7 @@ from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.export_wire import ApiError, IfPresent, JobStatus
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.promotion_wire import PackageInspection, Plan
-from spark_tui.tui.formatting import duration, human_bytes, status_text
+from spark_tui.tui.formatting import duration, human_bytes, status_text, tab_strip
 from spark_tui.tui.screens.preview import errors_table
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.import_mapping import ImportMappingTable
@@ -230,11 +230,7 @@ class ImportScreen(SparkScreen[None]):
 
     def _show_tab(self, tab: str) -> None:
         self.query_one(ContentSwitcher).current = tab
-        text = Text()
-        for name, label in TABS:
-            text.append(f" {label} ", style="bold reverse" if name == tab else "dim")
-            text.append(" ")
-        self.query_one("#import-tabs", Static).update(text)
+        self.query_one("#import-tabs", Static).update(tab_strip(TABS, tab))
 
     def action_show_tab(self, tab: str) -> None:
         self._show_tab(tab)

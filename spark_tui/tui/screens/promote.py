@@ -29,7 +29,7 @@ from spark_tui.promotion.steps import Outcome, PromotionFailed, Step, StepUpdate
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.export_wire import ExportPreview, ExportRequest, FileFilter, IfPresent
 from spark_tui.spark.promotion_wire import Receipt
-from spark_tui.tui.formatting import human_bytes
+from spark_tui.tui.formatting import human_bytes, tab_strip
 from spark_tui.tui.screens.preview import errors_table
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.mapping_table import MappingTable
@@ -195,11 +195,7 @@ class PromoteScreen(SparkScreen[None]):
 
     def _show_tab(self, tab: str) -> None:
         self.query_one(ContentSwitcher).current = tab
-        text = Text()
-        for name, label in TABS:
-            text.append(f" {label} ", style="bold reverse" if name == tab else "dim")
-            text.append(" ")
-        self.query_one("#promote-tabs", Static).update(text)
+        self.query_one("#promote-tabs", Static).update(tab_strip(TABS, tab))
 
     def action_show_tab(self, tab: str) -> None:
         self._show_tab(tab)
