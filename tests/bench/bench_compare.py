@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,10 +33,11 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchkit import cpu_seconds, free_port, start_server  # noqa: E402
 
 from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
@@ -72,10 +72,6 @@ for name in ("dev", "uat"):
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def own_workbooks(ws: Workspace) -> None:
@@ -150,27 +146,8 @@ def write_configs(tmp: Path, ports: dict[str, int]) -> tuple[Path, Path]:
     return tmp / "dev-serve.toml", client
 
 
-def start_server(config: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "spark_tui", "serve", "--config", str(config), "--profile", "local", "--port", str(port)],
-        env=env, cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                return server
-        except httpx.ConnectError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
-        time.sleep(0.05)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(cmd: list[str], env: dict[str, str], tmp: Path, servers: list[subprocess.Popen]) -> tuple[float, int, float, float, str]:

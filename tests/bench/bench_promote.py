@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,10 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchkit import free_port, start_server  # noqa: E402
 
 from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
@@ -62,10 +62,6 @@ main()
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve_config(path: Path, ws: Path) -> None:
@@ -95,21 +91,6 @@ def cspark_home(home: Path, env_name: str) -> Path:
     return home
 
 
-def start_server(config: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "spark_tui", "serve", "--config", str(config), "--profile", "local", "--port", str(port)],
-        env=env, cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                return server
-        except httpx.ConnectError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
-        time.sleep(0.05)
 
 
 def measure(cmd: list[str], env: dict[str, str], rss_file: Path) -> tuple[float, int]:
