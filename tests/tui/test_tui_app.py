@@ -347,3 +347,17 @@ async def test_at_most_two_toasts_are_shown_the_newest():
             app.notify(f"toast {n}")
         await pilot.pause()
         assert [n.message for n in app._notifications] == ["toast 3", "toast 4"]
+
+
+async def test_a_dialog_opened_and_closed_at_start_up_does_not_stall_the_form():
+    """F1 pressed before the export form's fields are mounted, closed at once: the fields still all arrive
+    (the frame callback the form waited on left with the help screen)."""
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.main.query_one("ExportForm")
+        for _ in range(20):  # a dialog shown and closed in one tick, while each group of fields mounts
+            if form.ready:
+                break
+            await pilot.press("f1", "escape")
+        await wait_for(pilot, lambda: form.ready, "the export form's fields")
+        assert form.query_one("#dest_dir").value

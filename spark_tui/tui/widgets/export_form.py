@@ -21,6 +21,7 @@ from spark_tui.spark.uri import InvalidReference, parse_service_ref
 from spark_tui.tui.messages import MarksChanged
 
 _SPLIT = re.compile(r"[\s,;]+")
+_FRAME_WAIT = 0.2  # seconds: longest wait for one frame before the next group of fields is mounted
 
 
 def split_identifiers(text: str) -> list[str]:
@@ -106,11 +107,22 @@ class ExportForm(VerticalScroll):
         self.ready = True
 
     async def _next_frame(self) -> bool:
-        """Wait until the screen has drawn what is mounted so far; False if the form is closing."""
+        """Wait until the screen has drawn what is mounted so far; False if the form is closing.
+
+        Textual queues the callback on the *active* screen: a dialog opened meanwhile (F1 at start-up) takes it
+        along when it closes, so the wait is bounded, and skipped while another screen covers the form's.
+        """
+        if not self.is_attached:
+            return False
+        if self.screen is not self.app.screen:
+            return True
         drawn = asyncio.get_running_loop().create_future()
         if not self.call_after_refresh(lambda: drawn.done() or drawn.set_result(None)):
             return False
-        await drawn
+        try:
+            await asyncio.wait_for(drawn, _FRAME_WAIT)
+        except TimeoutError:
+            pass
         return self.is_attached
 
     # --- validation --------------------------------------------------------------------------
