@@ -157,10 +157,6 @@ class ExportInputs(RequestModel):
 class ExportRequest(RequestModel):
     """Body of `POST /{tenant}/api/v4/export` (and the TUI form / batch flags)."""
 
-    # Built at import: FastAPI builds a deferred body model's schema outside its own warning filter
-    # (pydantic's UnsupportedFieldAttributeWarning from `serve`).
-    model_config = ConfigDict(defer_build=False)
-
     inputs: ExportInputs = Field(default_factory=ExportInputs)
     file_filter: FileFilter = FileFilter.migrate
     version_filter: VersionFilter = VersionFilter.all
@@ -177,8 +173,6 @@ class ExportRequest(RequestModel):
 
 class CancelRequest(RequestModel):
     """Body of `PATCH /{tenant}/api/v4/export/{id}`."""
-
-    model_config = ConfigDict(defer_build=False)  # a request body, as ExportRequest
 
     export_status: Literal["cancelled"]
 
