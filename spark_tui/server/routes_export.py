@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
-from pydantic.warnings import UnsupportedFieldAttributeWarning
 
 from spark_tui.engine.jobs import SUPERVISOR_GROUP
 from spark_tui.engine.resolver import resolve
@@ -15,11 +12,12 @@ from spark_tui.server.context import ctx_of, file_name_of
 from spark_tui.spark.errors import JobNotFound, ValidationFailed
 from spark_tui.spark.export_wire import CancelRequest, ExportPreview, ExportRequest, TenantExportStatus
 
-# The body models defer their schemas (spark/export_wire.py: the TUI starts sooner), so FastAPI's validator
-# for `Annotated[ExportRequest, Field(alias="body")]` is built at the first request or /openapi.json, outside
-# the filter with which FastAPI silences pydantic's warning that the alias has no effect there: silence it here.
-warnings.filterwarnings("ignore", message="The 'alias' attribute with value 'body' was provided to the `Field",
-                        category=UnsupportedFieldAttributeWarning)
+# FastAPI builds a body's validator from `Annotated[Model, Field(alias=<parameter>)]` under a filter for
+# pydantic's warning that such an alias has no effect; for a model whose schema is deferred (the wire models'
+# default: the TUI starts sooner) it would be built at the first request, outside that filter. So the server
+# builds its body models' validators when it declares its routes.
+for _body in (ExportRequest, CancelRequest):
+    _body.model_config["defer_build"] = False
 
 router = APIRouter(tags=["export"])
 
