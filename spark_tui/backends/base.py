@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
-
 if TYPE_CHECKING:
     from spark_tui.backends.package_stream import PackageStream
+    from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity  # imported when an import runs
 from spark_tui.spark.export_wire import (
     Download,
     ExportJob,

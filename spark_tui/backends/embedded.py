@@ -14,7 +14,6 @@ from spark_tui.engine.access import list_folders, require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, FolderDetails, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, UnknownTenant, ValidationFailed
 from spark_tui.spark.uri import InvalidReference, validate_name
-from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, ImportResult, TenantImportStatus
 from spark_tui.spark.export_wire import (
     ApiError,
     Download,
@@ -33,6 +32,7 @@ from spark_tui.spark.export_wire import (
 if TYPE_CHECKING:
     from spark_tui.engine.import_jobs import ImportJobs
     from spark_tui.engine.jobs import JobManager
+    from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, ImportResult, TenantImportStatus
 
 
 class EmbeddedBackend:
@@ -79,7 +79,7 @@ class EmbeddedBackend:
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
         self._require_tenant()
         items, total = list_folders(self.ws, self.tenant, self.groups, page, page_size)
-        return Page(items=items, page=page, page_size=page_size, total=total)
+        return Page.model_construct(items=items, page=page, page_size=page_size, total=total)  # as folder_info
 
     def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:
         self._accessible_folder(folder)

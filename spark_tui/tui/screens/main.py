@@ -22,7 +22,6 @@ from spark_tui.backends.base import BackendInfo
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import free_name, package_file_name
-from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
@@ -37,6 +36,7 @@ from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.jobs_table import JobsTable, QueuedExport
 
 if TYPE_CHECKING:
+    from spark_tui.spark.import_wire import ImportJob
     from spark_tui.tui.screens.promote import PromoteScreen
 
 PANES = ("browser", "form", "jobs-pane")
@@ -97,9 +97,9 @@ class MainScreen(SparkScreen[None]):
         # Classes are set before the first styling pass: changing them after mount restyles whole subtrees.
         self.add_class(self._breakpoint_class(self.app.size.width))
         yield InfoHeader(id="header")
-        yield Static("", id="pane-tabs")
+        yield Static(self._tabs("browser"), id="pane-tabs")
         with Vertical(id="main-body"):
-            with Horizontal(id="top"):
+            with Horizontal(id="top", classes="-active"):
                 browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active")
                 browser.border_title = "Catalog"
                 yield browser
@@ -108,7 +108,7 @@ class MainScreen(SparkScreen[None]):
                 yield form
             with Vertical(id="jobs-pane", classes="pane"):
                 yield JobsTable(id="jobs")
-        yield Footer()
+        yield Footer(compact=True)  # compact from the start: set on mount (CompactFooter), it restyles every key
 
     def _breakpoint_class(self, width: int) -> str:
         """The class HORIZONTAL_BREAKPOINTS give this width (Textual sets it again on resize: no change then)."""
@@ -116,7 +116,6 @@ class MainScreen(SparkScreen[None]):
 
     def on_mount(self) -> None:
         self.tracker.open(self._open_pending())
-        self._show_active("browser")
         self._update_jobs_title()
         self.call_after_refresh(self._after_first_frame)
 
@@ -147,12 +146,17 @@ class MainScreen(SparkScreen[None]):
         for name in PANES:
             self.query_one(f"#{name}").set_class(name == pane, "-active")
         self.query_one("#top").set_class(pane != "jobs-pane", "-active")
+        self.query_one("#pane-tabs", Static).update(self._tabs(pane))
+
+    @staticmethod
+    def _tabs(active: str) -> Text:
+        """The pane tabs of the narrow layout, `active` highlighted (composed with the browser's: no restyle on mount)."""
         labels = {"browser": "F2 Browse", "form": "F3 Export form", "jobs-pane": "F4 Jobs"}
         tabs = Text()
         for name in PANES:
-            tabs.append(f" {labels[name]} ", style="bold reverse" if name == pane else "dim")
+            tabs.append(f" {labels[name]} ", style="bold reverse" if name == active else "dim")
             tabs.append(" ")
-        self.query_one("#pane-tabs", Static).update(tabs)
+        return tabs
 
     def action_show_pane(self, pane: str) -> None:
         target: Widget = {"browser": CatalogTree, "form": ExportForm, "jobs-pane": JobsTable}[pane]
