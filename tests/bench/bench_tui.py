@@ -1,7 +1,9 @@
 """TUI benchmarks: cold start vs a bare Textual app, a 10,000-service folder, idle CPU with 200 jobs.
 
 Run: `python tests/bench/bench_tui.py [--runs 5 --services 10000 --moves 150 --idle-seconds 5]` (prints numbers
-and ratios measured in the same run).
+and ratios measured in the same run; `--cold-start-only` skips the other two; `--against DIR` also times the
+spark-tui of another checkout, e.g. a `git worktree` of main, interleaved with this one: before/after in the
+same minutes).
 Cold start runs both programs for real on a 120×40 pseudo-terminal and times, from process spawn,
 when given text first appears on it: "hello" for the bare app, the first demo folder for spark-tui.
 """
@@ -72,8 +74,10 @@ def drawn(cmd: list[str], markers: dict[str, bytes], env: dict[str, str], cwd: P
     return seen
 
 
-def cold_start(demo: Path, tmp: Path, runs: int = 5) -> tuple[float, dict[str, float]]:
-    """Median times to first frame: the bare app's, and spark-tui's stages (runs alternate, same conditions).
+def cold_start(demo: Path, tmp: Path, runs: int = 5, roots: tuple[Path, ...] = (ROOT,)
+               ) -> tuple[float, dict[Path, dict[str, float]]]:
+    """Median times to first frame: the bare app's, and the stages of the spark-tui of each checkout in `roots`
+    (runs alternate, same conditions; both programs run by the same interpreter, environment and terminal).
 
     spark-tui is the real command (`python -m spark_tui --workspace <demo>`). Its stages: "folders", the
     first full frame (the catalog tree shows the folders), and "form", the export form's fields, which
@@ -88,12 +92,18 @@ def cold_start(demo: Path, tmp: Path, runs: int = 5) -> tuple[float, dict[str, f
     spark_cmd = [sys.executable, "-m", "spark_tui", "--workspace", str(demo)]
     spark_markers = {"folders": DEMO_FOLDERS[0][0].encode(), "form": b"Correlation id"}
     bare: list[float] = []
-    spark: dict[str, list[float]] = {}
+    spark: dict[Path, dict[str, list[float]]] = {root: {} for root in roots}
     for _ in range(runs):
         bare.append(drawn(bare_cmd, {"frame": b"hello"}, env, tmp)["frame"])
-        for name, seconds in drawn(spark_cmd, spark_markers, env, tmp).items():
-            spark.setdefault(name, []).append(seconds)
-    return statistics.median(bare), {name: statistics.median(values) for name, values in spark.items()}
+        for root in roots:
+            for name, seconds in drawn(spark_cmd, spark_markers, dict(env, PYTHONPATH=str(root)), tmp).items():
+                spark[root].setdefault(name, []).append(seconds)
+    return statistics.median(bare), {root: {name: statistics.median(values) for name, values in stages.items()}
+                                     for root, stages in spark.items()}
+
+
+def load_average() -> str:
+    return " ".join(f"{load:.1f}" for load in os.getloadavg())
 
 
 async def big_folder(ws: Path, services: int, moves: int) -> None:
@@ -176,7 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=150,
                         help="cursor moves down the folder (past 100 they reach 'load more'), then 2/3 as many up")
     parser.add_argument("--idle-seconds", type=float, default=5.0, help="how long the idle jobs table is measured")
+    parser.add_argument("--cold-start-only", action="store_true", help="measure the cold start only")
+    parser.add_argument("--against", metavar="DIR", type=Path, action="append", default=[],
+                        help="also time the spark-tui of this checkout (repeatable), interleaved with this one")
     args = parser.parse_args(argv)
+    for other in args.against:
+        if not (other / "spark_tui" / "__main__.py").is_file():
+            parser.error(f"--against {other}: no spark_tui/__main__.py there; give the root of a spark-tui checkout")
 
     from spark_tui.engine.demo import ensure_demo
     from spark_tui.engine.store import Workspace
@@ -189,12 +205,19 @@ def main(argv: list[str] | None = None) -> int:
         ws.close()
         # Byte-compile spark_tui as `pip install` does (Textual is compiled in the venv already), so that
         # compiling sources (skipped under PYTHONDONTWRITEBYTECODE) is not charged to one side only.
-        compileall.compile_dir(ROOT / "spark_tui", quiet=1)
-        bare, spark = cold_start(demo, Path(tmp), args.runs)
-        print(f"cold start, process start to drawn on a 120x40 terminal (median of {args.runs}): bare Textual label "
-              f"app {bare * 1000:.0f} ms; spark-tui first full frame (folders shown) {spark['folders'] * 1000:.0f} ms, "
-              f"ratio {spark['folders'] / bare:.2f}x (target <= 2x); export form's fields "
-              f"{spark['form'] * 1000:.0f} ms ({spark['form'] / bare:.2f}x)")
+        roots = (ROOT, *(other.resolve() for other in args.against))
+        for root in roots:
+            compileall.compile_dir(root / "spark_tui", quiet=1)
+        load_before = load_average()
+        bare, spark = cold_start(demo, Path(tmp), args.runs, roots)
+        print(f"cold start, process start to drawn on a 120x40 terminal (median of {args.runs}; load average "
+              f"{load_before} before, {load_average()} after): bare Textual label app {bare * 1000:.0f} ms")
+        for root, stages in spark.items():
+            print(f"  spark-tui{'' if root == ROOT else f' of {root}'}: first full frame (folders shown) "
+                  f"{stages['folders'] * 1000:.0f} ms, ratio {stages['folders'] / bare:.2f}x (target <= 1.5x); "
+                  f"export form's fields {stages['form'] * 1000:.0f} ms ({stages['form'] / bare:.2f}x)")
+        if args.cold_start_only:
+            return 0
 
         big = Path(tmp) / "big"
         ws = Workspace(big)

@@ -135,7 +135,8 @@ class JobsTable(DataTable):
         self.clear(columns=True)
         self._columns = columns
         for key, label, width in columns:
-            self.add_column(fit_end(label, width), key=key, width=width)
+            # A Text: a str label is parsed as Rich markup, and its emoji table alone costs ~2 ms of the first frame.
+            self.add_column(Text(fit_end(label, width)), key=key, width=width)
         cells, self._cells = self._cells, {}
         self._rebuild(cells, selected)
 
