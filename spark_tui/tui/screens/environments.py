@@ -42,23 +42,6 @@ VERSION_CUES = {VersionState.same: ("= same", "green"), VersionState.differs: ("
 MARKED = "●"
 
 
-@dataclass
-class CompareProgressed(Message):
-    what: str
-    done: int
-    known: int
-
-
-@dataclass
-class Compared(Message):
-    generation: int
-    comparison: Comparison | None
-    source: Backend | None
-    targets: list[Backend]
-    mappings: MappingSet | None
-    error: Exception | None = None
-
-
 def parse_scope(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`claims, pricing/rates` → folders ('claims',), services ('pricing/rates',); blank: the whole tenant."""
     names = [n for n in text.replace(",", " ").split() if n]
@@ -157,6 +140,21 @@ class EnvironmentsScreen(SparkScreen[None]):
         Binding("t", "pick_targets", "Targets", show=False, id="environments.targets", tooltip="Pick the profiles to compare with"),
         Binding("escape", "back", "Back", id="environments.back", tooltip="Back; this screen keeps its comparison"),
     ]
+
+    @dataclass
+    class CompareProgressed(Message):
+        what: str
+        done: int
+        known: int
+
+    @dataclass
+    class Compared(Message):
+        generation: int
+        comparison: Comparison | None
+        source: Backend | None
+        targets: list[Backend]
+        mappings: MappingSet | None
+        error: Exception | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -287,21 +285,19 @@ class EnvironmentsScreen(SparkScreen[None]):
                 opened.append(open_backend(config.profile(name)))
             comparison = compare(
                 opened[0], opened[1:], scope=Scope(folders, services), mappings=found.mappings, cancel=cancel,
-                progress=lambda what, done, known: self.post_message(CompareProgressed(what, done, known)))
+                progress=lambda what, done, known: self.post_message(self.CompareProgressed(what, done, known)))
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             for backend in opened:
                 backend.close()
-            self.post_message(Compared(generation, None, None, [], None, exc))
+            self.post_message(self.Compared(generation, None, None, [], None, exc))
             return
-        self.post_message(Compared(generation, comparison, opened[0], opened[1:], found))
+        self.post_message(self.Compared(generation, comparison, opened[0], opened[1:], found))
 
-    @on(CompareProgressed)
-    def _progressed(self, message: CompareProgressed) -> None:
+    def on_environments_screen_compare_progressed(self, message: EnvironmentsScreen.CompareProgressed) -> None:
         if self.busy:
             self._status(Text(f"Reading {message.what}… {message.done}/{message.known} call(s)", style="dim"))
 
-    @on(Compared)
-    def _compared(self, message: Compared) -> None:
+    def on_environments_screen_compared(self, message: EnvironmentsScreen.Compared) -> None:
         self.cancel = None
         if message.generation != self.generation or message.comparison is None:
             for backend in ([message.source] if message.source else []) + message.targets:

@@ -114,7 +114,7 @@ def _open(screen: PromoteScreen, path: Path) -> None:
 
 def _show(screen: PromoteScreen, saved: SavedPlan, target: Backend, prepared: Prepared, path: Path) -> None:
     """The opened plan becomes the screen's: its target, mappings and options shown, the plan ready for F6."""
-    from spark_tui.tui.screens.promote import PlanReady, folders_label
+    from spark_tui.tui.screens.promote import folders_label
     from spark_tui.tui.widgets.mapping_table import MappingRow, MappingTable
 
     if not screen.is_attached or screen.cancel is not None:
@@ -136,6 +136,6 @@ def _show(screen: PromoteScreen, saved: SavedPlan, target: Backend, prepared: Pr
             table.set_row(MappingRow(source_folder, source_service, folder, service, m.update_version_type))
     screen.target, screen.target_name = target, saved.plan.target.profile
     screen.generation += 1
-    screen.post_message(PlanReady(screen.generation, prepared))
+    screen.post_message(screen.PlanReady(screen.generation, prepared))
     screen.notify(f"Plan {path.name} (saved {saved.created}): nothing moved since. F6 applies exactly it.",
                   title="Plan opened", markup=False, timeout=8)
