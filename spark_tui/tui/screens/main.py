@@ -29,12 +29,12 @@ from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
 from spark_tui.tui.job_actions import offered
 from spark_tui.tui.job_feed import follow_up, list_imports, newest_first
-from spark_tui.tui.job_tracker import Ended, JobTracker
+from spark_tui.tui.job_tracker import Ended, JobTracker, QueuedExport
 from spark_tui.tui.pending_saves import PendingSaves, store_path
 from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
 from spark_tui.tui.widgets.header import InfoHeader
-from spark_tui.tui.widgets.jobs_table import JobsTable, QueuedExport
+from spark_tui.tui.widgets.jobs_table import JobsTable
 
 if TYPE_CHECKING:
     from spark_tui.tui.screens.promote import PromoteScreen
