@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, SelectionList, Static
+from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import SparkScreen, SparkModal
 
@@ -286,12 +287,20 @@ class EnvironmentsScreen(SparkScreen[None]):
             comparison = compare(
                 opened[0], opened[1:], scope=Scope(folders, services), mappings=found.mappings, cancel=cancel,
                 progress=lambda what, done, known: self.post_message(self.CompareProgressed(what, done, known)))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen; a bug reaches the worker's error handler
+            self.post_message(self.Compared(generation, None, None, [], None, exc))
+        else:
+            self.post_message(self.Compared(generation, comparison, opened[0], opened[1:], found))
+            opened = []  # the screen's now
+        finally:
             for backend in opened:
                 backend.close()
-            self.post_message(self.Compared(generation, None, None, [], None, exc))
-            return
-        self.post_message(self.Compared(generation, comparison, opened[0], opened[1:], found))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the comparison's worker (the base class shows it) ends the comparison as a failure would:
+        the screen is not left busy."""
+        if event.worker.group == "environments-compare" and event.state is WorkerState.ERROR:
+            self.post_message(self.Compared(self.generation, None, None, [], None, event.worker.error))
 
     def on_environments_screen_compare_progressed(self, message: EnvironmentsScreen.CompareProgressed) -> None:
         if self.busy:

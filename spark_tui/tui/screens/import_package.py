@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Footer, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import SparkScreen
 
@@ -274,7 +275,7 @@ class ImportScreen(SparkScreen[None]):
                 services = [tuple(uri.split("/", 1)) for uri in package_services(path)]
             except BadPackage:
                 services = []  # the inspection lists why
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(self.PackageRead(path, None, [], exc))
             return
         self.post_message(self.PackageRead(path, inspection, services))
@@ -316,7 +317,7 @@ class ImportScreen(SparkScreen[None]):
     def _read_mapping_file(self, path: Path) -> None:
         try:
             self.post_message(self.MappingFileRead(path, read_mapping_file(path)))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except SparkTuiError as exc:  # shown on the screen (the file's own errors are ValidationFailed)
             self.post_message(self.MappingFileRead(path, None, exc))
 
     def on_import_screen_mapping_file_read(self, message: ImportScreen.MappingFileRead) -> None:
@@ -391,7 +392,7 @@ class ImportScreen(SparkScreen[None]):
 
         try:
             plan = plan_package(package, self.backend, request)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(self.ImportPlanned(generation, None, None, exc))
             return
         self.post_message(self.ImportPlanned(generation, plan, request))
@@ -472,10 +473,16 @@ class ImportScreen(SparkScreen[None]):
             self.post_message(self.ImportFollowed(job))
             job = wait_for_import(self.backend, job, on_update=lambda j: self.post_message(self.ImportFollowed(j)),
                                   cancel=stop, deadline_s=DEFAULT_DEADLINE_S)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(self.ImportEnded(None, exc))
             return
         self.post_message(self.ImportEnded(job))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the import's worker (the base class shows it) ends the import as a refusal would: the screen
+        is not left busy with its inputs locked."""
+        if event.worker.group == "import-run" and event.state is WorkerState.ERROR:
+            self.post_message(self.ImportEnded(None, event.worker.error))
 
     def on_import_screen_upload_progressed(self, message: ImportScreen.UploadProgressed) -> None:
         if self.job is None:

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from spark_tui.tui.screens.base import SparkScreen
 
+from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.promotion_wire import Receipt
 from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import clock
@@ -102,7 +103,7 @@ class ReceiptsScreen(SparkScreen[None]):
 
         try:
             self.post_message(self.ReceiptsRead([(r, shown_outcome(r)) for r in list_receipts()]))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
             self.post_message(self.ReceiptsRead(None, exc))
 
     def on_receipts_screen_receipts_read(self, message: ReceiptsScreen.ReceiptsRead) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Checkbox, Input, Select
 
 from spark_tui.promotion import saved_plan
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.export_wire import ApiError
 from spark_tui.spark.promotion_wire import SavedPlan
 
@@ -66,7 +66,7 @@ def _save(screen: PromoteScreen, prepared: Prepared, target: Backend, path: Path
     app = screen.app
     try:
         saved_plan.save(prepared, target, path)
-    except Exception as exc:  # noqa: BLE001 - shown in a dialog
+    except (SparkTuiError, OSError) as exc:  # shown in a dialog; a bug reaches the worker's error handler
         app.call_from_thread(app.show_error, f"The plan was not saved to {path}", exc)
         return
     app.call_from_thread(app.notify, f"Plan saved to {path}; apply it with --apply {path} or ctrl+l here",
@@ -104,7 +104,7 @@ def _open(screen: PromoteScreen, path: Path) -> None:
                 f"switch to profile '{saved.plan.source.profile}' first"))])
         target = open_backend(app.config.profile(saved.plan.target.profile))
         prepared = saved_plan.for_apply(saved, screen.source, target)
-    except Exception as exc:  # noqa: BLE001 - shown in a dialog
+    except (SparkTuiError, OSError) as exc:  # shown in a dialog
         if target is not None:
             target.close()
         app.call_from_thread(app.show_error, f"Cannot apply the plan {path}", exc)
