@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, SelectionList, Static
 from textual.worker import Worker, WorkerState
 
-from spark_tui.tui.screens.base import SparkScreen, SparkModal
+from spark_tui.tui.screens.base import Dialog, SparkModal, SparkScreen
 
 from spark_tui.backends.base import Backend
 from spark_tui.promotion.mappings import MappingSet, covers, read_mapping_file
@@ -401,7 +401,7 @@ class EnvironmentsScreen(SparkScreen[None]):
         self.app.pop_screen()
 
 
-class TargetsModal(SparkModal[list[str] | None]):
+class TargetsModal(Dialog[list[str] | None]):
     """Pick the target profiles: space toggles one, enter confirms, esc cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="targets.cancel"),
@@ -412,7 +412,7 @@ class TargetsModal(SparkModal[list[str] | None]):
         self.choices, self.chosen = choices, chosen
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(classes="dialog-box"):
             yield Label(Text("Compare with (space toggles, enter confirms)", style="bold"), id="dialog-title")
             yield SelectionList[str](*[(name, name, name in self.chosen) for name in self.choices], id="targets-list")
         yield Footer()
@@ -424,7 +424,7 @@ class TargetsModal(SparkModal[list[str] | None]):
         self.dismiss(None)
 
 
-class PickTargetModal(SparkModal[int | None]):
+class PickTargetModal(Dialog[int | None]):
     """Which compared target to promote into; dismisses with its index."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick_target.cancel")]
@@ -434,7 +434,7 @@ class PickTargetModal(SparkModal[int | None]):
         self.names = names
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(classes="dialog-box"):
             yield Label(Text("Promote the difference into (enter picks)", style="bold"), id="dialog-title")
             yield OptionList(*self.names, id="pick-target")
         yield Footer()
