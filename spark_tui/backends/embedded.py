@@ -79,7 +79,8 @@ class EmbeddedBackend:
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
         self._require_tenant()
         items, total = list_folders(self.ws, self.tenant, self.groups, page, page_size)
-        return Page.model_construct(items=items, page=page, page_size=page_size, total=total)  # as folder_info
+        # Not validated, as the rows (engine/access.folder_info): the TUI's first frame then builds no pydantic schema.
+        return Page.model_construct(items=items, page=page, page_size=page_size, total=total)
 
     def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:
         self._accessible_folder(folder)
