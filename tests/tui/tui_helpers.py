@@ -27,3 +27,8 @@ async def form_ready(pilot: Pilot) -> None:
 
 async def run_in_thread(func, *args):
     return await asyncio.to_thread(func, *args)
+
+
+def screen_lines(app) -> list[str]:
+    """The active screen as the terminal shows it, one string per line (characters only)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
