@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 PANES = ("browser", "form", "jobs-pane")
 JOB_ACTIONS = {"open_details", "cancel_job", "save_package", "copy"}
+FORM_ACTIONS = {"preview", "export", "promote"}  # the export form's keys: out of the footer in the jobs pane
 REFRESH_S = 1.0
 
 
@@ -556,6 +558,16 @@ class MainScreen(SparkScreen[None]):
             self.notify("That export is queued: it has no job yet" if key and key.startswith("queued")
                         else "No job selected", severity="warning")
         return job
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """With the jobs table focused, the footer offers the job keys: the form's Preview, Export and Promote
+        still work there but are left to F1 Help and the palette (at 80 columns they pushed the job keys out)."""
+        bindings = super().active_bindings
+        if not isinstance(self.focused, JobsTable):
+            return bindings
+        return {key: active._replace(binding=replace(active.binding, show=False))
+                if active.binding.action in FORM_ACTIONS else active for key, active in bindings.items()}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The jobs table's keys are offered only when they apply to the selected row (a queued export: cancel)."""
