@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from spark_tui.backends.base import BackendInfo
+from spark_tui.config import SUPERVISOR_GROUP
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import free_name, package_file_name
@@ -498,7 +499,16 @@ class MainScreen(SparkScreen[None]):
         running = sum(1 for j in self.jobs if not j.status.is_terminal)
         scope = "whole tenant" if self.all_users else "mine"
         extra = f" · {len(self.queue)} queued" if self.queue else ""
+        if self.all_users and not self._supervisor():
+            extra += f" · own only: others' need {SUPERVISOR_GROUP}"
         self.query_one("#jobs-pane").border_title = f"Jobs · {scope} (t) · {running} running{extra}"
+
+    def _supervisor(self) -> bool:
+        """Whether the caller is in the group that lists every user's jobs (the groups the backend knows them
+        with, else the profile's): without it the whole-tenant view lists the caller's own jobs only."""
+        caller = self.query_one(InfoHeader).caller
+        groups = getattr(caller, "groups", ()) or self.app.backend.info.groups
+        return SUPERVISOR_GROUP in groups
 
     def running_jobs(self, besides: set[str] = frozenset()) -> int:
         """Own export jobs still running (in the tenant-wide view, those submitted from here), `besides` aside."""
@@ -512,6 +522,10 @@ class MainScreen(SparkScreen[None]):
     def action_toggle_scope(self) -> None:
         self.all_users = not self.all_users
         self._update_jobs_title()
+        if self.all_users and not self._supervisor():
+            user = self.query_one(InfoHeader).user()
+            self.notify(f"Whole tenant: Spark lists other users' jobs only to group {SUPERVISOR_GROUP}, which "
+                        f"{user} is not in; you see your own jobs", severity="warning", timeout=8, markup=False)
         self._refreshing = False
         self.refresh_jobs()
 
