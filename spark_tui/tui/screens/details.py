@@ -149,7 +149,8 @@ class JobDetailsScreen(SparkScreen[None]):
         rows = [
             ("Created by", (p.created_by if p else None) or "—"),
             ("Created", created.astimezone().strftime("%Y-%m-%d %H:%M:%S") if created else "—"),
-            ("Elapsed" if not job.status.is_terminal else "Process time", duration(elapsed)),
+            ("Elapsed", duration(elapsed)),
+            *([("Process time", duration(job.process_time))] if job.status.is_terminal else []),
             ("Progress", f"{human_bytes(p.bytes_done)} of {human_bytes(p.bytes_total)}" if p and p.bytes_total else "—"),
             ("Throughput", throughput(job, elapsed)),
             ("File", package_path(job) or "—"),
