@@ -3,14 +3,20 @@ backend is unreachable the clocks stop at its last answer and running rows are m
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
-from fake_backend import CREATED, fixed_job
+from fake_backend import CREATED, FakeBackend, fixed_job
+from rich.console import Console
+from tui_helpers import form_ready, wait_for
 
 from spark_tui.backends.remote.backend import with_listing_times
+from spark_tui.spark.errors import BackendUnavailable
 from spark_tui.spark.export_wire import JobStatus, TenantJobData
-from spark_tui.tui.formatting import parse_ts
-from spark_tui.tui.widgets.jobs_table import job_cells
+from spark_tui.tui.app import SparkApp
+from spark_tui.tui.formatting import parse_ts, throughput
+from spark_tui.tui.screens.details import JobDetailsScreen
+from spark_tui.tui.widgets.jobs_table import JobsTable, job_cells
 
 START = parse_ts(CREATED)
 
@@ -43,3 +49,78 @@ def test_a_spark_status_takes_its_creator_and_times_from_the_tenant_listing():
     assert with_listing_times(running, data).progress.finished_timestamp is None  # not ended: no end time
     own = fixed_job(2, JobStatus.closed)
     assert with_listing_times(own, data) is own  # spark-tui's status says it itself
+
+
+class Outage(FakeBackend):
+    """A fake backend that stops answering while `down` is set; counts the status calls."""
+
+    def __init__(self, jobs):
+        super().__init__(jobs)
+        self.down = False
+        self.status_calls = 0
+
+    def _answer(self) -> None:
+        if self.down:
+            raise BackendUnavailable("cannot reach https://spark.example/demo: connection refused")
+
+    def list_jobs(self, all_users=False):
+        self._answer()
+        return super().list_jobs(all_users)
+
+    def status(self, job_id):
+        self.status_calls += 1
+        self._answer()
+        return super().status(job_id)
+
+
+def shown(renderable) -> str:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+async def test_on_a_dead_backend_running_jobs_are_marked_stale_and_their_clocks_stop():
+    running = fixed_job(3, JobStatus.in_progress, done=1, total=10)
+    backend = Outage([running])
+    app = SparkApp(backend)
+    clock = [START + timedelta(minutes=1)]
+    app.clock = lambda: clock[0]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await form_ready(pilot)
+        main, table, header = app.main, app.main.query_one(JobsTable), app.main.query_one("#header")
+
+        def cell(column: str) -> str:
+            return str(table.get_cell(running.id, column))
+
+        await wait_for(pilot, lambda: table.row_count == 1 and cell("elapsed") == "1m00s", "the running job")
+        assert cell("status") == "◐ in_progress"
+
+        backend.down = True
+        clock[0] += timedelta(minutes=1)
+        await wait_for(pilot, lambda: header.error is not None, "the outage")
+        since = f"{header.since.astimezone():%H:%M:%S}"
+        assert (cell("status"), cell("elapsed")) == ("? in_progress", "1m00s")  # stale, and the clock stopped
+        assert main.query_one("#jobs-pane").border_title.endswith(f" · ✗ stale: unreachable since {since}")
+        clock[0] += timedelta(minutes=1)
+        main._show_jobs()  # any redraw meanwhile keeps the last known time
+        assert cell("elapsed") == "1m00s"
+
+        main.action_show_pane("jobs-pane")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailsScreen), "the details")
+        details = app.screen
+        calls = backend.status_calls
+        await wait_for(pilot, lambda: backend.status_calls > calls + 1, "two status polls that fail")
+        info = shown(details.query_one("#details-info").content)
+        answered = f"{(START + timedelta(minutes=1)).astimezone():%H:%M:%S}"  # the last answer
+        assert f"✗ unreachable since {since}; as last known at {answered}" in info
+        assert "Elapsed         1m00s" in info and f"Throughput      {throughput(running, 60_000)}" in info
+        assert "? in_progress" in str(details.query_one("#details-title").content)
+
+        backend.down = False  # back: the details tick again
+        await wait_for(pilot, lambda: "◐ in_progress" in str(details.query_one("#details-title").content),
+                       "the details back to live")
+        assert "Elapsed         3m00s" in shown(details.query_one("#details-info").content)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: header.error is None, "the jobs refresh back")
+        assert (cell("status"), cell("elapsed")) == ("◐ in_progress", "3m00s")

@@ -70,6 +70,7 @@ class MainScreen(SparkScreen[None]):
         self.events = EventLog()
         self._refreshing = False
         self._refresh_started: datetime | None = None
+        self.answered_at: datetime | None = None  # when the jobs refresh last had an answer: the jobs' state is of then
         self._queue_keys = itertools.count(1)
         self._preview_seq = 0
         self._busy: Screen | None = None
@@ -451,8 +452,11 @@ class MainScreen(SparkScreen[None]):
         header.set_connection(message.error, self.app.clock())
         if message.error is not None and not was_down:
             self.events.add("outage", f"{self.app.backend.info.location} unreachable: {message.error}")
+            self._show_jobs()  # the running rows marked stale, their clocks stopped
         elif message.error is None and was_down:
             self.events.add("outage", f"{self.app.backend.info.location} reachable again")
+        if message.error is None:
+            self.answered_at = self.app.clock()
         if message.error is not None or message.all_users != self.all_users:
             return
         for job_id in self.tracker.gone(message.gone):
@@ -490,8 +494,20 @@ class MainScreen(SparkScreen[None]):
             self._announce_end(ended)
         self._show_jobs()
 
+    def unreachable_since(self) -> datetime | None:
+        """Since when the backend has not answered the jobs refresh (None while it answers)."""
+        header = self.query_one(InfoHeader)
+        return header.since if header.error is not None else None
+
+    def as_of(self) -> datetime:
+        """The time the jobs' state is of: now, or while the backend is unreachable its last answer (clocks stop)."""
+        if self.unreachable_since() is not None and self.answered_at is not None:
+            return self.answered_at
+        return self.app.clock()
+
     def _show_jobs(self) -> None:
-        self.query_one(JobsTable).show(self.jobs, self.queue, self.app.clock(), tenant_wide=self.all_users)
+        stale = self.unreachable_since() is not None
+        self.query_one(JobsTable).show(self.jobs, self.queue, self.as_of(), tenant_wide=self.all_users, stale=stale)
         self._update_jobs_title()
         self.refresh_bindings()  # the selected row's status decides which job keys apply
 
@@ -501,6 +517,8 @@ class MainScreen(SparkScreen[None]):
         extra = f" · {len(self.queue)} queued" if self.queue else ""
         if self.all_users and not self._supervisor():
             extra += f" · own only: others' need {SUPERVISOR_GROUP}"
+        if (since := self.unreachable_since()) is not None:
+            extra += f" · ✗ stale: unreachable since {since.astimezone():%H:%M:%S}"
         self.query_one("#jobs-pane").border_title = f"Jobs · {scope} (t) · {running} running{extra}"
 
     def _supervisor(self) -> bool:
