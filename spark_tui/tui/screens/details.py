@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -47,12 +47,6 @@ VERSION_COLUMNS = {
 }
 
 
-class JobUpdated(Message):
-    def __init__(self, job: ExportJob) -> None:
-        super().__init__()
-        self.job = job
-
-
 class JobDetailsScreen(SparkScreen[None]):
     """Everything about one export job; refreshes every second until the job ends."""
 
@@ -65,6 +59,11 @@ class JobDetailsScreen(SparkScreen[None]):
         Binding("s", "save_package", "Save", id="details.save"),
         Binding("x", "copy('errors')", "Copy errors", id="details.copy_errors"),
     ]
+
+    class JobUpdated(Message):
+        def __init__(self, job: ExportJob) -> None:
+            super().__init__()
+            self.job = job
 
     def __init__(self, job: ExportJob) -> None:
         super().__init__()
@@ -108,7 +107,7 @@ class JobDetailsScreen(SparkScreen[None]):
         try:
             backend = self.app.backend
             status = backend.import_status if is_import(self.job) else backend.status
-            self.post_message(JobUpdated(status(self.job.id)))
+            self.post_message(self.JobUpdated(status(self.job.id)))
         except SparkTuiError as exc:  # the next tick retries
             self.app.call_from_thread(self._unreachable, exc)
 
@@ -119,8 +118,7 @@ class JobDetailsScreen(SparkScreen[None]):
             self.notify(f"status of {self.job.id[:8]} failed: {error}", severity="warning")
             self.show(self.job)
 
-    @on(JobUpdated)
-    def _updated(self, message: JobUpdated) -> None:
+    def on_job_details_screen_job_updated(self, message: JobDetailsScreen.JobUpdated) -> None:
         self.answered_at, self.down_since = self.app.clock(), None
         self.show(message.job)
 
