@@ -29,7 +29,8 @@ def _load_everything() -> None:
         getattr(textual.widgets, name)
     root = Path(spark_tui.tui.__file__).parent  # screens/ and widgets/ are namespace packages: walk the files
     for path in root.rglob("*.py"):
-        importlib.import_module(".".join(("spark_tui", "tui", *path.relative_to(root).with_suffix("").parts)))
+        if path.name != "__init__.py":
+            importlib.import_module(".".join(("spark_tui", "tui", *path.relative_to(root).with_suffix("").parts)))
 
 
 def _ours(cls: type) -> bool:

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.backends.base import Backend
@@ -410,6 +411,12 @@ class PromoteScreen(SparkScreen[None]):
         else:
             self.post_message(self.PromotionEnded(outcome))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the promotion's worker (the base class shows it) ends the run as a failure would: the screen
+        is not left busy with its inputs locked."""
+        if event.worker.group == "promote-run" and event.state is WorkerState.ERROR:
+            self.post_message(self.PromotionEnded(None, event.worker.error))
+
     def on_promote_screen_promotion_progressed(self, message: PromoteScreen.PromotionProgressed) -> None:
         update = message.update
         if update.step is not self.step:
@@ -453,7 +460,8 @@ class PromoteScreen(SparkScreen[None]):
                         severity="warning" if error.cancelled else "error", markup=False, timeout=10)
         else:
             summary.update(Text(f"✗ The promotion stopped: {error}", style="bold red"))
-            self.app.show_error("Promotion failed", error)
+            if isinstance(error, (SparkTuiError, OSError)):  # a bug's dialog is already open (the base class)
+                self.app.show_error("Promotion failed", error)
 
     def _target_label(self) -> str:
         return self.target.info.profile if self.target is not None else (self.target_name or "?")
