@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import textual._wait
 from textual.widgets import Input
 from tui_helpers import wait_for
 
@@ -22,6 +23,22 @@ GROUPS = ("supervisor:pf",)
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+IDLE_CHECK_S = 0.005
+"""How often Pilot.press and Pilot.pause check that the app went idle (Textual checks every 20 ms)."""
+
+
+@pytest.fixture(autouse=True)
+def quick_idle_checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each key press waits for the app to go idle three times, each at least one check interval: at
+    Textual's 20 ms that was half of a key-driven test's time. The same idle test (under 1/20 of the
+    interval spent on the CPU) over 5 ms finds the same moment sooner. Snapshot tests keep Textual's
+    timing, the one their SVGs were taken with."""
+    if "snap_compare" in request.fixturenames:
+        return
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", IDLE_CHECK_S)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", IDLE_CHECK_S / 20)
 
 
 @pytest.fixture(autouse=True)
