@@ -7,6 +7,7 @@ A bad file raises one ConfigError listing every problem, each naming the file, t
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -47,7 +48,13 @@ def mask(secret: str | None) -> str | None:
 
 
 def default_user() -> str:
-    return f"{os.environ.get('USER') or os.environ.get('USERNAME') or 'user'}@localhost"
+    """`<login>@localhost`: the login from $USER and its kin, else the account the process runs as
+    (a cron job or a container has no $USER; its receipts should still name who ran it)."""
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no login variable and a uid without a passwd entry
+        login = f"uid-{os.getuid()}"
+    return f"{login}@localhost"
 
 
 @dataclass(frozen=True)

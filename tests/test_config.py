@@ -284,3 +284,16 @@ def test_a_broken_default_profile_is_reported_once(spark_tui_home: Path) -> None
     with pytest.raises(ConfigError) as info:
         load_config()
     assert info.value.errors == [] and "'profiles.a.backend' is 'ftp'" in info.value.message
+
+
+def test_the_default_user_names_the_account_when_no_login_variable_is_set(monkeypatch):
+    """Cron jobs and containers have no $USER: the receipt still names who ran it, not a placeholder."""
+    import pwd
+
+    from spark_tui.config import default_user
+
+    for var in ("USER", "USERNAME", "LOGNAME", "LNAME"):
+        monkeypatch.delenv(var, raising=False)
+    assert default_user() == f"{pwd.getpwuid(os.getuid()).pw_name}@localhost"
+    monkeypatch.setenv("USER", "alice")
+    assert default_user() == "alice@localhost"

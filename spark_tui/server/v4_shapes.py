@@ -26,6 +26,7 @@ from spark_tui.spark.extensions import EXTENSIONS_HEADER
 
 _V4 = re.compile(r"^/[^/]+/api/v4/(export|import)(/|$)")
 _JOB = re.compile(r"^/[^/]+/api/v4/(export|import)(/[^/]+(/status)?)?/?$")
+_TENANT_STATUS = re.compile(r"^/[^/]+/api/v4/(export|import)/status/?$")  # its jobs carry no `progress`
 _IMPORT_POST = re.compile(r"^/[^/]+/api/v4/import/?$")
 _SPARK_CODES = {  # spark-tui's code -> (where Spark answers it, its code there, its HTTP status)
     Code.JOB_NOT_FOUND.value: (_JOB, "INVALID_JOB_ID", 500),
@@ -65,7 +66,8 @@ class V4Shapes:
             await self.app(scope, receive, send)
             return
         wanted = wanted_extensions(scope)
-        strip_progress = "progress" not in wanted and bool(_JOB.match(scope["path"]))
+        path = scope["path"]
+        strip_progress = "progress" not in wanted and bool(_JOB.match(path)) and not _TENANT_STATUS.match(path)
         reshape_errors = "errors" not in wanted
         start: Message | None = None
         chunks: list[bytes] = []
@@ -84,12 +86,16 @@ class V4Shapes:
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
-                await self._rewritten(scope["path"], start, b"".join(chunks), send)
+                await self._rewritten(path, start, b"".join(chunks), send)
 
         await self.app(scope, receive, buffered)
 
     async def _rewritten(self, path: str, start: Message, raw: bytes, send: Send) -> None:
         status = start["status"]
+        if status < 300 and b'"progress"' not in raw:  # nothing to strip: the answer goes as it is
+            await send(start)
+            await send({"type": "http.response.body", "body": raw})
+            return
         try:
             body = json.loads(raw)
         except ValueError:

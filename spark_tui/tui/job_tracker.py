@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spark_tui.spark.export_wire import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob, ExportRequest, JobStatus
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.tui.formatting import is_import
 from spark_tui.tui.job_feed import newest_first
@@ -17,7 +17,16 @@ from spark_tui.tui.pending_saves import PendingSave, PendingSaves
 if TYPE_CHECKING:
     from spark_tui.backends.base import BackendInfo
     from spark_tui.spark.import_wire import ImportJob
-    from spark_tui.tui.widgets.jobs_table import QueuedExport
+
+
+@dataclass
+class QueuedExport:
+    """An export waiting for the tenant's job slot; it is submitted when the slot frees."""
+
+    key: str
+    request: ExportRequest
+    dest_dir: str | None
+    queued_at: str
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ import pytest
 from spark_tui.backends.base import BackendInfo
 from spark_tui.spark.export_wire import ExportJob, ExportRequest, JobStatus
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.tui.job_tracker import Ended, JobTracker
+from spark_tui.tui.job_tracker import Ended, JobTracker, QueuedExport
 from spark_tui.tui.pending_saves import PendingSave, PendingSaves
-from spark_tui.tui.widgets.jobs_table import QueuedExport
 
 EMBEDDED = BackendInfo(profile="local", kind="embedded", location="/ws", tenant="acme", user="me")
 SPARK = BackendInfo(profile="uat", kind="spark", location="https://uat", tenant="acme", user="me")
@@ -94,7 +93,9 @@ def test_queued_exports_claim_their_targets_too(tracker: JobTracker, tmp_path: P
     tracker.submitted(job("abcdef123456", JobStatus.in_progress), str(tmp_path), "a.zip")
     tracker.enqueue(queued("queued-1", "b", str(tmp_path)))
     tracker.enqueue(queued("queued-2", "c", None))  # no save: claims nothing
-    assert tracker.claimed_targets() == {tmp_path / "a.zip": "abcdef12", tmp_path / "b.zip": "queued"}
+    tracker.enqueue(QueuedExport("queued-3", ExportRequest(), str(tmp_path / "out"), "2026-01-01T00:00:00Z"))
+    assert tracker.claimed_targets() == {tmp_path / "a.zip": "abcdef12", tmp_path / "b.zip": "queued",
+                                         tmp_path / "out" / "package.zip": "queued"}  # unnamed: the default name
 
 
 def test_promoted_imports_join_every_listing_and_end_once(tracker: JobTracker, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from spark_tui.engine.store import Workspace
 from spark_tui.engine.synth import generate
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 from spark_tui.tui.app import SparkApp
-from spark_tui.tui.screens.modals import ConfirmModal
+from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal
 from spark_tui.tui.screens.promote import PromoteScreen
 from spark_tui.tui.widgets.catalog import CatalogTree
 from spark_tui.tui.widgets.jobs_table import JobsTable
@@ -292,6 +292,36 @@ async def test_a_failed_import_shows_its_receipt_and_leaves_the_target_unchanged
     assert uat_versions(uat, "UAT", "service-0000") == {}
 
 
+async def test_a_bug_in_the_promotion_opens_the_error_modal_and_frees_the_screen(
+        two_profiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spark_tui.tui.screens import promote
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("boom: a bug")
+
+    dev, uat = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        await pick_target(pilot, screen)
+        await edit_row(pilot, screen, 0, "UAT")
+        await edit_row(pilot, screen, 1, "UAT", "other")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        monkeypatch.setattr(promote.core, "run", bug)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), "the bug's dialog")
+        assert app.screen.title_text == "Unexpected error in 'promote'"
+        await wait_for(pilot, lambda: screen.cancel is None, "the screen freed")
+        assert not screen.query_one("#target").disabled and not screen.query_one(MappingTable).disabled
+        assert rendered(screen.query_one("#receipt-summary")).startswith("✗ The promotion stopped: boom: a bug")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, "the dialog closed")  # one dialog, not two
+    assert uat_versions(uat, "UAT", "rates") == {"2.0.0": RATES_ID}
+
+
 async def test_mapping_dialog_refuses_a_bad_name_and_escape_cancels(two_profiles, tmp_path: Path) -> None:
     dev, _ = two_profiles
     app = make_app(dev, tmp_path)
@@ -444,7 +474,10 @@ async def test_a_running_import_is_in_the_main_jobs_table_and_quitting_says_it_g
         main_jobs = app.main.query_one(JobsTable)
         await wait_for(pilot, lambda: import_id in main_jobs.jobs, "the import row in the main table")
         row = dict(zip(main_jobs.columns, main_jobs.get_row(import_id)))
-        assert row["kind"] == "import" and not app.main.running_jobs()  # the export closed; imports are not exports
+        assert row["kind"] == "import"
+        # the import row comes with the promotion's update, the export's end with the next jobs refresh
+        await wait_for(pilot, lambda: not app.main.running_jobs(), "the export closed in the main listing")
+        assert not app.main.promoted[import_id].status.is_terminal  # counted 0 while the import runs: not an export
         cancel = screen.cancel
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the quit question")

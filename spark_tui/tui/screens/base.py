@@ -1,5 +1,5 @@
-"""What every screen of the app shares: the app's own keys (F1 Help, ^q Quit) lead the footer, and
-a bug in one of its workers opens the error modal.
+"""What every screen of the app shares: the app's own keys (F1 Help, ^q Quit) lead the footer, a bug
+in one of its workers opens the error modal, and a small dialog is a `Dialog` box of one style.
 
 The footer drops the keys that do not fit at its end; the screen's and the focused widget's keys
 come first in Textual's order, so at 80 columns Help and Quit were the ones lost. Workers catch
@@ -54,3 +54,23 @@ class SparkScreen(ShowsWorkerErrors, AppKeysFirst, CompactFooter, Screen[ResultT
 
 class SparkModal(ShowsWorkerErrors, AppKeysFirst, CompactFooter, ModalScreen[ResultType]):
     """A modal of the app."""
+
+
+class Dialog(SparkModal[ResultType]):
+    """A box in the middle of the screen (the subclass composes it as `Vertical(classes="dialog-box")`)."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+        & > .dialog-box {
+            width: 72;
+            max-width: 95%;
+            height: auto;
+            max-height: 90%;
+            border: thick $primary;
+            background: $surface;
+            padding: 0 1;
+            & Input { margin: 1 0; }
+        }
+    }
+    """

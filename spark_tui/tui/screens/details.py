@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -45,12 +45,6 @@ VERSION_COLUMNS = {
 }
 
 
-class JobUpdated(Message):
-    def __init__(self, job: ExportJob) -> None:
-        super().__init__()
-        self.job = job
-
-
 class JobDetailsScreen(SparkScreen[None]):
     """Everything about one export job; refreshes every second until the job ends."""
 
@@ -63,6 +57,11 @@ class JobDetailsScreen(SparkScreen[None]):
         Binding("s", "save_package", "Save", id="details.save"),
         Binding("x", "copy('errors')", "Copy errors", id="details.copy_errors"),
     ]
+
+    class JobUpdated(Message):
+        def __init__(self, job: ExportJob) -> None:
+            super().__init__()
+            self.job = job
 
     def __init__(self, job: ExportJob) -> None:
         super().__init__()
@@ -101,12 +100,11 @@ class JobDetailsScreen(SparkScreen[None]):
         try:
             backend = self.app.backend
             status = backend.import_status if is_import(self.job) else backend.status
-            self.post_message(JobUpdated(status(self.job.id)))
+            self.post_message(self.JobUpdated(status(self.job.id)))
         except SparkTuiError as exc:  # shown as a toast; the next tick retries
             self.app.notify(f"status of {self.job.id[:8]} failed: {exc}", severity="warning")
 
-    @on(JobUpdated)
-    def _updated(self, message: JobUpdated) -> None:
+    def on_job_details_screen_job_updated(self, message: JobDetailsScreen.JobUpdated) -> None:
         self.show(message.job)
 
     def show(self, job: ExportJob) -> None:

@@ -22,8 +22,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, SelectionList, Static
+from textual.worker import Worker, WorkerState
 
-from spark_tui.tui.screens.base import SparkScreen, SparkModal
+from spark_tui.tui.screens.base import Dialog, SparkModal, SparkScreen
 
 from spark_tui.backends.base import Backend
 from spark_tui.promotion.mappings import MappingSet, covers, read_mapping_file
@@ -40,23 +41,6 @@ VERSION_CUES = {VersionState.same: ("= same", "green"), VersionState.differs: ("
                 VersionState.missing: ("− missing", "bold red"), VersionState.extra: ("+ extra", "bold cyan"),
                 VersionState.unknown: ("? unknown", "dim")}
 MARKED = "●"
-
-
-@dataclass
-class CompareProgressed(Message):
-    what: str
-    done: int
-    known: int
-
-
-@dataclass
-class Compared(Message):
-    generation: int
-    comparison: Comparison | None
-    source: Backend | None
-    targets: list[Backend]
-    mappings: MappingSet | None
-    error: Exception | None = None
 
 
 def parse_scope(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -157,6 +141,21 @@ class EnvironmentsScreen(SparkScreen[None]):
         Binding("t", "pick_targets", "Targets", show=False, id="environments.targets", tooltip="Pick the profiles to compare with"),
         Binding("escape", "back", "Back", id="environments.back", tooltip="Back; this screen keeps its comparison"),
     ]
+
+    @dataclass
+    class CompareProgressed(Message):
+        what: str
+        done: int
+        known: int
+
+    @dataclass
+    class Compared(Message):
+        generation: int
+        comparison: Comparison | None
+        source: Backend | None
+        targets: list[Backend]
+        mappings: MappingSet | None
+        error: Exception | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -287,21 +286,27 @@ class EnvironmentsScreen(SparkScreen[None]):
                 opened.append(open_backend(config.profile(name)))
             comparison = compare(
                 opened[0], opened[1:], scope=Scope(folders, services), mappings=found.mappings, cancel=cancel,
-                progress=lambda what, done, known: self.post_message(CompareProgressed(what, done, known)))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+                progress=lambda what, done, known: self.post_message(self.CompareProgressed(what, done, known)))
+        except (SparkTuiError, OSError) as exc:  # shown on the screen; a bug reaches the worker's error handler
+            self.post_message(self.Compared(generation, None, None, [], None, exc))
+        else:
+            self.post_message(self.Compared(generation, comparison, opened[0], opened[1:], found))
+            opened = []  # the screen's now
+        finally:
             for backend in opened:
                 backend.close()
-            self.post_message(Compared(generation, None, None, [], None, exc))
-            return
-        self.post_message(Compared(generation, comparison, opened[0], opened[1:], found))
 
-    @on(CompareProgressed)
-    def _progressed(self, message: CompareProgressed) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the comparison's worker (the base class shows it) ends the comparison as a failure would:
+        the screen is not left busy."""
+        if event.worker.group == "environments-compare" and event.state is WorkerState.ERROR:
+            self.post_message(self.Compared(self.generation, None, None, [], None, event.worker.error))
+
+    def on_environments_screen_compare_progressed(self, message: EnvironmentsScreen.CompareProgressed) -> None:
         if self.busy:
             self._status(Text(f"Reading {message.what}… {message.done}/{message.known} call(s)", style="dim"))
 
-    @on(Compared)
-    def _compared(self, message: Compared) -> None:
+    def on_environments_screen_compared(self, message: EnvironmentsScreen.Compared) -> None:
         self.cancel = None
         if message.generation != self.generation or message.comparison is None:
             for backend in ([message.source] if message.source else []) + message.targets:
@@ -396,7 +401,7 @@ class EnvironmentsScreen(SparkScreen[None]):
         self.app.pop_screen()
 
 
-class TargetsModal(SparkModal[list[str] | None]):
+class TargetsModal(Dialog[list[str] | None]):
     """Pick the target profiles: space toggles one, enter confirms, esc cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="targets.cancel"),
@@ -407,7 +412,7 @@ class TargetsModal(SparkModal[list[str] | None]):
         self.choices, self.chosen = choices, chosen
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(classes="dialog-box"):
             yield Label(Text("Compare with (space toggles, enter confirms)", style="bold"), id="dialog-title")
             yield SelectionList[str](*[(name, name, name in self.chosen) for name in self.choices], id="targets-list")
         yield Footer()
@@ -419,7 +424,7 @@ class TargetsModal(SparkModal[list[str] | None]):
         self.dismiss(None)
 
 
-class PickTargetModal(SparkModal[int | None]):
+class PickTargetModal(Dialog[int | None]):
     """Which compared target to promote into; dismisses with its index."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick_target.cancel")]
@@ -429,7 +434,7 @@ class PickTargetModal(SparkModal[int | None]):
         self.names = names
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(classes="dialog-box"):
             yield Label(Text("Promote the difference into (enter picks)", style="bold"), id="dialog-title")
             yield OptionList(*self.names, id="pick-target")
         yield Footer()

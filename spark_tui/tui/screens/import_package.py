@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Footer, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import SparkScreen
 
@@ -43,46 +44,6 @@ from spark_tui.tui.widgets.plan_table import PlanTable
 TABS = (("package", "F2 Package"), ("mapping", "F3 Mapping"), ("plan", "F4 Plan · job"))
 FOCUS = {"package": "#inspection-table", "mapping": "#import-mapping", "plan": "#import-plan-table"}
 DEFAULT_SOURCE_SYSTEM = "spark-tui"
-
-
-@dataclass
-class PackageRead(Message):
-    path: Path
-    inspection: PackageInspection | None
-    services: list[tuple[str, str]]
-    error: Exception | None = None
-
-
-@dataclass
-class MappingFileRead(Message):
-    path: Path
-    found: MappingSet | None
-    error: Exception | None = None
-
-
-@dataclass
-class ImportPlanned(Message):
-    generation: int
-    plan: Plan | None
-    request: ImportRequestEntity | None
-    error: Exception | None = None
-
-
-@dataclass
-class UploadProgressed(Message):
-    done: int
-    total: int
-
-
-@dataclass
-class ImportFollowed(Message):
-    job: ImportJob
-
-
-@dataclass
-class ImportEnded(Message):
-    job: ImportJob | None
-    error: Exception | None = None
 
 
 def package_summary(inspection: PackageInspection) -> Text:
@@ -160,6 +121,40 @@ class ImportScreen(SparkScreen[None]):
         Binding("f3", "show_tab('mapping')", "Mapping", show=False, id="import.tab_mapping"),
         Binding("f4", "show_tab('plan')", "Plan · job", show=False, id="import.tab_plan"),
     ]
+
+    @dataclass
+    class PackageRead(Message):
+        path: Path
+        inspection: PackageInspection | None
+        services: list[tuple[str, str]]
+        error: Exception | None = None
+
+    @dataclass
+    class MappingFileRead(Message):
+        path: Path
+        found: MappingSet | None
+        error: Exception | None = None
+
+    @dataclass
+    class ImportPlanned(Message):
+        generation: int
+        plan: Plan | None
+        request: ImportRequestEntity | None
+        error: Exception | None = None
+
+    @dataclass
+    class UploadProgressed(Message):
+        done: int
+        total: int
+
+    @dataclass
+    class ImportFollowed(Message):
+        job: ImportJob
+
+    @dataclass
+    class ImportEnded(Message):
+        job: ImportJob | None
+        error: Exception | None = None
 
     def __init__(self, backend: Backend) -> None:
         super().__init__()
@@ -271,7 +266,7 @@ class ImportScreen(SparkScreen[None]):
 
         if not path.is_file():
             problem = "is not a file" if path.exists() else "does not exist"
-            self.post_message(PackageRead(path, None, [], ValueError(
+            self.post_message(self.PackageRead(path, None, [], ValueError(
                 f"{path} {problem}; give the path of an export ZIP")))
             return
         try:
@@ -280,13 +275,12 @@ class ImportScreen(SparkScreen[None]):
                 services = [tuple(uri.split("/", 1)) for uri in package_services(path)]
             except BadPackage:
                 services = []  # the inspection lists why
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(PackageRead(path, None, [], exc))
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
+            self.post_message(self.PackageRead(path, None, [], exc))
             return
-        self.post_message(PackageRead(path, inspection, services))
+        self.post_message(self.PackageRead(path, inspection, services))
 
-    @on(PackageRead)
-    def _package_read(self, message: PackageRead) -> None:
+    def on_import_screen_package_read(self, message: ImportScreen.PackageRead) -> None:
         if message.path != self.query_one("#package", PathInput).path():
             self.plan_after_read = False
             return  # the path changed meanwhile
@@ -322,12 +316,11 @@ class ImportScreen(SparkScreen[None]):
           description="read the mapping file")
     def _read_mapping_file(self, path: Path) -> None:
         try:
-            self.post_message(MappingFileRead(path, read_mapping_file(path)))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(MappingFileRead(path, None, exc))
+            self.post_message(self.MappingFileRead(path, read_mapping_file(path)))
+        except SparkTuiError as exc:  # shown on the screen (the file's own errors are ValidationFailed)
+            self.post_message(self.MappingFileRead(path, None, exc))
 
-    @on(MappingFileRead)
-    def _mapping_file_read(self, message: MappingFileRead) -> None:
+    def on_import_screen_mapping_file_read(self, message: ImportScreen.MappingFileRead) -> None:
         if message.found is None:
             self.app.show_error(f"Mapping file {message.path}", message.error)
             return
@@ -399,13 +392,12 @@ class ImportScreen(SparkScreen[None]):
 
         try:
             plan = plan_package(package, self.backend, request)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ImportPlanned(generation, None, None, exc))
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
+            self.post_message(self.ImportPlanned(generation, None, None, exc))
             return
-        self.post_message(ImportPlanned(generation, plan, request))
+        self.post_message(self.ImportPlanned(generation, plan, request))
 
-    @on(ImportPlanned)
-    def _planned(self, message: ImportPlanned) -> None:
+    def on_import_screen_import_planned(self, message: ImportScreen.ImportPlanned) -> None:
         if message.generation != self.generation:
             return  # planned for inputs that changed since
         table = self.query_one("#import-plan-table", PlanTable)
@@ -474,26 +466,30 @@ class ImportScreen(SparkScreen[None]):
             pct = done * 100 // total if total else 100
             if pct != shown[0]:
                 shown[0] = pct
-                self.post_message(UploadProgressed(done, total))
+                self.post_message(self.UploadProgressed(done, total))
 
         try:
             job = self.backend.submit_import(package, request, progress=uploaded)
-            self.post_message(ImportFollowed(job))
-            job = wait_for_import(self.backend, job, on_update=lambda j: self.post_message(ImportFollowed(j)),
+            self.post_message(self.ImportFollowed(job))
+            job = wait_for_import(self.backend, job, on_update=lambda j: self.post_message(self.ImportFollowed(j)),
                                   cancel=stop, deadline_s=DEFAULT_DEADLINE_S)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ImportEnded(None, exc))
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
+            self.post_message(self.ImportEnded(None, exc))
             return
-        self.post_message(ImportEnded(job))
+        self.post_message(self.ImportEnded(job))
 
-    @on(UploadProgressed)
-    def _uploaded(self, message: UploadProgressed) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the import's worker (the base class shows it) ends the import as a refusal would: the screen
+        is not left busy with its inputs locked."""
+        if event.worker.group == "import-run" and event.state is WorkerState.ERROR:
+            self.post_message(self.ImportEnded(None, event.worker.error))
+
+    def on_import_screen_upload_progressed(self, message: ImportScreen.UploadProgressed) -> None:
         if self.job is None:
             self.upload = (message.done, message.total)
             self.query_one("#job-line", Static).update(job_line(None, self.upload))
 
-    @on(ImportFollowed)
-    def _followed(self, message: ImportFollowed) -> None:
+    def on_import_screen_import_followed(self, message: ImportScreen.ImportFollowed) -> None:
         first = self.job is None
         self.job = message.job
         self.query_one("#job-line", Static).update(job_line(message.job, None))
@@ -501,8 +497,7 @@ class ImportScreen(SparkScreen[None]):
             self.app.main.events.add("started", f"import {message.job.id[:8]} started ({self.package.name} into "
                                      f"profile {self.backend.info.profile})")
 
-    @on(ImportEnded)
-    def _ended(self, message: ImportEnded) -> None:
+    def on_import_screen_import_ended(self, message: ImportScreen.ImportEnded) -> None:
         self.stop = None
         self.plan, self.request = None, None  # the target changed (or may have): plan again before another import
         self.generation += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -28,13 +29,12 @@ from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
 from spark_tui.tui.job_actions import offered
 from spark_tui.tui.job_feed import follow_up, list_imports, newest_first
-from spark_tui.tui.job_tracker import Ended, JobTracker
+from spark_tui.tui.job_tracker import Ended, JobTracker, QueuedExport
 from spark_tui.tui.pending_saves import PendingSaves, store_path
-from spark_tui.tui.messages import BackendFailed, JobSubmitted, JobsRefreshed, MarksChanged, PreviewReady, SlotBusy
 from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
 from spark_tui.tui.widgets.header import InfoHeader
-from spark_tui.tui.widgets.jobs_table import JobsTable, QueuedExport
+from spark_tui.tui.widgets.jobs_table import JobsTable
 
 if TYPE_CHECKING:
     from spark_tui.tui.screens.promote import PromoteScreen
@@ -58,6 +58,44 @@ class MainScreen(SparkScreen[None]):
         Binding("f3,2", "show_pane('form')", "Form", show=False, id="main.pane_form"),
         Binding("f4,3", "show_pane('jobs-pane')", "Jobs", show=False, id="main.pane_jobs"),
     ]
+
+    @dataclass
+    class JobsRefreshed(Message):
+        """The jobs listing; on failure `jobs` is the previous one and `error` says why. `gone`: followed
+        job ids the backend no longer knows."""
+
+        jobs: list[ExportJob]
+        all_users: bool
+        error: Exception | None = None
+        gone: list[str] = field(default_factory=list)
+
+    @dataclass
+    class JobSubmitted(Message):
+        job: ExportJob
+        dest_dir: str | None
+        queued_key: str | None = None
+        file_name: str = "package.zip"
+
+    @dataclass
+    class SlotBusy(Message):
+        """The tenant's job slot is taken: `holders` describes who holds it."""
+
+        request: ExportRequest
+        dest_dir: str | None
+        holders: str
+
+    @dataclass
+    class PreviewReady(Message):
+        request: ExportRequest
+        preview: ExportPreview
+        seq: int = 0  # which preview request this answers (a cancelled one is dropped)
+
+    @dataclass
+    class BackendFailed(Message):
+        """An operation failed; the app shows `title` and the error in the error modal."""
+
+        title: str
+        error: Exception
 
     def __init__(self, dest_dir: Path) -> None:
         super().__init__()
@@ -165,12 +203,10 @@ class MainScreen(SparkScreen[None]):
 
     # --- selection, preview, export -----------------------------------------------------------
 
-    @on(MarksChanged)
-    def _marks_changed(self, message: MarksChanged) -> None:
+    def on_catalog_tree_marks_changed(self, message: CatalogTree.MarksChanged) -> None:
         self.query_one(ExportForm).set_marks(message)
 
-    @on(ExportForm.Action)
-    def _form_action(self, message: ExportForm.Action) -> None:
+    def on_export_form_action(self, message: ExportForm.Action) -> None:
         {"preview": self.action_preview, "export": self.action_export}[message.action]()
 
     def _form_request(self) -> ExportRequest | None:
@@ -218,9 +254,9 @@ class MainScreen(SparkScreen[None]):
             preview = ExportPreview(errors=exc.errors)
         except SparkTuiError as exc:
             self.app.call_from_thread(self._end_busy, seq)
-            self.post_message(BackendFailed("Preview failed", exc))
+            self.post_message(self.BackendFailed("Preview failed", exc))
             return
-        self.post_message(PreviewReady(request, preview, seq))
+        self.post_message(self.PreviewReady(request, preview, seq))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A preview that failed unexpectedly closes its spinner (Textual then runs the base class's handler,
@@ -237,8 +273,7 @@ class MainScreen(SparkScreen[None]):
         self._busy = None
         return True
 
-    @on(PreviewReady)
-    def _preview_ready(self, message: PreviewReady) -> None:
+    def on_main_screen_preview_ready(self, message: MainScreen.PreviewReady) -> None:
         if not self._end_busy(message.seq):
             return
 
@@ -311,12 +346,12 @@ class MainScreen(SparkScreen[None]):
             job = backend.submit(request)
         except JobSlotBusy as exc:
             if queued_key is None:
-                self.post_message(SlotBusy(request, dest_dir, self._slot_holders(exc)))
+                self.post_message(self.SlotBusy(request, dest_dir, self._slot_holders(exc)))
             return
         except SparkTuiError as exc:
-            self.post_message(BackendFailed("Export refused", exc))
+            self.post_message(self.BackendFailed("Export refused", exc))
             return
-        self.post_message(JobSubmitted(job, dest_dir, queued_key, package_file_name(request.file_name)))
+        self.post_message(self.JobSubmitted(job, dest_dir, queued_key, package_file_name(request.file_name)))
 
     def _slot_holders(self, exc: JobSlotBusy) -> str:
         """Who holds the slot: running job ids with their owners and ages (best effort)."""
@@ -328,8 +363,7 @@ class MainScreen(SparkScreen[None]):
                 for j in status.in_progress_exports]
         return "; ".join(held) or ", ".join(exc.running) or "another job"
 
-    @on(SlotBusy)
-    def _slot_busy(self, message: SlotBusy) -> None:
+    def on_main_screen_slot_busy(self, message: MainScreen.SlotBusy) -> None:
         def answer(queue: bool | None) -> None:
             if queue:
                 key = f"queued-{next(self._queue_keys)}"
@@ -346,8 +380,7 @@ class MainScreen(SparkScreen[None]):
             "Queue this export? It waits in the jobs table and starts by itself when the slot frees.",
             yes="Queue", no="Don't export"), answer)
 
-    @on(JobSubmitted)
-    def _submitted(self, message: JobSubmitted) -> None:
+    def on_main_screen_job_submitted(self, message: MainScreen.JobSubmitted) -> None:
         job = message.job
         if message.queued_key is not None:
             self._drop_queued(message.queued_key)
@@ -403,10 +436,10 @@ class MainScreen(SparkScreen[None]):
             imports = list_imports(backend, all_users)
             followed, gone = follow_up(backend, watched, {j.id for j in jobs})
         except SparkTuiError as exc:  # a failed refresh is retried on the next tick
-            self.post_message(JobsRefreshed(self.jobs, all_users, error=exc))
+            self.post_message(self.JobsRefreshed(self.jobs, all_users, error=exc))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(JobsRefreshed(newest_first(jobs + followed + imports), all_users, gone=gone))
+            self.post_message(self.JobsRefreshed(newest_first(jobs + followed + imports), all_users, gone=gone))
 
     def _run_submit_now(self, head: QueuedExport) -> None:
         request = self._free_target(head)
@@ -415,10 +448,10 @@ class MainScreen(SparkScreen[None]):
         except JobSlotBusy:
             return
         except SparkTuiError as exc:
-            self.post_message(BackendFailed("Queued export refused", exc))
+            self.post_message(self.BackendFailed("Queued export refused", exc))
             self.app.call_from_thread(self._drop_queued, head.key)
             return
-        self.post_message(JobSubmitted(job, head.dest_dir, head.key, package_file_name(request.file_name)))
+        self.post_message(self.JobSubmitted(job, head.dest_dir, head.key, package_file_name(request.file_name)))
 
     def _free_target(self, head: QueuedExport) -> ExportRequest:
         """The queued request, renamed to the next free name when its file appeared while it waited (another
@@ -440,8 +473,7 @@ class MainScreen(SparkScreen[None]):
         self.tracker.drop_queued(key)
         self._show_jobs()
 
-    @on(JobsRefreshed)
-    def _jobs_refreshed(self, message: JobsRefreshed) -> None:
+    def on_main_screen_jobs_refreshed(self, message: MainScreen.JobsRefreshed) -> None:
         self._refreshing, self._refresh_started = False, None
         header = self.query_one(InfoHeader)
         was_down = header.error is not None
@@ -609,8 +641,7 @@ class MainScreen(SparkScreen[None]):
         if (job := self.selected_job()) is not None:
             self.app.job_actions.copy(job, what)
 
-    @on(BackendFailed)
-    def _failed(self, message: BackendFailed) -> None:
+    def on_main_screen_backend_failed(self, message: MainScreen.BackendFailed) -> None:
         self.app.show_error(message.title, message.error)
 
 

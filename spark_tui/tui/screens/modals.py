@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
-from spark_tui.tui.screens.base import ResultType, SparkModal
+from spark_tui.tui.screens.base import Dialog
 from spark_tui.spark.errors import SparkTuiError
 
 
@@ -23,26 +23,6 @@ def error_details(error: BaseException) -> tuple[str, str]:
         lines.append("")
         lines += [f"• {e.code}: {e.message}" + (f"  (ref: {e.ref})" if e.ref else "") for e in error.errors]
     return summary, "\n".join(lines)
-
-
-class Dialog(SparkModal[ResultType]):
-    """A box in the middle of the screen (the subclass composes it as `Vertical(classes="dialog-box")`)."""
-
-    DEFAULT_CSS = """
-    Dialog {
-        align: center middle;
-        & > .dialog-box {
-            width: 72;
-            max-width: 95%;
-            height: auto;
-            max-height: 90%;
-            border: thick $primary;
-            background: $surface;
-            padding: 0 1;
-            & Input { margin: 1 0; }
-        }
-    }
-    """
 
 
 class ErrorModal(Dialog[None]):

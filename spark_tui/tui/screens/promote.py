@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.backends.base import Backend
@@ -37,38 +38,6 @@ from spark_tui.tui.widgets.plan_table import PlanTable, verdict
 from spark_tui.tui.widgets.promotion_run import PromotionJobs, ReceiptTable, receipt_summary, steps_line
 
 TABS = (("mapping", "F2 Mapping"), ("plan", "F3 Plan"), ("run", "F4 Run / receipt"))
-
-
-@dataclass
-class SelectionResolved(Message):
-    preview: ExportPreview | None
-    error: Exception | None = None
-
-
-@dataclass
-class TargetOpened(Message):
-    name: str
-    backend: Backend | None
-    error: Exception | None = None
-
-
-@dataclass
-class PlanReady(Message):
-    generation: int
-    prepared: Prepared | None
-    error: Exception | None = None
-
-
-@dataclass
-class PromotionProgressed(Message):
-    update: StepUpdate
-
-
-@dataclass
-class PromotionEnded(Message):
-    outcome: Outcome | None
-    error: Exception | None = None
-    receipt: Receipt | None = None  # a failed promotion's receipt, when it got as far as a package
 
 
 def folders_label(create: bool) -> str:
@@ -115,6 +84,33 @@ class PromoteScreen(SparkScreen[None]):
         Binding("f3,2", "show_tab('plan')", "Plan table", show=False, id="promote.tab_plan"),
         Binding("f4,3", "show_tab('run')", "Run / receipt", show=False, id="promote.tab_run"),
     ]
+
+    @dataclass
+    class SelectionResolved(Message):
+        preview: ExportPreview | None
+        error: Exception | None = None
+
+    @dataclass
+    class TargetOpened(Message):
+        name: str
+        backend: Backend | None
+        error: Exception | None = None
+
+    @dataclass
+    class PlanReady(Message):
+        generation: int
+        prepared: Prepared | None
+        error: Exception | None = None
+
+    @dataclass
+    class PromotionProgressed(Message):
+        update: StepUpdate
+
+    @dataclass
+    class PromotionEnded(Message):
+        outcome: Outcome | None
+        error: Exception | None = None
+        receipt: Receipt | None = None  # a failed promotion's receipt, when it got as far as a package
 
     def __init__(self, source: Backend, request: ExportRequest, dest_dir: Path, *, target: str | None = None,
                  mappings: MappingSet | None = None) -> None:
@@ -206,12 +202,11 @@ class PromoteScreen(SparkScreen[None]):
     @work(thread=True, exclusive=True, group="promote-resolve", exit_on_error=False, description="resolve the selection")
     def _resolve(self) -> None:
         try:
-            self.post_message(SelectionResolved(self.source.preview(self.request)))
+            self.post_message(self.SelectionResolved(self.source.preview(self.request)))
         except SparkTuiError as exc:  # shown on the screen
-            self.post_message(SelectionResolved(None, exc))
+            self.post_message(self.SelectionResolved(None, exc))
 
-    @on(SelectionResolved)
-    def _resolved(self, message: SelectionResolved) -> None:
+    def on_promote_screen_selection_resolved(self, message: PromoteScreen.SelectionResolved) -> None:
         summary = self.query_one("#promote-summary", Static)
         preview = message.preview
         if preview is None or preview.errors:
@@ -250,12 +245,11 @@ class PromoteScreen(SparkScreen[None]):
         try:
             backend = open_backend(self.app.config.profile(name))
         except (SparkTuiError, OSError) as exc:  # shown on the screen
-            self.post_message(TargetOpened(name, None, exc))
+            self.post_message(self.TargetOpened(name, None, exc))
             return
-        self.post_message(TargetOpened(name, backend))
+        self.post_message(self.TargetOpened(name, backend))
 
-    @on(TargetOpened)
-    def _target_opened(self, message: TargetOpened) -> None:
+    def on_promote_screen_target_opened(self, message: PromoteScreen.TargetOpened) -> None:
         if message.name != self.target_name or not self.is_attached:  # another profile was picked meanwhile
             if message.backend is not None:
                 self._close_in_background(message.backend)
@@ -320,12 +314,11 @@ class PromoteScreen(SparkScreen[None]):
             prepared = prepare(self.source, target, self.request, maps, if_present=if_present,
                                     create_folders=create_folders)
         except SparkTuiError as exc:  # shown on the screen
-            self.post_message(PlanReady(generation, None, exc))
+            self.post_message(self.PlanReady(generation, None, exc))
             return
-        self.post_message(PlanReady(generation, prepared))
+        self.post_message(self.PlanReady(generation, prepared))
 
-    @on(PlanReady)
-    def _plan_ready(self, message: PlanReady) -> None:
+    def on_promote_screen_plan_ready(self, message: PromoteScreen.PlanReady) -> None:
         if message.generation != self.generation:
             return  # planned for inputs that changed since
         errors = self.query_one("#plan-errors-text", Static)
@@ -403,7 +396,7 @@ class PromoteScreen(SparkScreen[None]):
     def _promote(self, target: Backend, prepared: Prepared, out_dir: Path, cancel: threading.Event) -> None:
         try:
             outcome = core.run(self.source, target, prepared, out_dir, cancel=cancel,
-                               on_update=lambda update: self.post_message(PromotionProgressed(update)))
+                               on_update=lambda update: self.post_message(self.PromotionProgressed(update)))
         except PromotionFailed as exc:
             receipt = None
             if exc.receipt_path is not None:
@@ -411,14 +404,19 @@ class PromoteScreen(SparkScreen[None]):
                     receipt = Receipt.model_validate_json(exc.receipt_path.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     receipt = None
-            self.post_message(PromotionEnded(None, exc, receipt))
+            self.post_message(self.PromotionEnded(None, exc, receipt))
         except (SparkTuiError, OSError) as exc:  # shown on the screen
-            self.post_message(PromotionEnded(None, exc))
+            self.post_message(self.PromotionEnded(None, exc))
         else:
-            self.post_message(PromotionEnded(outcome))
+            self.post_message(self.PromotionEnded(outcome))
 
-    @on(PromotionProgressed)
-    def _progressed(self, message: PromotionProgressed) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the promotion's worker (the base class shows it) ends the run as a failure would: the screen
+        is not left busy with its inputs locked."""
+        if event.worker.group == "promote-run" and event.state is WorkerState.ERROR:
+            self.post_message(self.PromotionEnded(None, event.worker.error))
+
+    def on_promote_screen_promotion_progressed(self, message: PromoteScreen.PromotionProgressed) -> None:
         update = message.update
         if update.step is not self.step:
             self.app.main.events.add("promotion", f"promotion to '{self._target_label()}': {update.step.value} — "
@@ -432,8 +430,7 @@ class PromoteScreen(SparkScreen[None]):
         self.query_one("#run-steps", Static).update(steps_line(update.step))
         self.query_one("#run-message", Static).update(Text(update.message, style="dim"))
 
-    @on(PromotionEnded)
-    def _ended(self, message: PromotionEnded) -> None:
+    def on_promote_screen_promotion_ended(self, message: PromoteScreen.PromotionEnded) -> None:
         self.cancel, self.step, self.export_job_id = None, None, None
         self.prepared = None  # the target changed (or may have): plan again before another run
         self.generation += 1
@@ -462,12 +459,13 @@ class PromoteScreen(SparkScreen[None]):
                         severity="warning" if error.cancelled else "error", markup=False, timeout=10)
         else:
             summary.update(Text(f"✗ The promotion stopped: {error}", style="bold red"))
-            self.app.show_error("Promotion failed", error)
+            if isinstance(error, (SparkTuiError, OSError)):  # a bug's dialog is already open (the base class)
+                self.app.show_error("Promotion failed", error)
 
     def _target_label(self) -> str:
         return self.target.info.profile if self.target is not None else (self.target_name or "?")
 
-    def _log_end(self, message: PromotionEnded) -> None:
+    def _log_end(self, message: PromoteScreen.PromotionEnded) -> None:
         """The promotion's end in the event log: outcome or failure with its reason, folders created, the
         package and the receipt."""
         events, target = self.app.main.events, self._target_label()

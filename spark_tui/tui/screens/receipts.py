@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from spark_tui.tui.screens.base import SparkScreen
 
+from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.promotion_wire import Receipt
 from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import clock
@@ -29,12 +30,6 @@ from spark_tui.tui.widgets.promotion_run import ReceiptTable, receipt_summary
 OUTCOME_CUES = {"promoted": ("✓ promoted", "bold green"), "uploaded": ("✓ uploaded", "bold green"),
                 "running": ("◐ running", "bold cyan"), "interrupted": ("! interrupted", "bold yellow"),
                 "failed": ("✗ failed", "bold red"), "cancelled": ("⊘ cancelled", "italic")}
-
-
-@dataclass
-class ReceiptsRead(Message):
-    receipts: list[tuple[Receipt, str]] | None  # with the outcome to show
-    error: Exception | None = None
 
 
 def outcome_cell(outcome: str) -> Text:
@@ -85,6 +80,11 @@ class ReceiptsScreen(SparkScreen[None]):
         Binding("escape", "app.pop_screen", "Back", id="receipts.back"),
     ]
 
+    @dataclass
+    class ReceiptsRead(Message):
+        receipts: list[tuple[Receipt, str]] | None  # with the outcome to show
+        error: Exception | None = None
+
     def compose(self) -> ComposeResult:
         yield InfoHeader()
         yield Static(Text("Reading the history…", style="dim"), id="receipts-status")
@@ -102,12 +102,11 @@ class ReceiptsScreen(SparkScreen[None]):
         from spark_tui.promotion.history import list_receipts, shown_outcome
 
         try:
-            self.post_message(ReceiptsRead([(r, shown_outcome(r)) for r in list_receipts()]))
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ReceiptsRead(None, exc))
+            self.post_message(self.ReceiptsRead([(r, shown_outcome(r)) for r in list_receipts()]))
+        except (SparkTuiError, OSError) as exc:  # shown on the screen
+            self.post_message(self.ReceiptsRead(None, exc))
 
-    @on(ReceiptsRead)
-    def _receipts_read(self, message: ReceiptsRead) -> None:
+    def on_receipts_screen_receipts_read(self, message: ReceiptsScreen.ReceiptsRead) -> None:
         status = self.query_one("#receipts-status", Static)
         if message.receipts is None:
             status.update(Text(f"✗ Cannot read the history: {message.error}", style="bold red"))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Checkbox, Input, Select
 
 from spark_tui.promotion import saved_plan
-from spark_tui.spark.errors import Code, ValidationFailed
+from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.export_wire import ApiError
 from spark_tui.spark.promotion_wire import SavedPlan
 
@@ -66,7 +66,7 @@ def _save(screen: PromoteScreen, prepared: Prepared, target: Backend, path: Path
     app = screen.app
     try:
         saved_plan.save(prepared, target, path)
-    except Exception as exc:  # noqa: BLE001 - shown in a dialog
+    except (SparkTuiError, OSError) as exc:  # shown in a dialog; a bug reaches the worker's error handler
         app.call_from_thread(app.show_error, f"The plan was not saved to {path}", exc)
         return
     app.call_from_thread(app.notify, f"Plan saved to {path}; apply it with --apply {path} or ctrl+l here",
@@ -104,7 +104,7 @@ def _open(screen: PromoteScreen, path: Path) -> None:
                 f"switch to profile '{saved.plan.source.profile}' first"))])
         target = open_backend(app.config.profile(saved.plan.target.profile))
         prepared = saved_plan.for_apply(saved, screen.source, target)
-    except Exception as exc:  # noqa: BLE001 - shown in a dialog
+    except (SparkTuiError, OSError) as exc:  # shown in a dialog
         if target is not None:
             target.close()
         app.call_from_thread(app.show_error, f"Cannot apply the plan {path}", exc)
@@ -114,7 +114,7 @@ def _open(screen: PromoteScreen, path: Path) -> None:
 
 def _show(screen: PromoteScreen, saved: SavedPlan, target: Backend, prepared: Prepared, path: Path) -> None:
     """The opened plan becomes the screen's: its target, mappings and options shown, the plan ready for F6."""
-    from spark_tui.tui.screens.promote import PlanReady, folders_label
+    from spark_tui.tui.screens.promote import folders_label
     from spark_tui.tui.widgets.mapping_table import MappingRow, MappingTable
 
     if not screen.is_attached or screen.cancel is not None:
@@ -136,6 +136,6 @@ def _show(screen: PromoteScreen, saved: SavedPlan, target: Backend, prepared: Pr
             table.set_row(MappingRow(source_folder, source_service, folder, service, m.update_version_type))
     screen.target, screen.target_name = target, saved.plan.target.profile
     screen.generation += 1
-    screen.post_message(PlanReady(screen.generation, prepared))
+    screen.post_message(screen.PlanReady(screen.generation, prepared))
     screen.notify(f"Plan {path.name} (saved {saved.created}): nothing moved since. F6 applies exactly it.",
                   title="Plan opened", markup=False, timeout=8)

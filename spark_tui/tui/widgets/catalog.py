@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
@@ -19,15 +20,6 @@ from spark_tui.tui.screens.base import ShowsWorkerErrors
 from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import cue, human_bytes
-from spark_tui.tui.messages import (
-    FoldersLoaded,
-    ListingFailed,
-    MarksChanged,
-    SearchDone,
-    SearchState,
-    ServicesLoaded,
-    VersionsLoaded,
-)
 
 PAGE_SIZE = 100
 FIRST_PAGE_WAIT_S = 0.08  # longest the first frame waits for the prefetched first page (it takes 10-25 ms embedded)
@@ -73,6 +65,51 @@ class CatalogTree(ShowsWorkerErrors, Tree):
         Binding("r", "reload", "Reload", show=False, id="browser.reload", tooltip="Reload the catalog"),
         Binding("x", "clear_marks", "Clear marks", show=False, id="browser.clear_marks"),
     ]
+
+    @dataclass
+    class FoldersLoaded(Message):
+        page: Page
+
+    @dataclass
+    class ServicesLoaded(Message):
+        folder: str
+        page: Page
+
+    @dataclass
+    class VersionsLoaded(Message):
+        folder: str
+        service: str
+        versions: list[VersionInfo]
+
+    @dataclass
+    class ListingFailed(Message):
+        """Loading one level of the tree failed; `key` names the node whose placeholder to clear."""
+
+        key: str
+        error: Exception
+
+    @dataclass
+    class MarksChanged(Message):
+        folders: list[str]
+        services: list[str]
+        version_ids: list[str]
+        labels: dict[str, str]
+
+    @dataclass
+    class SearchDone(Message):
+        """The tenant-wide service search for `query` answered."""
+
+        query: str
+        page: Page
+
+    @dataclass
+    class SearchState(Message):
+        """What the catalog filter is doing, for its hint line (`total`: matches, when known)."""
+
+        query: str
+        total: int | None
+        searching: bool
+        error: Exception | None = None
 
     def __init__(self, tenant: str, **kwargs) -> None:
         super().__init__(Text(tenant, style="bold"), **kwargs)
@@ -135,31 +172,30 @@ class CatalogTree(ShowsWorkerErrors, Tree):
             else:
                 result = self.app.backend.list_folders(page=page, page_size=PAGE_SIZE)
         except SparkTuiError as exc:  # every backend error is shown, never fatal
-            self.post_message(ListingFailed("folders", exc))
+            self.post_message(self.ListingFailed("folders", exc))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(FoldersLoaded(result))
+            self.post_message(self.FoldersLoaded(result))
 
     @work(thread=True, group="catalog", exit_on_error=False, description="list services")
     def _fetch_services(self, folder: str, page: int) -> None:
         try:
             result = self.app.backend.list_services(folder, page=page, page_size=PAGE_SIZE)
         except SparkTuiError as exc:
-            self.post_message(ListingFailed(f"folder:{folder}", exc))
+            self.post_message(self.ListingFailed(f"folder:{folder}", exc))
             return
-        self.post_message(ServicesLoaded(folder, result))
+        self.post_message(self.ServicesLoaded(folder, result))
 
     @work(thread=True, group="catalog", exit_on_error=False, description="list versions")
     def _fetch_versions(self, folder: str, service: str) -> None:
         try:
             result = self.app.backend.list_versions(folder, service)
         except SparkTuiError as exc:
-            self.post_message(ListingFailed(f"service:{service_uri(folder, service)}", exc))
+            self.post_message(self.ListingFailed(f"service:{service_uri(folder, service)}", exc))
             return
-        self.post_message(VersionsLoaded(folder, service, result))
+        self.post_message(self.VersionsLoaded(folder, service, result))
 
-    @on(FoldersLoaded)
-    def _folders_loaded(self, message: FoldersLoaded) -> None:
+    def on_catalog_tree_folders_loaded(self, message: CatalogTree.FoldersLoaded) -> None:
         message.stop()
         self._show_folders(message.page)
 
@@ -170,8 +206,7 @@ class CatalogTree(ShowsWorkerErrors, Tree):
         self.catalog.folders_total = page.total
         self.redraw()
 
-    @on(ServicesLoaded)
-    def _services_loaded(self, message: ServicesLoaded) -> None:
+    def on_catalog_tree_services_loaded(self, message: CatalogTree.ServicesLoaded) -> None:
         message.stop()
         services = self.catalog.services.setdefault(message.folder, [])
         if message.page.page == 1:
@@ -186,16 +221,14 @@ class CatalogTree(ShowsWorkerErrors, Tree):
         else:
             self._draw_services(node, message.folder)
 
-    @on(VersionsLoaded)
-    def _versions_loaded(self, message: VersionsLoaded) -> None:
+    def on_catalog_tree_versions_loaded(self, message: CatalogTree.VersionsLoaded) -> None:
         message.stop()
         self.catalog.versions[(message.folder, message.service)] = message.versions
         node = self._find(f"service:{service_uri(message.folder, message.service)}")
         if node is not None:
             self._draw_versions(node, message.folder, message.service)
 
-    @on(ListingFailed)
-    def _listing_failed(self, message: ListingFailed) -> None:
+    def on_catalog_tree_listing_failed(self, message: CatalogTree.ListingFailed) -> None:
         node = self.root if message.key == "folders" else self._find(message.key)
         if node is not None:
             for child in list(node.children):
@@ -437,13 +470,13 @@ class CatalogTree(ShowsWorkerErrors, Tree):
             return self._service_label(data)
         return self._version_label(data)
 
-    def current_marks(self) -> MarksChanged:
+    def current_marks(self) -> CatalogTree.MarksChanged:
         """The marks as they are now, grouped into folders, services and version ids."""
         kinds: dict[str, list[str]] = {"folder": [], "service": [], "version": []}
         for key in self.marks:
             kind, value = key.split(":", 1)
             kinds[kind].append(value)
-        return MarksChanged(kinds["folder"], kinds["service"], kinds["version"], dict(self.marks))
+        return self.MarksChanged(kinds["folder"], kinds["service"], kinds["version"], dict(self.marks))
 
     def _announce_marks(self) -> None:
         self.post_message(self.current_marks())
@@ -454,28 +487,27 @@ class CatalogTree(ShowsWorkerErrors, Tree):
         self.found = None
         self.redraw()
         if self.filter_text:
-            self.post_message(SearchState(self.filter_text, None, searching=True))
+            self.post_message(self.SearchState(self.filter_text, None, searching=True))
             self._search(self.filter_text)
         else:
-            self.post_message(SearchState(self.filter_text, None, searching=False))
+            self.post_message(self.SearchState(self.filter_text, None, searching=False))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="search services")
     def _search(self, query: str) -> None:
         try:
             page = self.app.backend.search_services(query, page=1, page_size=PAGE_SIZE)
         except SparkTuiError as exc:  # the filter falls back to what is loaded
-            self.post_message(SearchState(query, None, searching=False, error=exc))
+            self.post_message(self.SearchState(query, None, searching=False, error=exc))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(SearchDone(query, page))
+            self.post_message(self.SearchDone(query, page))
 
-    @on(SearchDone)
-    def _search_done(self, message: SearchDone) -> None:
+    def on_catalog_tree_search_done(self, message: CatalogTree.SearchDone) -> None:
         if message.query != self.filter_text:
             return  # a newer filter is being searched
         self.found = list(message.page.items)
         self.redraw()
-        self.post_message(SearchState(message.query, message.page.total, searching=False))
+        self.post_message(self.SearchState(message.query, message.page.total, searching=False))
 
 
 class CatalogPane(Vertical):
@@ -493,8 +525,7 @@ class CatalogPane(Vertical):
         yield Static("", id="filter-hint")
         yield CatalogTree(self.tenant, id="catalog-tree")
 
-    @on(SearchState)
-    def _search_state(self, message: SearchState) -> None:
+    def on_catalog_tree_search_state(self, message: CatalogTree.SearchState) -> None:
         hint = self.query_one("#filter-hint", Static)
         hint.display = bool(message.query)
         if not message.query:

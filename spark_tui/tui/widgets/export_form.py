@@ -18,7 +18,7 @@ from spark_tui.spark.errors import ValidationFailed
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, VersionFilter
 from spark_tui.spark.uri import InvalidReference, parse_service_ref
-from spark_tui.tui.messages import MarksChanged
+from spark_tui.tui.widgets.catalog import CatalogTree
 
 _SPLIT = re.compile(r"[\s,;]+")
 _FRAME_WAIT = 0.2  # seconds: longest wait for one frame before the next group of fields is mounted
@@ -83,7 +83,7 @@ class ExportForm(VerticalScroll):
     def __init__(self, dest_dir: Path, **kwargs) -> None:
         super().__init__(**kwargs)
         self.dest_dir = dest_dir
-        self.marks = MarksChanged([], [], [], {})
+        self.marks = CatalogTree.MarksChanged([], [], [], {})
         self.ready = False  # whether the fields are mounted
 
     def compose(self) -> ComposeResult:
@@ -209,7 +209,7 @@ class ExportForm(VerticalScroll):
 
     # --- selection -----------------------------------------------------------------------------
 
-    def set_marks(self, marks: MarksChanged) -> None:
+    def set_marks(self, marks: CatalogTree.MarksChanged) -> None:
         self.marks = marks
         self._update_summary()
         self._check_version_filter()

@@ -6,7 +6,6 @@ tenant-wide view) share the width left by the fixed columns and end in "…" whe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -15,7 +14,7 @@ from textual.events import Resize
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
-from spark_tui.spark.export_wire import ExportJob, ExportRequest
+from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.fit import fit_end
 from spark_tui.tui.formatting import (
     clock,
@@ -31,22 +30,13 @@ from spark_tui.tui.formatting import (
     status_text,
 )
 from spark_tui.tui.job_feed import created_at
+from spark_tui.tui.job_tracker import QueuedExport
 
 FIXED = (("id", "Job", 8), ("kind", "Kind", 6), ("status", "Status", 13), ("created", "Created", 8),
          ("elapsed", "Elapsed", 7), ("progress", "Prog", 4), ("size", "Size", 9))
 FLEX = (("file", "File", 8, 3), ("sha", "SHA-256", 8, 2), ("correlation", "Correlation", 8, 2))  # min, weight
 CREATED_BY = ("by", "Created by", 10, 3)
 PADDING = 2  # a cell's padding, one column each side
-
-
-@dataclass
-class QueuedExport:
-    """An export waiting for the tenant's job slot; it is submitted when the slot frees."""
-
-    key: str
-    request: ExportRequest
-    dest_dir: str | None
-    queued_at: str
 
 
 DROP_ORDER = ("correlation", "created", "sha", "kind", "by", "progress")  # first dropped when narrow
