@@ -8,6 +8,8 @@ time) draws new ones each run and prints the seed of a failure to reproduce it.
 
 from __future__ import annotations
 
+import compileall
+import contextlib
 import os
 import shutil
 import tempfile
@@ -17,6 +19,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+PACKAGE = Path(__file__).resolve().parents[1] / "spark_tui"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_ZIP = FIXTURES / "volume-cylinder.zip"
 """A real Spark `onpremises` export package (one service version of the Volume Cylinder model)."""
@@ -28,10 +31,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "spark-tui"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Hypothesis's caches (constants, unicode data) go to a temporary directory, not `./.hypothesis`."""
+    """Hypothesis's caches (constants, unicode data) go to a temporary directory, not `./.hypothesis`.
+
+    The package is byte-compiled once, as `pip install` does and an editable install does not: the
+    hundreds of `spark-tui`, serve and worker processes the tests start would otherwise each compile it
+    from source (0.6 s of CPU instead of 0.2 s for a `--batch` command) wherever PYTHONDONTWRITEBYTECODE
+    is set, and after every change of a module. Only the controller compiles, before xdist's workers start."""
     home = Path(tempfile.mkdtemp(prefix="spark-tui-hypothesis-"))
     set_hypothesis_home_dir(home)
     config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    if not hasattr(config, "workerinput"):
+        with contextlib.suppress(OSError):  # a read-only checkout: the processes compile as before
+            compileall.compile_dir(PACKAGE, quiet=1)
 
 
 @pytest.fixture(autouse=True)
