@@ -45,6 +45,15 @@ def pytest_configure(config: pytest.Config) -> None:
             compileall.compile_dir(PACKAGE, quiet=1)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (addopts): one worker more than the usable cores. A third of the suite's time is spent
+    waiting (on spawned CLI, serve and worker processes, on a TUI going idle); with one worker per core
+    those waits leave a core idle, with one more the cores stay busy (on 2 cores: 83 s -> 72 s for the
+    non-TUI tests, at the same CPU time)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + 1
+
+
 @pytest.fixture(autouse=True)
 def empty_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test starts in an empty directory of its own: what a test saves "here" lands there."""
