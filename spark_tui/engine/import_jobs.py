@@ -135,7 +135,7 @@ class ImportJobs:
             source_system=row["source_system"], correlation_id=row["correlation_id"],
             progress=JobProgress(
                 bytes_done=row["bytes_done"], bytes_total=row["bytes_total"], created_by=row["created_by"],
-                created_timestamp=row["created"], file_name=row["file_name"],
+                created_timestamp=row["created"], finished_timestamp=row["finished"], file_name=row["file_name"],
             ),
         )
 

@@ -16,6 +16,7 @@ folders are created while the upload waits for its tail (the target's import sta
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -61,9 +62,16 @@ def promote(
     return run(source, target, prepared, out_dir, on_update=on_update, cancel=cancel, deadline_s=deadline_s)
 
 
-def default_file_name(source: Backend, target_tenant: str) -> str:
+def default_file_name(source: Backend, target: str) -> str:
+    """`promote-SOURCE-to-TARGET-STAMP.zip`, named by profiles (two profiles often share a tenant name, as
+    `demo`); `target` is the target profile's name (or "runner")."""
     stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-    return package_file_name(f"promote-{source.info.tenant}-to-{target_tenant}-{stamp}")
+    return package_file_name(f"promote-{name_part(source.info.profile or source.info.tenant)}-to-{name_part(target)}-{stamp}")
+
+
+def name_part(name: str) -> str:
+    """A profile name as part of a file name: runs of characters other than letters, digits, `_` and `-` become `-`."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "profile"
 
 
 def run(
@@ -96,7 +104,7 @@ def run(
     cancel = cancel or threading.Event()
     request = prepared.request
     if not request.file_name:
-        request = request.model_copy(update={"file_name": default_file_name(source, target.info.tenant)})
+        request = request.model_copy(update={"file_name": default_file_name(source, target.info.profile or target.info.tenant)})
     out_dir = Path(out_dir).absolute()  # the receipt's paths stay right wherever --receipt or --undo runs
     with guard(Step.export, cancel):
         package = free_package_path(out_dir, request, if_exists)

@@ -333,6 +333,7 @@ class JobProgress(WireModel):
     bytes_total: int = 0
     created_by: str | None = None
     created_timestamp: str | None = None
+    finished_timestamp: str | None = None  # when an ended job ended: with created_timestamp, its wall time
     file_name: str | None = None
     package_bytes: int | None = None
 

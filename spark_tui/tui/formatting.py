@@ -81,13 +81,15 @@ def clock(text: str | None) -> str:
 
 
 def elapsed_ms(job: ExportJob, now: datetime | None = None) -> int:
-    """Process time of a finished job; time since creation for a running one."""
+    """Wall time: from creation to the end of a finished job, to `now` for a running one (the job's process time
+    leaves out its wait for the job slot). The process time when the backend gives no creation or end time."""
     progress = progress_of(job)
-    if job.status.is_terminal or progress is None:
-        return job.process_time
-    created = parse_ts(progress.created_timestamp)
+    created = parse_ts(progress.created_timestamp) if progress else None
     if created is None:
         return job.process_time
+    if job.status.is_terminal:
+        finished = parse_ts(progress.finished_timestamp)
+        return max(0, int((finished - created).total_seconds() * 1000)) if finished else job.process_time
     now = now or datetime.now(timezone.utc)
     return max(job.process_time, int((now - created).total_seconds() * 1000))
 

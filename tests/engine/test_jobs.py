@@ -74,6 +74,7 @@ def test_lifecycle_created_then_closed_with_verified_package(ws: Workspace, jobs
     assert done.progress.bytes_done == done.progress.bytes_total
     assert done.progress.package_bytes == path.stat().st_size
     assert done.process_time >= 0 and job_row(ws, job.id)["finished"] is not None
+    assert (job.progress.finished_timestamp, done.progress.finished_timestamp) == (None, job_row(ws, job.id)["finished"])
     assert [p.name for p in (ws.packages / job.id).iterdir()] == ["prices.zip"]
 
 

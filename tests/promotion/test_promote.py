@@ -4,6 +4,7 @@ the receipt's ids match both tenants, and a failure at each step names it and le
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -191,3 +192,17 @@ def test_cancel_while_importing_stops_waiting_and_says_the_import_goes_on(one_wo
     assert failure.target_may_change and "goes on in the target" in failure.message
     receipt = json.loads(failure.receipt_path.read_text())
     assert receipt["outcome"] == "cancelled" and receipt["import_job_id"]
+
+
+def test_the_default_package_name_names_the_profiles_not_their_tenants() -> None:
+    from types import SimpleNamespace
+
+    from spark_tui.backends.base import BackendInfo
+    from spark_tui.promotion.run import default_file_name
+
+    def source(profile: str) -> SimpleNamespace:
+        return SimpleNamespace(info=BackendInfo(profile=profile, kind="spark", location="https://x", tenant="demo", user="u"))
+
+    # both profiles on tenant demo: the tenants alone would give promote-demo-to-demo-…
+    assert re.fullmatch(r"promote-staging-to-prod-\d{8}T\d{6}Z\.zip", default_file_name(source("staging"), "prod"))
+    assert default_file_name(source("eu west/1"), "..prod").startswith("promote-eu-west-1-to-prod-")

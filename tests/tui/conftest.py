@@ -6,6 +6,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import textual._wait
+import textual.constants
 from textual.widgets import Input
 from tui_helpers import wait_for
 
@@ -22,6 +24,24 @@ GROUPS = ("supervisor:pf",)
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+IDLE_CHECK_S = 0.005
+"""How often Pilot.press and Pilot.pause check that the app went idle (Textual checks every 20 ms)."""
+
+
+@pytest.fixture(autouse=True)
+def quick_pilot(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each key press waits for the app to go idle three times, each at least one check interval, and for
+    any scroll animation to end: at Textual's 20 ms and full animations that was half of a key-driven
+    test's time. The same idle test (under 1/20 of the interval spent on the CPU) over 5 ms finds the same
+    moment sooner, and without animations a scroll lands at once (TEXTUAL_ANIMATIONS=none, as a user may
+    set). Snapshot tests keep Textual's defaults, the ones their SVGs were taken with."""
+    if "snap_compare" in request.fixturenames:
+        return
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", IDLE_CHECK_S)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", IDLE_CHECK_S / 20)
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
 
 
 @pytest.fixture(autouse=True)

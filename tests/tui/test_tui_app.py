@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from fake_backend import FakeBackend, fixed_job
 from tui_helpers import form_ready, wait_for
 
@@ -361,3 +362,21 @@ async def test_a_dialog_opened_and_closed_at_start_up_does_not_stall_the_form():
             await pilot.press("f1", "escape")
         await wait_for(pilot, lambda: form.ready, "the export form's fields")
         assert form.query_one("#dest_dir").value
+
+
+@pytest.mark.parametrize(("groups", "hint"), [((), True), (("supervisor:pf",), False)])
+async def test_the_whole_tenant_view_says_why_it_lists_only_own_jobs(groups: tuple[str, ...], hint: bool):
+    from dataclasses import replace
+
+    backend = FakeBackend([fixed_job(1, JobStatus.closed)])
+    backend.info = replace(backend.info, groups=groups)
+    app = SparkApp(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await form_ready(pilot)
+        pane = app.main.query_one("#jobs-pane")
+        await wait_for(pilot, lambda: app.main.query_one(JobsTable).row_count == 1, "the job")
+        await pilot.press("f4", "t")
+        expected = "Jobs · whole tenant (t) · 0 running" + (" · own only: others' need supervisor:pf" if hint else "")
+        assert pane.border_title == expected
+        await pilot.press("t")
+        assert pane.border_title == "Jobs · mine (t) · 0 running"

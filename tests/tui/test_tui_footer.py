@@ -24,3 +24,44 @@ async def test_help_and_quit_lead_the_footer(width: int):
         await wait_for(pilot, lambda: {"f1", "ctrl+q"} <= set(visible_keys(app.screen, width)),
                        f"F1 and ^q within {width} columns of the main footer")
         assert set(visible_keys(app.screen, width)[:2]) == {"f1", "ctrl+q"}
+
+
+def footer_keys(screen, width: int) -> list[str]:
+    """The footer's keys in order, those drawn whole left of the palette key (a key cut or pushed out is
+    named as `key (cut)`)."""
+    footer = screen.query_one(Footer)
+    palette = footer.query(".-command-palette")
+    if not palette:  # the footer is being composed
+        return []
+    return [key.key if key.region.width and key.region.right <= palette.first().region.x <= width
+            else f"{key.key} (cut)" for key in footer.query(FooterKey) if key not in palette]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_the_jobs_pane_footer_offers_the_job_keys_whole(size: tuple[int, int]):
+    """With the jobs table focused: Help, Quit and the keys of the selected job, whole; the form's Preview,
+    Export and Promote (which still work there) stay in the other panes' footers, F1 Help and the palette."""
+    from fake_backend import fixed_job
+
+    from spark_tui.spark.export_wire import JobStatus
+    from spark_tui.tui.widgets.jobs_table import JobsTable
+
+    failed, closed = fixed_job(2, JobStatus.failed), fixed_job(1, JobStatus.closed, total=4096)
+    app = SparkApp(FakeBackend([failed, closed]))
+    async with app.run_test(size=size) as pilot:
+        await form_ready(pilot)
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: table.row_count == 2, "the jobs")
+        app.main.action_show_pane("browser")
+        browser = ["ctrl+q", "f1", "space", "slash", "p", "e", "ctrl+o"]
+        await wait_for(pilot, lambda: footer_keys(app.screen, size[0]) == browser,
+                       f"the catalog's footer (got {footer_keys(app.screen, size[0])})")
+        await pilot.press("f4")
+        for job, keys in ((failed, ["enter", "y", "x", "t"]), (closed, ["enter", "s", "y", "t"])):
+            table.move_cursor(row=table.get_row_index(job.id))
+            await wait_for(pilot, lambda: footer_keys(app.screen, size[0]) == ["ctrl+q", "f1", *keys],
+                           f"the footer of a {job.status.value} job (got {footer_keys(app.screen, size[0])})")
+        exported: list[bool] = []
+        app.main.action_export = lambda: exported.append(True)
+        await pilot.press("e")  # still the export form's key
+        assert exported == [True]

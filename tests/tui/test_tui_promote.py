@@ -553,3 +553,47 @@ def test_plan_snapshot(snap_compare, fake_target, size) -> None:
 
     assert snap_compare(SparkApp(FakeBackend(), load_config(), dest_dir=Path("/tmp")), run_before=run_before,
                         terminal_size=size)
+
+
+async def test_the_mapping_dialog_shows_its_own_keys_and_enter_after_the_upgrade_select_accepts(
+        two_profiles, tmp_path: Path) -> None:
+    """Sent at once: enter (the dialog), tab tab (to Upgrade), down (opens it), down enter (picks the next
+    type: patch), enter: the dialog accepts, rather than opening the list again."""
+    from test_tui_keys_burst import burst
+    from textual.widgets import Footer
+
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        table = screen.query_one(MappingTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MappingModal), "the mapping dialog")
+        modal = app.screen
+        await pilot.pause()
+        footer = modal.query_one(Footer)  # its own: F5 Plan / F6 Promote / esc Back of the screen below are not offered
+        assert [(key.key, key.description) for key in footer.query("FooterKey")] == [("escape", "Cancel")]
+        modal.query_one("#map-upgrade").focus()
+        await wait_for(pilot, lambda: [(key.key, key.description) for key in footer.query("FooterKey")]
+                       == [("escape", "Cancel"), ("enter", "OK")], "OK in the footer on the Upgrade select")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, "the dialog closed")
+
+        assert cells(table, 0)[2] == "minor"
+        burst(app, ["enter", "tab", "tab", "down", "down", "enter", "enter"])
+        await wait_for(pilot, lambda: app.screen is screen and cells(table, 0)[2] == "patch",
+                       f"the dialog accepted with upgrade patch (got {cells(table, 0)[2]!r} on {app.screen})", timeout=5)
+
+
+async def test_the_create_folders_mark_is_blank_when_off(two_profiles, tmp_path: Path) -> None:
+    dev, _ = two_profiles
+    app = make_app(dev, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_promote(pilot)
+        checkbox = screen.query_one("#create_folders")
+        assert checkbox.render().plain == "▐ ▌ Create missing folders: no "
+        checkbox.focus()
+        await pilot.press("space")
+        assert checkbox.render().plain == "▐X▌ Create missing folders: yes "

@@ -8,6 +8,9 @@ from typing import Callable
 
 from textual.pilot import Pilot
 
+POLL_S = 0.01
+"""How often `wait_for` checks: a condition met between checks costs the test half of this on average."""
+
 
 async def wait_for(pilot: Pilot, predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
     """Pump the app until `predicate()` is truthy; fail naming `what` after `timeout` seconds."""
@@ -15,7 +18,7 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], object], what: str, tim
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+        await pilot.pause(POLL_S)
 
 
 async def form_ready(pilot: Pilot) -> None:
@@ -27,3 +30,8 @@ async def form_ready(pilot: Pilot) -> None:
 
 async def run_in_thread(func, *args):
     return await asyncio.to_thread(func, *args)
+
+
+def screen_lines(app) -> list[str]:
+    """The active screen as the terminal shows it, one string per line (characters only)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

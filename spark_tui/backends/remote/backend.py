@@ -39,6 +39,7 @@ from spark_tui.spark.export_wire import (
     ExportPreview,
     ExportRequest,
     FolderInfo,
+    JobProgress,
     Page,
     ServiceInfo,
     TenantExportStatus,
@@ -238,7 +239,7 @@ class RemoteBackend:
         jobs = []
         for entry in entries:
             try:
-                jobs.append(status(entry.id))
+                jobs.append(with_listing_times(status(entry.id), entry.data))
             except JobNotFound:
                 continue  # expired between the two calls
         return jobs
@@ -336,3 +337,15 @@ class RemoteBackend:
 
     def close(self) -> None:
         self.http.close()
+
+
+def with_listing_times(job: Any, data: Any) -> Any:
+    """A job's status with who created it and when it was created and ended, from its tenant-status entry, when
+    the status has none (Spark's own status answers lack them; spark-tui's carry them in `progress`): the TUI
+    shows its creator and its wall time."""
+    if job.progress is not None:
+        return job
+    ended = data.updated_timestamp if job.status.is_terminal else None
+    return job.model_copy(update={"progress": JobProgress(created_by=data.created_by or None,
+                                                          created_timestamp=data.created_timestamp or None,
+                                                          finished_timestamp=ended or None)})

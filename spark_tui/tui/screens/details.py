@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -66,6 +68,8 @@ class JobDetailsScreen(SparkScreen[None]):
     def __init__(self, job: ExportJob) -> None:
         super().__init__()
         self.job = job
+        self.answered_at: datetime | None = None  # the job's state is as of then (its status's last answer)
+        self.down_since: datetime | None = None  # since when its status has not answered (None: it answers)
 
     def compose(self) -> ComposeResult:
         yield InfoHeader(self.app.main.promoted_in.get(self.job.id))  # a promotion's import ran in its target
@@ -82,6 +86,8 @@ class JobDetailsScreen(SparkScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        main = self.app.main  # the job comes from its table: as stale as the table
+        self.answered_at, self.down_since = main.as_of(), main.unreachable_since()
         self.show(self.job)
         self.set_interval(1.0, self._tick)
 
@@ -91,6 +97,7 @@ class JobDetailsScreen(SparkScreen[None]):
             return
         promoted = self.app.main.promoted.get(self.job.id)
         if promoted is not None:  # a promotion's import in another profile: the promotion follows it
+            self.answered_at = self.app.clock()
             self.show(promoted)
         else:
             self._poll()
@@ -101,19 +108,31 @@ class JobDetailsScreen(SparkScreen[None]):
             backend = self.app.backend
             status = backend.import_status if is_import(self.job) else backend.status
             self.post_message(self.JobUpdated(status(self.job.id)))
-        except SparkTuiError as exc:  # shown as a toast; the next tick retries
-            self.app.notify(f"status of {self.job.id[:8]} failed: {exc}", severity="warning")
+        except SparkTuiError as exc:  # the next tick retries
+            self.app.call_from_thread(self._unreachable, exc)
+
+    def _unreachable(self, error: SparkTuiError) -> None:
+        """The status did not answer: the details stay as last known, marked stale (a toast once per outage)."""
+        if self.down_since is None:
+            self.down_since = self.app.clock()
+            self.notify(f"status of {self.job.id[:8]} failed: {error}", severity="warning")
+            self.show(self.job)
 
     def on_job_details_screen_job_updated(self, message: JobDetailsScreen.JobUpdated) -> None:
+        self.answered_at, self.down_since = self.app.clock(), None
         self.show(message.job)
+
+    def stale(self) -> bool:
+        """Whether what is shown of a running job may be out of date (its status does not answer)."""
+        return self.down_since is not None and not self.job.status.is_terminal
 
     def show(self, job: ExportJob) -> None:
         self.job = job
         self.refresh_bindings()
         status = job.status.value
         kind = "Import" if is_import(job) else "Export"
-        self.query_one("#details-title", Label).update(
-            Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", status_text(status, self.app.no_color)))
+        shown = Text(f"? {status}", style="italic") if self.stale() else status_text(status, self.app.no_color)
+        self.query_one("#details-title", Label).update(Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", shown))
         bar = self.query_one("#details-progress", ProgressBar)
         bar.display = not job.status.is_terminal
         if (p := progress_of(job)) and p.bytes_total:
@@ -143,11 +162,15 @@ class JobDetailsScreen(SparkScreen[None]):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
         created = parse_ts(p.created_timestamp) if p else None
-        elapsed = elapsed_ms(job, self.app.clock())
+        stale = self.stale() and self.answered_at is not None
+        elapsed = elapsed_ms(job, self.answered_at if stale else self.app.clock())  # stale: the clocks stop
         rows = [
+            *([("Stale", f"✗ unreachable since {self.down_since.astimezone():%H:%M:%S}; as last known at "
+                         f"{self.answered_at.astimezone():%H:%M:%S}")] if stale else []),
             ("Created by", (p.created_by if p else None) or "—"),
             ("Created", created.astimezone().strftime("%Y-%m-%d %H:%M:%S") if created else "—"),
-            ("Elapsed" if not job.status.is_terminal else "Process time", duration(elapsed)),
+            ("Elapsed", duration(elapsed)),
+            *([("Process time", duration(job.process_time))] if job.status.is_terminal else []),
             ("Progress", f"{human_bytes(p.bytes_done)} of {human_bytes(p.bytes_total)}" if p and p.bytes_total else "—"),
             ("Throughput", throughput(job, elapsed)),
             ("File", package_path(job) or "—"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from spark_tui.backends.base import BackendInfo
+from spark_tui.config import SUPERVISOR_GROUP
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import free_name, package_file_name
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 PANES = ("browser", "form", "jobs-pane")
 JOB_ACTIONS = {"open_details", "cancel_job", "save_package", "copy"}
+FORM_ACTIONS = {"preview", "export", "promote"}  # the export form's keys: out of the footer in the jobs pane
 REFRESH_S = 1.0
 
 
@@ -105,6 +107,7 @@ class MainScreen(SparkScreen[None]):
         self.events = EventLog()
         self._refreshing = False
         self._refresh_started: datetime | None = None
+        self.answered_at: datetime | None = None  # when the jobs refresh last had an answer: the jobs' state is of then
         self._queue_keys = itertools.count(1)
         self._preview_seq = 0
         self._busy: Screen | None = None
@@ -484,8 +487,11 @@ class MainScreen(SparkScreen[None]):
         header.set_connection(message.error, self.app.clock())
         if message.error is not None and not was_down:
             self.events.add("outage", f"{self.app.backend.info.location} unreachable: {message.error}")
+            self._show_jobs()  # the running rows marked stale, their clocks stopped
         elif message.error is None and was_down:
             self.events.add("outage", f"{self.app.backend.info.location} reachable again")
+        if message.error is None:
+            self.answered_at = self.app.clock()
         if message.error is not None or message.all_users != self.all_users:
             return
         for job_id in self.tracker.gone(message.gone):
@@ -523,8 +529,20 @@ class MainScreen(SparkScreen[None]):
             self._announce_end(ended)
         self._show_jobs()
 
+    def unreachable_since(self) -> datetime | None:
+        """Since when the backend has not answered the jobs refresh (None while it answers)."""
+        header = self.query_one(InfoHeader)
+        return header.since if header.error is not None else None
+
+    def as_of(self) -> datetime:
+        """The time the jobs' state is of: now, or while the backend is unreachable its last answer (clocks stop)."""
+        if self.unreachable_since() is not None and self.answered_at is not None:
+            return self.answered_at
+        return self.app.clock()
+
     def _show_jobs(self) -> None:
-        self.query_one(JobsTable).show(self.jobs, self.queue, self.app.clock(), tenant_wide=self.all_users)
+        stale = self.unreachable_since() is not None
+        self.query_one(JobsTable).show(self.jobs, self.queue, self.as_of(), tenant_wide=self.all_users, stale=stale)
         self._update_jobs_title()
         self.refresh_bindings()  # the selected row's status decides which job keys apply
 
@@ -532,7 +550,18 @@ class MainScreen(SparkScreen[None]):
         running = sum(1 for j in self.jobs if not j.status.is_terminal)
         scope = "whole tenant" if self.all_users else "mine"
         extra = f" · {len(self.queue)} queued" if self.queue else ""
+        if self.all_users and not self._supervisor():
+            extra += f" · own only: others' need {SUPERVISOR_GROUP}"
+        if (since := self.unreachable_since()) is not None:
+            extra += f" · ✗ stale: unreachable since {since.astimezone():%H:%M:%S}"
         self.query_one("#jobs-pane").border_title = f"Jobs · {scope} (t) · {running} running{extra}"
+
+    def _supervisor(self) -> bool:
+        """Whether the caller is in the group that lists every user's jobs (the groups the backend knows them
+        with, else the profile's): without it the whole-tenant view lists the caller's own jobs only."""
+        caller = self.query_one(InfoHeader).caller
+        groups = getattr(caller, "groups", ()) or self.app.backend.info.groups
+        return SUPERVISOR_GROUP in groups
 
     def running_jobs(self, besides: set[str] = frozenset()) -> int:
         """Own export jobs still running (in the tenant-wide view, those submitted from here), `besides` aside."""
@@ -546,6 +575,10 @@ class MainScreen(SparkScreen[None]):
     def action_toggle_scope(self) -> None:
         self.all_users = not self.all_users
         self._update_jobs_title()
+        if self.all_users and not self._supervisor():
+            user = self.query_one(InfoHeader).user()
+            self.notify(f"Whole tenant: Spark lists other users' jobs only to group {SUPERVISOR_GROUP}, which "
+                        f"{user} is not in; you see your own jobs", severity="warning", timeout=8, markup=False)
         self._refreshing = False
         self.refresh_jobs()
 
@@ -592,6 +625,16 @@ class MainScreen(SparkScreen[None]):
             self.notify("That export is queued: it has no job yet" if key and key.startswith("queued")
                         else "No job selected", severity="warning")
         return job
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """With the jobs table focused, the footer offers the job keys: the form's Preview, Export and Promote
+        still work there but are left to F1 Help and the palette (at 80 columns they pushed the job keys out)."""
+        bindings = super().active_bindings
+        if not isinstance(self.focused, JobsTable):
+            return bindings
+        return {key: active._replace(binding=replace(active.binding, show=False))
+                if active.binding.action in FORM_ACTIONS else active for key, active in bindings.items()}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The jobs table's keys are offered only when they apply to the selected row (a queued export: cancel)."""

@@ -36,12 +36,13 @@ from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.mapping_table import MappingTable
 from spark_tui.tui.widgets.plan_table import PlanTable, verdict
 from spark_tui.tui.widgets.promotion_run import PromotionJobs, ReceiptTable, receipt_summary, steps_line
+from spark_tui.tui.widgets.toggles import MarkedCheckbox
 
 TABS = (("mapping", "F2 Mapping"), ("plan", "F3 Plan"), ("run", "F4 Run / receipt"))
 
 
 def folders_label(create: bool) -> str:
-    """The checkbox says its state in words too (its mark differs by colour only)."""
+    """The checkbox says its state in words too."""
     return f"Create missing folders: {'yes' if create else 'no'}"
 
 
@@ -147,7 +148,7 @@ class PromoteScreen(SparkScreen[None]):
         with Horizontal(classes="promote-row"):
             yield Label("Save to", classes="promote-label")
             yield Input(str(self.dest_dir), id="promote-dest", compact=True)
-            yield Checkbox(folders_label(False), id="create_folders", compact=True)
+            yield MarkedCheckbox(folders_label(False), id="create_folders", compact=True)
         yield Static("", id="promote-tabs")
         with ContentSwitcher(initial="mapping", id="promote-body"):
             with Vertical(id="mapping"):

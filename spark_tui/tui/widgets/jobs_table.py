@@ -63,13 +63,18 @@ def fit(width: int, tenant_wide: bool) -> list[tuple[str, str, int]]:
     return fixed + [(key, label, w) for (key, label, _, _), w in zip(flex, widths)]
 
 
-def job_cells(job: ExportJob, now: datetime, no_color: bool = False) -> dict[str, Text | str]:
+def job_cells(job: ExportJob, now: datetime, no_color: bool = False, stale: bool = False) -> dict[str, Text | str]:
+    """The cells of a job's row; `stale`: the backend is unreachable, so a running job's state is the last known
+    (its status marked `?`, its elapsed time as of `now`, the last answer)."""
     digest = package_hash(job)
     progress = progress_of(job)
+    status = status_text(job.status.value, no_color)
+    if stale and not job.status.is_terminal:
+        status = Text(f"? {job.status.value}", style="italic")
     return {
         "id": job.id[:8],
         "kind": "import" if is_import(job) else "export",
-        "status": status_text(job.status.value, no_color),
+        "status": status,
         "created": clock(created_at(job)),
         "elapsed": duration(elapsed_ms(job, now)),
         "progress": progress_pct(job),
@@ -135,15 +140,17 @@ class JobsTable(DataTable):
         width = next((w for key, _, w in self._columns if key == column), 0)
         return fit_end(value, width) if isinstance(value, str) else value
 
-    def show(self, jobs: list, queued: list[QueuedExport], now: datetime, tenant_wide: bool = False) -> None:
-        """Bring the table to this list: update changed cells; rebuild only when rows or columns change."""
+    def show(self, jobs: list, queued: list[QueuedExport], now: datetime, tenant_wide: bool = False,
+             stale: bool = False) -> None:
+        """Bring the table to this list: update changed cells; rebuild only when rows or columns change. `stale`:
+        the backend is unreachable, `now` its last answer."""
         if tenant_wide != self.tenant_wide:
             self.tenant_wide = tenant_wide
             self._cells = {}
             self._set_columns(fit(self.size.width or 80, tenant_wide))
         no_color = self.app.no_color
         rows: dict[str, dict[str, Text | str]] = {q.key: queued_cells(q, no_color) for q in queued}
-        rows.update({job.id: job_cells(job, now, no_color) for job in jobs})
+        rows.update({job.id: job_cells(job, now, no_color, stale) for job in jobs})
         self.jobs = {job.id: job for job in jobs}
         if list(rows) != list(self._cells):
             self._rebuild(rows, self.selected_key())

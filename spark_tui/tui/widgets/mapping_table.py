@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from spark_tui.tui.screens.base import SparkModal
 from spark_tui.promotion.mappings import Mapping, make_mapping
@@ -18,6 +18,7 @@ from spark_tui.spark.export_wire import VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.widgets.fitted_table import FittedTable
+from spark_tui.tui.widgets.toggles import FormSelect
 
 BUMPS = list(VersionBump)
 
@@ -106,7 +107,8 @@ class MappingTable(FittedTable):
 class MappingModal(SparkModal[MappingRow | None]):
     """Edit one mapping: destination folder, service and version bump, checked before it is accepted."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="mapping_edit.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="mapping_edit.cancel"),
+                Binding("enter", "ok", "OK", id="mapping_edit.ok", tooltip="Accept the mapping (checked first)")]
     DEFAULT_CSS = """
     #mapping-dialog { width: 72; max-width: 95%; height: auto; border: thick $primary; background: $surface;
                       padding: 0 1; }
@@ -127,19 +129,20 @@ class MappingModal(SparkModal[MappingRow | None]):
                 yield Input(self.row.service, id="map-service", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Upgrade", classes="form-label")
-                yield Select([(b.value, b) for b in BUMPS], value=self.row.upgrade, allow_blank=False,
-                             id="map-upgrade", compact=True)
+                yield FormSelect([(b.value, b) for b in BUMPS], value=self.row.upgrade, allow_blank=False,
+                                 id="map-upgrade", compact=True)
             yield Static("", id="map-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK (enter)", id="ok", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Footer()  # its own keys, not those of the screen below
 
     def on_mount(self) -> None:
         self.query_one("#map-folder", Input).focus()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
+    def action_ok(self) -> None:
         edited = replace(self.row, folder=self.query_one("#map-folder", Input).value.strip(),
                          service=self.query_one("#map-service", Input).value.strip(),
                          upgrade=self.query_one("#map-upgrade", Select).value)
