@@ -24,7 +24,9 @@ LINK_KEY_ENV = "SPARK_TUI_SERVE_LINK_KEY"
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port; OSError names the address and the fix."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without it every
+    # answer on a kept-alive connection waited ~40 ms for the client's delayed ACK (Nagle)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

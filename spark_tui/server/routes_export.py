@@ -9,6 +9,7 @@ from spark_tui.engine.jobs import SUPERVISOR_GROUP
 from spark_tui.engine.resolver import resolve
 from spark_tui.server.auth import auth_failure
 from spark_tui.server.context import ctx_of, file_name_of
+from spark_tui.server.polled import run_polled
 from spark_tui.spark.errors import JobNotFound, ValidationFailed
 from spark_tui.spark.export_wire import CancelRequest, ExportPreview, ExportRequest, TenantExportStatus
 
@@ -32,7 +33,11 @@ def submit(tenant: str, body: ExportRequest, request: Request) -> dict:
 
 
 @router.get("/{tenant}/api/v4/export/status", response_model=TenantExportStatus, summary="Export jobs across the tenant")
-def tenant_status(tenant: str, request: Request) -> Response:
+async def tenant_status(tenant: str, request: Request) -> Response:
+    return await run_polled(_tenant_status, tenant, request)
+
+
+def _tenant_status(tenant: str, request: Request) -> Response:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
     ctx.require_tenant(tenant)
@@ -58,7 +63,11 @@ def preview(tenant: str, body: ExportRequest, request: Request) -> ExportPreview
 
 
 @router.get("/{tenant}/api/v4/export/{job_id}/status", summary="Status of one export job")
-def status(tenant: str, job_id: str, request: Request) -> dict:
+async def status(tenant: str, job_id: str, request: Request) -> dict:
+    return await run_polled(_status, tenant, job_id, request)
+
+
+def _status(tenant: str, job_id: str, request: Request) -> dict:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
     ctx.require_tenant(tenant)

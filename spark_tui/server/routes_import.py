@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from spark_tui.server.context import ctx_of
+from spark_tui.server.polled import run_polled
 from spark_tui.server.upload import ENTITY_FIELD, FILE_FIELD, invalid_form, receive_import_form
 from spark_tui.engine.importer import check_import_request, source_service
 from spark_tui.spark.package_format import open_package
@@ -107,7 +108,11 @@ async def start_import(tenant: str, request: Request) -> dict:
 
 
 @router.get("/{tenant}/api/v4/import/status", response_model=TenantImportStatus, summary="Import jobs across the tenant")
-def tenant_status(tenant: str, request: Request) -> Response:
+async def tenant_status(tenant: str, request: Request) -> Response:
+    return await run_polled(_tenant_status, tenant, request)
+
+
+def _tenant_status(tenant: str, request: Request) -> Response:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
     ctx.require_tenant(tenant)
@@ -116,7 +121,11 @@ def tenant_status(tenant: str, request: Request) -> Response:
 
 
 @router.get("/{tenant}/api/v4/import/{job_id}/status", summary="Status of an import job")
-def import_status(tenant: str, job_id: str, request: Request) -> dict:
+async def import_status(tenant: str, job_id: str, request: Request) -> dict:
+    return await run_polled(_import_status, tenant, job_id, request)
+
+
+def _import_status(tenant: str, job_id: str, request: Request) -> dict:
     ctx = ctx_of(request)
     who = ctx.caller(request, tenant)
     ctx.require_tenant(tenant)

@@ -118,3 +118,24 @@ def test_links_ignore_the_host_and_forwarded_headers(tmp_path: Path, public: str
         proc.wait(10)
     link = response.json()["data"]["get_product_url"]
     assert link.startswith(f"{public or f'http://127.0.0.1:{port}'}/api/v1/product/get/"), link
+
+
+async def test_served_connections_send_at_once_not_after_the_peers_delayed_ack() -> None:
+    """TCP_NODELAY on every accepted connection (asyncio sets it only on sockets that say they are TCP): without
+    it each answer on a kept-alive connection waited ~40 ms for the client's delayed ACK."""
+    import asyncio
+
+    from spark_tui.server.launch import bind
+
+    sock = bind("127.0.0.1", 0)
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(handle, sock=sock)
+    async with server:
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        assert await accepted == 1
+        writer.close()
