@@ -1,4 +1,6 @@
-"""Every screen and modal, every key its footer and help advertise: the app keeps running (no crash, no exit)."""
+"""Every screen and modal, every key its footer and help advertise: the app keeps running (no crash, no exit).
+
+At 80×24, the smallest supported terminal, where the layouts are tightest."""
 
 from __future__ import annotations
 
@@ -92,7 +94,7 @@ def advertised_keys(app: SparkApp) -> list[str]:
 @pytest.mark.parametrize("where", list(OPENERS))
 async def test_every_advertised_key_keeps_the_app_running(where: str):
     app = SparkApp(FakeBackend([RUNNING, CLOSED]))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         tree = app.main.query_one(CatalogTree)
         table = app.main.query_one(JobsTable)
         await wait_for(pilot, lambda: tree._find("folder:Pricing") is not None and table.row_count == 2, "data")

@@ -65,3 +65,34 @@ async def test_the_jobs_pane_footer_offers_the_job_keys_whole(size: tuple[int, i
         app.main.action_export = lambda: exported.append(True)
         await pilot.press("e")  # still the export form's key
         assert exported == [True]
+
+
+async def test_a_jobs_refresh_that_changes_no_key_keeps_the_footer():
+    """The jobs refresh every second: the footer is rebuilt (each key remounted and restyled) only when the
+    selected job's keys change, not on every refresh."""
+    from fake_backend import fixed_job
+
+    from spark_tui.spark.export_wire import JobStatus
+    from spark_tui.tui.widgets.jobs_table import JobsTable
+
+    running = fixed_job(1, JobStatus.in_progress, done=10, total=100)
+    backend = FakeBackend([running])
+    app = SparkApp(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await form_ready(pilot)
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "the job")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: "c" in footer_keys(app.screen, 100), "the running job's Cancel key")
+        await pilot.pause()  # the rebuild the focus change asked for
+        keys = list(app.screen.query_one(Footer).query(FooterKey))
+        for done in (20, 30):  # progress only: the same keys apply
+            backend.jobs[0] = fixed_job(1, JobStatus.in_progress, done=done, total=100)
+            app.main.refresh_jobs()
+            await wait_for(pilot, lambda: f"{done}%" in str(table.get_row(running.id)), f"the row at {done}%")
+            await pilot.pause()
+            assert list(app.screen.query_one(Footer).query(FooterKey)) == keys
+        backend.jobs[0] = fixed_job(1, JobStatus.closed, total=4096)  # now Save applies, Cancel not
+        app.main.refresh_jobs()
+        await wait_for(pilot, lambda: "s" in footer_keys(app.screen, 100) and "c" not in footer_keys(app.screen, 100),
+                       "the closed job's keys")

@@ -9,9 +9,10 @@ the worker only (`Worker.StateChanged` does not bubble), hence a handler on each
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Iterable, TypeVar
 
-from textual.binding import ActiveBinding
+from textual.actions import parse
+from textual.binding import ActiveBinding, Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -25,6 +26,21 @@ class AppKeysFirst:
         bindings = super().active_bindings  # type: ignore[misc]
         first = {key: active for key, active in bindings.items() if active.node is self.app}  # type: ignore[attr-defined]
         return first | {key: active for key, active in bindings.items() if key not in first}
+
+
+class OfferedKeys:
+    """Screen mixin: `refresh_offered(bindings)` refreshes the footer only when `check_action` answers otherwise
+    for one of `bindings` than last time. A refresh rebuilds the footer (every key remounted and restyled), and
+    the job views refresh their rows every second."""
+
+    _offered: tuple[bool | None, ...] | None = None
+
+    def refresh_offered(self, bindings: Iterable[Binding]) -> None:
+        offered = tuple(self.check_action(name, params)  # type: ignore[attr-defined]
+                        for _, name, params in (parse(b.action) for b in bindings))
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()  # type: ignore[attr-defined]
 
 
 class CompactFooter:
@@ -48,11 +64,11 @@ class ShowsWorkerErrors:
                                 event.worker.error)
 
 
-class SparkScreen(ShowsWorkerErrors, AppKeysFirst, CompactFooter, Screen[ResultType]):
+class SparkScreen(ShowsWorkerErrors, AppKeysFirst, CompactFooter, OfferedKeys, Screen[ResultType]):
     """A full screen of the app."""
 
 
-class SparkModal(ShowsWorkerErrors, AppKeysFirst, CompactFooter, ModalScreen[ResultType]):
+class SparkModal(ShowsWorkerErrors, AppKeysFirst, CompactFooter, OfferedKeys, ModalScreen[ResultType]):
     """A modal of the app."""
 
 

@@ -128,7 +128,7 @@ class JobDetailsScreen(SparkScreen[None]):
 
     def show(self, job: ExportJob) -> None:
         self.job = job
-        self.refresh_bindings()
+        self.refresh_offered(self.BINDINGS)
         status = job.status.value
         kind = "Import" if is_import(job) else "Export"
         shown = Text(f"? {status}", style="italic") if self.stale() else status_text(status, self.app.no_color)

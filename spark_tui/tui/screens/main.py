@@ -544,7 +544,7 @@ class MainScreen(SparkScreen[None]):
         stale = self.unreachable_since() is not None
         self.query_one(JobsTable).show(self.jobs, self.queue, self.as_of(), tenant_wide=self.all_users, stale=stale)
         self._update_jobs_title()
-        self.refresh_bindings()  # the selected row's status decides which job keys apply
+        self.refresh_offered(JobsTable.BINDINGS)  # the selected row's status decides which job keys apply
 
     def _update_jobs_title(self) -> None:
         running = sum(1 for j in self.jobs if not j.status.is_terminal)
@@ -649,7 +649,7 @@ class MainScreen(SparkScreen[None]):
 
     @on(JobsTable.RowHighlighted)
     def _row_highlighted(self) -> None:
-        self.refresh_bindings()
+        self.refresh_offered(JobsTable.BINDINGS)
 
     def action_open_details(self) -> None:
         if (job := self.selected_job()) is not None:
