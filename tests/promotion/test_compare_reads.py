@@ -84,14 +84,29 @@ def test_calls_run_concurrently_up_to_the_limit(grid: tuple[Tenant, Tenant]) -> 
     assert source.most == 3 and target.most <= 3
 
 
-def test_an_embedded_backend_is_read_two_calls_at_a_time(grid: tuple[Tenant, Tenant]) -> None:
+def test_an_embedded_backend_is_read_in_the_callers_thread_one_call_at_a_time(grid: tuple[Tenant, Tenant]) -> None:
     dev, uat = grid
-    barrier = threading.Barrier(2, timeout=30)  # the first two list_versions calls meet: two run together
-    first_two = iter(range(2))
-    source = Counting(dev.backend(), hold=lambda: next(first_two, None) is not None and barrier.wait())
-    target = Counting(uat.backend())
-    compare(source, [target], limit=8)
-    assert source.most == 2 and target.most <= 2
+    threads: set[int] = set()
+    source = Counting(dev.backend(), hold=lambda: threads.add(threading.get_ident()))
+    target = Counting(uat.backend(), hold=lambda: threads.add(threading.get_ident()))
+    result = compare(source, [target], limit=8)
+    assert len(states(result)) == 15
+    assert source.most == 1 and target.most == 1 and threads == {threading.get_ident()}
+
+
+def test_a_remote_backend_is_read_while_an_embedded_one_is(grid: tuple[Tenant, Tenant]) -> None:
+    """The remote side's calls run on its pool while the embedded side is read in the caller's thread."""
+    dev, uat = grid
+    remote_read, waited = threading.Event(), []
+
+    def embedded_hold() -> None:  # the first embedded read waits until a remote one has run meanwhile
+        if not waited:
+            waited.append(remote_read.wait(timeout=30))
+
+    source = Counting(dev.backend(), hold=embedded_hold)
+    target = Counting(uat.backend(), hold=remote_read.set, kind="spark")
+    result = compare(source, [target], limit=8)
+    assert len(states(result)) == 15 and waited == [True]
 
 
 def test_progress_counts_every_call_and_cancel_stops(grid: tuple[Tenant, Tenant]) -> None:
