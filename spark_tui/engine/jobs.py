@@ -49,6 +49,7 @@ HEARTBEAT_STALE_S = 15.0
 CLAIM_TIMEOUT_S = 30.0
 TIMEOUT_GRACE_S = 10.0
 RECENT = timedelta(hours=1)
+STANDBY_EXIT_S = 5.0  # how long the standby worker may take to exit once its stdin is closed
 WINDOW_LIMIT = 50  # finished jobs of the window a tenant-wide status answer shows, newest first
 WINDOW_COLUMNS = "id, status, created_by, created, updated, started, process_time_ms"
 ACTIVE = (JobStatus.created.value, JobStatus.in_progress.value)
@@ -283,12 +284,18 @@ class JobManager:
                 self._standby = None  # the next job starts its own worker, which reports a failure
 
     def close_standby(self) -> None:
-        """Let the standby worker exit (end of its stdin) and keep no other."""
+        """Let the standby worker exit (end of its stdin), reap it, and keep no other."""
         with self._standby_lock:
             self._standby_wanted = False
             standby, self._standby = self._standby, None
         if standby is not None:
-            standby[0].stdin.close()
+            proc = standby[0]
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=STANDBY_EXIT_S)
+            except subprocess.TimeoutExpired:  # stuck before it read its stdin: it holds no job
+                proc.kill()
+                proc.wait()
 
     def _hand_to_standby(self, job_id: str, env: dict[str, str]) -> subprocess.Popen | None:
         """The standby worker, now running `job_id`; None when there is none alive started with `env`."""

@@ -184,3 +184,12 @@ def test_standby_worker_exits_when_no_job_is_given(ws: Workspace) -> None:
         cwd=ROOT, input="", capture_output=True, text=True, timeout=30,
     )
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_closing_the_standby_reaps_its_worker(ws: Workspace) -> None:
+    """serve's shutdown: the standby worker ends with its stdin and is waited for (no process left behind)."""
+    jobs = JobManager(ws, standby=True)
+    jobs.warm_standby()
+    proc = jobs._standby[0]
+    jobs.close_standby()
+    assert proc.returncode == 0 and jobs._standby is None
