@@ -108,6 +108,17 @@ async def edit_row(pilot, screen: PromoteScreen, row: int, folder: str, service:
     await wait_for(pilot, lambda: pilot.app.screen is screen, "the dialog closed")
 
 
+async def planned_into_uat(pilot) -> PromoteScreen:
+    """The Promote screen with target uat, both services mapped into folder UAT (the second renamed), planned."""
+    screen = await open_promote(pilot)
+    await pick_target(pilot, screen)
+    await edit_row(pilot, screen, 0, "UAT")
+    await edit_row(pilot, screen, 1, "UAT", "other")
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+    return screen
+
+
 def cells(table, row: int) -> list[str]:
     return [str(c) for c in table.get_row_at(row)]
 
@@ -267,12 +278,7 @@ async def test_a_failed_import_shows_its_receipt_and_leaves_the_target_unchanged
     dev, uat = two_profiles
     app = make_app(dev, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_promote(pilot)
-        await pick_target(pilot, screen)
-        await edit_row(pilot, screen, 0, "UAT")
-        await edit_row(pilot, screen, 1, "UAT", "other")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        screen = await planned_into_uat(pilot)
         assert screen.prepared.plan.go
         ws = Workspace(uat)  # someone creates a destination service after the plan: the import refuses
         ws.add_service("uat", "UAT", "service-0000")
@@ -302,12 +308,7 @@ async def test_a_bug_in_the_promotion_opens_the_error_modal_and_frees_the_screen
     dev, uat = two_profiles
     app = make_app(dev, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_promote(pilot)
-        await pick_target(pilot, screen)
-        await edit_row(pilot, screen, 0, "UAT")
-        await edit_row(pilot, screen, 1, "UAT", "other")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.prepared is not None, "the plan")
+        screen = await planned_into_uat(pilot)
         monkeypatch.setattr(promote.core, "run", bug)
         await pilot.press("f6")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
