@@ -97,7 +97,7 @@ async def event_log(app, pilot, tree) -> None:
 
 async def promote_plan(app, pilot, tree) -> None:
     """insurance-pricing promoted into profile uat with add_version: new services and added versions."""
-    from spark_tui.spark.export_wire import IfPresent
+    from spark_tui.spark.values import IfPresent
 
     await until(pilot, lambda: app.main.query_one("ExportForm").ready)
     tree.move_cursor(tree._find("folder:insurance-pricing"))

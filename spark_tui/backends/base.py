@@ -15,17 +15,8 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from spark_tui.backends.package_stream import PackageStream
     from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity  # imported when an import runs
-from spark_tui.spark.export_wire import (
-    Download,
-    ExportJob,
-    ExportPreview,
-    ExportRequest,
-    FolderInfo,
-    Page,
-    ServiceInfo,
-    TenantExportStatus,
-    VersionInfo,
-)
+from spark_tui.spark.export_wire import Download, ExportJob, ExportPreview, ExportRequest, TenantExportStatus
+from spark_tui.spark.values import FolderInfo, Page, ServiceInfo, VersionInfo
 
 def redact(url: str) -> str:
     """A URL fit for messages and logs: without query (signed-link tokens) or user info."""

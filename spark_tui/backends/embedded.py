@@ -14,20 +14,8 @@ from spark_tui.engine.access import list_folders, require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, FolderDetails, NotFound, Workspace
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, UnknownTenant, ValidationFailed
 from spark_tui.spark.uri import InvalidReference, validate_name
-from spark_tui.spark.export_wire import (
-    ApiError,
-    Download,
-    ExportJob,
-    ExportPreview,
-    ExportRequest,
-    FolderInfo,
-    IfPresent,
-    JobStatus,
-    Page,
-    TenantExportStatus,
-    VersionBump,
-    VersionInfo,
-)
+from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportPreview, ExportRequest, TenantExportStatus
+from spark_tui.spark.values import FolderInfo, IfPresent, JobStatus, Page, VersionBump, VersionInfo
 
 if TYPE_CHECKING:
     from spark_tui.engine.import_jobs import ImportJobs
@@ -79,8 +67,7 @@ class EmbeddedBackend:
     def list_folders(self, page: int = 1, page_size: int = 100) -> Page:
         self._require_tenant()
         items, total = list_folders(self.ws, self.tenant, self.groups, page, page_size)
-        # Not validated, as the rows (engine/access.folder_info): the TUI's first frame then builds no pydantic schema.
-        return Page.model_construct(items=items, page=page, page_size=page_size, total=total)
+        return Page(items=items, page=page, page_size=page_size, total=total)
 
     def list_services(self, folder: str, page: int = 1, page_size: int = 100) -> Page:
         self._accessible_folder(folder)

@@ -8,7 +8,8 @@ only say so, since a pipeline that meant "the latest release" would otherwise sh
 from __future__ import annotations
 
 from spark_tui.backends.base import Backend
-from spark_tui.spark.export_wire import ExportRequest, ServiceVersionOutput, VersionFilter
+from spark_tui.spark.export_wire import ExportRequest, ServiceVersionOutput
+from spark_tui.spark.values import VersionFilter
 from spark_tui.spark.semver import InvalidVersion, SemVer
 
 

@@ -18,7 +18,8 @@ from spark_tui.batch.operations import Console, UsageError
 from spark_tui.batch.progress import for_stream
 from spark_tui.config import AppConfig, Profile
 from spark_tui.spark.errors import ValidationFailed
-from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter, IfPresent, VersionBump, VersionFilter
+from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, IfPresent, VersionBump, VersionFilter
 from spark_tui.spark.import_wire import ImportRequestEntity
 
 

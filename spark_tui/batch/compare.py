@@ -25,7 +25,8 @@ from spark_tui.promotion.mappings import Mapping, MappingSet, parse_map, read_ma
 from spark_tui.spark.compare_wire import Comparison, DecidedBy, ServiceRow, TargetComparison, VersionRow
 from spark_tui.spark.errors import Code, ConfigError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode
-from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 from spark_tui.spark.promotion_wire import Endpoint
 
 

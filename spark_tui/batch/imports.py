@@ -24,7 +24,8 @@ from spark_tui.promotion.mappings import MappingSet, covers, parse_map, read_map
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
-from spark_tui.spark.export_wire import ApiError, IfPresent, JobStatus, VersionBump
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import IfPresent, JobStatus, VersionBump, as_json
 from spark_tui.spark.uri import InvalidReference, validate_name
 
 def missing_package(package: Path, what: str = "package") -> ApiError | None:
@@ -134,7 +135,7 @@ def folder_name_problem(name: str) -> ApiError | None:
 
 def create_folder(backend: Backend, name: str, console: Console) -> int:
     folder = backend.create_folder(name)
-    console.result(f"created folder {folder.name} ({folder.id})", folder.model_dump(mode="json"))
+    console.result(f"created folder {folder.name} ({folder.id})", as_json(folder))
     return ExitCode.OK
 
 

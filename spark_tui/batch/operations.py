@@ -24,7 +24,8 @@ from spark_tui.batch.progress import Progress
 from spark_tui.spark.errors import BadPackage, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for, rejected_request
 from spark_tui.spark.filenames import free_name, package_file_name
-from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportRequest, JobStatus, Page
+from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportRequest
+from spark_tui.spark.values import JobStatus, Page, as_json
 from spark_tui.spark.request_check import check_request
 from spark_tui.spark.uri import InvalidReference, validate_name
 
@@ -296,14 +297,14 @@ def _all_items(fetch: Any) -> list:
 
 def list_folders(backend: Backend, console: Console) -> int:
     folders = _all_items(lambda page: backend.list_folders(page=page))
-    console.result(output.folders_text(folders), [f.model_dump(mode="json") for f in folders])
+    console.result(output.folders_text(folders), [as_json(f) for f in folders])
     return ExitCode.OK
 
 
 def list_services(backend: Backend, folder: str, console: Console) -> int:
     _name("folder", folder, "--list-services FOLDER")
     services = _all_items(lambda page: backend.list_services(folder, page=page))
-    console.result(output.services_text(services), [s.model_dump(mode="json") for s in services])
+    console.result(output.services_text(services), [as_json(s) for s in services])
     return ExitCode.OK
 
 
@@ -314,7 +315,7 @@ def list_versions(backend: Backend, folder_service: str, console: Console) -> in
     _name("folder", folder, "--list-versions FOLDER/SERVICE")
     _name("service", service, "--list-versions FOLDER/SERVICE")
     versions = backend.list_versions(folder, service)
-    console.result(output.versions_text(versions), [v.model_dump(mode="json") for v in versions])
+    console.result(output.versions_text(versions), [as_json(v) for v in versions])
     return ExitCode.OK
 
 

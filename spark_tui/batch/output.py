@@ -8,17 +8,8 @@ from typing import Any, Iterable, Sequence
 from spark_tui.backends.base import redact
 from spark_tui.spark.import_wire import ImportJob, ImportResult
 from spark_tui.units import duration, human_bytes
-from spark_tui.spark.export_wire import (
-    ApiError,
-    Download,
-    ExportJob,
-    ExportPreview,
-    FolderInfo,
-    ServiceInfo,
-    TenantExportStatus,
-    TenantJob,
-    VersionInfo,
-)
+from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportPreview, TenantExportStatus, TenantJob
+from spark_tui.spark.values import FolderInfo, ServiceInfo, VersionInfo
 
 
 def to_json(value: Any) -> str:

@@ -40,7 +40,8 @@ from spark_tui.promotion.hybrid_runner import Runner, is_runner_profile, resolve
 from spark_tui.spark.errors import BadPackage, Code, ConfigError, ValidationFailed, excerpt
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.export_wire import ApiError, ExportRequest, IfPresent, VersionBump
+from spark_tui.spark.export_wire import ApiError, ExportRequest
+from spark_tui.spark.values import IfPresent, VersionBump
 from spark_tui.spark.request_check import check_request
 from spark_tui.units import human_bytes
 from spark_tui.spark.promotion_wire import PackageInspection, Plan, Receipt

@@ -32,7 +32,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from spark_tui.engine.store import CHUNK, Workspace
-from spark_tui.spark.export_wire import EngineType, iso
+from spark_tui.spark.values import EngineType, iso
 from spark_tui.spark.semver import SemVer
 
 WASM_MAGIC = b"\0asm\x01\0\0\0"

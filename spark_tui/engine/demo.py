@@ -15,7 +15,7 @@ from datetime import timedelta
 from spark_tui.engine.artifacts import DEFAULT_CREATED, version_files
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.synth import seeded_uuid
-from spark_tui.spark.export_wire import EngineType, iso
+from spark_tui.spark.values import EngineType, iso
 
 DEMO_TENANT = "demo"
 RESTRICTED_GROUP = "underwriting:admin"

@@ -28,7 +28,8 @@ from spark_tui.spark.import_wire import (
     ImportRequestEntity,
     TenantImportStatus,
 )
-from spark_tui.spark.export_wire import ApiError, JobProgress, JobStatus, iso, utc_now
+from spark_tui.spark.export_wire import ApiError, JobProgress
+from spark_tui.spark.values import JobStatus, iso, utc_now
 
 PACKAGE_NAME = "package.zip"
 

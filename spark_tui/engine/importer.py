@@ -47,7 +47,8 @@ from spark_tui.spark.import_wire import (
     ImportRequestEntity,
     ImportResult,
 )
-from spark_tui.spark.export_wire import ApiError, IfPresent, VersionBump, iso, utc_now
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import IfPresent, VersionBump, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 

@@ -34,14 +34,11 @@ from spark_tui.spark.export_wire import (
     ExportJob,
     ExportOutputs,
     ExportRequest,
-    FileFilter,
     JobProgress,
-    JobStatus,
     OutputFile,
     TenantExportStatus,
-    iso,
-    utc_now,
 )
+from spark_tui.spark.values import FileFilter, JobStatus, iso, utc_now
 
 SUPERVISOR_GROUP = "supervisor:pf"
 HEARTBEAT_S = 1.0

@@ -19,7 +19,8 @@ from spark_tui.engine.access import denied_message, may_access
 from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, EngineType, ExportRequest, VersionFilter
+from spark_tui.spark.export_wire import ApiError, ExportRequest
+from spark_tui.spark.values import EngineType, VersionFilter
 from spark_tui.spark.semver import matches_spec, precedence_key
 from spark_tui.spark.request_check import ParsedInputs, api_error as _error, parse_request
 from spark_tui.spark.uri import ServiceRef

@@ -11,14 +11,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from spark_tui.engine.store import StoredFile, Workspace
-from spark_tui.spark.export_wire import (
-    ExportOutputs,
-    ExportPreview,
-    FileFilter,
-    PreviewFile,
-    ServiceOutput,
-    ServiceVersionOutput,
-)
+from spark_tui.spark.export_wire import ExportOutputs, ExportPreview, PreviewFile, ServiceOutput, ServiceVersionOutput
+from spark_tui.spark.values import FileFilter
 from spark_tui.spark.uri import service_uri
 
 

@@ -21,7 +21,7 @@ from typing import Iterator
 
 from spark_tui.engine.artifacts import DEFAULT_CREATED, version_files
 from spark_tui.engine.store import Workspace, is_onpremises_file
-from spark_tui.spark.export_wire import EngineType, iso
+from spark_tui.spark.values import EngineType, iso
 from spark_tui.spark.uri import validate_name
 
 SHARE_BELOW = 64 * 1024

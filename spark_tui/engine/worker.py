@@ -38,7 +38,8 @@ from spark_tui.engine.packager import PackageResult, PackagingCancelled, write_p
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import Code, DiskFull, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import ImportOutputs, ImportRequestEntity
-from spark_tui.spark.export_wire import ApiError, JobStatus, iso, utc_now
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import JobStatus, iso, utc_now
 
 CHUNK_DELAY_ENV = "SPARK_TUI_TEST_CHUNK_DELAY"
 PROGRESS_EVERY_S = 0.25

@@ -17,7 +17,8 @@ from spark_tui.promotion.receipt import Recorder
 from spark_tui.promotion.steps import Listener, PromotionFailed, Step, StepUpdate, guard
 from spark_tui.spark.errors import Code
 from spark_tui.spark.exit_codes import ExitCode
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, JobStatus
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, JobStatus
 from spark_tui.spark.promotion_wire import BackupRecord, Plan, ResolvedVersion, ServiceAction
 from spark_tui.spark.uri import service_uri
 

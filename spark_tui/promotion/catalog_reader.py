@@ -20,7 +20,7 @@ from typing import Callable, Iterable, TypeVar
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import AuthError, Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode
-from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
+from spark_tui.spark.values import FolderInfo, Page, ServiceInfo, VersionInfo
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 8

@@ -58,9 +58,9 @@ from spark_tui.spark.compare_wire import (
     VersionState,
 )
 from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter, JobStatus, VersionInfo
+from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, JobStatus, VersionInfo
 from spark_tui.spark.fingerprint import fingerprint
-from spark_tui.spark.package_format import open_package
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 

@@ -26,7 +26,8 @@ from spark_tui.backends.http_answer import server_message
 from spark_tui.config import AppConfig
 from spark_tui.spark.package_format import PackageKind, open_package
 from spark_tui.spark.errors import BackendUnavailable, Code, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, iso, utc_now
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import iso, utc_now
 from spark_tui.spark.promotion_wire import RunnerUpload
 from spark_tui.spark.hybrid_runner_wire import RunnerUploadAnswer, RunnerVersion
 from spark_tui.spark.uri import service_uri

@@ -31,7 +31,8 @@ from typing import Iterable
 
 from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.import_wire import ServiceMapping
-from spark_tui.spark.export_wire import ApiError, IfPresent, VersionBump
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import IfPresent, VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 
 BUMPS = tuple(b.value for b in VersionBump)

@@ -14,18 +14,8 @@ from typing import Callable, Iterable, Iterator
 from spark_tui.backends.base import Backend, BackendInfo, redact
 from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
 from spark_tui.spark.import_wire import ServiceMapping
-from spark_tui.spark.export_wire import (
-    ApiError,
-    ExportInputs,
-    ExportRequest,
-    FolderInfo,
-    IfPresent,
-    Page,
-    ServiceInfo,
-    ServiceVersionOutput,
-    VersionBump,
-    VersionInfo,
-)
+from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, ServiceVersionOutput
+from spark_tui.spark.values import FolderInfo, IfPresent, Page, ServiceInfo, VersionBump, VersionInfo
 from spark_tui.spark.promotion_wire import Endpoint, Plan, PlannedService, PlannedVersion, ServiceAction
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import service_uri

@@ -17,15 +17,8 @@ from spark_tui.promotion.plan import endpoint, make_plan, version_sizes
 from spark_tui.promotion.steps import PromotionFailed, Step
 from spark_tui.spark.errors import Code, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode
-from spark_tui.spark.export_wire import (
-    ApiError,
-    ExportPreview,
-    ExportRequest,
-    FileFilter,
-    IfPresent,
-    ServiceVersionOutput,
-    VersionBump,
-)
+from spark_tui.spark.export_wire import ApiError, ExportPreview, ExportRequest, ServiceVersionOutput
+from spark_tui.spark.values import FileFilter, IfPresent, VersionBump
 from spark_tui.spark.import_wire import ImportRequestEntity, ServiceMapping
 from spark_tui.spark.promotion_wire import Endpoint, Plan
 from spark_tui.spark.uri import service_uri

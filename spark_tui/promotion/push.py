@@ -15,7 +15,8 @@ from spark_tui.promotion.receipt import Recorder, RunState
 from spark_tui.promotion.run import default_file_name, export_and_download, free_package_path, identified
 from spark_tui.promotion.steps import Listener, Outcome, PromotionFailed, Step, StepUpdate, guard, quiet
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.export_wire import ExportRequest, FileFilter, iso, utc_now
+from spark_tui.spark.export_wire import ExportRequest
+from spark_tui.spark.values import FileFilter, iso, utc_now
 from spark_tui.spark.promotion_wire import Endpoint, PackageRecord
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from spark_tui import paths
 from spark_tui.atomic_file import atomic_write
 from spark_tui.promotion.steps import PromotionFailed, Step
-from spark_tui.spark.export_wire import ExportJob, IfPresent, JobStatus, iso, utc_now
+from spark_tui.spark.export_wire import ExportJob
+from spark_tui.spark.values import IfPresent, JobStatus, iso, utc_now
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.promotion_wire import (
     BackupRecord,

@@ -35,7 +35,8 @@ from spark_tui.promotion.transfer import Upload
 from spark_tui.promotion.steps import Listener, Outcome, PlanRefused, PromotionFailed, Step, StepUpdate, guard, quiet
 from spark_tui.spark.errors import BadPackage, Code, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
-from spark_tui.spark.export_wire import ApiError, ExportJob, ExportRequest, IfPresent, JobStatus, VersionBump, iso, utc_now
+from spark_tui.spark.export_wire import ApiError, ExportJob, ExportRequest
+from spark_tui.spark.values import IfPresent, JobStatus, VersionBump, iso, utc_now
 from spark_tui.spark.filenames import free_name, package_file_name
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.promotion_wire import Endpoint, PackageRecord, Plan, PromotionRequest, ResolvedVersion

@@ -20,7 +20,8 @@ from spark_tui.promotion.prepare import Prepared, planned, resolve
 from spark_tui.atomic_file import atomic_write
 from spark_tui.promotion.run import request_record
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, FileFilter, iso, utc_now
+from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, iso, utc_now
 from spark_tui.spark.promotion_wire import Plan, SavedPlan, TargetServiceState
 
 

@@ -20,7 +20,8 @@ from spark_tui.promotion.prepare import package_endpoint, plan_package
 from spark_tui.promotion.receipt import NO_REMOVAL, Recorder, RunState
 from spark_tui.promotion.run import SOURCE_SYSTEM, identified, import_package
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, IfPresent, iso, utc_now
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import IfPresent, iso, utc_now
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
 from spark_tui.spark.promotion_wire import PackageRecord, Plan, Receipt
 from spark_tui.promotion.steps import Listener, Outcome, PlanRefused, PromotionFailed, Step, StepUpdate, quiet

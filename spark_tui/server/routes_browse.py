@@ -19,7 +19,8 @@ from spark_tui.spark.browse_wire import (
     V3ServiceExists,
 )
 from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed, excerpt
-from spark_tui.spark.export_wire import ApiError, iso, utc_now
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import iso, utc_now
 
 router = APIRouter(tags=["browse"])
 

@@ -23,7 +23,7 @@ from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.export_wire import ApiError
 from spark_tui.spark.uri import service_uri
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
-from spark_tui.spark.export_wire import IfPresent
+from spark_tui.spark.values import IfPresent
 
 router = APIRouter(tags=["import"])
 

@@ -11,15 +11,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
-from spark_tui.spark.export_wire import (  # ErrorBody is also imported from here by server.errors
-    EngineType,
-    ErrorBody,
-    FolderInfo,
-    RequestModel,
-    ServiceInfo,
-    SparkAnswer,
-    VersionInfo,
-)
+from spark_tui.spark.export_wire import ErrorBody, RequestModel, SparkAnswer  # server.errors imports ErrorBody from here
+from spark_tui.spark.values import EngineType, FolderInfo, ServiceInfo, VersionInfo
 
 T = TypeVar("T")
 SUCCESS = ("success", "ok")

@@ -75,7 +75,7 @@ def exit_code_for(outcome: SparkTuiError | KeyboardInterrupt | BrokenPipeError |
     if isinstance(outcome, BrokenPipeError):
         return ExitCode.BROKEN_PIPE
     from spark_tui.spark.errors import Code, SparkTuiError
-    from spark_tui.spark.export_wire import JobStatus
+    from spark_tui.spark.values import JobStatus
 
     if isinstance(outcome, SparkTuiError):
         return outcome.exit_code
@@ -102,7 +102,8 @@ def rejected_request(job: ExportJob | ImportJob) -> bool:
     """A `failed` job whose every error is a request or resolution error (by its code, or by its words
     when it has none): it never ran."""
     from spark_tui.spark.errors import REQUEST_ERRORS
-    from spark_tui.spark.export_wire import UNSPECIFIED_CODE, JobStatus
+    from spark_tui.spark.export_wire import UNSPECIFIED_CODE
+    from spark_tui.spark.values import JobStatus
 
     def request_error(code: str, message: str) -> bool:
         return code in REQUEST_ERRORS or (code == UNSPECIFIED_CODE and bool(REQUEST_WORDS.search(message)))

@@ -9,71 +9,11 @@ reads as `closed`, `null` lists read as empty, error and warning items of any sh
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(ts: datetime) -> str:
-    """Spark's timestamp format: ISO 8601, UTC, milliseconds, `Z`."""
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
-
-
-class FileFilter(str, Enum):
-    migrate = "migrate"
-    onpremises = "onpremises"
-
-
-class VersionFilter(str, Enum):
-    all = "all"
-    latest = "latest"
-
-
-class JobStatus(str, Enum):
-    """A job's status; `completed` (which both SDKs accept as done) reads as `closed`, any case."""
-
-    created = "created"
-    in_progress = "in_progress"
-    closed = "closed"
-    failed = "failed"
-    closed_by_timeout = "closed_by_timeout"
-    cancelled = "cancelled"
-
-    @classmethod
-    def _missing_(cls, value: object) -> JobStatus | None:
-        text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
-        return {"completed": cls.closed, "canceled": cls.cancelled, "inprogress": cls.in_progress}.get(text) or next(
-            (member for member in cls if member.value == text), None
-        )
-
-    @property
-    def is_terminal(self) -> bool:
-        return self not in (JobStatus.created, JobStatus.in_progress)
-
-
-class IfPresent(str, Enum):
-    """What an import does when the destination service exists (Spark's `services_existing`)."""
-
-    abort = "abort"
-    replace = "replace"
-    add_version = "add_version"
-
-
-class VersionBump(str, Enum):
-    major = "major"
-    minor = "minor"
-    patch = "patch"
-
-
-class EngineType(str, Enum):
-    neuron = "Neuron"
-    xconnector = "XConnector"
+from spark_tui.spark.values import FileFilter, JobStatus, VersionFilter
 
 
 class WireModel(BaseModel):
@@ -415,66 +355,6 @@ class TenantExportStatus(SparkAnswer):
     in_progress_exports: Annotated[list[TenantJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
     recent_exports: Annotated[list[TenantJob], BeforeValidator(none_as_empty)] = Field(default_factory=list)
     tenant: TenantInfo = Field(default_factory=TenantInfo)
-
-
-# --- browsing (backend-neutral) ---------------------------------------------------------------
-
-
-class FolderInfo(WireModel):
-    id: str
-    name: str
-    service_count: int = 0
-    required_group: str | None = None
-    accessible: bool = True
-    description: str | None = None
-    category: str | None = None
-    status: str | None = None
-    start_date: str | None = None
-    launch_date: str | None = None
-    created: str | None = None
-    updated: str | None = None
-    created_by: str | None = None
-
-
-class ServiceInfo(WireModel):
-    id: str
-    folder: str
-    name: str
-    version_count: int = 0
-    latest_version: str | None = None
-    engine_type: EngineType = EngineType.neuron
-    exportable: bool = True
-
-
-class VersionInfo(WireModel):
-    id: str
-    folder: str
-    service: str
-    service_id: str
-    version: str
-    engine_type: EngineType = EngineType.neuron
-    has_module: bool = True
-    created: str | None = None
-    size: int = 0
-    original_file_name: str | None = None
-    fingerprint: str | None = None  # spark-tui extension: content identity (spark/fingerprint.py); None from real Spark
-
-    @property
-    def exportable(self) -> bool:
-        return self.engine_type is EngineType.neuron and self.has_module
-
-
-class Page(WireModel):
-    """One page of a listing; `total` counts every item across pages."""
-
-    items: list = Field(default_factory=list)
-    page: int = 1
-    page_size: int = 100
-    total: int = 0
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
 
 
 # --- preview (dry run) ------------------------------------------------------------------------

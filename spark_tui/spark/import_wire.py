@@ -16,18 +16,16 @@ from pydantic import BeforeValidator, Field, field_validator
 from spark_tui.spark.export_wire import (
     ApiErrors,
     ApiWarnings,
-    IfPresent,
     JobProgress,
-    JobStatus,
     Millis,
     RequestModel,
     SparkAnswer,
     Timestamp,
-    VersionBump,
     WireModel,
     none_as_empty,
     none_as_object,
 )
+from spark_tui.spark.values import IfPresent, JobStatus, VersionBump
 
 
 # --- request -----------------------------------------------------------------------------------

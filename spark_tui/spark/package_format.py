@@ -21,7 +21,8 @@ from typing import Iterator
 from pydantic import ValidationError
 
 from spark_tui.spark.zip_bounds import bad, check_archive, read_entry, shown
-from spark_tui.spark.export_wire import EngineType, PackageManifest
+from spark_tui.spark.export_wire import PackageManifest
+from spark_tui.spark.values import EngineType
 from spark_tui.spark.semver import InvalidVersion, SemVer
 from spark_tui.spark.uri import InvalidReference, normalize_uuid, service_uri, validate_name
 

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from spark_tui.spark.export_wire import ApiError, ExportInputs, IfPresent, VersionBump, VersionFilter, WireModel
+from spark_tui.spark.export_wire import ApiError, ExportInputs, WireModel
+from spark_tui.spark.values import IfPresent, VersionBump, VersionFilter
 from spark_tui.spark.import_wire import ServiceMapping
 
 

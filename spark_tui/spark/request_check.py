@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from spark_tui.spark.errors import Code, ValidationFailed, excerpt
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.spark.import_wire import ImportRequestEntity
-from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest, VersionFilter
+from spark_tui.spark.export_wire import ApiError, ExportInputs, ExportRequest
+from spark_tui.spark.values import VersionFilter
 from spark_tui.spark.uri import InvalidReference, ServiceRef, parse_service_ref, parse_version_id, validate_name
 
 MAX_REFERENCES = 10_000  # folders + services + version ids of one request

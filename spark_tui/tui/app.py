@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from spark_tui.config import AppConfig, Profile
-    from spark_tui.spark.export_wire import Page
+    from spark_tui.spark.values import Page
     from spark_tui.tui.screens.promote import PromoteScreen
 
 T = TypeVar("T")

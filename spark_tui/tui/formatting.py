@@ -7,7 +7,8 @@ from urllib.parse import unquote, urlparse
 
 from rich.text import Text
 
-from spark_tui.spark.export_wire import ExportJob, JobProgress, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobProgress
+from spark_tui.spark.values import JobStatus
 from spark_tui.units import duration, human_bytes  # the widgets take them from here
 
 STATUS_STYLES: dict[str, str] = {

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from spark_tui.spark.errors import SparkTuiError, ValidationFailed
-from spark_tui.spark.export_wire import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.formatting import file_name, is_import, package_hash, package_path
 
 if TYPE_CHECKING:

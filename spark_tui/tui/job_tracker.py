@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spark_tui.spark.export_wire import ExportJob, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import ExportJob, ExportRequest
+from spark_tui.spark.values import JobStatus
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.tui.formatting import is_import
 from spark_tui.tui.job_feed import newest_first

@@ -23,15 +23,8 @@ from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.spark.errors import BadPackage, Code, JobNotFound, ValidationFailed
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
-from spark_tui.spark.export_wire import (
-    ExportInputs,
-    ExportJob,
-    ExportRequest,
-    FolderInfo,
-    IfPresent,
-    JobStatus,
-    ServiceInfo,
-)
+from spark_tui.spark.export_wire import ExportInputs, ExportJob, ExportRequest
+from spark_tui.spark.values import FolderInfo, IfPresent, JobStatus, ServiceInfo
 
 USER = "me@example.com"
 GROUPS = ("supervisor:pf",)

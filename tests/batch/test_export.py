@@ -14,7 +14,8 @@ import pytest
 from batchkit import build_tenant, demo_backend, wait_for
 from spark_tui import paths
 from spark_tui.engine.demo import EMPTY_FOLDER, RESTRICTED_FOLDER, XCONNECTOR_FOLDER, XCONNECTOR_SERVICE
-from spark_tui.spark.export_wire import ExportJob, ExportPreview, JobStatus
+from spark_tui.spark.export_wire import ExportJob, ExportPreview
+from spark_tui.spark.values import JobStatus
 
 
 def sha256(path: Path) -> str:

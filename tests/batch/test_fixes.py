@@ -9,7 +9,8 @@ from batchkit import Result
 from spark_tui.backends.polling import JobDeadlineExceeded
 from spark_tui.batch.fixes import how_to_fix
 from spark_tui.spark.errors import JobNotFound, SparkTuiError
-from spark_tui.spark.export_wire import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob
+from spark_tui.spark.values import JobStatus
 from spark_tui.spark.import_wire import ImportJob
 
 

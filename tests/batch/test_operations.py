@@ -15,17 +15,8 @@ from spark_tui.backends.base import BackendInfo
 from spark_tui.batch import operations
 from spark_tui.batch.progress import Progress
 from spark_tui.engine.demo import RESTRICTED_FOLDER, RESTRICTED_GROUP
-from spark_tui.spark.export_wire import (
-    Download,
-    ExportJob,
-    ExportOutputs,
-    FolderInfo,
-    JobStatus,
-    OutputFile,
-    ServiceInfo,
-    TenantExportStatus,
-    VersionInfo,
-)
+from spark_tui.spark.export_wire import Download, ExportJob, ExportOutputs, OutputFile, TenantExportStatus
+from spark_tui.spark.values import FolderInfo, JobStatus, ServiceInfo, VersionInfo
 
 
 def test_list_folders_table_and_json(cli) -> None:
@@ -35,7 +26,7 @@ def test_list_folders_table_and_json(cli) -> None:
     assert lines[0].split() == ["FOLDER", "SERVICES", "ACCESS"]
     assert any(line.startswith("insurance-pricing ") and line.split()[1] == "3" for line in lines)
     assert f"no (needs {RESTRICTED_GROUP})" in r.out
-    folders = [FolderInfo.model_validate(f) for f in cli("--list-folders", "--json").json]
+    folders = [FolderInfo(**f) for f in cli("--list-folders", "--json").json]
     assert [f.name for f in folders] == sorted(f.name for f in folders) and len(folders) == len(lines) - 1
 
 
@@ -50,9 +41,9 @@ def test_list_folders_pages_through_everything(cli, tmp_path: Path) -> None:
 def test_list_services_and_versions(cli) -> None:
     r = cli("--list-services", "insurance-pricing")
     assert r.code == 0 and r.out.splitlines()[0].split() == ["SERVICE", "VERSIONS", "LATEST", "ENGINE", "EXPORTABLE"]
-    services = [ServiceInfo.model_validate(s) for s in cli("--list-services", "insurance-pricing", "--json").json]
+    services = [ServiceInfo(**s) for s in cli("--list-services", "insurance-pricing", "--json").json]
     assert [s.name for s in services] == ["home-premium", "motor-premium", "travel-quote"]
-    versions = [VersionInfo.model_validate(v) for v in cli("--list-versions", "insurance-pricing/travel-quote", "--json").json]
+    versions = [VersionInfo(**v) for v in cli("--list-versions", "insurance-pricing/travel-quote", "--json").json]
     assert [v.version for v in versions] == ["3.20.1", "3.2.7", "3.2.0"]  # newest first, semver order
     text = cli("--list-versions", "insurance-pricing/travel-quote").out
     assert versions[0].id in text.splitlines()[1]

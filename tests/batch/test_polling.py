@@ -12,7 +12,8 @@ from spark_tui.backends.base import BackendInfo
 from spark_tui.backends.polling import JobDeadlineExceeded, poll_pauses, wait_for_import, wait_for_job
 from spark_tui.spark.errors import BackendUnavailable, JobFinished
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.export_wire import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob
+from spark_tui.spark.values import JobStatus
 
 
 def job(status: JobStatus) -> ExportJob:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 
 from spark_tui.batch.progress import Progress, for_stream
-from spark_tui.spark.export_wire import ExportJob, JobProgress, JobStatus
+from spark_tui.spark.export_wire import ExportJob, JobProgress
+from spark_tui.spark.values import JobStatus
 
 
 class Clock:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from batchkit import ROOT, demo_backend, spark_tui, subprocess_env, wait_for
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 
 NO_WORKERS = """
 import functools, sys

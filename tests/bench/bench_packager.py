@@ -28,7 +28,8 @@ from spark_tui.engine.packager import write_package  # noqa: E402
 from spark_tui.engine.resolver import resolve  # noqa: E402
 from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter  # noqa: E402
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest  # noqa: E402
+from spark_tui.spark.values import FileFilter
 
 TENANT = "bench"
 MB = 1024 * 1024

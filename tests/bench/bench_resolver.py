@@ -24,7 +24,8 @@ from spark_tui.engine import resolver  # noqa: E402
 from spark_tui.engine.store import Workspace  # noqa: E402
 from spark_tui.engine.synth import generate  # noqa: E402
 from spark_tui.spark.semver import precedence_key  # noqa: E402
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, VersionFilter  # noqa: E402
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest  # noqa: E402
+from spark_tui.spark.values import VersionFilter
 
 TENANT = "bench"
 TARGET_S = 2.0

@@ -174,7 +174,7 @@ async def big_folder(ws: Path, services: int, moves: int) -> None:
 async def idle_jobs(idle_s: float) -> None:
     from fake_backend import FakeBackend, fixed_job
 
-    from spark_tui.spark.export_wire import JobStatus
+    from spark_tui.spark.values import JobStatus
     from spark_tui.tui.app import SparkApp
 
     jobs = [fixed_job(n, JobStatus.in_progress if n % 10 == 0 else JobStatus.closed, done=n, total=1000)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.export_wire import EngineType
+from spark_tui.spark.values import EngineType
 
 TENANT = "acme"
 OTHER_TENANT = "other"

@@ -13,7 +13,7 @@ from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity, ServiceMapping
-from spark_tui.spark.export_wire import FileFilter, IfPresent, VersionBump
+from spark_tui.spark.values import FileFilter, IfPresent, VersionBump
 
 TARGET = "beta"
 DEST = "uat"

@@ -16,7 +16,7 @@ import pytest
 
 from spark_tui.engine.artifacts import WASM_MAGIC, PseudoRandomReader, version_files
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.export_wire import EngineType
+from spark_tui.spark.values import EngineType
 
 VID = "0d6a2c8e-3f5b-4c1a-9e7d-2b8f4a6c1d3e"
 FIXTURE_DIR = "fieldengineering/my-folder/volume-cylinder/0.1.0/"

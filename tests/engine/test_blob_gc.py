@@ -17,7 +17,7 @@ from spark_tui.engine.import_jobs import ImportJobs
 from spark_tui.engine.importer import run_import
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.export_wire import IfPresent, VersionBump
+from spark_tui.spark.values import IfPresent, VersionBump
 
 
 def stored(ws: Workspace) -> set[str]:

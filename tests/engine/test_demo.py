@@ -17,7 +17,7 @@ from spark_tui.engine.demo import (
     ensure_demo,
 )
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.export_wire import EngineType
+from spark_tui.spark.values import EngineType
 
 DEFAULT_GROUPS = ("supervisor:pf",)
 

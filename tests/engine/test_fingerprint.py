@@ -10,7 +10,7 @@ import pytest
 
 from spark_tui.engine.importer import load_package
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.export_wire import IfPresent
+from spark_tui.spark.values import IfPresent
 from spark_tui.spark.fingerprint import fingerprint
 
 VID = "91299a5d-9328-4435-911b-4e5f7783f5d4"

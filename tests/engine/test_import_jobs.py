@@ -30,7 +30,7 @@ from spark_tui.engine.worker import run_job as run_worker_job
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import Code, DiskFull, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportRequestEntity
-from spark_tui.spark.export_wire import FileFilter, IfPresent, JobStatus, VersionBump
+from spark_tui.spark.values import FileFilter, IfPresent, JobStatus, VersionBump
 
 DESTINATION_FIELDS = ("folder_destination", "service_destination", "service_uri_destination", "service_id_destination")
 

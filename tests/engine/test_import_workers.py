@@ -14,7 +14,7 @@ from jobspace import OTHER, USER, leftovers, wait_for
 from spark_tui.engine.import_jobs import ImportJobs
 from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 # argv: workspace, go-file, package, user, destination service

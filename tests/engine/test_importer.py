@@ -17,7 +17,7 @@ from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.importer import load_package
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import BadPackage, ServiceExists, ValidationFailed
-from spark_tui.spark.export_wire import EngineType, IfPresent, VersionBump
+from spark_tui.spark.values import EngineType, IfPresent, VersionBump
 
 FIXTURE_DIR = "fieldengineering/my-folder/volume-cylinder/0.1.0/"
 FIXTURE_VID = "91299a5d-9328-4435-911b-4e5f7783f5d4"

@@ -13,7 +13,8 @@ from spark_tui.engine.packager import write_package
 from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.spark.errors import BadPackage
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, IfPresent
 
 FIXTURE_VID = "91299a5d-9328-4435-911b-4e5f7783f5d4"
 OTHER_SID = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"

@@ -18,7 +18,8 @@ from spark_tui.engine.selection import SelectedVersion, Selection
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, JobStatus
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, JobStatus
 
 from helpers_export import TENANT, Built, build_catalog
 

@@ -23,7 +23,8 @@ from spark_tui.engine.jobs import CLAIM_TIMEOUT_S, HEARTBEAT_STALE_S, JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import CHUNK_DELAY_ENV, run_job
 from spark_tui.spark.errors import Code, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, JobStatus, iso, utc_now
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import JobStatus, iso, utc_now
 
 
 @pytest.fixture

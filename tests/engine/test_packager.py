@@ -22,7 +22,8 @@ from spark_tui.engine.resolver import resolve
 from spark_tui.engine.selection import Selection
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 
 from helpers_export import TENANT, Built, build_catalog
 

@@ -9,7 +9,8 @@ import pytest
 
 from spark_tui.engine.resolver import resolve
 from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, VersionFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, VersionFilter
 from spark_tui.spark.request_check import check_request
 
 from helpers_export import CALC_VERSIONS, LOAN_VERSIONS, SECRET_GROUP, TENANT, Built, build_catalog

@@ -11,7 +11,8 @@ from spark_tui.engine.importer import load_package
 from spark_tui.engine.packager import write_package
 from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 
 GROUPS = ("supervisor:pf",)
 JOB_ID = "5d1c7e9a-2b3f-4a6d-8e0c-1f2a3b4c5d6e"

@@ -13,7 +13,7 @@ import pytest
 from spark_tui.engine.import_jobs import ImportJobs
 from spark_tui.engine.jobs import SUPERVISOR_GROUP, WINDOW_LIMIT, JobManager
 from spark_tui.engine.store import Workspace
-from spark_tui.spark.export_wire import iso, utc_now
+from spark_tui.spark.values import iso, utc_now
 
 TENANT = "acme"
 

@@ -17,7 +17,8 @@ from spark_tui.engine.jobs import JobManager, pid_alive
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import CHUNK_DELAY_ENV
 from spark_tui.spark.errors import Code
-from spark_tui.spark.export_wire import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob
+from spark_tui.spark.values import JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from pathlib import Path
@@ -74,7 +75,7 @@ class NoFingerprints:
         self.info = inner.info
 
     def list_versions(self, folder: str, service: str):
-        return [v.model_copy(update={"fingerprint": None}) for v in self.inner.list_versions(folder, service)]
+        return [dataclasses.replace(v, fingerprint=None) for v in self.inner.list_versions(folder, service)]
 
     def __getattr__(self, name: str):
         return getattr(self.inner, name)

@@ -16,7 +16,8 @@ from spark_tui.promotion.mappings import parse_map  # noqa: E402
 from spark_tui.promotion.prepare import prepare  # noqa: E402
 from spark_tui.promotion.run import run  # noqa: E402
 from spark_tui.promotion.steps import StepUpdate  # noqa: E402
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent  # noqa: E402
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest  # noqa: E402
+from spark_tui.spark.values import IfPresent
 
 
 def main(ws: Path, out: Path, step: str, marker: Path) -> None:

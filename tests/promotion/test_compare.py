@@ -220,7 +220,8 @@ def test_after_a_promotion_with_renames_and_add_version_nothing_is_missing(one_w
     same mappings: the copies are `same` under the target's numbers, uat's own 2.0.0 is extra."""
     from spark_tui.promotion.prepare import prepare
     from spark_tui.promotion.run import run as promote_run
-    from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent
+    from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+    from spark_tui.spark.values import IfPresent
 
     renames = [parse_map("synth-0000=UAT"), parse_map("synth-0000/service-0001=UAT/rates:major")]
     source, target = one_workspace.source, one_workspace.target

@@ -10,7 +10,7 @@ import pytest
 
 from spark_tui.promotion.mappings import Mapping, covers, make_mapping, parse_map, read_mapping_file, service_mappings
 from spark_tui.spark.errors import ValidationFailed
-from spark_tui.spark.export_wire import IfPresent, VersionBump
+from spark_tui.spark.values import IfPresent, VersionBump
 
 
 def test_parse_service_and_folder_maps() -> None:

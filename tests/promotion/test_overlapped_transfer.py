@@ -29,7 +29,8 @@ from spark_tui.promotion.prepare import prepare
 from spark_tui.promotion.run import run
 from spark_tui.promotion.steps import PromotionFailed, Step, StepUpdate
 from spark_tui.server import create_app
-from spark_tui.spark.export_wire import ExportInputs, ExportJob, ExportRequest, IfPresent
+from spark_tui.spark.export_wire import ExportInputs, ExportJob, ExportRequest
+from spark_tui.spark.values import IfPresent
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "remote"))
 from serve_live import ALICE, LiveServer  # noqa: E402

@@ -11,7 +11,8 @@ from spark_tui.backends.embedded import EmbeddedBackend
 from spark_tui.engine.store import Workspace
 from spark_tui.promotion.mappings import parse_map, service_mappings
 from spark_tui.promotion.plan import make_plan, version_sizes
-from spark_tui.spark.export_wire import IfPresent, ServiceVersionOutput, VersionBump
+from spark_tui.spark.export_wire import ServiceVersionOutput
+from spark_tui.spark.values import IfPresent, VersionBump
 from spark_tui.spark.promotion_wire import Endpoint, ServiceAction
 
 SOURCE = Endpoint(profile="dev", kind="embedded", location="/dev", tenant="dev")

@@ -17,7 +17,8 @@ from spark_tui.promotion.run import promote, run
 from spark_tui.promotion.steps import PlanRefused, PromotionFailed, Step, StepUpdate
 from spark_tui.engine.artifacts import version_files
 from spark_tui.spark.errors import ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, IfPresent
 
 SELECTION = ExportRequest(inputs=ExportInputs(folders=["synth-0000"]))
 RENAMES = [parse_map("synth-0000=UAT"), parse_map("synth-0000/service-0001=UAT/rates:major")]

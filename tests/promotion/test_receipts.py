@@ -24,7 +24,8 @@ from spark_tui.promotion.receipt import compare
 from spark_tui.promotion.run import run, without_secrets
 from spark_tui.promotion.steps import Step, StepUpdate
 from spark_tui.server import create_app
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import IfPresent
 from spark_tui.spark.import_wire import ImportedServiceVersion, ImportJob, ImportOutputs
 from spark_tui.spark.promotion_wire import Endpoint, Plan, PlannedService, PlannedVersion, ServiceAction
 

@@ -14,7 +14,8 @@ from spark_tui.promotion.mappings import parse_map
 from spark_tui.promotion.prepare import prepare
 from spark_tui.promotion.run import run
 from spark_tui.spark.errors import ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, IfPresent, VersionFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import IfPresent, VersionFilter
 
 SELECTION = ExportRequest(inputs=ExportInputs(folders=["synth-0000"]), version_filter=VersionFilter.latest)
 MAPS = [parse_map("synth-0000=UAT"), parse_map("synth-0000/service-0001=UAT/rates")]

@@ -21,7 +21,8 @@ from spark_tui.backends.remote import RemoteBackend
 from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.spark.errors import Code, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, IfPresent, JobStatus
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, IfPresent, JobStatus
 
 BETA = "beta"
 AUTH = {"Authorization": f"Bearer {ALICE.token}"}

@@ -12,7 +12,7 @@ from scripted import Spark
 
 from spark_tui.spark.errors import AuthError, BackendUnavailable, DiskFull, JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportRequestEntity
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 
 JOB = "7d1e2f3a-0b4c-4d5e-8f60-718293a4b5c6"
 STATUS = f"GET /api/v4/import/{JOB}/status"

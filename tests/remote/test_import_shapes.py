@@ -15,7 +15,8 @@ from spark_tui.backends.remote import RemoteBackend
 from spark_tui.config import Profile
 from spark_tui.spark.errors import JobNotFound, JobSlotBusy, ValidationFailed
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
-from spark_tui.spark.export_wire import UNSPECIFIED_CODE, JobStatus
+from spark_tui.spark.export_wire import UNSPECIFIED_CODE
+from spark_tui.spark.values import JobStatus
 
 BASE = "https://excel.uat.us.coherent.global"
 # GET import status as the SDK docs show it, plus a field we do not know.

@@ -14,7 +14,16 @@ from scripted import Spark, sample
 from spark_tui.batch import output
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobSlotBusy, ValidationFailed
-from spark_tui.spark.export_wire import ApiErrors, ApiWarning, ApiWarnings, ErrorBody, ExportInputs, ExportJob, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import (
+    ApiErrors,
+    ApiWarning,
+    ApiWarnings,
+    ErrorBody,
+    ExportInputs,
+    ExportJob,
+    ExportRequest,
+)
+from spark_tui.spark.values import JobStatus
 
 JOB = "34d7d465-86eb-4eed-a388-fa4525cf7be6"
 STATUS = f"GET /api/v4/export/{JOB}/status"

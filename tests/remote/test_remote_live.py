@@ -18,7 +18,8 @@ from spark_tui.backends.remote import RemoteBackend
 from spark_tui.backends.transport import LazyTLSTransport
 from spark_tui.config import Profile
 from spark_tui.spark.errors import AuthError, BackendUnavailable, JobFinished, JobNotFound, JobSlotBusy, ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import JobStatus
 
 FAST = RetryPolicy(attempts=2, base_s=0.001, cap_s=0.002)
 

@@ -16,7 +16,8 @@ from scripted import Recorder, Spark, sample
 
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for
 from spark_tui.spark.errors import BackendUnavailable, BadPackage, JobNotFound, ValidationFailed
-from spark_tui.spark.export_wire import ExportInputs, ExportJob, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import ExportInputs, ExportJob, ExportRequest
+from spark_tui.spark.values import JobStatus
 from spark_tui.spark.import_wire import ImportJob
 
 JOB = "34d7d465-86eb-4eed-a388-fa4525cf7be6"

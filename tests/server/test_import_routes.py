@@ -21,7 +21,8 @@ from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
 from spark_tui.spark.extensions import ALL_EXTENSIONS
 from spark_tui.server import upload
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 
 IMPORT = f"/{TENANT}/api/v4/import"
 

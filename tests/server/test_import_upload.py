@@ -19,7 +19,8 @@ from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
 from spark_tui.spark.extensions import ALL_EXTENSIONS
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 
 BETA = "beta"
 URL = f"/{BETA}/api/v4/import"

@@ -26,7 +26,8 @@ from spark_tui.engine.resolver import resolve
 from spark_tui.engine.store import DEFAULT_SIZE_LIMIT, Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.server import create_app
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 from spark_tui.spark.extensions import ALL_EXTENSIONS
 
 EXPORT = f"/{TENANT}/api/v4/export"

@@ -12,7 +12,8 @@ import spark_tui
 from spark_tui.spark import errors
 from spark_tui.spark.errors import Code, DiskFull, JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.exit_codes import ExitCode, exit_code_for, rejected_request
-from spark_tui.spark.export_wire import ApiError, ExportJob, JobStatus
+from spark_tui.spark.export_wire import ApiError, ExportJob
+from spark_tui.spark.values import JobStatus
 from spark_tui.spark.import_wire import ImportJob
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from datetime import datetime, timezone
@@ -15,16 +16,11 @@ from spark_tui.spark.export_wire import (
     CancelRequest,
     ExportJob,
     ExportRequest,
-    FileFilter,
     JobProgress,
-    JobStatus,
     PackageManifest,
-    Page,
     TenantExportStatus,
-    VersionFilter,
-    VersionInfo,
-    iso,
 )
+from spark_tui.spark.values import FileFilter, JobStatus, Page, VersionFilter, VersionInfo, iso
 
 
 def test_manifest_round_trips_byte_for_byte(fixture_zip: Path) -> None:
@@ -93,7 +89,7 @@ def test_page_has_more_and_version_exportable() -> None:
     assert Page(items=[1], page=1, page_size=1, total=2).has_more
     assert not Page(items=[1, 2], page=1, page_size=2, total=2).has_more
     v = VersionInfo(id="i", folder="f", service="s", service_id="x", version="1.0.0")
-    assert v.exportable and not v.model_copy(update={"has_module": False}).exportable
+    assert v.exportable and not dataclasses.replace(v, has_module=False).exportable
 
 
 @pytest.mark.parametrize("entity", [

@@ -13,25 +13,20 @@ from spark_tui.spark.errors import Code, JobFinished, JobNotFound, ValidationFai
 from spark_tui.spark.export_wire import (
     ApiError,
     Download,
-    EngineType,
     ExportJob,
     ExportOutputs,
     ExportPreview,
     ExportRequest,
-    FolderInfo,
     JobProgress,
-    JobStatus,
     OutputFile,
-    Page,
-    ServiceInfo,
     ServiceOutput,
     ServiceVersionOutput,
     TenantConfiguration,
     TenantExportStatus,
     TenantInfo,
     TenantJobCounts,
-    VersionInfo,
 )
+from spark_tui.spark.values import EngineType, FolderInfo, JobStatus, Page, ServiceInfo, VersionInfo
 
 CREATED = "2026-11-27T09:15:00.000Z"
 

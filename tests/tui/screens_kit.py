@@ -16,7 +16,8 @@ from spark_tui.config import load_config
 from spark_tui.engine.artifacts import version_files
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.synth import generate
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 from spark_tui.tui.app import SparkApp
 
 GROUPS = ("supervisor:pf",)

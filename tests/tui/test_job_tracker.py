@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from spark_tui.backends.base import BackendInfo
-from spark_tui.spark.export_wire import ExportJob, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import ExportJob, ExportRequest
+from spark_tui.spark.values import JobStatus
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.tui.job_tracker import Ended, JobTracker, QueuedExport
 from spark_tui.tui.pending_saves import PendingSave, PendingSaves

@@ -10,7 +10,7 @@ from tui_helpers import form_ready, wait_for
 
 from spark_tui.config import load_config
 from spark_tui.spark.errors import BackendUnavailable
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.details import JobDetailsScreen
 from spark_tui.tui.screens.help import HelpScreen

@@ -8,7 +8,7 @@ from fake_backend import FakeBackend
 from textual.widgets import Select
 from tui_helpers import form_ready, screen_lines
 
-from spark_tui.spark.export_wire import FileFilter
+from spark_tui.spark.values import FileFilter
 from spark_tui.tui.app import SparkApp
 
 

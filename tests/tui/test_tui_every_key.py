@@ -12,7 +12,8 @@ from textual.pilot import Pilot
 from tui_helpers import form_ready, wait_for
 
 from spark_tui.spark.errors import BackendUnavailable
-from spark_tui.spark.export_wire import ExportPreview, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import ExportPreview, ExportRequest
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.modals import BusyModal, ConfirmModal, PromptModal
 from spark_tui.tui.screens.preview import PreviewScreen

@@ -17,7 +17,8 @@ from spark_tui.engine.demo import (
 from spark_tui.engine.store import Workspace
 from spark_tui.engine.worker import run_job
 from spark_tui.spark.errors import Code
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, JobStatus
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.modals import ConfirmModal
 from spark_tui.tui.screens.preview import PreviewScreen

@@ -43,7 +43,7 @@ async def test_the_jobs_pane_footer_offers_the_job_keys_whole(size: tuple[int, i
     Export and Promote (which still work there) stay in the other panes' footers, F1 Help and the palette."""
     from fake_backend import fixed_job
 
-    from spark_tui.spark.export_wire import JobStatus
+    from spark_tui.spark.values import JobStatus
     from spark_tui.tui.widgets.jobs_table import JobsTable
 
     failed, closed = fixed_job(2, JobStatus.failed), fixed_job(1, JobStatus.closed, total=4096)
@@ -72,7 +72,7 @@ async def test_a_jobs_refresh_that_changes_no_key_keeps_the_footer():
     selected job's keys change, not on every refresh."""
     from fake_backend import fixed_job
 
-    from spark_tui.spark.export_wire import JobStatus
+    from spark_tui.spark.values import JobStatus
     from spark_tui.tui.widgets.jobs_table import JobsTable
 
     running = fixed_job(1, JobStatus.in_progress, done=10, total=100)

@@ -6,7 +6,7 @@ from fake_backend import FakeBackend, import_job
 from tui_helpers import form_ready, wait_for
 
 from spark_tui.backends.base import BackendInfo
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.details import JobDetailsScreen
 from spark_tui.tui.widgets.header import InfoHeader, location_ellipsis

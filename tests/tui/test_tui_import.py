@@ -13,7 +13,7 @@ from tui_helpers import form_ready, wait_for
 
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.promotion.prepare import plan_package
-from spark_tui.spark.export_wire import IfPresent, VersionBump
+from spark_tui.spark.values import IfPresent, VersionBump
 from spark_tui.spark.import_wire import ImportInputs, ImportRequestEntity, ServiceMapping
 from spark_tui.tui.screens.import_package import ImportScreen
 from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal

@@ -10,7 +10,7 @@ from test_tui_saves import marked
 from textual.widgets import Input
 from tui_helpers import form_ready, wait_for
 
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.job_actions import errors_text, offered
 from spark_tui.tui.screens.modals import ConfirmModal

@@ -12,7 +12,8 @@ from tui_helpers import form_ready, wait_for
 
 from spark_tui.backends.remote.backend import with_listing_times
 from spark_tui.spark.errors import BackendUnavailable
-from spark_tui.spark.export_wire import JobStatus, TenantJobData
+from spark_tui.spark.export_wire import TenantJobData
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.formatting import parse_ts, throughput
 from spark_tui.tui.screens.details import JobDetailsScreen

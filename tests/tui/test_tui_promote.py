@@ -533,7 +533,7 @@ def fake_target(spark_tui_home: Path, monkeypatch: pytest.MonkeyPatch):
 def test_plan_snapshot(snap_compare, fake_target, size) -> None:
     from fake_backend import FakeBackend
 
-    from spark_tui.spark.export_wire import IfPresent
+    from spark_tui.spark.values import IfPresent
 
     async def run_before(pilot) -> None:
         app = pilot.app

@@ -12,7 +12,7 @@ from tui_helpers import wait_for
 
 from spark_tui.engine.store import Workspace
 from spark_tui.promotion import saved_plan
-from spark_tui.spark.export_wire import IfPresent
+from spark_tui.spark.values import IfPresent
 from spark_tui.tui.screens.modals import ConfirmModal, ErrorModal, PromptModal
 from spark_tui.tui.screens.promote import PromoteScreen
 from spark_tui.tui.widgets.mapping_table import MappingTable

@@ -13,7 +13,7 @@ from fake_backend import FakeBackend, fixed_job
 from textual.widgets import Input
 from tui_helpers import form_ready, run_in_thread, wait_for
 
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.pending_saves import PendingSave, PendingSaves, store_path
 from spark_tui.tui.screens.modals import ConfirmModal, PromptModal

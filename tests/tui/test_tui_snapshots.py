@@ -15,7 +15,7 @@ from fake_backend import FakeBackend, fixed_job
 from tui_helpers import form_ready, wait_for
 
 from spark_tui.spark.errors import BackendUnavailable
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.details import JobDetailsScreen
 from spark_tui.tui.screens.help import HelpScreen

@@ -16,7 +16,7 @@ from tui_helpers import wait_for
 
 from spark_tui.config import load_config
 from spark_tui.spark.errors import BackendUnavailable, ConfigError
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui import run
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.modals import ErrorModal

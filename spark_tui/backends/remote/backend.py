@@ -38,14 +38,11 @@ from spark_tui.spark.export_wire import (
     ExportJob,
     ExportPreview,
     ExportRequest,
-    FolderInfo,
     JobProgress,
-    Page,
-    ServiceInfo,
     TenantExportStatus,
-    VersionInfo,
     WhoAmI,
 )
+from spark_tui.spark.values import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, TenantImportStatus
 from spark_tui.spark.semver import SemVer
 

@@ -24,7 +24,8 @@ from spark_tui.backends.pump import pump
 from spark_tui.backends.remote.session import Session
 from spark_tui.backends.verified_file import HashMismatch, UnknownHash, VerifiedFile, hash_algorithm
 from spark_tui.spark.errors import AuthError, BackendUnavailable, Code, ConfigError, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, Download, ExportJob, JobStatus
+from spark_tui.spark.export_wire import ApiError, Download, ExportJob
+from spark_tui.spark.values import JobStatus
 from spark_tui.spark.filenames import DEFAULT_FILE_NAME, package_file_name
 
 CHUNK = 256 * 1024

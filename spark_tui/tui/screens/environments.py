@@ -30,7 +30,8 @@ from spark_tui.backends.base import Backend
 from spark_tui.promotion.mappings import MappingSet, covers, read_mapping_file
 from spark_tui.spark.compare_wire import Comparison, ServiceState, VersionState
 from spark_tui.spark.errors import SparkTuiError
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.path_input import PathInput
 

@@ -30,7 +30,8 @@ from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import
 from spark_tui.promotion.mappings import MappingSet, read_mapping_file, service_mappings
 from spark_tui.promotion.package_inspect import inspect_package
 from spark_tui.spark.errors import Code, SparkTuiError, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, IfPresent, JobStatus
+from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.values import IfPresent, JobStatus
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.promotion_wire import PackageInspection, Plan
 from spark_tui.tui.formatting import duration, human_bytes, status_text, tab_strip

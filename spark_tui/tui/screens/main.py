@@ -24,7 +24,8 @@ from spark_tui.config import SUPERVISOR_GROUP
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import free_name, package_file_name
-from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest, JobStatus, iso, utc_now
+from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest
+from spark_tui.spark.values import JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
 from spark_tui.tui.job_actions import offered

@@ -28,7 +28,8 @@ from spark_tui.promotion.mappings import MappingSet
 from spark_tui.promotion.prepare import Prepared, prepare
 from spark_tui.promotion.steps import Outcome, PromotionFailed, Step, StepUpdate
 from spark_tui.spark.errors import SparkTuiError
-from spark_tui.spark.export_wire import ExportPreview, ExportRequest, FileFilter, IfPresent
+from spark_tui.spark.export_wire import ExportPreview, ExportRequest
+from spark_tui.spark.values import FileFilter, IfPresent
 from spark_tui.spark.promotion_wire import Receipt
 from spark_tui.tui.formatting import human_bytes, tab_strip
 from spark_tui.tui.screens.preview import errors_table

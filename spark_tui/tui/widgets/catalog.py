@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.tui.screens.base import ShowsWorkerErrors
-from spark_tui.spark.export_wire import FolderInfo, Page, ServiceInfo, VersionInfo
+from spark_tui.spark.values import FolderInfo, Page, ServiceInfo, VersionInfo
 from spark_tui.spark.uri import service_uri
 from spark_tui.tui.formatting import cue, human_bytes
 

@@ -16,7 +16,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from spark_tui.spark.errors import ValidationFailed
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest, FileFilter, VersionFilter
+from spark_tui.spark.export_wire import ExportInputs, ExportRequest
+from spark_tui.spark.values import FileFilter, VersionFilter
 from spark_tui.spark.uri import InvalidReference, parse_service_ref
 from spark_tui.tui.widgets.catalog import CatalogTree
 

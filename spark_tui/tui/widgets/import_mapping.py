@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from spark_tui.promotion.mappings import Mapping, MappingSet, service_mappings
-from spark_tui.spark.export_wire import VersionBump
+from spark_tui.spark.values import VersionBump
 from spark_tui.tui.fit import fit_end
 from spark_tui.tui.widgets.mapping_table import MappingRow, MappingTable
 

@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from spark_tui.tui.screens.base import SparkModal
 from spark_tui.promotion.mappings import Mapping, make_mapping
-from spark_tui.spark.export_wire import VersionBump
+from spark_tui.spark.values import VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
 from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.widgets.fitted_table import FittedTable

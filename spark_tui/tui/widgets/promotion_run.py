@@ -8,7 +8,8 @@ from rich.text import Text
 
 from spark_tui.promotion.steps import Step, StepUpdate
 from spark_tui.spark.import_wire import ImportJob
-from spark_tui.spark.export_wire import ExportJob, JobStatus
+from spark_tui.spark.export_wire import ExportJob
+from spark_tui.spark.values import JobStatus
 from spark_tui.spark.promotion_wire import Endpoint, Receipt
 from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import STATUS_STYLES, duration, human_bytes
