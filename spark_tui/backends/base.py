@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from spark_tui.backends.package_stream import PackageStream
-    from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity  # imported when an import runs
-from spark_tui.spark.export_wire import Download, ExportJob, ExportPreview, ExportRequest, TenantExportStatus
 from spark_tui.spark.values import FolderInfo, Page, ServiceInfo, VersionInfo
+
+if TYPE_CHECKING:  # the wire models load with the first operation that builds one (the TUI's first frame needs none)
+    from spark_tui.backends.package_stream import PackageStream
+    from spark_tui.spark.export_wire import Download, ExportJob, ExportPreview, ExportRequest, TenantExportStatus
+    from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity
 
 def redact(url: str) -> str:
     """A URL fit for messages and logs: without query (signed-link tokens) or user info."""

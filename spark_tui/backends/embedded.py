@@ -12,14 +12,14 @@ from spark_tui.backends.package_stream import PackageStream
 from spark_tui.backends.verified_file import HashMismatch, VerifiedFile
 from spark_tui.engine.access import list_folders, require_folder_access
 from spark_tui.engine.store import CHUNK, DEFAULT_SIZE_LIMIT, FolderDetails, NotFound, Workspace
-from spark_tui.spark.errors import BadPackage, Code, JobNotFound, UnknownTenant, ValidationFailed
+from spark_tui.spark.errors import BadPackage, Code, JobNotFound, UnknownTenant, ValidationFailed, api_error
 from spark_tui.spark.uri import InvalidReference, validate_name
-from spark_tui.spark.export_wire import ApiError, Download, ExportJob, ExportPreview, ExportRequest, TenantExportStatus
 from spark_tui.spark.values import FolderInfo, IfPresent, JobStatus, Page, VersionBump, VersionInfo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the job engine and the wire models load with the first job operation, not for browsing
     from spark_tui.engine.import_jobs import ImportJobs
     from spark_tui.engine.jobs import JobManager
+    from spark_tui.spark.export_wire import Download, ExportJob, ExportPreview, ExportRequest, TenantExportStatus
     from spark_tui.spark.import_wire import ImportJob, ImportRequestEntity, ImportResult, TenantImportStatus
 
 
@@ -99,6 +99,8 @@ class EmbeddedBackend:
         try:
             selection = resolve(self.ws, self.tenant, request, self.groups)
         except ValidationFailed as exc:
+            from spark_tui.spark.export_wire import ExportPreview
+
             return ExportPreview(size_limit=size_limit, errors=exc.errors)
         return selection.preview(self.ws, size_limit)
 
@@ -173,8 +175,9 @@ class EmbeddedBackend:
                 raise BadPackage(
                     f"package of job {job.id} has SHA-256 {sink.sha256} but the job reports {expected}; nothing was kept"
                 ) from None
-        size = sink.size
-        return [Download(path=str(target), bytes=size, sha256=digest, verified=True)]
+        from spark_tui.spark.export_wire import Download
+
+        return [Download(path=str(target), bytes=sink.size, sha256=digest, verified=True)]
 
     # --- imports and folders -------------------------------------------------------------------
 
@@ -236,4 +239,4 @@ class EmbeddedBackend:
 
 
 def _invalid(code: Code, message: str, ref: str) -> ValidationFailed:
-    return ValidationFailed.of([ApiError(code=code.value, message=message, ref=ref)])
+    return ValidationFailed.of([api_error(code.value, message, ref)])

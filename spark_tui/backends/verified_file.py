@@ -9,12 +9,15 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from spark_tui.atomic_file import AtomicFile
 from spark_tui.backends.base import Backend, ProgressCallback
 from spark_tui.backends.package_stream import PackageStream
-from spark_tui.spark.errors import Code, ValidationFailed
-from spark_tui.spark.export_wire import ApiError, Download, ExportJob
+from spark_tui.spark.errors import Code, ValidationFailed, api_error
+
+if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import Download, ExportJob
 
 
 class TargetExists(ValidationFailed):
@@ -22,7 +25,7 @@ class TargetExists(ValidationFailed):
 
     def __init__(self, dest: Path) -> None:
         message = f"{dest} already exists; remove it, or choose another file name or output directory"
-        super().__init__(message, [ApiError(code=Code.FILE_EXISTS.value, message=message, ref=str(dest))])
+        super().__init__(message, [api_error(Code.FILE_EXISTS.value, message, str(dest))])
         self.dest = dest
 
 

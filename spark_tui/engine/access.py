@@ -12,8 +12,7 @@ import sqlite3
 from typing import Iterable
 
 from spark_tui.engine.store import NotFound, Workspace
-from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed
-from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.errors import Code, NotFoundError, ValidationFailed, api_error
 from spark_tui.spark.values import FolderInfo
 
 
@@ -53,10 +52,10 @@ def require_folder_access(
     try:
         row = ws.folder(tenant, folder, db=db)
     except NotFound as exc:
-        raise FolderNotFound(str(exc), [ApiError(code=Code.FOLDER_NOT_FOUND.value, message=str(exc), ref=folder)]) from None
+        raise FolderNotFound(str(exc), [api_error(Code.FOLDER_NOT_FOUND.value, str(exc), folder)]) from None
     if not may_access(row["required_group"], groups):
         message = denied_message(folder, row["required_group"], user)
-        raise AccessDenied(message, [ApiError(code=Code.ACCESS_DENIED.value, message=message, ref=folder)])
+        raise AccessDenied(message, [api_error(Code.ACCESS_DENIED.value, message, folder)])
     return row
 
 

@@ -26,8 +26,7 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 from spark_tui.engine import housekeeping
 from spark_tui.spark.errors import DiskFull, WorkspaceUnusable
 from spark_tui.spark.fingerprint import fingerprint as version_fingerprint
-from spark_tui.spark.values import EngineType, ServiceInfo, VersionInfo, iso, utc_now
-from spark_tui.spark.package_format import DEFAULT_SIZE_LIMIT, ONPREM_METADATA
+from spark_tui.spark.values import DEFAULT_SIZE_LIMIT, ONPREM_METADATA, EngineType, ServiceInfo, VersionInfo, iso, utc_now
 from spark_tui.spark.semver import SemVer
 from spark_tui.spark.uri import validate_name
 

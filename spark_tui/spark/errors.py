@@ -45,10 +45,12 @@ exits with the code of the step that failed.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from spark_tui.spark.exit_codes import ExitCode
-from spark_tui.spark.export_wire import ApiError
+
+if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ApiError
 
 
 class Code(str, Enum):
@@ -112,6 +114,14 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     return f"{cut}… ({len(text)} characters)" if len(text) > limit else cut
 
 
+def api_error(code: str, message: str, ref: str | None = None) -> ApiError:
+    """An `errors[]` item. The wire models load on the first error, not with this module: the TUI's
+    first frame raises none and imports no pydantic."""
+    from spark_tui.spark.export_wire import ApiError
+
+    return ApiError(code=code, message=message, ref=ref)
+
+
 class SparkTuiError(Exception):
     """Base of every expected failure; `str()` is a one-line message fit for a user.
 
@@ -170,7 +180,7 @@ class UnknownTenant(NotFoundError):
     """The tenant a backend was opened on does not exist in its workspace."""
 
     def __init__(self, tenant: str, message: str) -> None:
-        super().__init__(message, [ApiError(code=Code.INVALID_VALUE.value, message=message, ref=tenant)])
+        super().__init__(message, [api_error(Code.INVALID_VALUE.value, message=message, ref=tenant)])
         self.tenant = tenant
 
 
@@ -187,7 +197,7 @@ class JobSlotBusy(SparkTuiError):
         )
         super().__init__(
             f"tenant '{tenant}' {busy}; wait for it to finish or cancel it, then retry",
-            [ApiError(code=Code.JOB_SLOT_BUSY.value, message=f"job slot busy: {jobs}", ref=jobs)],
+            [api_error(Code.JOB_SLOT_BUSY.value, message=f"job slot busy: {jobs}", ref=jobs)],
         )
         self.tenant = tenant
         self.running = running
@@ -203,7 +213,7 @@ class JobNotFound(SparkTuiError):
     def __init__(self, job_id: str, kind: str = "export") -> None:
         shown = excerpt(job_id, 120)
         message = f"{kind} job '{shown}' not found"
-        super().__init__(message, [ApiError(code=Code.JOB_NOT_FOUND.value, message=message, ref=shown)])
+        super().__init__(message, [api_error(Code.JOB_NOT_FOUND.value, message=message, ref=shown)])
         self.job_id = job_id
         self.kind = kind
 
@@ -217,7 +227,7 @@ class JobFinished(SparkTuiError):
     def __init__(self, job_id: str, status: str) -> None:
         super().__init__(
             f"export job '{job_id}' already ended with status '{status}'; only created or in_progress jobs can be cancelled",
-            [ApiError(code=Code.JOB_FINISHED.value, message=f"job already {status}", ref=job_id)],
+            [api_error(Code.JOB_FINISHED.value, message=f"job already {status}", ref=job_id)],
         )
 
 
@@ -245,7 +255,7 @@ class DiskFull(SparkTuiError):
 
     def __init__(self, what: str, *, message: str | None = None) -> None:
         message = message or f"disk full while {what}; nothing was kept — free space in the workspace's file system and retry"
-        super().__init__(message, [ApiError(code=Code.DISK_FULL.value, message=message)])
+        super().__init__(message, [api_error(Code.DISK_FULL.value, message=message)])
 
     @classmethod
     def on_server(cls, where: str, words: str) -> DiskFull:
@@ -291,7 +301,7 @@ class ConfigError(SparkTuiError):
             raise errors[0]
         if errors:
             raise cls(f"{errors[0].message} (and {len(errors) - 1} more problem(s))",
-                      [ApiError(code=e.code, message=e.message) for e in errors])
+                      [api_error(e.code, message=e.message) for e in errors])
 
 
 class WorkspaceUnusable(ConfigError):

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from spark_tui.spark.errors import Code, ValidationFailed, excerpt
-from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.errors import Code, ValidationFailed, api_error, excerpt
 
 DEFAULT_FILE_NAME = "package.zip"
 MAX_NAME_BYTES = 255
@@ -20,7 +19,7 @@ def _refuse(name: str, why: str) -> ValidationFailed:
     short = len(name) <= QUOTED_CHARS  # a too-long name is quoted by its beginning only
     shown = repr(name) if short else f"'{excerpt(name, QUOTED_CHARS)}'"
     message = f"invalid file name {shown}: {why}; use a plain name such as 'my-export.zip'"
-    return ValidationFailed.of([ApiError(code=Code.INVALID_FILE_NAME.value, message=message, ref=name if short else shown)])
+    return ValidationFailed.of([api_error(Code.INVALID_FILE_NAME.value, message, name if short else shown)])
 
 
 def package_file_name(name: str | None) -> str:

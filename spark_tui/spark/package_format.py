@@ -16,19 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Iterator
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Iterator
 
 from spark_tui.spark.zip_bounds import bad, check_archive, read_entry, shown
-from spark_tui.spark.export_wire import PackageManifest
-from spark_tui.spark.values import EngineType
+from spark_tui.spark.values import ONPREM_METADATA, EngineType
 from spark_tui.spark.semver import InvalidVersion, SemVer
 from spark_tui.spark.uri import InvalidReference, normalize_uuid, service_uri, validate_name
 
-DEFAULT_SIZE_LIMIT = 209_715_200  # Spark's default package size limit of a tenant (200 MiB)
-ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
-"""The files an `onpremises` export adds beside each version's ZIP."""
+if TYPE_CHECKING:  # loaded when a package is read: the store imports this module's constants
+    from spark_tui.spark.export_wire import PackageManifest
+
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_METADATA_BYTES = 2 * 1024 * 1024
 # what a JSON text may hold, counted from its commas and brackets before it is parsed: Python
@@ -182,6 +179,10 @@ def _read(archive: zipfile.ZipFile, name: str, package_bytes: int) -> PackageCon
 
 
 def _read_manifest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> PackageManifest:
+    from pydantic import ValidationError
+
+    from spark_tui.spark.export_wire import PackageManifest
+
     data = read_json_entry(archive, info)
     try:
         return PackageManifest.model_validate(data)

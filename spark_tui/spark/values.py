@@ -14,6 +14,10 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+DEFAULT_SIZE_LIMIT = 209_715_200  # Spark's default package size limit of a tenant (200 MiB)
+ONPREM_METADATA = ("ModelMetaData.json", "WASMMetaData.json", "DefaultValidations.json")
+"""The files an `onpremises` export adds beside each version's ZIP."""
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)

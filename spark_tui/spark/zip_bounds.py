@@ -16,8 +16,7 @@ import zipfile
 import zlib
 from typing import NoReturn
 
-from spark_tui.spark.errors import BadPackage, Code, excerpt
-from spark_tui.spark.export_wire import ApiError
+from spark_tui.spark.errors import BadPackage, Code, api_error, excerpt
 
 CHUNK = 1024 * 1024
 MAX_ENTRIES = 10_000
@@ -35,7 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def bad(message: str, ref: str) -> NoReturn:
-    raise BadPackage(message, [ApiError(code=Code.BAD_PACKAGE.value, message=message, ref=excerpt(ref, NAME_CHARS))])
+    raise BadPackage(message, [api_error(Code.BAD_PACKAGE.value, message, excerpt(ref, NAME_CHARS))])
 
 
 def shown(name: str) -> str:

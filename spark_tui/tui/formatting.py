@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from rich.text import Text
 
-from spark_tui.spark.export_wire import ExportJob, JobProgress
 from spark_tui.spark.values import JobStatus
 from spark_tui.units import duration, human_bytes  # the widgets take them from here
+
+if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ExportJob, JobProgress
 
 STATUS_STYLES: dict[str, str] = {
     JobStatus.created.value: "bold yellow",

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from spark_tui.spark.errors import SparkTuiError, ValidationFailed
-from spark_tui.spark.export_wire import ExportJob
 from spark_tui.spark.values import JobStatus
 from spark_tui.tui.formatting import file_name, is_import, package_hash, package_path
 
 if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ExportJob
     from textual.app import App
 
     from spark_tui.backends.base import Backend

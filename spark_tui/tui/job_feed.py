@@ -5,10 +5,14 @@ Plain functions over a Backend, called from the jobs refresh worker (no Textual 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from spark_tui.backends.base import Backend
 from spark_tui.spark.errors import JobNotFound
-from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.formatting import progress_of
+
+if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ExportJob
 
 
 def follow_up(backend: Backend, watched: dict[str, ExportJob | None], listed: set[str]) -> tuple[list, list[str]]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spark_tui.spark.export_wire import ExportJob, ExportRequest
 from spark_tui.spark.values import JobStatus
 from spark_tui.spark.filenames import package_file_name
 from spark_tui.tui.formatting import is_import
@@ -16,6 +15,7 @@ from spark_tui.tui.job_feed import newest_first
 from spark_tui.tui.pending_saves import PendingSave, PendingSaves
 
 if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ExportJob, ExportRequest
     from spark_tui.backends.base import BackendInfo
     from spark_tui.spark.import_wire import ImportJob
 

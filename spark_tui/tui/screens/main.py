@@ -24,7 +24,6 @@ from spark_tui.config import SUPERVISOR_GROUP
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.spark.errors import JobSlotBusy, SparkTuiError, ValidationFailed
 from spark_tui.spark.filenames import free_name, package_file_name
-from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest
 from spark_tui.spark.values import JobStatus, iso, utc_now
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.formatting import is_import
@@ -38,6 +37,7 @@ from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.jobs_table import JobsTable
 
 if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ExportJob, ExportPreview, ExportRequest
     from spark_tui.spark.import_wire import ImportJob
     from spark_tui.tui.screens.promote import PromoteScreen
 
@@ -259,6 +259,8 @@ class MainScreen(SparkScreen[None]):
         try:
             preview = self.app.backend.preview(request)
         except ValidationFailed as exc:
+            from spark_tui.spark.export_wire import ExportPreview
+
             preview = ExportPreview(errors=exc.errors)
         except SparkTuiError as exc:
             self.app.call_from_thread(self._end_busy, seq)

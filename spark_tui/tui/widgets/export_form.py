@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -16,10 +17,12 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from spark_tui.spark.errors import ValidationFailed
 from spark_tui.spark.filenames import package_file_name
-from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 from spark_tui.spark.values import FileFilter, VersionFilter
 from spark_tui.spark.uri import InvalidReference, parse_service_ref
 from spark_tui.tui.widgets.catalog import CatalogTree
+
+if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ExportRequest
 
 _SPLIT = re.compile(r"[\s,;]+")
 _FRAME_WAIT = 0.2  # seconds: longest wait for one frame before the next group of fields is mounted
@@ -235,6 +238,7 @@ class ExportForm(VerticalScroll):
     def request(self) -> ExportRequest | None:
         if not self.ready or not self.validate_all():
             return None
+        from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 
         def text(field_id: str) -> str | None:
             return self.query_one(f"#{field_id}", Input).value.strip() or None

@@ -7,6 +7,7 @@ tenant-wide view) share the width left by the fixed columns and end in "…" whe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -14,7 +15,6 @@ from textual.events import Resize
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
-from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.fit import fit_end
 from spark_tui.tui.formatting import (
     clock,
@@ -31,6 +31,9 @@ from spark_tui.tui.formatting import (
 )
 from spark_tui.tui.job_feed import created_at
 from spark_tui.tui.job_tracker import QueuedExport
+
+if TYPE_CHECKING:
+    from spark_tui.spark.export_wire import ExportJob
 
 FIXED = (("id", "Job", 8), ("kind", "Kind", 6), ("status", "Status", 13), ("created", "Created", 8),
          ("elapsed", "Elapsed", 7), ("progress", "Prog", 4), ("size", "Size", 9))
