@@ -259,3 +259,30 @@ async def test_ctrl_q_in_a_dialog_asks_when_jobs_run_and_is_not_offered_in_that_
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is dialog, "the dialog again")
         assert app.is_running
+
+
+async def test_f1_in_a_burst_typed_into_a_dialogs_field_opens_the_help_between_the_keys():
+    """`ab F1 esc cd` sent at once into the save dialog's field: the help opens over the dialog after `ab` and
+    closes, and `cd` lands in the field after it."""
+    from screens_kit import burst
+
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await form_ready(pilot)
+        dialog = PromptModal("Save package", "Directory:", "")
+        app.push_screen(dialog)
+        await wait_for(pilot, lambda: app.screen is dialog and app.focused in dialog.query("#prompt-input"),
+                       "the dialog's field focused")
+        opened: list[str] = []  # the field's value when the help opened
+        original = app.push_screen
+
+        def push_screen(screen, *args, **kwargs):
+            if isinstance(screen, HelpScreen):
+                opened.append(dialog.query_one("#prompt-input").value)
+            return original(screen, *args, **kwargs)
+
+        app.push_screen = push_screen
+        burst(app, "a", "b", "f1", "escape", "c", "d")
+        await wait_for(pilot, lambda: dialog.query_one("#prompt-input").value == "abcd" and app.screen is dialog,
+                       f"abcd in the field (got {dialog.query_one('#prompt-input').value!r} on {app.screen})")
+        assert opened == ["ab"]
