@@ -16,7 +16,7 @@ from spark_tui.tui.screens.help import HelpScreen
 from spark_tui.tui.screens.modals import BusyModal, ConfirmModal, ErrorModal, PromptModal
 from spark_tui.tui.widgets.mapping_table import MappingModal, MappingRow
 
-WIDTHS = [120, 80, 64, 60, 40]
+WIDTHS = [200, 120, 80, 64, 60, 40]
 
 
 def visible_keys(screen, width: int) -> list[str]:
@@ -112,9 +112,11 @@ async def test_a_jobs_refresh_that_changes_no_key_keeps_the_footer():
 def footer_problem(app: SparkApp) -> str | None:
     """What is wrong with the footer as the terminal shows it (None: nothing): each key drawn must read "key
     description" with its binding's description whole or cut with "…", lie within the screen without touching
-    another key, F1 and ^q must be among them, and nothing else may be drawn on the line."""
+    another key, F1 and ^q must be among them, and nothing else may be drawn on the line (the footer composed
+    for its current width: a resize may have left it to be composed again)."""
     line = screen_lines(app)[-1]
-    keys = list(app.screen.query_one(Footer).query(FooterKey))
+    footer = app.screen.query_one(Footer)
+    keys = list(footer.query(FooterKey))
     active = app.screen.active_bindings
     free = [True] * len(line)
     for key in keys:
@@ -130,6 +132,8 @@ def footer_problem(app: SparkApp) -> str | None:
         whole = active[key.key].binding.description
         if key.description != whole and not (key.description.endswith("…") and whole.startswith(key.description[:-1])):
             return f"{key.key}'s label {key.description!r} is cut without an ellipsis ({whole!r})"
+    if hasattr(footer, "plan") and [(k.binding.key, d) for k, d, _ in footer.plan()] != [(k.key, k.description) for k in keys]:
+        return "the footer is still to be composed for its width"
     stray = "".join(char for char, unused in zip(line, free) if unused).strip()
     if stray:
         return f"{stray!r} is drawn besides the keys in {line!r}"
@@ -142,10 +146,10 @@ def drawn_labels(app: SparkApp) -> list[str]:
     return [f"{key.key_display} {key.description}" for key in app.screen.query_one(Footer).query(FooterKey)]
 
 
-async def check_widths(pilot, where: str) -> dict[int, list[str]]:
-    """At each of WIDTHS (resizing the terminal), wait for the footer to be right; the labels drawn per width."""
+async def check_widths(pilot, where: str, widths: list[int] = WIDTHS) -> dict[int, list[str]]:
+    """At each width (resizing the terminal), wait for the footer to be right; the labels drawn per width."""
     app, labels = pilot.app, {}
-    for width in WIDTHS:
+    for width in widths:
         await pilot.resize_terminal(width, 24)
         try:
             await wait_for(pilot, lambda: len(screen_lines(app)[-1]) == width and footer_problem(app) is None,
@@ -165,12 +169,16 @@ async def test_the_main_footer_leaves_out_whole_keys_by_priority_at_every_width(
         labels = await check_widths(pilot, "the catalog's footer")
         palette = "^p Commands"
         assert labels == {
+            200: ["^q Quit", "f1 Help", "space Mark", "/ Filter", "p Preview", "e Export", "^o Promote", palette],
             120: ["^q Quit", "f1 Help", "space Mark", "/ Filter", "p Preview", "e Export", "^o Promote", palette],
             80: ["^q Quit", "f1 Help", "space Mark", "/ Filter", "p Preview", "e Export", "^o Promote", palette],
             64: ["^q Quit", "f1 Help", "space Mark", "/ Filter", "p Preview", palette],
             60: ["^q Quit", "f1 Help", "space Mark", "/ Filter", "p Preview", palette],
             40: ["^q Quit", "f1 Help", "space Mark", palette],
         }
+        every = await check_widths(pilot, "the catalog's footer", [*range(200, 67, -9), 67, 66, *range(65, 39, -4)])
+        assert all(every[width][:2] == ["^q Quit", "f1 Help"] for width in every)
+        assert [len(every[width]) for width in (67, 66)] == [7, 6]  # e Export is left out, not cut, from 66 on
         app.main.query_one("#file_filter").focus()
         await check_widths(pilot, "the export form's footer")
         app.main.action_show_pane("jobs-pane")
