@@ -9,6 +9,7 @@ focused widget's first. It is composed again when a resize changes what fits.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -56,16 +57,14 @@ class SparkFooter(Footer):
         return [(key, drawn[id(key)], key is palette) for key in first + rest + [palette]
                 if key is not None and id(key) in drawn]
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         plan = self.plan()
         self._drawn = [(key.binding.key, description) for key, description, _ in plan]
         for (_, binding, enabled, tooltip), description, palette in plan:
-            if palette:
-                tooltip = binding.tooltip or binding.description
-            elif description != binding.description:
-                tooltip = tooltip or binding.tooltip or binding.description
+            if palette or description != binding.description:  # the whole description when the label is cut
+                tooltip = tooltip or binding.description
             yield FooterKey(binding.key, self.app.get_key_display(binding), description, binding.action,
                             disabled=not enabled, tooltip=tooltip,
                             classes="-command-palette" if palette else "").data_bind(compact=Footer.compact)
