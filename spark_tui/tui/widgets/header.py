@@ -1,8 +1,9 @@
 """One-line header: profile, tenant, who the backend knows you as, backend and location, connection state.
 
 Fitted to its width, nothing cut silently: the connection state ("no answer for 12s", "unreachable
-since …") is always drawn whole; the location gives way first (see `location_ellipsis`), then the
-labels go, then the line before the state is cut with "…".
+since …") is always drawn whole; the location gives way first, down to `scheme://host/…` (see
+`location_ellipsis`), then the dim labels go, then the location gives way further, and last the line
+before the state is cut with "…".
 """
 
 from __future__ import annotations
