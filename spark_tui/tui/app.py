@@ -63,6 +63,9 @@ def _spark_commands() -> type[Provider]:
     return SparkCommands
 
 
+QUIT_TITLE = "Quit spark-tui?"
+
+
 class SparkApp(App[int]):
     """Browse a tenant, export services, follow jobs. `config`/`profile` enable theme memory and switching."""
 
@@ -256,6 +259,13 @@ class SparkApp(App[int]):
 
         return [s for s in self.screen_stack if isinstance(s, PromoteScreen) and s.cancel is not None]
 
+    def _asking_to_quit(self) -> bool:
+        return getattr(self.screen, "title_text", None) == QUIT_TITLE  # the ConfirmModal of action_quit
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """^q is neither offered nor run in the dialog asking whether to quit (its y quits)."""
+        return not (action == "quit" and self._asking_to_quit())
+
     async def action_quit(self) -> None:
         promotions = self._running_promotions()
         lines = [p.quit_line() for p in promotions] + self.main.quit_lines({p.export_job_id for p in promotions})
@@ -264,16 +274,13 @@ class SparkApp(App[int]):
             return
         from spark_tui.tui.screens.modals import ConfirmModal
 
-        if isinstance(self.screen, ConfirmModal) and self.screen.title_text == "Quit spark-tui?":
-            return
-
         def answer(yes: bool | None) -> None:
             if yes:
                 for promotion in self._running_promotions():
                     promotion.stop()
                 self.exit(0)
 
-        self.push_screen(ConfirmModal("Quit spark-tui?", "\n".join(lines) + "\n\nQuit anyway?", yes="Quit", no="Stay"),
+        self.push_screen(ConfirmModal(QUIT_TITLE, "\n".join(lines) + "\n\nQuit anyway?", yes="Quit", no="Stay"),
                          answer)
 
     def show_error(self, title: str, error: BaseException) -> None:

@@ -3,7 +3,8 @@
 `fit_end` for labels, names and sentences (the end goes); `fit_middle` for ids, hashes and paths, whose
 start and end tell them apart. Widths are cells (`rich.cells.cell_len`), so wide characters count twice.
 Both take a plain string or a styled `Text` and return the same kind; `column_widths` shares a table's
-width among its columns so that the cells, not the screen edge, do the cutting.
+width among its columns so that the cells, not the screen edge, do the cutting; `fit_keys` chooses what a
+one-line footer shows of its keys.
 """
 
 from __future__ import annotations
@@ -82,3 +83,31 @@ def column_widths(natural: list[int], room: int, minimum: int = MIN_COLUMN,
     while cap > minimum and sum(min(w, cap) for w in natural) > room:
         cap -= 1
     return [min(w, cap) for w in natural]
+
+
+def fit_keys(keys: list[tuple[str, str]], width: int, keep: int = 0) -> list[str | None]:
+    """What a footer of `width` cells shows of `keys` (`(key, description)` in priority order, each drawn as
+    "key description" plus one cell of gap): the description to draw for each key, or None for a key left out.
+
+    Keys are taken whole while they fit; once one does not, it and every key after it are left out, so a key is
+    never shown while one of higher priority is not. The first `keep` keys are never left out: when they do not
+    all fit whole, each one's description is cut with "…" (or dropped, the key drawn alone) so as to leave room
+    for the keys alone of those after it; only a key that does not fit even alone is left out."""
+    shown: list[str | None] = []
+    room, whole = width, True
+    for index, (key, description) in enumerate(keys):
+        alone = cell_len(key) + 1
+        need = alone + (1 + cell_len(description) if description else 0)
+        reserved = sum(cell_len(k) + 1 for k, _ in keys[index + 1:keep])
+        if whole and need <= room - reserved:
+            shown.append(description)
+            room -= need
+            continue
+        whole = False
+        if index >= keep or alone > room:
+            shown.append(None)
+            continue
+        cut = fit_end(description, room - reserved - alone - 1) if room - reserved - alone - 1 >= 2 else ""
+        shown.append(cut)
+        room -= alone + (1 + cell_len(cut) if cut else 0)
+    return shown

@@ -6,7 +6,7 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
-from spark_tui.tui.fit import column_widths, fit_end, fit_middle
+from spark_tui.tui.fit import column_widths, fit_end, fit_keys, fit_middle
 
 
 @pytest.mark.parametrize(("width", "end", "middle"), [
@@ -71,3 +71,36 @@ async def test_at_80x24_every_footer_label_of_the_main_screen_is_whole():
         for key in keys:
             assert key is palette or key.region.right < palette.region.x, f"{key.description} is cut at 80 columns"
         assert palette.region.right <= 80
+
+
+KEYS = [("^q", "Quit"), ("f1", "Help"), ("^p", "Commands"), ("space", "Mark"), ("/", "Filter"), ("p", "Preview")]
+
+
+@pytest.mark.parametrize(("width", "shown"), [
+    (80, ["Quit", "Help", "Commands", "Mark", "Filter", "Preview"]),  # 8 + 8 + 12 + 11 + 9 + 10 = 58 cells
+    (58, ["Quit", "Help", "Commands", "Mark", "Filter", "Preview"]),
+    (57, ["Quit", "Help", "Commands", "Mark", "Filter", None]),  # whole keys left out, the last first
+    (40, ["Quit", "Help", "Commands", "Mark", None, None]),
+    (28, ["Quit", "Help", "Commands", None, None, None]),
+    (27, ["Quit", "Help", None, None, None, None]),
+    (16, ["Quit", "Help", None, None, None, None]),
+    # narrower than the two kept keys whole: their labels end in "…", room kept for the keys after them
+    (15, ["Quit", "He…", None, None, None, None]),
+    (14, ["Quit", "H…", None, None, None, None]),
+    (13, ["Quit", "", None, None, None, None]),
+    (11, ["Quit", "", None, None, None, None]),
+    (10, ["Qu…", "", None, None, None, None]),
+    (9, ["Q…", "", None, None, None, None]),
+    (6, ["", "", None, None, None, None]),
+    (5, ["", None, None, None, None, None]),  # not even the key: left out
+])
+def test_fit_keys_leaves_out_whole_keys_and_never_the_kept_ones(width, shown):
+    assert fit_keys(KEYS, width, keep=2) == shown
+
+
+def test_fit_keys_never_shows_a_key_after_one_left_out():
+    keys = [("^q", "Quit"), ("f1", "Help"), ("e", "A long description"), ("x", "Short")]
+    assert fit_keys(keys, 30, keep=2) == ["Quit", "Help", None, None]  # "x Short" would fit, but e ranks higher
+    assert fit_keys(keys, 30) == ["Quit", "Help", None, None]
+    assert fit_keys(keys, 8) == ["Quit", None, None, None]
+    assert fit_keys(keys, 7) == [None, None, None, None]  # nothing kept: nothing cut either

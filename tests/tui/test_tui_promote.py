@@ -575,10 +575,11 @@ async def test_the_mapping_dialog_shows_its_own_keys_and_enter_after_the_upgrade
         modal = app.screen
         await pilot.pause()
         footer = modal.query_one(Footer)  # its own: F5 Plan / F6 Promote / esc Back of the screen below are not offered
-        assert [(key.key, key.description) for key in footer.query("FooterKey")] == [("escape", "Cancel")]
+        app_keys = [("ctrl+q", "Quit"), ("f1", "Help")]
+        assert [(key.key, key.description) for key in footer.query("FooterKey")] == [*app_keys, ("escape", "Cancel")]
         modal.query_one("#map-upgrade").focus()
         await wait_for(pilot, lambda: [(key.key, key.description) for key in footer.query("FooterKey")]
-                       == [("escape", "Cancel"), ("enter", "OK")], "OK in the footer on the Upgrade select")
+                       == [*app_keys, ("escape", "Cancel"), ("enter", "OK")], "OK in the footer on the Upgrade select")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, "the dialog closed")
 

@@ -1,10 +1,12 @@
-"""What every screen of the app shares: the app's own keys (F1 Help, ^q Quit) lead the footer, a bug
-in one of its workers opens the error modal, and a small dialog is a `Dialog` box of one style.
+"""What every screen of the app shares: the app's own keys (F1 Help, ^q Quit) lead the footer, on the
+screens and in the dialogs, a bug in one of its workers opens the error modal, and a small dialog is a
+`Dialog` box of one style.
 
-The footer drops the keys that do not fit at its end; the screen's and the focused widget's keys
-come first in Textual's order, so at 80 columns Help and Quit were the ones lost. Workers catch
-only the errors they expect (SparkTuiError); Textual reports any other one to the node that ran
-the worker only (`Worker.StateChanged` does not bubble), hence a handler on each such node.
+A modal screen's keys stop at the modal (Textual leaves the app's bindings out of its footer and, but for
+priority ones such as ^q, out of its keys), so SparkModal binds F1 and ^q itself, with the app's binding ids
+(a `[keymap]` moves them too). The footer (widgets/footer.py) drops the keys that do not fit, F1 and ^q last.
+Workers catch only the errors they expect (SparkTuiError); Textual reports any other one to the node that
+ran the worker only (`Worker.StateChanged` does not bubble), hence a handler on each such node.
 """
 
 from __future__ import annotations
@@ -14,17 +16,20 @@ from typing import Iterable, TypeVar
 from textual.actions import parse
 from textual.binding import ActiveBinding, Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
+
+from spark_tui.tui.widgets.footer import APP_KEYS
 
 
 class AppKeysFirst:
-    """Screen mixin: the app's bindings first in `active_bindings` (which the footer draws in order)."""
+    """Screen mixin: the app's bindings (and a modal's F1 / ^q) first in `active_bindings`, which the help lists
+    in order."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         bindings = super().active_bindings  # type: ignore[misc]
-        first = {key: active for key, active in bindings.items() if active.node is self.app}  # type: ignore[attr-defined]
+        first = {key: active for key, active in bindings.items()
+                 if active.node is self.app or active.binding.id in APP_KEYS}  # type: ignore[attr-defined]
         return first | {key: active for key, active in bindings.items() if key not in first}
 
 
@@ -43,15 +48,6 @@ class OfferedKeys:
             self.refresh_bindings()  # type: ignore[attr-defined]
 
 
-class CompactFooter:
-    """Screen mixin: the footer without the padding around each key, so that at 80 columns the keys' labels
-    are whole rather than the last one cut (`^o Promot`)."""
-
-    def on_mount(self) -> None:
-        for footer in self.query(Footer):  # type: ignore[attr-defined]
-            footer.compact = True
-
-
 ResultType = TypeVar("ResultType")
 
 
@@ -64,12 +60,18 @@ class ShowsWorkerErrors:
                                 event.worker.error)
 
 
-class SparkScreen(ShowsWorkerErrors, AppKeysFirst, CompactFooter, OfferedKeys, Screen[ResultType]):
+class SparkScreen(ShowsWorkerErrors, AppKeysFirst, OfferedKeys, Screen[ResultType]):
     """A full screen of the app."""
 
 
-class SparkModal(ShowsWorkerErrors, AppKeysFirst, CompactFooter, OfferedKeys, ModalScreen[ResultType]):
-    """A modal of the app."""
+class SparkModal(ShowsWorkerErrors, AppKeysFirst, OfferedKeys, ModalScreen[ResultType]):
+    """A modal of the app: F1 opens the help over it (listing its keys), ^q quits as everywhere (asking when
+    jobs run; the app's own ^q binding, a priority one, is the one that runs)."""
+
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", "Quit", id="app.quit", tooltip="Quit (asks when jobs run)"),
+        Binding("f1", "app.help", "Help", id="app.help", tooltip="Keys and how-to"),
+    ]
 
 
 class Dialog(SparkModal[ResultType]):

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Label, ProgressBar, Static
+from textual.widgets import Label, ProgressBar, Static
 
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.tui.job_actions import offered
 from spark_tui.tui.screens.base import SparkScreen
+from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.spark.export_wire import ExportJob
 from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import (
@@ -83,7 +84,7 @@ class JobDetailsScreen(SparkScreen[None]):
             yield FittedTable(SERVICE_COLUMNS[is_import(self.job)], id="details-services")
             yield Label("outputs.service_versions", classes="section")
             yield FittedTable(VERSION_COLUMNS[is_import(self.job)], id="details-versions")
-        yield Footer()
+        yield SparkFooter()
 
     def on_mount(self) -> None:
         main = self.app.main  # the job comes from its table: as stale as the table

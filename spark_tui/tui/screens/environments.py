@@ -21,10 +21,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, SelectionList, Static
 from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import Dialog, SparkModal, SparkScreen
+from spark_tui.tui.widgets.footer import SparkFooter
 
 from spark_tui.backends.base import Backend
 from spark_tui.promotion.mappings import MappingSet, covers, read_mapping_file
@@ -191,7 +192,7 @@ class EnvironmentsScreen(SparkScreen[None]):
         yield MatrixTable(id="matrix")
         yield Static(Text("space marks · enter versions · d differences only · t targets · F5 compare",
                           style="dim"), id="env-hint")
-        yield Footer()
+        yield SparkFooter()
 
     def _profiles(self) -> list[tuple[str, str]]:
         config = self.app.config
@@ -416,7 +417,7 @@ class TargetsModal(Dialog[list[str] | None]):
         with Vertical(classes="dialog-box"):
             yield Label(Text("Compare with (space toggles, enter confirms)", style="bold"), id="dialog-title")
             yield SelectionList[str](*[(name, name, name in self.chosen) for name in self.choices], id="targets-list")
-        yield Footer()
+        yield SparkFooter()
 
     def action_ok(self) -> None:
         self.dismiss(list(self.query_one(SelectionList).selected))
@@ -438,7 +439,7 @@ class PickTargetModal(Dialog[int | None]):
         with Vertical(classes="dialog-box"):
             yield Label(Text("Promote the difference into (enter picks)", style="bold"), id="dialog-title")
             yield OptionList(*self.names, id="pick-target")
-        yield Footer()
+        yield SparkFooter()
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -463,7 +464,7 @@ class ServiceVersionsModal(SparkModal[None]):
         with Vertical(id="versions-dialog"):
             yield Label(Text(self.service, style="bold"), id="dialog-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="versions-table")
-        yield Footer()
+        yield SparkFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

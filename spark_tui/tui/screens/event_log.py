@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer
 
 from spark_tui.tui.screens.base import SparkScreen
+from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.tui.event_log import EventLog
 from spark_tui.tui.fit import fit_end
 from spark_tui.tui.widgets.fitted_table import FittedTable
@@ -32,7 +32,7 @@ class EventLogScreen(SparkScreen[None]):
         table = FittedTable(COLUMNS, id="event-log")
         table.border_title = "Event log (this session)"
         yield table
-        yield Footer()
+        yield SparkFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(FittedTable)

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 GUIDE = (
     "Browse the tenant on the left: → or enter expands, ← collapses, / filters names (services are searched "
@@ -28,6 +28,7 @@ GUIDE = (
 )
 
 from spark_tui.tui.screens.base import SparkModal
+from spark_tui.tui.widgets.footer import SparkFooter
 
 
 class HelpScreen(SparkModal[None]):
@@ -50,4 +51,4 @@ class HelpScreen(SparkModal[None]):
                 yield Static(Text(GUIDE), id="help-guide")
                 yield Label(Text("Keys on this screen", style="bold"), classes="section")
                 yield Static(table, id="help-keys")
-        yield Footer()
+        yield SparkFooter()

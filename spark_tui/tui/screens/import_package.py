@@ -20,10 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import ContentSwitcher, Footer, Input, Label, Select, Static
+from textual.widgets import ContentSwitcher, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import SparkScreen
+from spark_tui.tui.widgets.footer import SparkFooter
 
 from spark_tui.backends.base import Backend
 from spark_tui.backends.polling import DEFAULT_DEADLINE_S, wait_for_import
@@ -213,7 +214,7 @@ class ImportScreen(SparkScreen[None]):
                 yield ImportResultTable(id="import-result")
                 with VerticalScroll(id="import-errors"):
                     yield Static("", id="import-errors-text")
-        yield Footer()
+        yield SparkFooter()
 
     def on_mount(self) -> None:
         self._show_tab("package")

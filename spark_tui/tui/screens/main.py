@@ -150,7 +150,9 @@ class MainScreen(SparkScreen[None]):
                 yield form
             with Vertical(id="jobs-pane", classes="pane"):
                 yield JobsTable(id="jobs")
-        yield Footer(compact=True)  # compact from the start: set on mount (CompactFooter), it restyles every key
+        from spark_tui.tui.widgets.footer import SparkFooter
+
+        yield SparkFooter()
 
     def _breakpoint_class(self, width: int) -> str:
         """The class HORIZONTAL_BREAKPOINTS give this width (Textual sets it again on resize: no change then)."""

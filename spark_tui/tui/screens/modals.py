@@ -9,9 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
 from spark_tui.tui.screens.base import Dialog
+from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.spark.errors import SparkTuiError
 
 
@@ -48,7 +49,7 @@ class ErrorModal(Dialog[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Copy details (c)", id="copy", compact=True)
                 yield Button("Close (esc)", id="close", variant="primary", compact=True)
-        yield Footer()
+        yield SparkFooter()
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.details)
@@ -83,7 +84,7 @@ class ConfirmModal(Dialog[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning", compact=True)
                 yield Button(f"{self.no} (n)", id="no", variant="primary", compact=True)
-        yield Footer()
+        yield SparkFooter()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -115,7 +116,7 @@ class PromptModal(Dialog[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK (enter)", id="ok", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield SparkFooter()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
@@ -148,7 +149,7 @@ class BusyModal(Dialog[bool]):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
             yield LoadingIndicator(id="busy-spinner")
             yield Static(Text(f"{self.doing}  (esc cancels)"), id="busy-text")
-        yield Footer()
+        yield SparkFooter()
 
     def action_give_up(self) -> None:
         self.dismiss(False)

@@ -8,9 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from spark_tui.tui.screens.base import SparkModal
+from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.spark.export_wire import ApiError, ExportPreview, ExportRequest
 from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import human_bytes
@@ -64,7 +65,7 @@ class PreviewScreen(SparkModal[bool]):
                 if not p.errors:
                     yield Button("Export (e)", id="export", variant="primary", compact=True)
                 yield Button("Close (esc)", id="close", compact=True)
-        yield Footer()
+        yield SparkFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Export is not offered when the preview found errors."""

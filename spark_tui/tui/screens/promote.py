@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Checkbox, ContentSwitcher, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, ContentSwitcher, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import SparkScreen
+from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.backends.base import Backend
 from spark_tui.promotion import run as core
 from spark_tui.promotion.mappings import MappingSet
@@ -167,7 +168,7 @@ class PromoteScreen(SparkScreen[None]):
                 yield Static("", id="run-message")
                 yield Static("", id="receipt-summary")
                 yield ReceiptTable(id="receipt-table")
-        yield Footer()
+        yield SparkFooter()
 
     def _profile_options(self) -> list[tuple[str, str]]:
         config = self.app.config

@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from spark_tui.tui.screens.base import SparkScreen
+from spark_tui.tui.widgets.footer import SparkFooter
 
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.promotion_wire import Receipt
@@ -89,7 +90,7 @@ class ReceiptsScreen(SparkScreen[None]):
         yield InfoHeader()
         yield Static(Text("Reading the history…", style="dim"), id="receipts-status")
         yield ReceiptsTable(id="receipts")
-        yield Footer()
+        yield SparkFooter()
 
     def on_screen_resume(self) -> None:
         self.action_reload()
@@ -150,7 +151,7 @@ class ReceiptScreen(SparkScreen[None]):
             with VerticalScroll(id="receipt-text"):
                 yield Static(text)
             yield ReceiptTable(id="receipt-versions")
-        yield Footer()
+        yield SparkFooter()
 
     def on_mount(self) -> None:
         self.query_one(ReceiptTable).show(self.receipt)

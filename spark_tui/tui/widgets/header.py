@@ -1,7 +1,9 @@
 """One-line header: profile, tenant, who the backend knows you as, backend and location, connection state.
 
-Fitted to its width: the location (a workspace path or URL) is shortened in the middle with "…",
-then the other parts, so nothing is cut silently.
+Fitted to its width, nothing cut silently: the connection state ("no answer for 12s", "unreachable
+since …") is always drawn whole; the location gives way first, down to `scheme://host/…` (see
+`location_ellipsis`), then the dim labels go, then the location gives way further, and last the line
+before the state is cut with "…".
 """
 
 from __future__ import annotations
@@ -13,20 +15,54 @@ from rich.text import Text
 from textual.widget import Widget
 
 from spark_tui.backends.base import BackendInfo
-from spark_tui.tui.fit import fit_middle
+from spark_tui.tui.fit import ELLIPSIS, fit_end, fit_middle
 
 UNKNOWN_USER = "unknown (own jobs: those submitted here)"
 SLOW_S = 3.0  # a backend call taking longer is shown in the header
 
 
-def location_ellipsis(value: str, width: int) -> str:
-    """A backend location in `width` cells: a URL keeps its scheme and host and shortens its path."""
+def _url(value: str) -> tuple[str, str, str] | None:
+    """A URL's `scheme://`, host (with its port) and path (from its "/"); None for a location that is no URL."""
     scheme, sep, rest = value.partition("://")
+    if not sep or not scheme:
+        return None
     host, slash, path = rest.partition("/")
-    origin = f"{scheme}{sep}{host}"
-    if not sep or cell_len(value) <= width or cell_len(origin) + 2 > width:
+    return scheme + sep, host, slash + path
+
+
+def location_ellipsis(value: str, width: int) -> str:
+    """A backend location in at most `width` cells, "…" standing for what is left out.
+
+    A URL keeps its scheme and host: its path is shortened in the middle (`https://h.example/a…/team`), then
+    reduced to "/…"; only when not even `scheme://host/…` fits is the host shortened in the middle, the scheme
+    always whole (`https://h.e…ple/…`), down to 4 cells of it; narrower, `https://…`, then just "…". Any other
+    location (a workspace path) is shortened in the middle."""
+    if cell_len(value) <= width:
+        return value
+    url = _url(value)
+    if url is None:
         return fit_middle(value, width)
-    return origin + fit_middle(slash + path, width - cell_len(origin))
+    prefix, host, path = url
+    room = width - cell_len(prefix) - cell_len(host)
+    if path and room >= 4:
+        return prefix + host + fit_middle(path, room)
+    tail = "/…" if path else ""
+    if path and room >= len(tail):
+        return prefix + host + tail
+    room = width - cell_len(prefix) - len(tail)
+    if room >= 4:
+        return prefix + fit_middle(host, room) + tail
+    if width > cell_len(prefix):
+        return prefix + ELLIPSIS
+    return fit_end(ELLIPSIS, width)
+
+
+def location_floor(value: str) -> int:
+    """The width below which the header drops its labels to give the location room: a URL's `scheme://host/…`
+    (its host whole), twelve cells of a path."""
+    url = _url(value)
+    floor = cell_len(url[0] + url[1]) + (2 if url[2] else 0) if url else 12
+    return min(cell_len(value), floor)
 
 
 class InfoHeader(Widget):
@@ -104,16 +140,18 @@ class InfoHeader(Widget):
         state, state_style = main.state() if self.info is None else ("", "")
         user = main.user() if self.info is None else (info.user or UNKNOWN_USER)
         values = [("profile", info.profile), ("tenant", info.tenant), ("user", user), ("backend", info.kind)]
-        tail = ["  ", (state, state_style)]
-        text = Text()
-        for labelled in (True, False):  # without the dim labels when the line is narrow
+        width = self.size.width
+        tail = Text.assemble("  ", (state, state_style)) if state else Text()
+        room = width - tail.cell_len  # for all but the state
+        if room < 2:
+            return fit_end(Text(state, state_style), width)
+        for labelled in (True, False):  # without the dim labels when the location would have too little room
             parts: list = [(" spark-tui ", "bold reverse"), " "]
             for label, value in values:
                 parts += [" ", (f"{label} ", "dim") if labelled else "", (value, "bold"), " "]
-            room = self.size.width - Text.assemble(*parts, *tail).cell_len
-            if room > 8 or not labelled:
-                location = location_ellipsis(info.location, room) if room > 8 else ""
-                text = Text.assemble(*parts, location, *tail, no_wrap=True, overflow="ellipsis")
+            line = Text.assemble(*parts)
+            left = room - line.cell_len
+            if left >= location_floor(info.location):
                 break
-        text.truncate(self.size.width, overflow="ellipsis")
-        return text
+        line.append(location_ellipsis(info.location, max(left, 1)))
+        return Text.assemble(fit_end(line, room), tail, no_wrap=True)

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from spark_tui.tui.screens.base import SparkModal
+from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.promotion.mappings import Mapping, make_mapping
 from spark_tui.spark.values import VersionBump
 from spark_tui.spark.uri import InvalidReference, service_uri, validate_name
@@ -135,7 +136,7 @@ class MappingModal(SparkModal[MappingRow | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK (enter)", id="ok", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()  # its own keys, not those of the screen below
+        yield SparkFooter()  # its own keys, not those of the screen below
 
     def on_mount(self) -> None:
         self.query_one("#map-folder", Input).focus()
