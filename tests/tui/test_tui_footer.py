@@ -9,7 +9,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 from tui_helpers import form_ready, screen_lines, wait_for
 
-from spark_tui.spark.export_wire import JobStatus
+from spark_tui.spark.values import JobStatus
 from spark_tui.tui.app import SparkApp
 from spark_tui.tui.screens.environments import TargetsModal
 from spark_tui.tui.screens.help import HelpScreen

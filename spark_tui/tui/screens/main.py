@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from spark_tui.backends.base import BackendInfo
@@ -33,6 +33,7 @@ from spark_tui.tui.job_tracker import Ended, JobTracker, QueuedExport
 from spark_tui.tui.pending_saves import PendingSaves, store_path
 from spark_tui.tui.widgets.catalog import CatalogPane, CatalogTree
 from spark_tui.tui.widgets.export_form import ExportForm
+from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.jobs_table import JobsTable
 
@@ -150,8 +151,6 @@ class MainScreen(SparkScreen[None]):
                 yield form
             with Vertical(id="jobs-pane", classes="pane"):
                 yield JobsTable(id="jobs")
-        from spark_tui.tui.widgets.footer import SparkFooter
-
         yield SparkFooter()
 
     def _breakpoint_class(self, width: int) -> str:
