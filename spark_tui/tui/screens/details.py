@@ -33,6 +33,7 @@ from spark_tui.tui.formatting import (
     throughput,
 )
 from spark_tui.tui.screens.preview import errors_table
+from spark_tui.tui.widgets.fitted import FittedLine
 from spark_tui.tui.widgets.fitted_table import FittedTable
 from spark_tui.tui.widgets.header import InfoHeader
 
@@ -75,7 +76,7 @@ class JobDetailsScreen(SparkScreen[None]):
     def compose(self) -> ComposeResult:
         yield InfoHeader(self.app.main.promoted_in.get(self.job.id))  # a promotion's import ran in its target
         with VerticalScroll(id="details-body"):
-            yield Label("", id="details-title")
+            yield FittedLine(id="details-title")
             yield ProgressBar(total=100, show_eta=False, id="details-progress")
             yield Static("", id="details-info")
             yield Label("Errors", classes="section", id="errors-label")
@@ -133,7 +134,7 @@ class JobDetailsScreen(SparkScreen[None]):
         status = job.status.value
         kind = "Import" if is_import(job) else "Export"
         shown = Text(f"? {status}", style="italic") if self.stale() else status_text(status, self.app.no_color)
-        self.query_one("#details-title", Label).update(Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", shown))
+        self.query_one("#details-title", FittedLine).update(Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", shown))
         bar = self.query_one("#details-progress", ProgressBar)
         bar.display = not job.status.is_terminal
         if (p := progress_of(job)) and p.bytes_total:

@@ -127,7 +127,7 @@ class EnvironmentsScreen(SparkScreen[None]):
     EnvironmentsScreen .env-row { height: 1; padding: 0 1; }
     EnvironmentsScreen .env-label { width: 13; color: $text-muted; }
     EnvironmentsScreen .env-label2 { width: 9; color: $text-muted; margin-left: 1; }
-    EnvironmentsScreen #env-source { width: 24; }
+    EnvironmentsScreen #env-source { width: 1fr; max-width: 24; }
     EnvironmentsScreen #env-targets { width: 1fr; }
     EnvironmentsScreen .env-row Input { width: 1fr; }
     EnvironmentsScreen #env-status { height: auto; max-height: 5; padding: 0 1; margin-top: 1; }
@@ -181,7 +181,7 @@ class EnvironmentsScreen(SparkScreen[None]):
             profiles = self._profiles()
             yield Select(profiles, value=self._default_source(), allow_blank=not profiles, id="env-source", compact=True)
             yield Label("Targets", classes="env-label2")
-            yield Static("", id="env-targets")
+            yield Static("", id="env-targets", classes="one-line")
         with Horizontal(classes="env-row"):
             yield Label("Mapping file", classes="env-label")
             yield PathInput(suffixes=(".toml",), placeholder="optional .toml", id="env-mapping-file", compact=True)
@@ -189,9 +189,9 @@ class EnvironmentsScreen(SparkScreen[None]):
             yield Input("", placeholder="blank = whole tenant",
                                id="env-scope", compact=True, select_on_focus=False)
         yield Static("", id="env-status")
-        yield MatrixTable(id="matrix")
         yield Static(Text("space marks · enter versions · d differences only · t targets · F5 compare",
-                          style="dim"), id="env-hint")
+                          style="dim"), id="env-hint", classes="one-line")  # above the table: toasts cover the bottom
+        yield MatrixTable(id="matrix")
         yield SparkFooter()
 
     def _profiles(self) -> list[tuple[str, str]]:

@@ -195,7 +195,7 @@ class ImportScreen(SparkScreen[None]):
             yield Input(DEFAULT_SOURCE_SYSTEM, id="source-system", compact=True, select_on_focus=False)
             yield Label("Correlation", classes="import-label2")
             yield Input("", placeholder="optional id", id="correlation-id", compact=True, select_on_focus=False)
-        yield Static("", id="import-tabs")
+        yield Static("", id="import-tabs", classes="one-line")
         with ContentSwitcher(initial="package", id="import-body"):
             with Vertical(id="package"):
                 yield Static(Text("Type the path of a package (→ takes the completion), then enter reads it.",
@@ -204,9 +204,9 @@ class ImportScreen(SparkScreen[None]):
                 with VerticalScroll(id="package-errors"):
                     yield Static("", id="package-errors-text")
             with Vertical(id="mapping"):
-                yield ImportMappingTable(id="import-mapping")
                 yield Static(Text("enter edits · space imports/skips · a all · u upgrade · F5 plans", style="dim"),
-                             id="mapping-hint")
+                             id="mapping-hint", classes="one-line")  # above the table: toasts cover the bottom
+                yield ImportMappingTable(id="import-mapping")
             with Vertical(id="plan"):
                 yield Static(Text("No plan yet: read a package, then F5.", style="dim"), id="import-verdict")
                 yield Static("", id="job-line")

@@ -151,21 +151,21 @@ class PromoteScreen(SparkScreen[None]):
             yield Label("Save to", classes="promote-label")
             yield Input(str(self.dest_dir), id="promote-dest", compact=True)
             yield MarkedCheckbox(folders_label(False), id="create_folders", compact=True)
-        yield Static("", id="promote-tabs")
+        yield Static("", id="promote-tabs", classes="one-line")
         with ContentSwitcher(initial="mapping", id="promote-body"):
             with Vertical(id="mapping"):
-                yield MappingTable(id="mapping-table")
                 yield Static(Text("enter edits a mapping · u cycles the upgrade type · F5 plans", style="dim"),
-                             id="mapping-hint")
+                             id="mapping-hint", classes="one-line")  # above the table: toasts cover the bottom
+                yield MappingTable(id="mapping-table")
             with Vertical(id="plan"):
                 yield Static(Text("No plan yet: pick the target profile, then F5.", style="dim"), id="plan-verdict")
                 yield PlanTable(id="plan-table")
                 with VerticalScroll(id="plan-errors"):
                     yield Static("", id="plan-errors-text")
             with Vertical(id="run"):
-                yield Static(steps_line(None), id="run-steps")
+                yield Static(steps_line(None), id="run-steps", classes="one-line")
                 yield PromotionJobs(id="run-jobs")
-                yield Static("", id="run-message")
+                yield Static("", id="run-message", classes="one-line")
                 yield Static("", id="receipt-summary")
                 yield ReceiptTable(id="receipt-table")
         yield SparkFooter()

@@ -1,0 +1,145 @@
+"""At 50 columns no text is cut without "…" (issue 19): a select's current value, one-line hints (which sit
+above their table, out of the toasts' way), ids in titles (shortened in the middle) and dialog titles (wrapped).
+Each test reads the screen as the terminal shows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from screens_kit import make_app, seed_dev, seed_uat, write_config
+from textual.widgets import Select
+from tui_helpers import form_ready, screen_lines, wait_for
+
+from spark_tui.tui.screens.details import JobDetailsScreen
+from spark_tui.tui.screens.environments import EnvironmentsScreen
+from spark_tui.tui.screens.preview import PreviewScreen
+from spark_tui.tui.screens.promote import PromoteScreen
+from spark_tui.tui.widgets.catalog import CatalogTree
+from spark_tui.tui.widgets.jobs_table import JobsTable
+from spark_tui.tui.widgets.mapping_table import MappingTable
+
+NARROW = (50, 20)
+LONG = "user-acceptance-eu"  # a target profile whose name does not fit a narrow select
+
+
+@pytest.fixture
+def dev(tmp_path: Path, spark_tui_home: Path) -> Path:
+    dev, uat = tmp_path / "dev-ws", tmp_path / "uat-ws"
+    seed_dev(dev)
+    seed_uat(uat)
+    write_config(spark_tui_home, {"dev": (dev, "dev"), LONG: (uat, "uat")}, "dev")
+    return dev
+
+
+def line_with(app, start: str) -> str:
+    """The first line of the screen holding `start`, from there on, trailing blanks dropped."""
+    for line in screen_lines(app):
+        if start in line:
+            return line[line.index(start):].rstrip()
+    raise AssertionError(f"no line holds {start!r}: {screen_lines(app)}")
+
+
+async def mark_and(pilot, *keys: str) -> None:
+    """Mark folder synth-0000 in the catalog, then press `keys`."""
+    tree = pilot.app.main.query_one(CatalogTree)
+    await wait_for(pilot, lambda: tree._find("folder:synth-0000") is not None, "the catalog")
+    await form_ready(pilot)
+    tree.focus()
+    tree.move_cursor(tree._find("folder:synth-0000"))
+    await pilot.press("space", *keys)
+
+
+async def open_promote(pilot) -> PromoteScreen:
+    await mark_and(pilot, "ctrl+o")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromoteScreen), "the promote screen")
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: screen.query_one(MappingTable).row_count == 2, "the mapping table")
+    return screen
+
+
+async def test_a_narrow_select_ends_its_value_with_an_ellipsis(dev, tmp_path: Path) -> None:
+    """Was `Target     pick a ▼`: the prompt cut mid-word; then the profile picked, cut the same way."""
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_promote(pilot)
+        shown = line_with(app, "Target").removeprefix("Target").split("▼")[0].strip()
+        assert shown.endswith("…") and "pick a profile".startswith(shown[:-1]) and len(shown) > 3
+        target = screen.query_one("#target", Select)
+        target.value = LONG
+        await wait_for(pilot, lambda: screen.target is not None, "the target opened")
+        await pilot.pause()
+        shown = line_with(app, "Target").removeprefix("Target").split("▼")[0].strip()
+        prompt = f"{LONG} · embedded · tenant uat"
+        assert shown.endswith("…") and prompt.startswith(shown[:-1]) and len(shown) > 3
+
+
+async def test_the_mapping_hint_is_above_the_table_whole_or_cut_with_an_ellipsis_and_no_toast_covers_it(
+        dev, tmp_path: Path) -> None:
+    """Was the last line of the mapping tab, cut at `u cycles the upgrade` and covered by the target's toast."""
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW, notifications=True) as pilot:
+        screen = await open_promote(pilot)
+        screen.query_one("#target", Select).value = LONG
+        await wait_for(pilot, lambda: screen.target is not None and screen.query("Toast"), "the target's toast")
+        await pilot.pause()
+        hint = "enter edits a mapping · u cycles the upgrade type · F5 plans"
+        shown = line_with(app, "enter edits")
+        assert shown.endswith("…") and hint.startswith(shown[:-1]) and len(shown) == NARROW[0] - 2
+        lines = screen_lines(app)
+        hint_row = next(i for i, line in enumerate(lines) if "enter edits" in line)
+        table = screen.query_one(MappingTable)
+        assert hint_row < table.region.y  # above the table, where the toasts (bottom right) do not go
+        toast_top = min(t.region.y for t in screen.query("Toast"))
+        assert hint_row < toast_top
+
+
+async def test_the_details_title_shortens_the_job_id_in_the_middle(dev, tmp_path: Path) -> None:
+    """Was `Export job 392d8241-8c99-48c8-b354-8a4554cacd4` (the id's last character and the status cut off)."""
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await mark_and(pilot, "f6")
+        table = app.main.query_one(JobsTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "the export job")
+        job_id = next(iter(table._cells))
+        await pilot.press("f4")
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailsScreen), "the details")
+        await wait_for(pilot, lambda: app.screen.job.status.is_terminal, "the job's end")
+        await pilot.pause()
+        shown = line_with(app, "Export job")
+        status = app.screen.job.status.value
+        assert shown.endswith(status) and "…" in shown and len(shown) <= NARROW[0] - 2
+        head, tail = shown.removeprefix("Export job ").removesuffix(status).rstrip().lstrip("✓✗◐? ").split("…")
+        assert job_id.startswith(head) and job_id.endswith(tail.split()[0]) and len(head) >= 3
+
+
+async def test_the_preview_title_wraps_instead_of_being_cut(dev, tmp_path: Path) -> None:
+    """Was `Preview: 2 service(s), 4 version(s), 1` (the size cut off at the dialog's edge)."""
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await mark_and(pilot, "f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen), "the preview")
+        await pilot.pause()
+        title = str(app.screen.query_one("#dialog-title").render())
+        lines = screen_lines(app)
+        top = next(i for i, line in enumerate(lines) if "Preview:" in line)
+        inner = [line.strip(" █┃┏┓━") for line in lines[top:top + 3]]
+        assert " ".join(" ".join(inner).split()).startswith(" ".join(title.split()))
+
+
+async def test_the_environments_targets_and_hint_end_with_an_ellipsis(dev, tmp_path: Path) -> None:
+    """Was `Targets  u` (the target's name cut to one letter) and a hint cut at `d differences`."""
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await form_ready(pilot)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.comparison is not None
+                       and not app.screen.busy, "the comparison")
+        await pilot.pause()
+        shown = line_with(app, "Targets").removeprefix("Targets").strip()
+        assert shown.endswith("…") and f"{LONG} (t picks)".startswith(shown[:-1]) and len(shown) > 3
+        hint = "space marks · enter versions · d differences only · t targets · F5 compare"
+        shown = line_with(app, "space marks")
+        assert shown.endswith("…") and hint.startswith(shown[:-1])
