@@ -59,12 +59,13 @@ async def open_promote(pilot) -> PromoteScreen:
 
 
 async def test_a_narrow_select_ends_its_value_with_an_ellipsis(dev, tmp_path: Path) -> None:
-    """Was `Target     pick a ▼`: the prompt cut mid-word; then the profile picked, cut the same way."""
+    """Was `Target     pick a ▼ If present abort`: the prompt cut mid-word in a select 9 cells wide. Narrow, the
+    fields take a row each (the select has the width), and a value still too long ends in "…"."""
     app = make_app(dev, "dev", "dev", tmp_path)
     async with app.run_test(size=NARROW) as pilot:
         screen = await open_promote(pilot)
-        shown = line_with(app, "Target").removeprefix("Target").split("▼")[0].strip()
-        assert shown.endswith("…") and "pick a profile".startswith(shown[:-1]) and len(shown) > 3
+        assert line_with(app, "Target").removeprefix("Target").split("▼")[0].strip() == "pick a profile"
+        assert line_with(app, "If present").removeprefix("If present").split("▼")[0].strip() == "abort"
         target = screen.query_one("#target", Select)
         target.value = LONG
         await wait_for(pilot, lambda: screen.target is not None, "the target opened")
@@ -143,3 +144,31 @@ async def test_the_environments_targets_and_hint_end_with_an_ellipsis(dev, tmp_p
         hint = "space marks · enter versions · d differences only · t targets · F5 compare"
         shown = line_with(app, "space marks")
         assert shown.endswith("…") and hint.startswith(shown[:-1])
+
+
+async def test_the_event_log_shows_the_line_under_the_cursor_whole(dev, tmp_path: Path) -> None:
+    """Was `package /tmp/…/promote-de…` and no way to read the rest: the table cuts it with "…", the line under
+    the table shows it whole (wrapped)."""
+    from spark_tui.tui.screens.event_log import EventLogScreen
+
+    app = make_app(dev, "dev", "dev", tmp_path)
+    path = f"{tmp_path}/promote-dev-to-{LONG}-20261207T033919Z.zip"
+    async with app.run_test(size=NARROW) as pilot:
+        await form_ready(pilot)
+        app.main.events.add("saved", f"package {path}")
+        app.main.events.add("failed", "export 1 failed: the tenant's job slot is busy")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log")
+        await pilot.pause()
+
+        def under_the_table() -> str:
+            lines = screen_lines(app)
+            bottom = next(i for i, line in enumerate(lines) if line.startswith("╰"))
+            return " ".join(line.strip() for line in lines[bottom + 1:-1] if line.strip())
+
+        assert under_the_table() == "export 1 failed: the tenant's job slot is busy"  # the cursor's: the last
+        await pilot.press("up")
+        await pilot.pause()
+        cut = line_with(app, "saved").removeprefix("saved").strip(" │")
+        assert cut.endswith("…") and f"package {path}".startswith(cut[:-1])
+        assert under_the_table().replace(" ", "") == f"package {path}".replace(" ", "")  # wrapped

@@ -1,10 +1,13 @@
-"""The event log screen: what started, finished, failed or was saved in this session, newest last."""
+"""The event log screen: what started, finished, failed or was saved in this session, newest last. A line cut
+to the table's width (with "…") is shown whole under the table while the cursor is on it: a saved package's
+path, a failure's reason."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widgets import DataTable, Static
 
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.tui.widgets.footer import SparkFooter
@@ -32,6 +35,7 @@ class EventLogScreen(SparkScreen[None]):
         table = FittedTable(COLUMNS, id="event-log")
         table.border_title = "Event log (this session)"
         yield table
+        yield Static("", id="event-whole")
         yield SparkFooter()
 
     def on_mount(self) -> None:
@@ -53,3 +57,7 @@ class EventLogScreen(SparkScreen[None]):
             table.border_subtitle = "nothing happened yet"
         else:
             table.border_subtitle = None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.query_one(FittedTable).cells.get(event.row_key.value or "")
+        self.query_one("#event-whole", Static).update(Text(row[2] if row else "", style="dim"))

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, ContentSwitcher, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
@@ -60,13 +60,16 @@ class PromoteScreen(SparkScreen[None]):
     """Promote `request` (the main screen's selection) from `source` (the app's backend) into another profile."""
 
     AUTO_FOCUS = "#target"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
     DEFAULT_CSS = """
     PromoteScreen #promote-summary { height: auto; max-height: 2; padding: 0 1; }
-    PromoteScreen .promote-row { height: 1; padding: 0 1; }
-    PromoteScreen .promote-label { width: 11; color: $text-muted; }
-    PromoteScreen .promote-row Select, PromoteScreen .promote-row Input { width: 1fr; }
-    PromoteScreen #if_present { width: 17; }
-    PromoteScreen #create_folders { width: auto; margin-left: 2; }
+    PromoteScreen #promote-fields {
+        layout: grid; grid-size: 4; grid-columns: 11 1fr 11 21; grid-rows: 1; height: auto; padding: 0 1;
+    }
+    PromoteScreen .promote-label { color: $text-muted; }
+    PromoteScreen #create_folders { column-span: 2; margin-left: 1; }
+    PromoteScreen.-narrow #promote-fields { grid-size: 2; grid-columns: 11 1fr; }
+    PromoteScreen.-narrow #create_folders { margin-left: 0; }
     PromoteScreen #promote-tabs { height: 1; margin-top: 1; background: $panel; }
     PromoteScreen #promote-body, PromoteScreen #promote-body > Vertical { height: 1fr; }
     PromoteScreen #mapping-table, PromoteScreen #plan-table, PromoteScreen #receipt-table { height: 1fr; }
@@ -141,13 +144,12 @@ class PromoteScreen(SparkScreen[None]):
     def compose(self) -> ComposeResult:
         yield InfoHeader()
         yield Static(Text("Resolving the selection…", style="dim"), id="promote-summary")
-        with Horizontal(classes="promote-row"):
+        with Grid(id="promote-fields"):  # two rows; four when narrow, so that the target's name has room
             yield Label("Target", classes="promote-label")
             yield Select(self._profile_options(), prompt="pick a profile", id="target", compact=True)
             yield Label("If present", classes="promote-label")
             yield Select([(p.value, p) for p in IfPresent], value=IfPresent.abort, allow_blank=False,
                          id="if_present", compact=True)
-        with Horizontal(classes="promote-row"):
             yield Label("Save to", classes="promote-label")
             yield Input(str(self.dest_dir), id="promote-dest", compact=True)
             yield MarkedCheckbox(folders_label(False), id="create_folders", compact=True)
