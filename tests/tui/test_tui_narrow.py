@@ -172,3 +172,45 @@ async def test_the_event_log_shows_the_line_under_the_cursor_whole(dev, tmp_path
         cut = line_with(app, "saved").removeprefix("saved").strip(" │")
         assert cut.endswith("…") and f"package {path}".startswith(cut[:-1])
         assert under_the_table().replace(" ", "") == f"package {path}".replace(" ", "")  # wrapped
+
+
+async def test_the_environments_matrix_keeps_every_column_on_the_screen(dev, tmp_path: Path) -> None:
+    """Was a plain table running off the right edge: at 50 columns the target's column was not on the screen.
+    The service names give way first (shortened in the middle), the target's name and cells stay whole."""
+    from spark_tui.tui.screens.environments import MatrixTable
+
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await form_ready(pilot)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.comparison is not None
+                       and not app.screen.busy, "the comparison")
+        await pilot.pause()
+        header = line_with(app, "Service")
+        assert header.split() == ["Service", "dev", LONG]
+        table = app.screen.query_one(MatrixTable)
+        for key, given in table.cells.items():
+            service = given[1]
+            shown = line_with(app, str(table.get_row(key)[1])).split()
+            assert shown[0] == service or ("…" in shown[0] and service.endswith(shown[0].split("…")[1]))
+            assert shown[-2:] == str(given[-1]).split()  # the target's cell, whole
+
+
+async def test_placeholders_longer_than_their_field_end_with_an_ellipsis(dev, tmp_path: Path) -> None:
+    """Was `Identifiers  f/s[1.2]  service-uuid` (the form's) and `path of an export ZIP (→ completes` (the Import
+    screen's): Textual wraps a placeholder and shows its first line. The Import screen's fields take a row each."""
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await form_ready(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        shown = line_with(app, "Identifiers").removeprefix("Identifiers").strip(" ┃")
+        assert shown.endswith("…") and "f/s[1.2]  service-uuid  version/uuid".startswith(shown[:-1])
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImportScreen", "the import screen")
+        await pilot.pause()
+        shown = line_with(app, "Package").removeprefix("Package").strip()
+        assert shown.endswith("…") and "path of an export ZIP (→ completes, enter reads it)".startswith(shown[:-1])
+        assert line_with(app, "Mapping file").removeprefix("Mapping file").strip() == "optional .toml, enter applies"
+        assert line_with(app, "If present").removeprefix("If present").split("▼")[0].strip() == "abort"
+        assert line_with(app, "Correlation").removeprefix("Correlation").strip() == "optional id"

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets import Input, Label, OptionList, Select, SelectionList, Static
 from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import Dialog, SparkModal, SparkScreen
@@ -33,6 +33,9 @@ from spark_tui.spark.compare_wire import Comparison, ServiceState, VersionState
 from spark_tui.spark.errors import SparkTuiError
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 from spark_tui.spark.values import FileFilter
+from spark_tui.tui.fit import fit_end, fit_middle
+from spark_tui.tui.widgets.fitted import FittedInput
+from spark_tui.tui.widgets.fitted_table import FittedTable
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.path_input import PathInput
 
@@ -56,8 +59,9 @@ def cell_text(latest: str | None, state: ServiceState) -> Text:
     return Text(f"{state.mark} {latest or '—'}", style=STATE_STYLES[state])
 
 
-class MatrixTable(DataTable):
-    """One row per service, one column per target; `marked` are the services space has marked."""
+class MatrixTable(FittedTable):
+    """One row per service, one column per target; `marked` are the services space has marked. Narrow, the
+    service names are shortened in the middle first, so that the targets' columns stay on the screen."""
 
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", show=False, id="environments.mark",
@@ -67,26 +71,25 @@ class MatrixTable(DataTable):
     ]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self.marked: set[str] = set()
 
     def show(self, comparison: Comparison, only_differences: bool) -> None:
         from spark_tui.promotion.compare import matrix
 
-        self.clear(columns=True)
-        self.add_column(" ", key="mark")
-        self.add_column("Service", key="service")
-        self.add_column(comparison.source.profile, key="source")
-        for n, target in enumerate(comparison.targets):
-            self.add_column(target.target.profile, key=f"t{n}")
+        self.COLUMNS = (("mark", " ", fit_end), ("service", "Service", fit_middle),
+                        ("source", comparison.source.profile, fit_end),
+                        *((f"t{n}", target.target.profile, fit_end) for n, target in enumerate(comparison.targets)))
+        rows: dict[str, tuple] = {}
         for row in matrix(comparison):
             if only_differences and all(c is not None and c.state is ServiceState.same for c in row.cells):
                 continue
             cells = [cell_text(c.latest, c.state) if c is not None else Text("·", style="dim") for c in row.cells]
             mark = MARKED if row.source_side and row.service in self.marked else ""
             # a target-only service may be named as a source service that a mapping sends elsewhere
-            self.add_row(mark, row.service, row.latest_source or "—", *cells,
-                         key=f"{'source' if row.source_side else 'target'}:{row.service}")
+            rows[f"{'source' if row.source_side else 'target'}:{row.service}"] = (
+                mark, row.service, row.latest_source or "—", *cells)
+        self.put_rows(rows)
 
     def current_key(self) -> tuple[bool, str] | None:
         """(from the source, service) of the row under the cursor."""
@@ -109,7 +112,7 @@ class MatrixTable(DataTable):
             self.notify(f"'{service}' is only in the target(s): there is nothing to promote", severity="warning")
             return
         self.marked ^= {service}
-        self.update_cell(f"source:{service}", "mark", MARKED if service in self.marked else "")
+        self.set_cell(f"source:{service}", "mark", MARKED if service in self.marked else "")
         if self.cursor_row < self.row_count - 1:
             self.move_cursor(row=self.cursor_row + 1)
 
@@ -186,7 +189,7 @@ class EnvironmentsScreen(SparkScreen[None]):
             yield Label("Mapping file", classes="env-label")
             yield PathInput(suffixes=(".toml",), placeholder="optional .toml", id="env-mapping-file", compact=True)
             yield Label("Scope", classes="env-label2")
-            yield Input("", placeholder="blank = whole tenant",
+            yield FittedInput("", placeholder="blank = whole tenant",
                                id="env-scope", compact=True, select_on_focus=False)
         yield Static("", id="env-status")
         yield Static(Text("space marks · enter versions · d differences only · t targets · F5 compare",
@@ -463,15 +466,14 @@ class ServiceVersionsModal(SparkModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="versions-dialog"):
             yield Label(Text(self.service, style="bold"), id="dialog-title")
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="versions-table")
+            yield FittedTable((("target", "Target", fit_middle), ("source_version", self.comparison.source.profile, fit_end),
+                               ("target_version", "There", fit_end), ("state", "State", fit_end),
+                               ("decided", "Decided by", fit_end)), id="versions-table")
         yield SparkFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        source = self.comparison.source.profile
-        for key, label in (("target", "Target"), ("source_version", source), ("target_version", "There"),
-                           ("state", "State"), ("decided", "Decided by")):
-            table.add_column(label, key=key)
+        table = self.query_one(FittedTable)
+        rows: list[tuple] = []
         for t in self.comparison.targets:
             for row in t.services:
                 if (row.service_uri_source if self.from_source else row.service_uri_target) != self.service or (
@@ -480,9 +482,10 @@ class ServiceVersionsModal(SparkModal[None]):
                 where = f"{t.target.profile} {row.service_uri_target}" if row.service_uri_target != self.service \
                     else t.target.profile
                 if not row.versions:
-                    table.add_row(where, "—", "—", cell_text(row.latest_target, row.state), "—")
+                    rows.append((where, "—", "—", cell_text(row.latest_target, row.state), "—"))
                 for v in row.versions:
                     cue, style = VERSION_CUES[v.state]
-                    table.add_row(where, v.version_source or "—", v.version_target or "—", Text(cue, style=style),
-                                  v.decided_by.value)
+                    rows.append((where, v.version_source or "—", v.version_target or "—", Text(cue, style=style),
+                                 v.decided_by.value))
+        table.put_rows({str(n): row for n, row in enumerate(rows)})
         table.focus()

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
@@ -37,6 +37,7 @@ from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEn
 from spark_tui.spark.promotion_wire import PackageInspection, Plan
 from spark_tui.tui.formatting import duration, human_bytes, status_text, tab_strip
 from spark_tui.tui.screens.preview import errors_table
+from spark_tui.tui.widgets.fitted import FittedInput
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.import_mapping import ImportMappingTable
 from spark_tui.tui.widgets.package_tables import ImportResultTable, InspectionTable
@@ -97,12 +98,17 @@ class ImportScreen(SparkScreen[None]):
     """Import a package into `backend` (the app's backend when the screen opened)."""
 
     AUTO_FOCUS = "#package"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
     DEFAULT_CSS = """
-    ImportScreen .import-row { height: 1; padding: 0 1; }
-    ImportScreen .import-label { width: 14; color: $text-muted; }
-    ImportScreen .import-label2 { width: 12; color: $text-muted; margin-left: 1; }
-    ImportScreen .import-row Input { width: 1fr; }
-    ImportScreen #import-if-present { width: 17; }
+    ImportScreen #import-fields {
+        layout: grid; grid-size: 4; grid-columns: 14 1fr 13 1fr; grid-rows: 1; height: auto; padding: 0 1;
+    }
+    ImportScreen .import-label { color: $text-muted; }
+    ImportScreen .import-label2 { color: $text-muted; margin-left: 1; }
+    ImportScreen #import-fields > #package { column-span: 3; }
+    ImportScreen.-narrow #import-fields { grid-size: 2; grid-columns: 14 1fr; }
+    ImportScreen.-narrow #import-fields > #package { column-span: 1; }
+    ImportScreen.-narrow .import-label2 { margin-left: 0; }
     ImportScreen #import-tabs { height: 1; margin-top: 1; background: $panel; }
     ImportScreen #import-body, ImportScreen #import-body > Vertical { height: 1fr; }
     ImportScreen #package-summary, ImportScreen #import-verdict, ImportScreen #job-line { height: auto; padding: 0 1; }
@@ -179,22 +185,20 @@ class ImportScreen(SparkScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield InfoHeader()
-        with Horizontal(classes="import-row"):
+        with Grid(id="import-fields"):  # three rows; five when narrow, so that each field has room
             yield Label("Package", classes="import-label")
             yield PathInput(suffixes=(".zip",), placeholder="path of an export ZIP (→ completes, enter reads it)",
                             id="package", compact=True)
-        with Horizontal(classes="import-row"):
             yield Label("Mapping file", classes="import-label")
             yield PathInput(suffixes=(".toml",), placeholder="optional .toml, enter applies",
                             id="mapping-file", compact=True)
             yield Label("If present", classes="import-label2")
             yield Select([(p.value, p) for p in IfPresent], value=IfPresent.abort, allow_blank=False,
                          id="import-if-present", compact=True)
-        with Horizontal(classes="import-row"):
             yield Label("Source system", classes="import-label")
             yield Input(DEFAULT_SOURCE_SYSTEM, id="source-system", compact=True, select_on_focus=False)
             yield Label("Correlation", classes="import-label2")
-            yield Input("", placeholder="optional id", id="correlation-id", compact=True, select_on_focus=False)
+            yield FittedInput("", placeholder="optional id", id="correlation-id", compact=True, select_on_focus=False)
         yield Static("", id="import-tabs", classes="one-line")
         with ContentSwitcher(initial="package", id="import-body"):
             with Vertical(id="package"):

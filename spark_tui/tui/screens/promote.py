@@ -264,8 +264,8 @@ class PromoteScreen(SparkScreen[None]):
             return
         self.target = message.backend
         info = message.backend.info
-        self.notify(f"Target: {info.profile} · tenant {info.tenant} ({info.kind} {info.location}). F5 plans.",
-                    markup=False, timeout=4)
+        # short: a narrow screen's toast is tall (the confirmation before the run names the target's location)
+        self.notify(f"Target {info.profile} · tenant {info.tenant} open: F5 plans", markup=False, timeout=4)
 
     def _close_target(self) -> None:
         if self.target is not None:

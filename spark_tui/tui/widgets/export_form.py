@@ -61,8 +61,11 @@ class FormFields(VerticalGroup):
 
     @staticmethod
     def _input(field_id: str, value: str = "", placeholder: str = "") -> Input:
-        """A field: keys applied in order, and focusing it keeps the text unselected (the next key types on)."""
-        return Input(value, placeholder=placeholder, id=field_id, compact=True, select_on_focus=False)
+        """A field: keys applied in order, and focusing it keeps the text unselected (the next key types on); a
+        placeholder longer than the field ends in "…"."""
+        from spark_tui.tui.widgets.fitted import FittedInput  # not at the top: this module is on the start-up path
+
+        return FittedInput(value, placeholder=placeholder, id=field_id, compact=True, select_on_focus=False)
 
     @staticmethod
     def _row(label: str, field: Widget) -> list[Widget]:

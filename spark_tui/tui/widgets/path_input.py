@@ -12,9 +12,8 @@ import os
 from pathlib import Path
 
 from textual.suggester import Suggester
-from textual.widgets import Input
 
-
+from spark_tui.tui.widgets.fitted import FittedInput
 
 def complete_path(value: str, suffixes: tuple[str, ...]) -> str | None:
     """`value` completed to the first name (sorted, directories with a trailing '/') that extends it; None when
@@ -51,7 +50,7 @@ class PathSuggester(Suggester):
         return await asyncio.to_thread(complete_path, value, self.suffixes)
 
 
-class PathInput(Input):
+class PathInput(FittedInput):
     """An ordered input with path completion for files ending in one of `suffixes`."""
 
     def __init__(self, value: str = "", *, suffixes: tuple[str, ...], **kwargs) -> None:
