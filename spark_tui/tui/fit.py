@@ -66,6 +66,17 @@ def fit_middle(value: T, width: int) -> T:
     return _join(value, head, _tail(plain, room - cell_len(head)))
 
 
+def fit_part(parts: list[Text], index: int, width: int) -> Text:
+    """`parts` joined in at most `width` cells, part `index` (an id, a path) shortened in the middle so that the
+    others stay whole; when that would leave it fewer than MIN_COLUMN cells, the whole is cut at its end."""
+    others = sum(part.cell_len for n, part in enumerate(parts) if n != index)
+    whole = Text.assemble(*parts)
+    room = width - others
+    if whole.cell_len <= width or room < MIN_COLUMN:
+        return fit_end(whole, width)
+    return Text.assemble(*parts[:index], fit_middle(parts[index], room), *parts[index + 1:])
+
+
 def column_widths(natural: list[int], room: int, minimum: int = MIN_COLUMN,
                   first: list[bool] | None = None) -> list[int]:
     """Widths summing to at most `room`: the widest columns narrowed first, none below `minimum` (or its natural

@@ -104,3 +104,13 @@ def test_fit_keys_never_shows_a_key_after_one_left_out():
     assert fit_keys(keys, 30) == ["Quit", "Help", None, None]
     assert fit_keys(keys, 8) == ["Quit", None, None, None]
     assert fit_keys(keys, 7) == [None, None, None, None]  # nothing kept: nothing cut either
+
+
+def test_fit_part_shortens_one_part_in_the_middle_keeping_the_others_whole():
+    from spark_tui.tui.fit import fit_part
+
+    parts = [Text("Export job "), Text("28f4a3bb-0000-4000-8000-000000009003"), Text("  ◐ in_progress")]
+    assert fit_part(parts, 1, 80).plain == "Export job 28f4a3bb-0000-4000-8000-000000009003  ◐ in_progress"
+    assert fit_part(parts, 1, 48).plain == "Export job 28f4a3b…0-000000009003  ◐ in_progress"  # 22 cells for the id
+    assert fit_part(parts, 1, 30).plain == "Export job 2…03  ◐ in_progress"  # 4 cells for the id, the fewest
+    assert fit_part(parts, 1, 29).plain == "Export job 28f4a3bb-0000-400…"  # 3 would say nothing: cut at the end

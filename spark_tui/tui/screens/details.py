@@ -18,7 +18,7 @@ from spark_tui.tui.job_actions import offered
 from spark_tui.tui.screens.base import SparkScreen
 from spark_tui.tui.widgets.footer import SparkFooter
 from spark_tui.spark.export_wire import ExportJob
-from spark_tui.tui.fit import fit_end, fit_middle
+from spark_tui.tui.fit import fit_end, fit_middle, fit_part
 from spark_tui.tui.formatting import (
     duration,
     elapsed_ms,
@@ -134,7 +134,10 @@ class JobDetailsScreen(SparkScreen[None]):
         status = job.status.value
         kind = "Import" if is_import(job) else "Export"
         shown = Text(f"? {status}", style="italic") if self.stale() else status_text(status, self.app.no_color)
-        self.query_one("#details-title", FittedLine).update(Text.assemble((f"{kind} job ", "bold"), (job.id, "bold"), "  ", shown))
+        parts = [Text(f"{kind} job ", style="bold"), Text(job.id, style="bold"), Text("  ") + shown]
+        title = self.query_one("#details-title", FittedLine)
+        title.fitter = lambda _, width: fit_part(parts, 1, width)  # narrow: the id is shortened, not the status
+        title.update(Text.assemble(*parts))
         bar = self.query_one("#details-progress", ProgressBar)
         bar.display = not job.status.is_terminal
         if (p := progress_of(job)) and p.bytes_total:
