@@ -214,3 +214,21 @@ async def test_placeholders_longer_than_their_field_end_with_an_ellipsis(dev, tm
         assert line_with(app, "Mapping file").removeprefix("Mapping file").strip() == "optional .toml, enter applies"
         assert line_with(app, "If present").removeprefix("If present").split("▼")[0].strip() == "abort"
         assert line_with(app, "Correlation").removeprefix("Correlation").strip() == "optional id"
+
+
+async def test_a_failed_jobs_errors_are_whole_at_50_columns() -> None:
+    """Was a three-column table folding `Referen`/`ce` and cutting the message at `'Insurance/leg…`: narrow, each
+    error is a block (code and reference, the message under them), every word of it on the screen."""
+    from test_tui_snapshots import make_app as fake_app, settle
+
+    app = fake_app()
+    async with app.run_test(size=(NARROW[0], 40)) as pilot:  # tall enough to show the errors without scrolling
+        await settle(pilot)
+        job = next(j for j in app.main.query_one(JobsTable).jobs.values() if j.status.value == "failed")
+        app.push_screen(JobDetailsScreen(job))
+        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailsScreen) and app.screen.query("#details-errors"),
+                       "the details")
+        await pilot.pause()
+        shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
+        [error] = job.errors
+        assert f"{error.code} {error.ref} {error.message}" in shown

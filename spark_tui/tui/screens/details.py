@@ -32,7 +32,7 @@ from spark_tui.tui.formatting import (
     status_text,
     throughput,
 )
-from spark_tui.tui.screens.preview import errors_table
+from spark_tui.tui.screens.preview import ErrorsView
 from spark_tui.tui.widgets.fitted import FittedLine
 from spark_tui.tui.widgets.fitted_table import FittedTable
 from spark_tui.tui.widgets.header import InfoHeader
@@ -143,7 +143,7 @@ class JobDetailsScreen(SparkScreen[None]):
         if (p := progress_of(job)) and p.bytes_total:
             bar.update(total=p.bytes_total, progress=p.bytes_done)
         self.query_one("#details-info", Static).update(self._info(job))
-        self.query_one("#details-errors", Static).update(errors_table(job.errors or []))
+        self.query_one("#details-errors", Static).update(ErrorsView(job.errors or []))
         self.query_one("#details-errors").display = bool(job.errors)
         self.query_one("#errors-label").display = bool(job.errors)
         if is_import(job):

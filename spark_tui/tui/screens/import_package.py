@@ -36,7 +36,7 @@ from spark_tui.spark.values import IfPresent, JobStatus
 from spark_tui.spark.import_wire import ImportInputs, ImportJob, ImportRequestEntity
 from spark_tui.spark.promotion_wire import PackageInspection, Plan
 from spark_tui.tui.formatting import duration, human_bytes, status_text, tab_strip
-from spark_tui.tui.screens.preview import errors_table
+from spark_tui.tui.screens.preview import ErrorsView
 from spark_tui.tui.widgets.fitted import FittedInput
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.import_mapping import ImportMappingTable
@@ -239,7 +239,7 @@ class ImportScreen(SparkScreen[None]):
 
     def _show_errors(self, where: str, errors: list[ApiError] | None) -> None:
         """Every error with its code and reference under the package (`package`) or the plan (`import`)."""
-        self.query_one(f"#{where}-errors-text", Static).update(errors_table(errors) if errors else "")
+        self.query_one(f"#{where}-errors-text", Static).update(ErrorsView(errors) if errors else "")
         self.query_one(f"#{where}-errors").set_class(bool(errors), "-shown")
 
     # --- the package -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -18,15 +20,29 @@ from spark_tui.tui.formatting import human_bytes
 from spark_tui.tui.widgets.fitted_table import FittedTable
 
 
-def errors_table(errors: list[ApiError]) -> Table:
-    """Every error with its code and reference; messages wrap so nothing is cut off."""
-    table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
-    table.add_column("Code", style="red", no_wrap=True)
-    table.add_column("Reference", overflow="fold", ratio=1)
-    table.add_column("Message", ratio=2)
-    for e in errors:
-        table.add_row(e.code, e.ref or "—", e.message)
-    return table
+TABLE_WIDTH = 72  # narrower, the errors are listed one block each: three columns would fold every word
+
+
+class ErrorsView:
+    """Every error with its code, reference and message, nothing cut (long words fold): a table when there is
+    room, else one block per error — the code and reference, then the message indented under them."""
+
+    def __init__(self, errors: list[ApiError]) -> None:
+        self.errors = errors
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= TABLE_WIDTH:
+            table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
+            table.add_column("Code", style="red", no_wrap=True)
+            table.add_column("Reference", overflow="fold", ratio=1)
+            table.add_column("Message", overflow="fold", ratio=2)
+            for e in self.errors:
+                table.add_row(e.code, e.ref or "—", e.message)
+            yield table
+            return
+        for e in self.errors:
+            yield Text.assemble((e.code, "red"), "  ", e.ref or "—", overflow="fold")
+            yield Padding(Text(e.message, overflow="fold"), (0, 0, 0, 2))
 
 
 class PreviewScreen(SparkModal[bool]):
@@ -49,7 +65,7 @@ class PreviewScreen(SparkModal[bool]):
                 yield Label(Text(f"Preview: {len(p.errors)} error(s) — this export would fail", style="bold red"),
                             id="dialog-title")
                 with VerticalScroll(id="preview-errors"):
-                    yield Static(errors_table(p.errors))
+                    yield Static(ErrorsView(p.errors))
             else:
                 limit = f" of {human_bytes(p.size_limit)} allowed" if p.size_limit else ""
                 yield Label(Text(f"Preview: {len(p.services)} service(s), {len(p.service_versions)} version(s), "

@@ -33,7 +33,7 @@ from spark_tui.spark.export_wire import ExportPreview, ExportRequest
 from spark_tui.spark.values import FileFilter, IfPresent
 from spark_tui.spark.promotion_wire import Receipt
 from spark_tui.tui.formatting import human_bytes, tab_strip
-from spark_tui.tui.screens.preview import errors_table
+from spark_tui.tui.screens.preview import ErrorsView
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.mapping_table import MappingTable
 from spark_tui.tui.widgets.plan_table import PlanTable, verdict
@@ -330,14 +330,14 @@ class PromoteScreen(SparkScreen[None]):
         if message.prepared is None:
             error = message.error
             self.query_one("#plan-verdict", Static).update(Text(f"✗ Cannot plan: {error}", style="bold red"))
-            errors.update(errors_table(error.errors) if isinstance(error, SparkTuiError) and error.errors else "")
+            errors.update(ErrorsView(error.errors) if isinstance(error, SparkTuiError) and error.errors else "")
             self.query_one(PlanTable).put_rows({})
             return
         self.prepared = message.prepared
         plan = message.prepared.plan
         self.query_one("#plan-verdict", Static).update(verdict(plan))
         self.query_one(PlanTable).show(plan)
-        errors.update(errors_table(plan.errors) if plan.errors else "")
+        errors.update(ErrorsView(plan.errors) if plan.errors else "")
 
     def action_save_plan(self) -> None:
         from spark_tui.tui.screens.saved_plans import save_plan
