@@ -232,3 +232,19 @@ async def test_a_failed_jobs_errors_are_whole_at_50_columns() -> None:
         shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
         [error] = job.errors
         assert f"{error.code} {error.ref} {error.message}" in shown
+
+
+async def test_a_prompts_label_wraps_instead_of_being_cut(dev, tmp_path: Path) -> None:
+    """Was `File to write (apply it with --apply FILE, or ctr` (the Save plan prompt at 50 columns)."""
+    from spark_tui.tui.screens.modals import PromptModal
+
+    label = "File to write (apply it with --apply FILE, or ctrl+l here)"
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await form_ready(pilot)
+        app.push_screen(PromptModal("Save the plan", label, str(tmp_path / "plan.json")))
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptModal) and app.screen.query("#prompt-input"),
+                       "the prompt")
+        await pilot.pause()
+        shown = " ".join(line.strip(" █┃") for line in screen_lines(app))
+        assert label in " ".join(shown.split())

@@ -110,7 +110,7 @@ class PromptModal(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(Text(self.title_text, style="bold"), id="dialog-title")
-            yield Label(self.label)
+            yield Static(Text(self.label), id="prompt-label")  # wraps (a Label as wide as its text is cut)
             yield Input(self.value, id="prompt-input", compact=True, select_on_focus=False)
             yield Static("", id="prompt-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
