@@ -248,3 +248,20 @@ async def test_a_prompts_label_wraps_instead_of_being_cut(dev, tmp_path: Path) -
         await pilot.pause()
         shown = " ".join(line.strip(" █┃") for line in screen_lines(app))
         assert label in " ".join(shown.split())
+
+
+async def test_the_receipts_status_line_is_whole(dev, tmp_path: Path, spark_tui_home: Path) -> None:
+    """Was two lines at most: at 50 columns `…receipt is kept in /tmp/pytest-…/home0/da` and the rest cut."""
+    from spark_tui.tui.screens.receipts import ReceiptsScreen
+
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await form_ready(pilot)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptsScreen)
+                       and "Reading" not in str(app.screen.query_one("#receipts-status").content), "the history")
+        await pilot.pause()
+        status = str(app.screen.query_one("#receipts-status").content)
+        assert str(spark_tui_home) in status
+        shown = "".join(line.strip() for line in screen_lines(app)[1:6])
+        assert status.replace(" ", "") in shown.replace(" ", "")

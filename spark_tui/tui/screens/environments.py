@@ -133,7 +133,7 @@ class EnvironmentsScreen(SparkScreen[None]):
     EnvironmentsScreen #env-source { width: 1fr; max-width: 24; }
     EnvironmentsScreen #env-targets { width: 1fr; }
     EnvironmentsScreen .env-row Input { width: 1fr; }
-    EnvironmentsScreen #env-status { height: auto; max-height: 5; padding: 0 1; margin-top: 1; }
+    EnvironmentsScreen #env-status { height: auto; padding: 0 1; margin-top: 1; }
     EnvironmentsScreen #matrix { height: 1fr; }
     EnvironmentsScreen #env-hint { height: 1; padding: 0 1; }
     """

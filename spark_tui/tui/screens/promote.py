@@ -62,7 +62,7 @@ class PromoteScreen(SparkScreen[None]):
     AUTO_FOCUS = "#target"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
     DEFAULT_CSS = """
-    PromoteScreen #promote-summary { height: auto; max-height: 2; padding: 0 1; }
+    PromoteScreen #promote-summary { height: auto; padding: 0 1; }  /* whole: it may be why nothing resolves */
     PromoteScreen #promote-fields {
         layout: grid; grid-size: 4; grid-columns: 11 1fr 11 21; grid-rows: 1; height: auto; padding: 0 1;
     }

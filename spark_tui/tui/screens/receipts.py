@@ -73,7 +73,7 @@ class ReceiptsScreen(SparkScreen[None]):
 
     AUTO_FOCUS = "#receipts"
     DEFAULT_CSS = """
-    ReceiptsScreen #receipts-status { height: auto; max-height: 2; padding: 0 1; }
+    ReceiptsScreen #receipts-status { height: auto; padding: 0 1; }
     ReceiptsScreen #receipts { height: 1fr; }
     """
     BINDINGS = [
