@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from screens_kit import backend, burst, export_package, make_app, rendered, rows, seed_dev, seed_uat, write_config
+from screens_kit import (
+    assert_fitted, backend, burst, export_package, given, make_app, rendered, rows, seed_dev, seed_uat, write_config,
+)
 from textual.widgets import Select
 from tui_helpers import form_ready, wait_for
 
@@ -75,8 +77,10 @@ async def test_import_by_keys_from_the_package_to_the_result(env) -> None:
         summary = rendered(screen.query_one("#package-summary"))
         assert truth.sha256 in summary and f"export job {truth.export_job_id}" in summary
         assert "✓ integrity ok: 25 entries and 4 module(s) checked" in summary
-        assert rows(screen.query_one(InspectionTable)) == [
+        inspection = screen.query_one(InspectionTable)
+        assert given(inspection) == [
             [v.service_uri_source, str(v.files), rows_size(v.bytes), v.version_id_source] for v in truth.service_versions]
+        assert_fitted(inspection)
         # F3: every service of the package, imported under its own name
         await pilot.press("f3")
         table = screen.query_one(ImportMappingTable)
@@ -118,8 +122,12 @@ async def test_import_by_keys_from_the_package_to_the_result(env) -> None:
                        "the import job's end", timeout=30)
         assert screen.job.status.value == "closed"
         ids = uat_versions(env["uat"], "UAT", "service-0000")
-        assert rows(screen.query_one(ImportResultTable)) == [
+        result = screen.query_one(ImportResultTable)  # shown at the job's end: fitted once it has its width
+        await wait_for(pilot, lambda: sum(c.width + 2 * result.cell_padding for c in result.ordered_columns)
+                       <= result.scrollable_content_region.width, "the result fitted to its width")
+        assert given(result) == [
             ["+ added", f"synth-0000/service-0000[{v}]", f"UAT/service-0000[{v}]", ids[v]] for v in ("1.0.0", "1.0.1")]
+        assert_fitted(result)
         assert rendered(screen.query_one("#import-verdict")).startswith("✓ IMPORTED: 2 version(s) into tenant 'uat'")
         assert screen.job.id in app.main.events.events[-1].text or any(
             screen.job.id[:8] in e.text for e in app.main.events.events)

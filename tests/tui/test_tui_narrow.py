@@ -265,3 +265,26 @@ async def test_the_receipts_status_line_is_whole(dev, tmp_path: Path, spark_tui_
         assert str(spark_tui_home) in status
         shown = "".join(line.strip() for line in screen_lines(app)[1:6])
         assert status.replace(" ", "") in shown.replace(" ", "")
+
+
+async def test_the_package_contents_fit_the_width(dev, tmp_path: Path) -> None:
+    """Was a plain table running off the edge at 80 columns: `Version id  91299a5d-9328-4435-911b-4e5`."""
+    from screens_kit import assert_fitted
+
+    from spark_tui.tui.widgets.package_tables import InspectionTable
+
+    package = Path(__file__).parents[1] / "fixtures" / "volume-cylinder.zip"
+    app = make_app(dev, "dev", "dev", tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await form_ready(pilot)
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImportScreen", "the import screen")
+        app.screen.query_one("#package").value = str(package)
+        await pilot.press("enter")
+        table = app.screen.query_one(InspectionTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "the package read", timeout=30)
+        await pilot.pause()
+        assert assert_fitted(table) == ["Version", "Files", "Size", "Version id"]
+        [row] = table.cells.values()
+        shown = line_with(app, str(table.get_row_at(0)[0]))
+        assert shown.split()[-1] == str(table.get_row_at(0)[3]) and shown.split()[-1].endswith(row[3][-4:])

@@ -43,8 +43,8 @@ def test_import_screen(snap_compare, size, monkeypatch: pytest.MonkeyPatch) -> N
         burst(app, "f7", *"tests/fixtures/volume-cylinder.zip", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.package is not None,
                        "the package read", timeout=30)
-        version = app.screen.query_one(InspectionTable).ordered_columns[0]
-        await wait_for(pilot, lambda: version.content_width == len("my-folder/volume-cylinder[0.1.0]"), "the widths")
+        table = app.screen.query_one(InspectionTable)
+        await wait_for(pilot, lambda: table.row_count == 1 and table.widths, "the rows fitted to the width")
         await settle(pilot)
 
     assert snap_compare(SparkApp(FakeBackend(), dest_dir=Path("/tmp")), run_before=run_before, terminal_size=size)

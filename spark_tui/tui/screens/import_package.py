@@ -112,6 +112,7 @@ class ImportScreen(SparkScreen[None]):
     ImportScreen #import-tabs { height: 1; margin-top: 1; background: $panel; }
     ImportScreen #import-body, ImportScreen #import-body > Vertical { height: 1fr; }
     ImportScreen #package-summary, ImportScreen #import-verdict, ImportScreen #job-line { height: auto; padding: 0 1; }
+    ImportScreen #package-summary-box { height: auto; max-height: 50%; }
     ImportScreen #inspection-table, ImportScreen #import-mapping, ImportScreen #import-plan-table { height: 1fr; }
     ImportScreen #import-result { height: 1fr; display: none; }
     ImportScreen #import-result.-shown { display: block; }
@@ -202,8 +203,9 @@ class ImportScreen(SparkScreen[None]):
         yield Static("", id="import-tabs", classes="one-line")
         with ContentSwitcher(initial="package", id="import-body"):
             with Vertical(id="package"):
-                yield Static(Text("Type the path of a package (→ takes the completion), then enter reads it.",
-                                  style="dim"), id="package-summary")
+                with VerticalScroll(id="package-summary-box"):  # at most half: the contents table stays in view
+                    yield Static(Text("Type the path of a package (→ takes the completion), then enter reads it.",
+                                      style="dim"), id="package-summary")
                 yield InspectionTable(id="inspection-table")
                 with VerticalScroll(id="package-errors"):
                     yield Static("", id="package-errors-text")

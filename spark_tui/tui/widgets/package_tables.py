@@ -1,13 +1,15 @@
-"""Tables of the Import screen: what a package holds (`--inspect`) and what an import job did (its outputs)."""
+"""Tables of the Import screen: what a package holds (`--inspect`) and what an import job did (its outputs), fitted
+to the width (ids and URIs shortened in the middle)."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from spark_tui.spark.import_wire import ImportJob
 from spark_tui.spark.promotion_wire import PackageInspection
+from spark_tui.tui.fit import fit_end, fit_middle
 from spark_tui.tui.formatting import human_bytes
+from spark_tui.tui.widgets.fitted_table import FittedTable
 
 # What an import did to a version, with a mark that reads without colour.
 ITEM_CUES = {"added": ("+ added", "bold green"), "replaced": ("~ replaced", "bold yellow"),
@@ -19,36 +21,24 @@ def item_cell(status: str) -> Text:
     return Text(cue, style=style)
 
 
-class InspectionTable(DataTable):
-    """One row per version of the package: URI, version id, files, bytes."""
+class InspectionTable(FittedTable):
+    """One row per version of the package: URI, files, bytes, version id."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-
-    def on_mount(self) -> None:
-        for key, label in (("version", "Version"), ("files", "Files"), ("size", "Size"), ("id", "Version id")):
-            self.add_column(label, key=key)
+    COLUMNS = (("version", "Version", fit_middle), ("files", "Files", fit_end), ("size", "Size", fit_end),
+               ("id", "Version id", fit_middle))
 
     def show(self, inspection: PackageInspection) -> None:
-        self.clear()
-        for v in inspection.service_versions:
-            self.add_row(v.service_uri_source, str(v.files), human_bytes(v.bytes), v.version_id_source,
-                         key=v.version_id_source)
+        self.put_rows({v.version_id_source: (v.service_uri_source, str(v.files), human_bytes(v.bytes),
+                                             v.version_id_source) for v in inspection.service_versions})
 
 
-class ImportResultTable(DataTable):
+class ImportResultTable(FittedTable):
     """One row per imported version: what happened, source → destination, the destination's version id."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-
-    def on_mount(self) -> None:
-        for key, label in (("status", "Result"), ("source", "Source"), ("destination", "Destination"),
-                           ("id", "Destination id")):
-            self.add_column(label, key=key)
+    COLUMNS = (("status", "Result", fit_end), ("source", "Source", fit_middle),
+               ("destination", "Destination", fit_middle), ("id", "Destination id", fit_middle))
 
     def show(self, job: ImportJob) -> None:
-        self.clear()
-        for i, v in enumerate(job.outputs.service_versions):
-            self.add_row(item_cell(v.status), v.service_uri_source or "—", v.service_uri_destination or "—",
-                         v.version_id_destination or "—", key=f"{i}:{v.version_id_source}")
+        self.put_rows({f"{i}:{v.version_id_source}": (item_cell(v.status), v.service_uri_source or "—",
+                                                      v.service_uri_destination or "—", v.version_id_destination or "—")
+                       for i, v in enumerate(job.outputs.service_versions)})
