@@ -59,5 +59,6 @@ class EventLogScreen(SparkScreen[None]):
             table.border_subtitle = None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        row = self.query_one(FittedTable).cells.get(event.row_key.value or "")
+        key = event.row_key.value if event.row_key is not None else None  # None: no row (an empty log)
+        row = self.query_one(FittedTable).cells.get(key) if key is not None else None
         self.query_one("#event-whole", Static).update(Text(row[2] if row else "", style="dim"))
