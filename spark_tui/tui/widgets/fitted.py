@@ -13,8 +13,8 @@ from spark_tui.tui.fit import fit_end, fit_middle
 
 
 class FittedLine(Static):
-    """A Static of one line: its content (a str, taken as plain text, or a Text) drawn through `fitter`
-    (`fit_middle` or `fit_end`) at the width it has; `content` stays the whole value."""
+    """A Static of one line: its content (a str, taken as plain text, or a Text) drawn through `fitter` at the
+    width it has (`fit_middle`, `fit_end`, or any `(Text, width) -> Text`); `content` stays the whole value."""
 
     DEFAULT_CSS = "FittedLine { height: 1; }"
 
