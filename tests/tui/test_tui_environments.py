@@ -4,12 +4,14 @@ versions, picking targets, and promoting the marked services' difference from th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from screens_kit import backend, burst, make_app, rendered, rows, seed_environments, write_config
+from textual.app import App
 from textual.widgets import Select
-from tui_helpers import form_ready, wait_for
+from tui_helpers import form_ready, screen_lines, wait_for
 
 from spark_tui.promotion.compare import compare, drift_version_ids, matrix
 from spark_tui.promotion.mappings import read_mapping_file
@@ -161,3 +163,20 @@ async def test_keys_right_after_f8_land_in_the_environments_screen(ws) -> None:
         await wait_for(pilot, lambda: screen.only_differences and screen.query_one(MatrixTable).row_count == 3,
                        "the filtered matrix")
         assert "pricing/base" not in [r[1] for r in rows(screen.query_one(MatrixTable))]  # the same everywhere
+
+
+async def test_the_targets_dialog_marks_chosen_profiles_without_colour():
+    """Textual's selection list draws an X in every box (the colour tells them apart): here only chosen ones."""
+    app = App()
+    async with app.run_test(size=(60, 16)) as pilot:
+        app.push_screen(TargetsModal(["prod", "uat", "qa"], ["uat"]))
+        await wait_for(pilot, lambda: isinstance(app.screen, TargetsModal), "the targets dialog")
+
+        def boxes() -> dict[str, str]:
+            return {name: box for line in screen_lines(app) for box, name in re.findall(r"(▐.▌) (\w+)", line)}
+
+        await wait_for(pilot, lambda: boxes() == {"prod": "▐ ▌", "uat": "▐X▌", "qa": "▐ ▌"}, "only uat marked")
+        await pilot.press("space", "down", "down", "space")  # prod on, qa on (one burst)
+        await wait_for(pilot, lambda: boxes() == {"prod": "▐X▌", "uat": "▐X▌", "qa": "▐X▌"}, "all marked")
+        await pilot.press("space")  # qa again: off
+        await wait_for(pilot, lambda: boxes() == {"prod": "▐X▌", "uat": "▐X▌", "qa": "▐ ▌"}, "qa unmarked")

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.worker import Worker, WorkerState
 
 from spark_tui.tui.screens.base import Dialog, SparkModal, SparkScreen
@@ -38,6 +38,7 @@ from spark_tui.tui.widgets.fitted import FittedInput
 from spark_tui.tui.widgets.fitted_table import FittedTable
 from spark_tui.tui.widgets.header import InfoHeader
 from spark_tui.tui.widgets.path_input import PathInput
+from spark_tui.tui.widgets.toggles import MarkedSelectionList
 
 STATE_STYLES = {ServiceState.same: "green", ServiceState.differs: "bold yellow", ServiceState.missing: "bold red",
                 ServiceState.missing_versions: "bold red", ServiceState.extra: "bold cyan",
@@ -419,11 +420,11 @@ class TargetsModal(Dialog[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(Text("Compare with (space toggles, enter confirms)", style="bold"), id="dialog-title")
-            yield SelectionList[str](*[(name, name, name in self.chosen) for name in self.choices], id="targets-list")
+            yield MarkedSelectionList(*[(name, name, name in self.chosen) for name in self.choices], id="targets-list")
         yield SparkFooter()
 
     def action_ok(self) -> None:
-        self.dismiss(list(self.query_one(SelectionList).selected))
+        self.dismiss(list(self.query_one(MarkedSelectionList).selected))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
