@@ -43,6 +43,36 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         with contextlib.suppress(OSError):  # a read-only checkout: the processes compile as before
             compileall.compile_dir(PACKAGE, quiet=1)
+        if config.getoption("numprocesses", None):
+            rewrite_test_modules_once(config)
+
+
+def rewrite_test_modules_once(config: pytest.Config) -> None:
+    """Write pytest's assertion-rewritten bytecode of every test module before xdist's workers start.
+
+    pytest rewrites the asserts of each test module on import and caches the result, except where
+    PYTHONDONTWRITEBYTECODE is set: then every worker rewrote every module again, 2.5 s of CPU per
+    worker. pytest reads a cached module even then, so the controller writes them once (as pytest itself
+    would, checked against the source's mtime and size) and the workers read them. This uses pytest's
+    internals, so any change there only brings the slow path back."""
+    try:
+        from _pytest.assertion.rewrite import PYC_TAIL, _read_pyc, _rewrite_test, _write_pyc, assertstate_key, get_cache_dir
+    except ImportError:
+        return
+    state = config.stash.get(assertstate_key, None)
+    if state is None or config.getoption("assertmode") != "rewrite":
+        return
+    tests = Path(__file__).resolve().parent
+    for module in sorted({*tests.rglob("test_*.py"), *tests.rglob("conftest.py")}):
+        if {"bench", "__snapshots__"} & set(module.relative_to(tests).parts):
+            continue
+        pyc = get_cache_dir(module) / (module.name[:-3] + PYC_TAIL)
+        if _read_pyc(module, pyc) is not None:
+            continue
+        with contextlib.suppress(OSError):  # a read-only checkout: each worker rewrites as before
+            pyc.parent.mkdir(exist_ok=True)
+            source_stat, code = _rewrite_test(module, config)
+            _write_pyc(state, code, source_stat, pyc)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
