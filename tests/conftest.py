@@ -84,6 +84,41 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return cores + 1
 
 
+LONG_TESTS_FIRST = (
+    "test_readme_examples.py",
+    "tui/test_tui_screens_every_key.py",
+    "tui/test_tui_every_key.py",
+    "test_benchmarks_smoke.py",
+    "tui/test_tui_promote.py",
+    "tui/test_tui_saved_plans.py",
+    "tui/test_tui_import.py",
+    "server/test_client_proxy.py",
+    "remote/test_sdk_import.py",
+    "tui/test_tui_job_times.py",
+    "tui/test_tui_flows.py",
+    "tui/test_tui_keys_burst.py",
+)
+"""Modules whose tests take seconds each (a README block, every key of a screen, a benchmark at a tiny size)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The modules of LONG_TESTS_FIRST run first, the rest in their usual order. xdist hands tests out in
+    this order, so a run ends on short tests: in collection order the slowest (the TUI's every-key tests)
+    came last, and one worker was still running them while the others had nothing left to do."""
+    tests = Path(__file__).resolve().parent
+    missing = [name for name in LONG_TESTS_FIRST if not (tests / name).is_file()]
+    assert not missing, f"LONG_TESTS_FIRST in {__file__} names modules that do not exist: {missing}; update it"
+    rank = {name: i for i, name in enumerate(LONG_TESTS_FIRST)}
+
+    def place(item: pytest.Item) -> int:
+        try:
+            return rank.get(item.path.relative_to(tests).as_posix(), len(rank))
+        except ValueError:  # a test outside tests/ (none today)
+            return len(rank)
+
+    items.sort(key=place)
+
+
 @pytest.fixture(autouse=True)
 def empty_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test starts in an empty directory of its own: what a test saves "here" lands there."""
