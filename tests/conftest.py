@@ -107,7 +107,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     came last, and one worker was still running them while the others had nothing left to do."""
     tests = Path(__file__).resolve().parent
     missing = [name for name in LONG_TESTS_FIRST if not (tests / name).is_file()]
-    assert not missing, f"LONG_TESTS_FIRST in {__file__} names modules that do not exist: {missing}; update it"
+    if missing:
+        raise pytest.UsageError(f"LONG_TESTS_FIRST in {__file__} names modules that do not exist: {missing}; update it")
     rank = {name: i for i, name in enumerate(LONG_TESTS_FIRST)}
 
     def place(item: pytest.Item) -> int:
