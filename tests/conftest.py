@@ -102,9 +102,11 @@ LONG_TESTS_FIRST = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The modules of LONG_TESTS_FIRST run first, the rest in their usual order. xdist hands tests out in
-    this order, so a run ends on short tests: in collection order the slowest (the TUI's every-key tests)
-    came last, and one worker was still running them while the others had nothing left to do."""
+    """The modules of LONG_TESTS_FIRST run first, the rest in their usual order, so that a run ends on short
+    tests: in collection order the slowest (the TUI's every-key tests) came last, and one worker was still
+    running them while the others had nothing left to do. This needs `--dist worksteal` (addopts): xdist's
+    default `load` gives each worker a quarter of its share as one consecutive chunk first, so the first
+    worker got nearly all the long tests and ran them alone while the others finished everything else."""
     tests = Path(__file__).resolve().parent
     missing = [name for name in LONG_TESTS_FIRST if not (tests / name).is_file()]
     if missing:
