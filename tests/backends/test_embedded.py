@@ -204,6 +204,8 @@ def test_spawned_export_reaches_closed(workspace: Path) -> None:
         assert time.monotonic() < deadline, "the worker did not finish within 30 s"
         time.sleep(0.05)
     assert job.status is JobStatus.closed, job.errors
+    for worker in list(backend.jobs._children.values()):  # it exits just after it marked the job closed
+        worker.wait(30)
     backend.close()
 
 

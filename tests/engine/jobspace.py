@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from spark_tui.engine.jobs import JobManager
 from spark_tui.engine.store import Workspace
 from spark_tui.spark.export_wire import ExportInputs, ExportRequest
 
@@ -66,3 +67,10 @@ def leftovers(ws: Workspace, job_id: str) -> list[Path]:
     """What a job left in the workspace: its package directory and anything in it, and the tmp dir's files."""
     job_dir = ws.packages / job_id
     return ([job_dir, *sorted(job_dir.rglob("*"))] if job_dir.exists() else []) + sorted(ws.tmp.iterdir())
+
+
+def reap_workers(jobs: JobManager, timeout: float = 30.0) -> None:
+    """Wait for the workers `jobs` started. A worker marks its job ended just before it exits, so a test that
+    ends on the job's state would leave it running, and Python warn 'subprocess … is still running'."""
+    for proc in list(jobs._children.values()):
+        proc.wait(timeout)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from jobspace import GROUPS, TENANT, USER, build, export_folder, job_row, leftovers, wait_for
+from jobspace import GROUPS, TENANT, USER, build, export_folder, job_row, leftovers, reap_workers, wait_for
 
 from spark_tui.engine.jobs import JobManager, pid_alive
 from spark_tui.engine.store import Workspace
@@ -81,6 +81,7 @@ def test_spawned_worker_runs_the_job_to_a_verified_package(ws: Workspace, monkey
     assert final.outputs.files[0].file == package.as_uri()
     assert final.outputs.files[0].file_hash == hashlib.sha256(package.read_bytes()).hexdigest()
     assert job_row(ws, job.id)["worker_pid"] not in (None, os.getpid())
+    reap_workers(jobs)
 
 
 def test_worker_outlives_the_process_that_submitted(ws: Workspace, tmp_path: Path) -> None:
@@ -125,6 +126,7 @@ def test_kill_9_during_packaging_fails_the_job_and_leaves_nothing(ws: Workspace,
     assert failed.errors[0].code == Code.WORKER_DIED.value
     assert str(row["worker_pid"]) in failed.errors[0].message
     assert leftovers(ws, job.id) == []
+    reap_workers(jobs)
 
 
 def test_sigterm_ends_the_job_failed_and_cleans_up(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,6 +139,7 @@ def test_sigterm_ends_the_job_failed_and_cleans_up(ws: Workspace, monkeypatch: p
     assert final.status is JobStatus.failed
     assert "was stopped" in final.errors[0].message
     wait_for(lambda: leftovers(ws, job.id) == [], what="the partial package to go")
+    reap_workers(jobs)
 
 
 def test_worker_main_rejects_an_unknown_job(ws: Workspace) -> None:
@@ -162,6 +165,7 @@ def test_standby_worker_runs_the_next_job_and_a_new_one_is_started(ws: Workspace
     assert following.pid != standby.pid and following.poll() is None
     jobs.close_standby()
     assert following.wait(timeout=30) == 0 and jobs._standby is None
+    reap_workers(jobs)
 
 
 def test_standby_started_in_another_environment_is_replaced_by_a_fresh_worker(
@@ -177,6 +181,7 @@ def test_standby_started_in_another_environment_is_replaced_by_a_fresh_worker(
     final = wait_for(lambda: (j := status(jobs, job.id)).status.is_terminal and j, what="the fresh worker to finish")
     assert final.status is JobStatus.closed, final.errors
     jobs.close_standby()
+    reap_workers(jobs)
 
 
 def test_standby_worker_exits_when_no_job_is_given(ws: Workspace) -> None:

@@ -39,30 +39,30 @@ def free_port() -> int:
 def test_generated_token_is_printed_once_and_works(tmp_path: Path) -> None:
     small_workspace(tmp_path / "ws").close()
     port = free_port()
-    proc = subprocess.Popen(
+    with subprocess.Popen(  # the with block closes its pipes
         [sys.executable, "-c", SCRIPT, str(tmp_path / "ws"), str(port)], cwd=ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        banner = proc.stdout.readline()
-        token_line = proc.stdout.readline()
-        assert f"http://127.0.0.1:{port}/acme" in banner
-        assert "'me@example.com'" in token_line
-        token = token_line.rsplit(": ", 1)[1].strip()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/acme/api/v4/export/status", headers={"Authorization": f"Bearer {token}"})
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.05)
-        assert response.status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/acme/api/v4/export/status").status_code == 401
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    assert token not in proc.stderr.read()
+    ) as proc:
+        try:
+            banner = proc.stdout.readline()
+            token_line = proc.stdout.readline()
+            assert f"http://127.0.0.1:{port}/acme" in banner
+            assert "'me@example.com'" in token_line
+            token = token_line.rsplit(": ", 1)[1].strip()
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    response = httpx.get(f"http://127.0.0.1:{port}/acme/api/v4/export/status", headers={"Authorization": f"Bearer {token}"})
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline, "server did not come up"
+                    time.sleep(0.05)
+            assert response.status_code == 200
+            assert httpx.get(f"http://127.0.0.1:{port}/acme/api/v4/export/status").status_code == 401
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        assert token not in proc.stderr.read()
 
 
 def test_busy_port_is_a_clear_error(tmp_path: Path, capsys) -> None:
@@ -99,23 +99,23 @@ def test_links_ignore_the_host_and_forwarded_headers(tmp_path: Path, public: str
     small_workspace(tmp_path / "ws").close()
     port = free_port()
     argv = [sys.executable, "-c", SCRIPT, str(tmp_path / "ws"), str(port), *([public] if public else [])]
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        proc.stdout.readline()
-        token = proc.stdout.readline().rsplit(": ", 1)[1].strip()
-        headers = {"Authorization": f"Bearer {token}", "x-tenant-name": "acme", "Host": "evil.example",
-                   "X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "10.0.0.1"}
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = httpx.post(f"http://127.0.0.1:{port}/api/v1/product/create", data={"Name": "linked"}, headers=headers)
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.05)
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            proc.stdout.readline()
+            token = proc.stdout.readline().rsplit(": ", 1)[1].strip()
+            headers = {"Authorization": f"Bearer {token}", "x-tenant-name": "acme", "Host": "evil.example",
+                       "X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "10.0.0.1"}
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    response = httpx.post(f"http://127.0.0.1:{port}/api/v1/product/create", data={"Name": "linked"}, headers=headers)
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline, "server did not come up"
+                    time.sleep(0.05)
+        finally:
+            proc.terminate()
+            proc.wait(10)
     link = response.json()["data"]["get_product_url"]
     assert link.startswith(f"{public or f'http://127.0.0.1:{port}'}/api/v1/product/get/"), link
 

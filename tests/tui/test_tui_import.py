@@ -187,8 +187,9 @@ async def test_a_missing_package_and_a_changed_path(env, tmp_path: Path) -> None
             screen.query_one("#package-summary"))
         await pilot.press("f5")
         assert screen.plan is None
-        # F5 reads the package first, then plans
-        await pilot.press("ctrl+u", *str(env["package"]), "f5")
+        # F5 reads the package first, then plans (the path arrives at once, as pasted)
+        burst(app, "ctrl+u", *str(env["package"]))
+        await pilot.press("f5")
         await wait_for(pilot, lambda: screen.plan is not None, "read and planned")
         assert screen.package == env["package"]
         # a changed path forgets the package and the plan
