@@ -381,3 +381,27 @@ async def test_the_whole_tenant_view_says_why_it_lists_only_own_jobs(groups: tup
         assert pane.border_title == expected
         await pilot.press("t")
         assert pane.border_title == "Jobs · mine (t) · 0 running"
+
+
+async def test_the_pane_chosen_while_wide_is_the_one_shown_once_narrow_and_back():
+    """The narrow layout shows one pane at a time: the one last chosen (F2/F3/F4), even if chosen while wide."""
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await form_ready(pilot)
+
+        def shown() -> list[str]:
+            return [name for name in ("browser", "form", "jobs-pane")
+                    if app.main.query_one(f"#{name}").display and app.main.query_one(f"#{name}").region.area]
+
+        assert shown() == ["browser", "form", "jobs-pane"]
+        await pilot.press("f4")  # wide: every pane stays shown
+        assert shown() == ["browser", "form", "jobs-pane"]
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: shown() == ["jobs-pane"], "the jobs pane alone")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: shown() == ["form"], "the form alone")
+        await pilot.resize_terminal(120, 40)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: shown() == ["browser", "form", "jobs-pane"], "every pane again")
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: shown() == ["browser"], "the catalog alone")

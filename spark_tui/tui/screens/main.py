@@ -186,9 +186,12 @@ class MainScreen(SparkScreen[None]):
                 return
 
     def _show_active(self, pane: str) -> None:
+        # Only the narrow layout's rules read `-active`: when wide, the classes are kept without restyling the
+        # panes (a restyle of the form's pane costs ~10 ms a key); becoming narrow restyles the whole screen.
+        narrow = self.has_class("-narrow")
         for name in PANES:
-            self.query_one(f"#{name}").set_class(name == pane, "-active")
-        self.query_one("#top").set_class(pane != "jobs-pane", "-active")
+            self.query_one(f"#{name}").set_class(name == pane, "-active", update=narrow)
+        self.query_one("#top").set_class(pane != "jobs-pane", "-active", update=narrow)
         self.query_one("#pane-tabs", Static).update(self._tabs(pane))
 
     @staticmethod

@@ -67,7 +67,8 @@ class SparkFooter(Footer):
                 tooltip = tooltip or binding.description
             yield FooterKey(binding.key, self.app.get_key_display(binding), description, binding.action,
                             disabled=not enabled, tooltip=tooltip,
-                            classes="-command-palette" if palette else "").data_bind(compact=Footer.compact)
+                            classes="-compact -command-palette" if palette else "-compact",  # as data_bind
+                            ).data_bind(compact=Footer.compact)  # makes it: then mounting restyles no key
 
     def on_resize(self) -> None:
         if self._bindings_ready and [(k.binding.key, d) for k, d, _ in self.plan()] != self._drawn:
