@@ -106,6 +106,25 @@ async def test_a_jobs_refresh_that_changes_no_key_keeps_the_footer():
                        "the closed job's keys")
 
 
+async def test_a_focus_move_that_changes_no_key_keeps_the_footer():
+    """Textual composes its footer again on every focus move; this one only when the keys drawn change."""
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await form_ready(pilot)
+        await pilot.press("f3")  # the form's first field
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "identifiers", "the first field")
+        await pilot.pause()  # the rebuild the focus change asked for
+        keys = list(app.screen.query_one(Footer).query(FooterKey))
+        for field in ("source_system", "correlation_id", "file_name"):  # text fields: the same keys
+            app.screen.query_one(f"#{field}").focus()
+            await pilot.pause()
+            await pilot.pause()
+            assert list(app.screen.query_one(Footer).query(FooterKey)) == keys
+        await pilot.press("f2")  # the tree: Mark and Filter come
+        await wait_for(pilot, lambda: "space" in footer_keys(app.screen, 120), "the tree's keys")
+        assert not set(app.screen.query_one(Footer).query(FooterKey)) & set(keys)
+
+
 # --- every width from 40 to 120 columns: whole keys only, F1 and ^q always -----------------------------------
 
 

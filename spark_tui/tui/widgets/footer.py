@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -57,11 +58,17 @@ class SparkFooter(Footer):
         return [(key, drawn[id(key)], key is palette) for key in first + rest + [palette]
                 if key is not None and id(key) in drawn]
 
+    @staticmethod
+    def drawn(plan: Plan) -> list[tuple]:
+        """What the keys of `plan` look like and do: a footer whose plan is unchanged need not be composed again."""
+        return [(key.binding.key, key.binding.action, key.enabled, key.tooltip, description, palette)
+                for key, description, palette in plan]
+
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         plan = self.plan()
-        self._drawn = [(key.binding.key, description) for key, description, _ in plan]
+        self._drawn = self.drawn(plan)
         for (_, binding, enabled, tooltip), description, palette in plan:
             if palette or description != binding.description:  # the whole description when the label is cut
                 tooltip = tooltip or binding.description
@@ -71,5 +78,16 @@ class SparkFooter(Footer):
                             ).data_bind(compact=Footer.compact)  # makes it: then mounting restyles no key
 
     def on_resize(self) -> None:
-        if self._bindings_ready and [(k.binding.key, d) for k, d, _ in self.plan()] != self._drawn:
+        if self._bindings_ready and self.drawn(self.plan()) != self._drawn:
             self.call_after_refresh(self.recompose)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Textual composes the footer again on every change of the active bindings (each focus move); here
+        only when the keys drawn change (mounting and styling ~10 keys costs a few ms a move)."""
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._compose_if_changed)
+
+    async def _compose_if_changed(self) -> None:
+        if self.is_attached and self.drawn(self.plan()) != self._drawn:
+            await self.recompose()
