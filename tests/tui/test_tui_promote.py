@@ -214,7 +214,8 @@ async def test_promote_screen_through_to_the_receipt(two_profiles, tmp_path: Pat
         await wait_for(pilot, lambda: receipt.import_job_id in main_jobs.jobs, "the import row in the main table")
         row = dict(zip(main_jobs.columns, main_jobs.get_row(receipt.import_job_id)))
         assert (row["id"], row["kind"], str(row["status"])) == (receipt.import_job_id[:8], "import", "✓ closed")
-        assert receipt.export_job_id in main_jobs.jobs
+        # the export, from the source profile's own listing (the next jobs refresh)
+        await wait_for(pilot, lambda: receipt.export_job_id in main_jobs.jobs, "the export row in the main table")
 
     rates = uat_versions(uat, "UAT", "rates")
     assert set(rates) == {"2.0.0", "3.0.0", "4.0.0"}

@@ -143,7 +143,7 @@ class MainScreen(SparkScreen[None]):
         yield Static(self._tabs("browser"), id="pane-tabs")
         with Vertical(id="main-body"):
             with Horizontal(id="top", classes="-active"):
-                browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active")
+                browser = CatalogPane(self.app.backend.info.tenant, id="browser", classes="pane -active -focus")
                 browser.border_title = "Catalog"
                 yield browser
                 form = ExportForm(self.dest_dir, id="form", classes="pane")
@@ -179,11 +179,26 @@ class MainScreen(SparkScreen[None]):
     # --- panes (narrow layout shows one at a time) ------------------------------------------------
 
     def on_descendant_focus(self, event) -> None:
+        pane = self._pane_of(event.widget)
+        if pane is not None:
+            self._show_active(pane)
+            self._show_focused(pane)
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(lambda: self.focused is None and self._show_focused(None))
+
+    def _pane_of(self, widget: Widget) -> str | None:
         for pane in PANES:
-            widget = self.query_one(f"#{pane}")
-            if event.widget is widget or widget in event.widget.ancestors:
-                self._show_active(pane)
-                return
+            node = self.query_one(f"#{pane}")
+            if widget is node or node in widget.ancestors:
+                return pane
+        return None
+
+    def _show_focused(self, pane: str | None) -> None:
+        """The pane holding the focus draws a heavy border (class `-focus`). A `:focus-within` rule would do it, but
+        Textual then restyles the whole pane on every focus move inside it (~50 widgets in the form)."""
+        for name in PANES:
+            self.query_one(f"#{name}").set_class(name == pane, "-focus")
 
     def _show_active(self, pane: str) -> None:
         # Only the narrow layout's rules read `-active`: when wide, the classes are kept without restyling the
