@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fake_backend import FakeBackend, fixed_job
-from tui_helpers import form_ready, wait_for
+from tui_helpers import form_ready, screen_lines, wait_for
 
 from spark_tui.config import load_config
 from spark_tui.spark.errors import BackendUnavailable
@@ -405,3 +405,20 @@ async def test_the_pane_chosen_while_wide_is_the_one_shown_once_narrow_and_back(
         await wait_for(pilot, lambda: shown() == ["browser", "form", "jobs-pane"], "every pane again")
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: shown() == ["browser"], "the catalog alone")
+
+
+async def test_the_pane_holding_the_focus_draws_a_heavy_border():
+    app = SparkApp(FakeBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await form_ready(pilot)
+
+        def corners() -> dict[str, str]:
+            lines = screen_lines(app)
+            return {name: lines[w.region.y][w.region.x] for name in ("browser", "form", "jobs-pane")
+                    for w in [app.main.query_one(f"#{name}")]}
+
+        await wait_for(pilot, lambda: corners() == {"browser": "┏", "form": "╭", "jobs-pane": "╭"}, "the catalog's")
+        await pilot.press("f3", "tab", "tab")  # into the form, then from field to field
+        await wait_for(pilot, lambda: corners() == {"browser": "╭", "form": "┏", "jobs-pane": "╭"}, "the form's")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: corners() == {"browser": "╭", "form": "╭", "jobs-pane": "┏"}, "the jobs'")
