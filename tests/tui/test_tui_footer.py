@@ -260,7 +260,8 @@ async def test_a_dialog_offers_help_and_quit_and_f1_opens_the_help_over_it(name:
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help over the dialog")
         listed = [description for _, description, _ in app.screen.keys]  # the dialog's, then its widgets' keys
         assert listed[:len(keys)] == [label.split(" ", 1)[1] for label in keys]
-        await check_widths(pilot, "the help")
+        if name == "confirm":  # the help's own footer is the same over every dialog: its widths once
+            await check_widths(pilot, "the help")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is dialog, "the dialog again")
 
