@@ -8,7 +8,6 @@ and renamed, so a crash never leaves it half-written.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,8 +40,11 @@ class PendingSaves:
         self.problem: str | None = None
         self.items: dict[str, PendingSave] = {}
         try:
-            raw = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-            self.items = {job_id: PendingSave(**entry) for job_id, entry in raw.items()}
+            if not path.exists():  # the usual start: json is imported by the first save
+                return
+            import json
+
+            self.items = {job_id: PendingSave(**entry) for job_id, entry in json.loads(path.read_text(encoding="utf-8")).items()}
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             self.problem = f"pending saves in {path} could not be read ({exc}); they are forgotten"
 
@@ -65,5 +67,7 @@ class PendingSaves:
         return {save.target: job_id for job_id, save in self.items.items()}
 
     def _write(self) -> None:
+        import json
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, json.dumps({k: asdict(v) for k, v in self.items.items()}, indent=1), mode=0o600)  # the workspace rule
