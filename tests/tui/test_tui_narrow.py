@@ -130,15 +130,21 @@ async def test_the_preview_title_wraps_instead_of_being_cut(dev, tmp_path: Path)
         assert " ".join(" ".join(inner).split()).startswith(" ".join(title.split()))
 
 
+async def open_comparison(pilot) -> None:
+    """F8 from the main screen, once its form is drawn; back when the first comparison is shown."""
+    app = pilot.app
+    await form_ready(pilot)
+    await pilot.press("f8")
+    await wait_for(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.comparison is not None
+                   and not app.screen.busy, "the comparison")
+    await pilot.pause()
+
+
 async def test_the_environments_targets_and_hint_end_with_an_ellipsis(dev, tmp_path: Path) -> None:
     """Was `Targets  u` (the target's name cut to one letter) and a hint cut at `d differences`."""
     app = make_app(dev, "dev", "dev", tmp_path)
     async with app.run_test(size=NARROW) as pilot:
-        await form_ready(pilot)
-        await pilot.press("f8")
-        await wait_for(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.comparison is not None
-                       and not app.screen.busy, "the comparison")
-        await pilot.pause()
+        await open_comparison(pilot)
         shown = line_with(app, "Targets").removeprefix("Targets").strip()
         assert shown.endswith("…") and f"{LONG} (t picks)".startswith(shown[:-1]) and len(shown) > 3
         hint = "space marks · enter versions · d differences only · t targets · F5 compare"
@@ -181,11 +187,7 @@ async def test_the_environments_matrix_keeps_every_column_on_the_screen(dev, tmp
 
     app = make_app(dev, "dev", "dev", tmp_path)
     async with app.run_test(size=NARROW) as pilot:
-        await form_ready(pilot)
-        await pilot.press("f8")
-        await wait_for(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.comparison is not None
-                       and not app.screen.busy, "the comparison")
-        await pilot.pause()
+        await open_comparison(pilot)
         header = line_with(app, "Service")
         assert header.split() == ["Service", "dev", LONG]
         table = app.screen.query_one(MatrixTable)

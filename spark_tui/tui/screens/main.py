@@ -113,6 +113,7 @@ class MainScreen(SparkScreen[None]):
         self._queue_keys = itertools.count(1)
         self._preview_seq = 0
         self._busy: Screen | None = None
+        self._focus_pane: str | None = "browser"  # the pane holding the focus (composed with `-focus`)
         self._promotion: PromoteScreen | None = None  # the last Promote screen, back as it was for its selection
 
     # The job model, read by the app, its screens and tests.
@@ -180,12 +181,17 @@ class MainScreen(SparkScreen[None]):
 
     def on_descendant_focus(self, event) -> None:
         pane = self._pane_of(event.widget)
-        if pane is not None:
+        if pane is not None and pane != self._focus_pane:  # a move inside the pane changes neither
             self._show_active(pane)
             self._show_focused(pane)
 
     def on_descendant_blur(self) -> None:
-        self.call_after_refresh(lambda: self.focused is None and self._show_focused(None))
+        self.call_after_refresh(self._unless_focused)
+
+    def _unless_focused(self) -> None:
+        """Focus left the screen's widgets without landing on another one: no pane is drawn focused."""
+        if self.focused is None:
+            self._show_focused(None)
 
     def _pane_of(self, widget: Widget) -> str | None:
         for pane in PANES:
@@ -197,6 +203,7 @@ class MainScreen(SparkScreen[None]):
     def _show_focused(self, pane: str | None) -> None:
         """The pane holding the focus draws a heavy border (class `-focus`). A `:focus-within` rule would do it, but
         Textual then restyles the whole pane on every focus move inside it (~50 widgets in the form)."""
+        self._focus_pane = pane
         for name in PANES:
             self.query_one(f"#{name}").set_class(name == pane, "-focus")
 

@@ -69,13 +69,14 @@ class SparkFooter(Footer):
             return
         plan = self.plan()
         self._drawn = self.drawn(plan)
+        # Each key is created with the `-compact` class its data binding gives it: mounting then restyles none.
         for (_, binding, enabled, tooltip), description, palette in plan:
             if palette or description != binding.description:  # the whole description when the label is cut
                 tooltip = tooltip or binding.description
             yield FooterKey(binding.key, self.app.get_key_display(binding), description, binding.action,
                             disabled=not enabled, tooltip=tooltip,
-                            classes="-compact -command-palette" if palette else "-compact",  # as data_bind
-                            ).data_bind(compact=Footer.compact)  # makes it: then mounting restyles no key
+                            classes="-compact -command-palette" if palette else "-compact",
+                            ).data_bind(compact=Footer.compact)
 
     def on_resize(self) -> None:
         if self._bindings_ready and self.drawn(self.plan()) != self._drawn:
